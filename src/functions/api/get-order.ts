@@ -1,2 +1,22 @@
-// Placeholder: replaced by the real handler.
-export const handler = async (): Promise<{ statusCode: number; body: string }> => ({ statusCode: 501, body: '{}' });
+import { documentClient } from '../../commons/clients';
+import { requireEnv } from '../../commons/env';
+import { badRequest, notFound } from '../../commons/errors';
+import { apiHandler, json } from '../../commons/http';
+import { getOrder } from '../../orders/get-order';
+import { orderView } from '../../orders/model';
+
+const ordersTable = requireEnv('ORDERS_TABLE_NAME');
+const ORDER_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+
+/** GET /orders/{orderId} */
+export const handler = apiHandler(async (event) => {
+  const orderId = event.pathParameters?.orderId ?? '';
+  if (!ORDER_ID.test(orderId)) {
+    throw badRequest('INVALID_ORDER_ID', 'The order id is malformed', [
+      { path: 'path.orderId', message: 'an order id is a 26-character ULID' },
+    ]);
+  }
+  const order = await getOrder(documentClient, ordersTable, orderId);
+  if (!order) throw notFound(`Order ${orderId} does not exist`);
+  return json(200, orderView(order));
+});

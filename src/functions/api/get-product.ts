@@ -1,2 +1,21 @@
-// Placeholder: replaced by the real handler.
-export const handler = async (): Promise<{ statusCode: number; body: string }> => ({ statusCode: 501, body: '{}' });
+import { ProductCatalog, productView } from '../../catalog/products';
+import { documentClient } from '../../commons/clients';
+import { requireEnv } from '../../commons/env';
+import { badRequest, notFound } from '../../commons/errors';
+import { apiHandler, json } from '../../commons/http';
+
+const catalog = new ProductCatalog(documentClient, requireEnv('PRODUCTS_TABLE_NAME'));
+const PRODUCT_ID = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,63}$/;
+
+/** GET /products/{productId} */
+export const handler = apiHandler(async (event) => {
+  const productId = event.pathParameters?.productId ?? '';
+  if (!PRODUCT_ID.test(productId)) {
+    throw badRequest('INVALID_PRODUCT_ID', 'The product id is malformed', [
+      { path: 'path.productId', message: '1-64 characters of letters, digits and . _ : @ -' },
+    ]);
+  }
+  const product = await catalog.get(productId);
+  if (!product) throw notFound(`Product ${productId} does not exist`);
+  return json(200, productView(product));
+});

@@ -1,2 +1,22 @@
-// Placeholder: replaced by the real handler.
-export const handler = async (): Promise<{ statusCode: number; body: string }> => ({ statusCode: 501, body: '{}' });
+import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import { dynamoDb } from '../../commons/clients';
+import { requireEnv } from '../../commons/env';
+import { apiHandler, json } from '../../commons/http';
+import { logger } from '../../commons/powertools';
+
+const ordersTable = requireEnv('ORDERS_TABLE_NAME');
+
+/** GET /health: the function runs and its table answers. */
+export const handler = apiHandler(async () => {
+  try {
+    const { Table } = await dynamoDb.send(new DescribeTableCommand({ TableName: ordersTable }));
+    const ok = Table?.TableStatus === 'ACTIVE' || Table?.TableStatus === 'UPDATING';
+    return json(ok ? 200 : 503, {
+      status: ok ? 'ok' : 'degraded',
+      checks: { ordersTable: Table?.TableStatus ?? 'UNKNOWN' },
+    });
+  } catch (error) {
+    logger.warn('health check failed', { error: error as Error });
+    return json(503, { status: 'degraded', checks: { ordersTable: 'UNREACHABLE' } });
+  }
+});

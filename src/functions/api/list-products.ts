@@ -1,2 +1,49 @@
-// Placeholder: replaced by the real handler.
-export const handler = async (): Promise<{ statusCode: number; body: string }> => ({ statusCode: 501, body: '{}' });
+import { ProductCatalog, productView } from '../../catalog/products';
+import { documentClient } from '../../commons/clients';
+import { requireEnv } from '../../commons/env';
+import { badRequest } from '../../commons/errors';
+import { apiHandler, json } from '../../commons/http';
+
+const catalog = new ProductCatalog(documentClient, requireEnv('PRODUCTS_TABLE_NAME'));
+const DEFAULT_LIMIT = 50;
+const MAX_LIMIT = 100;
+
+function parseLimit(raw: string | undefined): number {
+  if (raw === undefined) return DEFAULT_LIMIT;
+  const limit = Number(raw);
+  if (!/^\d+$/.test(raw) || limit < 1 || limit > MAX_LIMIT) {
+    throw badRequest('INVALID_QUERY', 'limit must be an integer from 1 to 100', [
+      { path: 'query.limit', message: `received "${raw}"` },
+    ]);
+  }
+  return limit;
+}
+
+function parseCursor(raw: string | undefined): Record<string, unknown> | undefined {
+  if (raw === undefined) return undefined;
+  try {
+    const cursor = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as unknown;
+    if (
+      typeof cursor === 'object' &&
+      cursor !== null &&
+      typeof (cursor as { productId?: unknown }).productId === 'string'
+    ) {
+      return cursor as Record<string, unknown>;
+    }
+  } catch {
+    // reported below
+  }
+  throw badRequest('INVALID_QUERY', 'cursor is not a cursor returned by this API', [
+    { path: 'query.cursor', message: 'pass nextCursor unchanged' },
+  ]);
+}
+
+/** GET /products?limit=&cursor= */
+export const handler = apiHandler(async (event) => {
+  const query = event.queryStringParameters ?? {};
+  const page = await catalog.list(parseLimit(query.limit), parseCursor(query.cursor));
+  return json(200, {
+    items: page.items.map(productView),
+    nextCursor: page.next ? Buffer.from(JSON.stringify(page.next)).toString('base64url') : null,
+  });
+});

@@ -1,0 +1,45 @@
+/**
+ * Money is an integer number of minor units (cents) plus an ISO 4217 currency code. No floating
+ * point is used anywhere an amount is computed.
+ */
+export interface Money {
+  readonly amountMinor: number;
+  readonly currency: string;
+}
+
+export class MoneyError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'MoneyError';
+  }
+}
+
+const CURRENCY = /^[A-Z]{3}$/;
+
+export function money(amountMinor: number, currency: string): Money {
+  if (!Number.isSafeInteger(amountMinor) || amountMinor < 0) {
+    throw new MoneyError(`Amount must be a non-negative safe integer of minor units, got ${amountMinor}`);
+  }
+  if (!CURRENCY.test(currency)) {
+    throw new MoneyError(`Currency must be an ISO 4217 code, got "${currency}"`);
+  }
+  return { amountMinor, currency };
+}
+
+export function multiply(price: Money, quantity: number): Money {
+  if (!Number.isSafeInteger(quantity) || quantity < 0) {
+    throw new MoneyError(`Quantity must be a non-negative integer, got ${quantity}`);
+  }
+  return money(price.amountMinor * quantity, price.currency);
+}
+
+export function sum(amounts: readonly Money[], currency: string): Money {
+  let total = 0;
+  for (const amount of amounts) {
+    if (amount.currency !== currency) {
+      throw new MoneyError(`Cannot add ${amount.currency} to ${currency}`);
+    }
+    total += amount.amountMinor;
+  }
+  return money(total, currency);
+}

@@ -1,0 +1,23 @@
+/** A message for the event bus. Value is the serialized envelope; key is the aggregate id. */
+export interface OutboundMessage {
+  topic: string;
+  key: string;
+  value: string;
+  headers: Record<string, string>;
+}
+
+/**
+ * The port through which the outbox publishes. `send` resolves only when every message is durably
+ * acknowledged (all in-sync replicas), and preserves the order of messages that share a key.
+ */
+export interface EventProducer {
+  send(messages: readonly OutboundMessage[]): Promise<void>;
+  disconnect(): Promise<void>;
+}
+
+export class PublishError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'PublishError';
+  }
+}

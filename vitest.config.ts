@@ -1,0 +1,40 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * Four suites, run together by `npm test`:
+ * - unit: pure code and handlers with the AWS SDK mocked;
+ * - infra: CDK assertions and cdk-nag over the synthesized app;
+ * - integration: code against DynamoDB Local and the librdkafka mock Kafka cluster;
+ * - e2e: black-box HTTP against the local runtime started from cdk.out.
+ */
+export default defineConfig({
+  test: {
+    reporters: ['default', ['json', { outputFile: '.local/test-results.json' }]],
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      {
+        extends: true,
+        test: { name: 'infra', include: ['test/infra/**/*.test.ts'], testTimeout: 180_000, hookTimeout: 180_000 },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
