@@ -1,0 +1,77 @@
+export {
+  AttemptsSchema,
+  DetailSchema,
+  IdSchema,
+  MAX_ORDER_LINES,
+  PaymentInstrumentSchema,
+  QuantitySchema,
+  TimestampSchema,
+} from './common';
+export { type CausationMeta, type CreateEventMeta, causedBy, createEvent } from './create';
+export {
+  type EnvelopeHeader,
+  EnvelopeSchema,
+  type EventEnvelope,
+  type TraceContext,
+  TraceContextSchema,
+  ULID_PATTERN,
+  UlidSchema,
+} from './envelope';
+export {
+  type EventIssue,
+  EventParseError,
+  type EventParseErrorKind,
+  type EventParseErrorOptions,
+  EventValidationError,
+} from './errors';
+export {
+  ReservedLineSchema,
+  StockRejectedV1,
+  type StockRejectionReason,
+  StockRejectionReasonSchema,
+  StockReleasedV1,
+  StockReservedV1,
+} from './inventory';
+export { type Money, MoneySchema } from './money';
+export {
+  type NotificationChannel,
+  NotificationChannelSchema,
+  NotificationFailedV1,
+  NotificationSentV1,
+  type NotificationTemplate,
+  NotificationTemplateSchema,
+} from './notifications';
+export {
+  type OrderCancellationReason,
+  OrderCancellationReasonSchema,
+  OrderCancelledV1,
+  OrderConfirmedV1,
+  OrderCreatedV1,
+  OrderLineSchema,
+  StockLineSchema,
+  StockReleaseRequestedV1,
+} from './orders';
+export { type ParseResult, parseEvent } from './parse';
+export {
+  PaymentFailedV1,
+  type PaymentFailureReason,
+  PaymentFailureReasonSchema,
+  PaymentSplitSchema,
+  PaymentSucceededV1,
+} from './payments';
+export {
+  type DomainEvent,
+  type DomainEventOf,
+  EVENT_SCHEMAS,
+  EVENT_TYPES,
+  type EventPayload,
+  type EventType,
+  type EventVersion,
+  envelopeSchemaFor,
+  isEventType,
+  LATEST_VERSIONS,
+  type LatestVersion,
+  payloadSchemaFor,
+  versionsOf,
+} from './schemas';
+export { ALL_TOPICS, type TopicName, Topics, topicFor } from './topics';

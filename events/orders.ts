@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import {
+  checkPricedLines,
+  DetailSchema,
+  IdSchema,
+  MAX_ORDER_LINES,
+  PaymentInstrumentSchema,
+  QuantitySchema,
+  TimestampSchema,
+  whenValid,
+} from './common';
+import { MoneySchema } from './money';
+
+/** Order service, topic `orders.events`. */
+
+export const OrderLineSchema = z
+  .object({
+    productId: IdSchema,
+    sellerId: IdSchema,
+    name: z.string().min(1).max(200),
+    quantity: QuantitySchema,
+    unitPrice: MoneySchema,
+    lineTotal: MoneySchema,
+  })
+  .strict();
+
+/** An order was accepted by the API, priced from the catalog, and is PENDING. */
+export const OrderCreatedV1 = z
+  .object({
+    orderId: IdSchema,
+    customerId: IdSchema,
+    lines: z.array(OrderLineSchema).min(1).max(MAX_ORDER_LINES),
+    total: MoneySchema,
+    payment: PaymentInstrumentSchema,
+    createdAt: TimestampSchema,
+  })
+  .strict()
+  .superRefine(checkPricedLines, whenValid);
+
+/** Stock was reserved and the payment succeeded: the order is CONFIRMED. */
+export const OrderConfirmedV1 = z
+  .object({
+    orderId: IdSchema,
+    paymentId: IdSchema,
+    total: MoneySchema,
+    confirmedAt: TimestampSchema,
+  })
+  .strict();
+
+export const OrderCancellationReasonSchema = z.enum([
+  'STOCK_REJECTED',
+  'PAYMENT_FAILED',
+  'PAYMENT_DEADLINE_EXCEEDED',
+  'CUSTOMER_REQUEST',
+]);
+export type OrderCancellationReason = z.infer<typeof OrderCancellationReasonSchema>;
+
+/** The order is CANCELLED; any reserved stock has been released first. */
+export const OrderCancelledV1 = z
+  .object({
+    orderId: IdSchema,
+    reason: OrderCancellationReasonSchema,
+    detail: DetailSchema.optional(),
+    cancelledAt: TimestampSchema,
+  })
+  .strict();
+
+export const StockLineSchema = z
+  .object({
+    productId: IdSchema,
+    quantity: QuantitySchema,
+  })
+  .strict();
+
+/** Compensation: the order saga asks inventory to give back a reservation. */
+export const StockReleaseRequestedV1 = z
+  .object({
+    orderId: IdSchema,
+    reservationId: IdSchema,
+    lines: z.array(StockLineSchema).min(1).max(MAX_ORDER_LINES),
+    reason: z.string().min(1).max(256),
+  })
+  .strict();
