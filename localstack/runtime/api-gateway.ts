@@ -1,0 +1,255 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { LocalLambda } from './lambda';
+import type { LogSink } from './logs';
+
+/** One method of the REST API, as the template declares it. */
+export interface RouteDefinition {
+  httpMethod: string;
+  /** Resource path with `{param}` placeholders, e.g. /orders/{orderId}. */
+  resourcePath: string;
+  fn: LocalLambda;
+  requiredHeaders: string[];
+  requiredQuery: string[];
+  validateParameters: boolean;
+}
+
+/** A gateway response from the template: status and a JSON template with $context variables. */
+export interface GatewayResponseDefinition {
+  statusCode?: string;
+  template?: string;
+  headers: Record<string, string>;
+}
+
+export interface RestApiDefinition {
+  name: string;
+  stageName: string;
+  routes: RouteDefinition[];
+  gatewayResponses: Record<string, GatewayResponseDefinition>;
+}
+
+/** API Gateway's own limit on a request payload. */
+const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
+
+const DEFAULT_STATUS: Record<string, number> = {
+  BAD_REQUEST_PARAMETERS: 400,
+  BAD_REQUEST_BODY: 400,
+  MISSING_AUTHENTICATION_TOKEN: 403,
+  REQUEST_TOO_LARGE: 413,
+  DEFAULT_4XX: 400,
+  DEFAULT_5XX: 500,
+  INTEGRATION_FAILURE: 504,
+  INTEGRATION_TIMEOUT: 504,
+};
+
+const FAMILY: Record<string, string> = {
+  BAD_REQUEST_PARAMETERS: 'DEFAULT_4XX',
+  BAD_REQUEST_BODY: 'DEFAULT_4XX',
+  MISSING_AUTHENTICATION_TOKEN: 'DEFAULT_4XX',
+  REQUEST_TOO_LARGE: 'DEFAULT_4XX',
+  INTEGRATION_FAILURE: 'DEFAULT_5XX',
+  INTEGRATION_TIMEOUT: 'DEFAULT_5XX',
+};
+
+function matchRoute(routes: readonly RouteDefinition[], method: string, path: string) {
+  const segments = path.split('/').filter(Boolean);
+  let pathMatched = false;
+  for (const route of routes) {
+    const pattern = route.resourcePath.split('/').filter(Boolean);
+    if (pattern.length !== segments.length) continue;
+    const params: Record<string, string> = {};
+    const ok = pattern.every((part, index) => {
+      const segment = segments[index] ?? '';
+      if (part.startsWith('{') && part.endsWith('}')) {
+        params[part.slice(1, -1)] = decodeURIComponent(segment);
+        return segment !== '';
+      }
+      return part === segment;
+    });
+    if (!ok) continue;
+    pathMatched = true;
+    if (route.httpMethod === method || route.httpMethod === 'ANY') return { route, params, pathMatched };
+  }
+  return { route: undefined, params: {}, pathMatched };
+}
+
+/**
+ * Serves a REST API from the template on localhost: routes to the functions with Lambda proxy
+ * events (payload format 1.0), validates required parameters when the method's validator asks for
+ * it, and answers API Gateway's own errors with the template's gateway responses.
+ */
+export class LocalApiGateway {
+  private server: Server | undefined;
+  url = '';
+
+  constructor(
+    private readonly api: RestApiDefinition,
+    private readonly logs: LogSink,
+  ) {}
+
+  async start(port: number, host = '127.0.0.1'): Promise<string> {
+    const server = createServer((req, res) => {
+      this.handle(req, res).catch((error: unknown) => {
+        this.logs.write('api-gateway', `internal error: ${(error as Error).stack ?? String(error)}`);
+        if (!res.headersSent) this.gatewayResponse(res, 'DEFAULT_5XX', 'Internal server error', randomUUID());
+      });
+    });
+    server.keepAliveTimeout = 5_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
+    });
+    this.server = server;
+    const address = server.address() as AddressInfo;
+    this.url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
+    return this.url;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private gatewayResponse(res: ServerResponse, type: string, message: string, requestId: string): void {
+    const definition = this.api.gatewayResponses[type] ?? this.api.gatewayResponses[FAMILY[type] ?? ''];
+    const status = Number(definition?.statusCode ?? DEFAULT_STATUS[type] ?? 500);
+    const escaped = JSON.stringify(message).slice(1, -1);
+    const body = definition?.template
+      ? definition.template
+          .replaceAll('$context.error.messageString', JSON.stringify(message))
+          .replaceAll('$context.error.message', escaped)
+          .replaceAll('$context.error.responseType', type)
+          .replaceAll('$context.error.validationErrorString', escaped)
+          .replaceAll('$context.requestId', requestId)
+      : JSON.stringify({ message });
+    res.writeHead(status, {
+      'content-type': 'application/json',
+      'x-amzn-requestid': requestId,
+      'x-amzn-errortype': type,
+      ...(definition?.headers ?? {}),
+    });
+    res.end(body);
+  }
+
+  private async readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > MAX_PAYLOAD_BYTES) return undefined;
+      chunks.push(chunk as Buffer);
+    }
+    return Buffer.concat(chunks);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const requestId = randomUUID();
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const method = (req.method ?? 'GET').toUpperCase();
+    const body = await this.readBody(req);
+    if (body === undefined) return this.gatewayResponse(res, 'REQUEST_TOO_LARGE', 'Request Too Long', requestId);
+
+    const { route, params } = matchRoute(this.api.routes, method, url.pathname);
+    if (!route) return this.gatewayResponse(res, 'MISSING_AUTHENTICATION_TOKEN', 'Missing Authentication Token', requestId);
+
+    const headers: Record<string, string> = {};
+    const multiValueHeaders: Record<string, string[]> = {};
+    for (let i = 0; i < req.rawHeaders.length; i += 2) {
+      const name = req.rawHeaders[i] as string;
+      const value = req.rawHeaders[i + 1] as string;
+      headers[name] = value;
+      (multiValueHeaders[name] ??= []).push(value);
+    }
+    const lowerHeaders = new Map(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+
+    if (route.validateParameters) {
+      const missing = [
+        ...route.requiredHeaders.filter((name) => !lowerHeaders.has(name.toLowerCase())),
+        ...route.requiredQuery.filter((name) => !url.searchParams.has(name)),
+      ];
+      if (missing.length > 0) {
+        return this.gatewayResponse(res, 'BAD_REQUEST_PARAMETERS', `Missing required request parameters: [${missing.join(', ')}]`, requestId);
+      }
+    }
+
+    const query: Record<string, string> = {};
+    const multiQuery: Record<string, string[]> = {};
+    for (const [key, value] of url.searchParams) {
+      query[key] = value;
+      (multiQuery[key] ??= []).push(value);
+    }
+    const contentType = lowerHeaders.get('content-type') ?? '';
+    const binary = body.length > 0 && !/^(text\/|application\/(json|xml|x-www-form-urlencoded)|.*\+json)/i.test(contentType) && contentType !== '';
+    const event: APIGatewayProxyEvent = {
+      resource: route.resourcePath,
+      path: url.pathname,
+      httpMethod: method,
+      headers,
+      multiValueHeaders,
+      queryStringParameters: Object.keys(query).length > 0 ? query : null,
+      multiValueQueryStringParameters: Object.keys(multiQuery).length > 0 ? multiQuery : null,
+      pathParameters: Object.keys(params).length > 0 ? params : null,
+      stageVariables: null,
+      body: body.length > 0 ? (binary ? body.toString('base64') : body.toString('utf8')) : null,
+      isBase64Encoded: binary,
+      requestContext: {
+        accountId: '000000000000',
+        apiId: 'local',
+        authorizer: null,
+        protocol: `HTTP/${req.httpVersion}`,
+        httpMethod: method,
+        path: `/${this.api.stageName}${url.pathname}`,
+        stage: this.api.stageName,
+        requestId,
+        requestTimeEpoch: Date.now(),
+        resourceId: route.resourcePath,
+        resourcePath: route.resourcePath,
+        identity: {
+          sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+          userAgent: lowerHeaders.get('user-agent') ?? null,
+          accessKey: null,
+          accountId: null,
+          apiKey: null,
+          apiKeyId: null,
+          caller: null,
+          clientCert: null,
+          cognitoAuthenticationProvider: null,
+          cognitoAuthenticationType: null,
+          cognitoIdentityId: null,
+          cognitoIdentityPoolId: null,
+          principalOrgId: null,
+          user: null,
+          userArn: null,
+        },
+      },
+    };
+
+    const result = await route.fn.invoke(event);
+    if (!result.ok) {
+      this.logs.write('api-gateway', `${method} ${url.pathname} -> function error ${result.error.errorType}: ${result.error.errorMessage}`);
+      const type = result.error.errorType === 'Sandbox.Timedout' ? 'INTEGRATION_TIMEOUT' : 'DEFAULT_5XX';
+      return this.gatewayResponse(res, type, 'Internal server error', requestId);
+    }
+    const response = result.payload as {
+      statusCode?: number;
+      headers?: Record<string, string>;
+      multiValueHeaders?: Record<string, string[]>;
+      body?: string;
+      isBase64Encoded?: boolean;
+    } | null;
+    if (!response || typeof response.statusCode !== 'number') {
+      return this.gatewayResponse(res, 'DEFAULT_5XX', 'Internal server error', requestId);
+    }
+    const outHeaders: Record<string, string | string[]> = { 'x-amzn-requestid': requestId };
+    for (const [key, value] of Object.entries(response.headers ?? {})) outHeaders[key.toLowerCase()] = String(value);
+    for (const [key, values] of Object.entries(response.multiValueHeaders ?? {})) outHeaders[key.toLowerCase()] = values.map(String);
+    const payload = response.body ?? '';
+    res.writeHead(response.statusCode, outHeaders);
+    res.end(response.isBase64Encoded ? Buffer.from(payload, 'base64') : payload);
+  }
+}

@@ -1,0 +1,67 @@
+import type { LocalIdentity } from './resolve';
+import { LOCAL_ACCOUNT, LOCAL_REGION } from './resolve';
+import type { StackTemplate } from './template';
+
+const arn = (service: string, resource: string) => `arn:aws:${service}:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${resource}`;
+
+function explicitName(props: Record<string, unknown> | undefined, key: string): string | undefined {
+  const value = props?.[key];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** Local names follow the stack and logical id, as CloudFormation's generated names do. */
+export function physicalName(stack: StackTemplate, logicalId: string): string {
+  return `${stack.stackName}-${logicalId}`.slice(0, 140);
+}
+
+/** The local identity (Ref value and attributes) of any resource in the templates. */
+export function localIdentity(stack: StackTemplate, logicalId: string): LocalIdentity {
+  const resource = stack.resources[logicalId];
+  const props = resource?.Properties;
+  const generic = physicalName(stack, logicalId);
+  const fallback = (ref: string, attributes: Record<string, string> = {}): LocalIdentity => ({
+    ref,
+    attributes: new Proxy(attributes, {
+      get: (target, key) => (typeof key === 'string' ? (target[key] ?? `${ref}.${key}`) : undefined),
+    }),
+  });
+  switch (resource?.Type) {
+    case 'AWS::DynamoDB::Table': {
+      const name = explicitName(props, 'TableName') ?? generic;
+      return fallback(name, { Arn: arn('dynamodb', `table/${name}`), StreamArn: arn('dynamodb', `table/${name}/stream/local`) });
+    }
+    case 'AWS::Lambda::Function': {
+      const name = explicitName(props, 'FunctionName') ?? generic.slice(0, 64);
+      return fallback(name, { Arn: arn('lambda', `function:${name}`) });
+    }
+    case 'AWS::SQS::Queue': {
+      const name = explicitName(props, 'QueueName') ?? generic.slice(0, 80);
+      return fallback(`http://sqs.local/${LOCAL_ACCOUNT}/${name}`, { Arn: arn('sqs', name), QueueName: name, QueueUrl: `http://sqs.local/${LOCAL_ACCOUNT}/${name}` });
+    }
+    case 'AWS::SNS::Topic': {
+      const name = explicitName(props, 'TopicName') ?? generic;
+      return fallback(arn('sns', name), { TopicArn: arn('sns', name), TopicName: name });
+    }
+    case 'AWS::MSK::ServerlessCluster':
+    case 'AWS::MSK::Cluster': {
+      const name = explicitName(props, 'ClusterName') ?? generic;
+      const clusterArn = arn('kafka', `cluster/${name}/00000000-0000-0000-0000-000000000000-1`);
+      return fallback(clusterArn, { Arn: clusterArn });
+    }
+    case 'AWS::IAM::Role':
+      return fallback(generic, { Arn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/${generic}` });
+    case 'AWS::Logs::LogGroup': {
+      const name = explicitName(props, 'LogGroupName') ?? `/local/${generic}`;
+      return fallback(name, { Arn: arn('logs', `log-group:${name}:*`) });
+    }
+    case 'AWS::ApiGateway::RestApi':
+      return fallback(logicalId, { RootResourceId: `${logicalId}-root` });
+    case 'AWS::StepFunctions::StateMachine': {
+      const name = explicitName(props, 'StateMachineName') ?? generic;
+      const machineArn = arn('states', `stateMachine:${name}`);
+      return fallback(machineArn, { Arn: machineArn, Name: name });
+    }
+    default:
+      return fallback(generic, { Arn: arn('local', generic) });
+  }
+}

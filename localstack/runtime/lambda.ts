@@ -1,0 +1,190 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import type { LogSink } from './logs';
+
+const HOST = fileURLToPath(new URL('./lambda-host.mjs', import.meta.url));
+
+export interface FunctionDefinition {
+  logicalId: string;
+  name: string;
+  arn: string;
+  handlerFile: string;
+  handlerExport: string;
+  environment: Record<string, string>;
+  timeoutMs: number;
+  memoryMb: number;
+}
+
+export interface InvokeError {
+  errorType: string;
+  errorMessage: string;
+  stack?: string[];
+}
+
+export type InvokeResult = { ok: true; payload: unknown } | { ok: false; error: InvokeError };
+
+interface Host {
+  child: ChildProcess;
+  ready: Promise<void>;
+  pending?: { id: string; resolve: (result: InvokeResult) => void; timer: NodeJS.Timeout };
+}
+
+export class FunctionStartError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'FunctionStartError';
+  }
+}
+
+/**
+ * A function as Lambda runs it: separate processes ("execution environments") with the function's
+ * own environment, each serving one invocation at a time, created on demand up to a concurrency
+ * limit, killed and replaced on timeout or crash.
+ */
+export class LocalLambda {
+  private readonly idle: Host[] = [];
+  private readonly all = new Set<Host>();
+  private readonly waiting: ((host: Host) => void)[] = [];
+  private stopped = false;
+  invocations = 0;
+
+  constructor(
+    readonly definition: FunctionDefinition,
+    private readonly logs: LogSink,
+    private readonly maxConcurrency = 4,
+  ) {}
+
+  async invoke(event: unknown, options: { traceId?: string } = {}): Promise<InvokeResult> {
+    this.invocations++;
+    const host = await this.acquire();
+    const id = randomUUID();
+    const deadline = Date.now() + this.definition.timeoutMs;
+    const result = await new Promise<InvokeResult>((resolve) => {
+      const timer = setTimeout(() => {
+        this.logs.write(this.definition.name, `Task timed out after ${this.definition.timeoutMs / 1000} seconds`);
+        host.pending = undefined;
+        this.discard(host);
+        resolve({
+          ok: false,
+          error: { errorType: 'Sandbox.Timedout', errorMessage: `Task timed out after ${this.definition.timeoutMs / 1000} seconds` },
+        });
+      }, this.definition.timeoutMs);
+      host.pending = { id, resolve, timer };
+      host.child.send({
+        type: 'invoke',
+        id,
+        event,
+        context: {
+          functionName: this.definition.name,
+          invokedFunctionArn: this.definition.arn,
+          memoryLimitInMB: this.definition.memoryMb,
+          awsRequestId: id,
+          deadline,
+          traceId: options.traceId ?? `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomUUID().replaceAll('-', '').slice(0, 24)};Sampled=0`,
+        },
+      });
+    });
+    this.release(host);
+    return result;
+  }
+
+  private async acquire(): Promise<Host> {
+    for (;;) {
+      if (this.stopped) throw new FunctionStartError(`${this.definition.name} is stopped`);
+      const idle = this.idle.pop();
+      if (idle) return idle;
+      if (this.all.size < this.maxConcurrency) {
+        const host = this.spawn();
+        try {
+          await host.ready;
+          return host;
+        } catch (error) {
+          this.discard(host);
+          throw error;
+        }
+      }
+      const host = await new Promise<Host>((resolve) => this.waiting.push(resolve));
+      if (this.all.has(host)) return host;
+    }
+  }
+
+  private release(host: Host): void {
+    if (!this.all.has(host)) {
+      this.waiting.shift()?.(host);
+      return;
+    }
+    const waiter = this.waiting.shift();
+    if (waiter) waiter(host);
+    else this.idle.push(host);
+  }
+
+  private spawn(): Host {
+    const child = fork(HOST, [], {
+      env: {
+        ...this.definition.environment,
+        LOCAL_LAMBDA_HANDLER_FILE: this.definition.handlerFile,
+        LOCAL_LAMBDA_HANDLER_EXPORT: this.definition.handlerExport,
+        PATH: process.env.PATH ?? '',
+      },
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      serialization: 'advanced',
+    });
+    this.logs.attach(this.definition.name, child);
+    const host: Host = { child, ready: Promise.resolve() };
+    host.ready = new Promise<void>((resolve, reject) => {
+      child.once('message', (message: { type: string; error?: InvokeError }) => {
+        if (message.type === 'ready') resolve();
+        else reject(new FunctionStartError(`${this.definition.name} failed to initialize: ${message.error?.errorType}: ${message.error?.errorMessage}`));
+      });
+      child.once('exit', (code) => reject(new FunctionStartError(`${this.definition.name} exited during init (code ${code})`)));
+    });
+    host.ready.catch(() => {});
+    child.on('message', (message: { type: string; id?: string; ok?: boolean; payload?: unknown; error?: InvokeError }) => {
+      if (message.type !== 'result' || !host.pending || message.id !== host.pending.id) return;
+      const { resolve, timer } = host.pending;
+      clearTimeout(timer);
+      host.pending = undefined;
+      resolve(message.ok ? { ok: true, payload: message.payload } : { ok: false, error: message.error as InvokeError });
+    });
+    child.on('exit', (code, signal) => {
+      this.all.delete(host);
+      const index = this.idle.indexOf(host);
+      if (index >= 0) this.idle.splice(index, 1);
+      if (host.pending) {
+        const { resolve, timer } = host.pending;
+        clearTimeout(timer);
+        host.pending = undefined;
+        resolve({ ok: false, error: { errorType: 'Runtime.ExitError', errorMessage: `Runtime exited (code ${code}, signal ${signal})` } });
+      }
+    });
+    this.all.add(host);
+    return host;
+  }
+
+  private discard(host: Host): void {
+    this.all.delete(host);
+    host.child.kill('SIGKILL');
+  }
+
+  /** Ends every execution environment (a later invoke starts fresh ones, as after a cold start). */
+  async recycle(): Promise<void> {
+    const hosts = [...this.all];
+    this.idle.length = 0;
+    await Promise.all(
+      hosts.map(
+        (host) =>
+          new Promise<void>((resolve) => {
+            if (host.child.exitCode !== null || host.child.signalCode !== null) return resolve();
+            host.child.once('exit', () => resolve());
+            host.child.kill('SIGKILL');
+          }),
+      ),
+    );
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.recycle();
+  }
+}

@@ -1,0 +1,43 @@
+import { LOCAL_REGION } from './resolve';
+
+export interface LocalEndpoints {
+  dynamoDb: string;
+  kafkaBootstrap: string;
+}
+
+/**
+ * The environment a function gets locally: the template's variables, plus the standard AWS SDK
+ * settings that point clients at the local engines (AWS_ENDPOINT_URL_*), plus the Kafka connection
+ * of the mock cluster. Functions have no code path that exists only locally; this is all config.
+ */
+export function localEnvironment(
+  templateEnv: Record<string, string>,
+  fn: { name: string; memoryMb: number; timeoutMs: number },
+  endpoints: LocalEndpoints,
+  overrides: Record<string, string>,
+): Record<string, string> {
+  const env: Record<string, string> = { ...templateEnv };
+  if ('KAFKA_BOOTSTRAP_BROKERS' in env || 'MSK_CLUSTER_ARN' in env) {
+    env.KAFKA_BOOTSTRAP_BROKERS = endpoints.kafkaBootstrap;
+    env.KAFKA_AUTH = 'none';
+    // The mock cluster reports controller id 0 and rejects idempotent producers.
+    env.KAFKA_IDEMPOTENT_PRODUCER = 'false';
+  }
+  return {
+    ...env,
+    ...overrides,
+    AWS_REGION: LOCAL_REGION,
+    AWS_DEFAULT_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamoDb,
+    AWS_ENDPOINT_URL_DYNAMODB_STREAMS: endpoints.dynamoDb,
+    AWS_LAMBDA_FUNCTION_NAME: fn.name,
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
+    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+    AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${fn.name}`,
+    POWERTOOLS_TRACE_ENABLED: 'false',
+    AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
+    TZ: 'UTC',
+  };
+}

@@ -1,0 +1,39 @@
+import type { ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { dirname } from 'node:path';
+import { createInterface } from 'node:readline';
+
+/**
+ * Where function output goes: one file (JSON lines as the functions write them, prefixed with the
+ * function name) and, optionally, the console.
+ */
+export class LogSink {
+  private readonly file: WriteStream | undefined;
+
+  constructor(
+    readonly path: string | undefined,
+    private readonly echo: boolean,
+  ) {
+    if (path) {
+      mkdirSync(dirname(path), { recursive: true });
+      this.file = createWriteStream(path, { flags: 'a' });
+    }
+  }
+
+  write(source: string, line: string): void {
+    const text = `${new Date().toISOString()} [${source}] ${line}\n`;
+    this.file?.write(text);
+    if (this.echo) process.stdout.write(text);
+  }
+
+  attach(source: string, child: ChildProcess): void {
+    for (const stream of [child.stdout, child.stderr]) {
+      if (stream) createInterface({ input: stream }).on('line', (line) => this.write(source, line));
+    }
+  }
+
+  async close(): Promise<void> {
+    const file = this.file;
+    if (file) await new Promise<void>((resolve) => file.end(resolve));
+  }
+}

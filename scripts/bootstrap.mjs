@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+// First-use setup for `npm start` and `npm test`: installs npm packages when missing or outdated,
+// and the system packages the local engines need (librdkafka for the mock Kafka cluster, a Java
+// runtime for DynamoDB Local) through apt-get when running as root. Fast when nothing is missing.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+function fail(message) {
+  console.error(`\n[setup] ${message}\n`);
+  process.exit(1);
+}
+
+function ok(command, args) {
+  return spawnSync(command, args, { stdio: 'ignore' }).status === 0;
+}
+
+function run(command, args, options = {}) {
+  const result = spawnSync(command, args, { stdio: 'inherit', cwd: root, ...options });
+  if (result.status !== 0) fail(`"${command} ${args.join(' ')}" failed with exit code ${result.status}`);
+}
+
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < 20 || (major === 20 && minor < 11)) fail(`Node.js 20.11 or newer is required (found ${process.versions.node}).`);
+
+// npm packages
+const installedLock = join(root, 'node_modules', '.package-lock.json');
+const lock = join(root, 'package-lock.json');
+if (!existsSync(installedLock) || statSync(lock).mtimeMs > statSync(installedLock).mtimeMs) {
+  console.log('[setup] Installing npm packages (npm ci) ...');
+  run('npm', ['ci', '--no-audit', '--no-fund']);
+}
+
+// Debian packages
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+const hasApt = ok('apt-get', ['--version']);
+let aptUpdated = false;
+function aptInstall(packages, why) {
+  if (!isRoot || !hasApt) {
+    fail(`${why} Install it with: sudo apt-get install -y ${packages.join(' ')}`);
+  }
+  console.log(`[setup] ${why} Installing ${packages.join(' ')} with apt-get ...`);
+  if (!aptUpdated) {
+    run('apt-get', ['update', '-qq']);
+    aptUpdated = true;
+  }
+  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...packages], {
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+}
+
+const missing = [];
+if (!ok('pkg-config', ['--exists', 'rdkafka'])) missing.push('librdkafka-dev', 'pkg-config');
+if (!ok('gcc', ['--version'])) missing.push('gcc', 'libc6-dev');
+if (missing.length > 0) aptInstall(missing, 'The local Kafka cluster (librdkafka mock) needs librdkafka and a C compiler.');
+
+if (!ok('java', ['-version'])) {
+  aptInstall(['openjdk-17-jre-headless'], 'DynamoDB Local needs a Java runtime (17 or newer).');
+} else {
+  const version = execFileSync('java', ['-version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+  const found = /version "(\d+)/.exec(version)?.[1];
+  if (found && Number(found) < 11) fail(`DynamoDB Local needs Java 11 or newer (found ${found}).`);
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env node
+// Prints the plain "N passed, N failed" line from vitest's JSON report.
+import { readFileSync } from 'node:fs';
+
+const file = process.argv[2] ?? '.local/test-results.json';
+let report;
+try {
+  report = JSON.parse(readFileSync(file, 'utf8'));
+} catch (error) {
+  console.error(`No test report at ${file}: ${error.message}`);
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+const passed = report.numPassedTests ?? 0;
+// A test file that fails to load has no failed test of its own: count it as one failure.
+const failedSuites = report.numFailedTestSuites ?? 0;
+const failed = (report.numFailedTests ?? 0) || failedSuites;
+const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+console.log(`${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`);
+process.exit(failed > 0 || passed === 0 ? 1 : 0);

@@ -1,0 +1,90 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { LocalRuntime } from '../../localstack/runtime/runtime';
+import { collectTopic, documentClient, postOrder, type ReceivedMessage, scanAll, startRuntime, tableName } from '../helpers/local-runtime';
+import { waitFor } from '../helpers/wait';
+
+const order = (customerId: string) => ({
+  customerId,
+  items: [{ productId: '55555555-5555-5555-5555-555555555555', quantity: 1 }],
+  payment: { method: 'card', token: 'tok_ok' },
+});
+
+const outage = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('End to end: the outbox loses nothing when Kafka fails', () => {
+  let runtime: LocalRuntime | undefined;
+  let observer: { messages: ReceivedMessage[]; stop: () => Promise<void> } | undefined;
+
+  afterEach(async () => {
+    await observer?.stop();
+    await runtime?.stop();
+    observer = undefined;
+    runtime = undefined;
+  });
+
+  it('delivers every order placed while all brokers were down for several seconds', async () => {
+    // Prepare
+    runtime = await startRuntime();
+    observer = await collectTopic(runtime.kafkaBootstrap, ['orders.events']);
+    await runtime.kafka.allBrokersDown();
+
+    // Act
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => postOrder((runtime as LocalRuntime).apiUrl, order(`c-outage-${i}`), `outage-${i}`)),
+    );
+    await outage(5_000);
+    await runtime.kafka.allBrokersUp();
+
+    // Assess
+    expect(responses.map((response) => response.status)).toEqual(Array(10).fill(202));
+    const orderIds = responses.map((response) => (response.body as { orderId: string }).orderId);
+    const messages = (observer as { messages: ReceivedMessage[] }).messages;
+    await waitFor(() => orderIds.every((id) => messages.some((message) => message.key === id)), {
+      timeoutMs: 60_000,
+      description: 'every OrderCreated on orders.events after the outage',
+    });
+    const db = documentClient(runtime);
+    const table = tableName(runtime, 'orders');
+    await waitFor(
+      async () => {
+        const rows = (await scanAll(db, table)).filter((item) => item.entity === 'OUTBOX');
+        return rows.length === 10 && rows.every((row) => row.publishedAt !== undefined);
+      },
+      { timeoutMs: 20_000, description: 'every outbox row marked published' },
+    );
+    db.destroy();
+  });
+
+  it('lets the sweeper publish a row the relay gave up on', async () => {
+    // Prepare: the relay fails fast and gives up after the mapping's retries; no grace period.
+    runtime = await startRuntime({
+      environment: { KAFKA_SEND_RETRIES: '0', KAFKA_REQUEST_TIMEOUT_MS: '1000', OUTBOX_GRACE_SECONDS: '0' },
+    });
+    observer = await collectTopic(runtime.kafkaBootstrap, ['orders.events']);
+    await runtime.kafka.allBrokersDown();
+    const created = await postOrder(runtime.apiUrl, order('c-swept'), 'swept-1');
+    const orderId = (created.body as { orderId: string }).orderId;
+    const relay = runtime.mappings[0];
+    await waitFor(() => (relay?.discarded.length ?? 0) > 0, { timeoutMs: 90_000, description: 'relay gives up' });
+    await runtime.kafka.allBrokersUp();
+
+    // Act
+    const swept = await runtime.triggerSchedule('Sweeper');
+
+    // Assess
+    expect(created.status).toBe(202);
+    expect([...runtime.queues.values()].flat().length).toBeGreaterThan(0);
+    expect(swept.ok).toBe(true);
+    expect(swept.ok && swept.payload).toMatchObject({ found: 1, published: 1 });
+    const messages = (observer as { messages: ReceivedMessage[] }).messages;
+    await waitFor(() => messages.some((message) => message.key === orderId), {
+      timeoutMs: 30_000,
+      description: 'swept OrderCreated on orders.events',
+    });
+    const db = documentClient(runtime);
+    const [row] = (await scanAll(db, tableName(runtime, 'orders'))).filter((item) => item.pk === `OUTBOX#${orderId}`);
+    expect(row?.publishedAt).toBeDefined();
+    expect(row?.unpublishedShard).toBeUndefined();
+    db.destroy();
+  });
+});

@@ -1,0 +1,97 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { Kafka, logLevel } from 'kafkajs';
+import { localDynamoClientConfig } from '../../localstack/engines';
+import { LocalRuntime, type LocalRuntimeOptions } from '../../localstack/runtime/runtime';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** Starts the local runtime from cdk.out on free ports, with its function logs in a temp file. */
+export async function startRuntime(options: Partial<LocalRuntimeOptions> = {}): Promise<LocalRuntime> {
+  const logDir = mkdtempSync(join(tmpdir(), 'order-saga-e2e-'));
+  return LocalRuntime.start({
+    cdkOut: join(ROOT, 'cdk.out'),
+    apiPort: 0,
+    logFile: join(logDir, 'functions.log'),
+    runSchedules: false,
+    ...options,
+  });
+}
+
+export function documentClient(runtime: LocalRuntime): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(new DynamoDBClient(localDynamoClientConfig(runtime.dynamoEndpoint)));
+}
+
+/** The local name of the table whose logical id contains `fragment`. */
+export function tableName(runtime: LocalRuntime, fragment: string): string {
+  const entry = [...runtime.tables].find(([logicalId]) => logicalId.toLowerCase().includes(fragment.toLowerCase()));
+  if (!entry) throw new Error(`No table matching ${fragment}: ${[...runtime.tables.keys()].join(', ')}`);
+  return entry[1].name;
+}
+
+export async function scanAll(client: DynamoDBDocumentClient, table: string): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await client.send(new ScanCommand({ TableName: table, ExclusiveStartKey: startKey, ConsistentRead: true }));
+    items.push(...(page.Items ?? []));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return items;
+}
+
+export interface ReceivedMessage {
+  topic: string;
+  partition: number;
+  key: string;
+  value: string;
+  headers: Record<string, string>;
+}
+
+/** Collects every message of the given topics from the beginning, until `stop()`. */
+export async function collectTopic(bootstrap: string, topics: string[]) {
+  const kafka = new Kafka({ clientId: 'e2e-observer', brokers: bootstrap.split(','), logLevel: logLevel.NOTHING, retry: { retries: 20 } });
+  const consumer = kafka.consumer({ groupId: `e2e-${Date.now()}-${Math.random()}`, sessionTimeout: 6_000, heartbeatInterval: 1_000 });
+  const messages: ReceivedMessage[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topics, fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ topic, partition, message }) => {
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(message.headers ?? {})) headers[name] = String(value);
+      messages.push({ topic, partition, key: message.key?.toString() ?? '', value: message.value?.toString() ?? '', headers });
+    },
+  });
+  return { messages, stop: () => consumer.disconnect() };
+}
+
+export interface HttpResult {
+  status: number;
+  headers: Headers;
+  body: unknown;
+  text: string;
+}
+
+export async function http(baseUrl: string, path: string, init: RequestInit = {}): Promise<HttpResult> {
+  const response = await fetch(`${baseUrl}${path}`, init);
+  const text = await response.text();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  return { status: response.status, headers: response.headers, body, text };
+}
+
+export function postOrder(baseUrl: string, body: unknown, key: string | undefined, headers: Record<string, string> = {}) {
+  return http(baseUrl, '/orders', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(key === undefined ? {} : { 'idempotency-key': key }), ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
