@@ -1,0 +1,59 @@
+import { type App, type Environment, Tags } from 'aws-cdk-lib';
+import { type AppConfig, stackPrefix } from './config';
+import { MessagingStack } from './stacks/messaging-stack';
+import { NetworkStack } from './stacks/network-stack';
+import { ObservabilityStack } from './stacks/observability-stack';
+import { OrderServiceStack } from './stacks/order-service-stack';
+
+export interface OrderSagaStacks {
+  readonly network: NetworkStack;
+  readonly messaging: MessagingStack;
+  readonly orderService: OrderServiceStack;
+  readonly observability: ObservabilityStack;
+}
+
+/**
+ * Builds the platform into `app`: `OrderSaga-<stage>-Network`, `-Messaging`, `-OrderService` (with
+ * the REST API) and `-Observability`. Stacks are environment-agnostic unless the config names an
+ * account or region, so `cdk synth` works offline.
+ */
+export function buildApp(app: App, config: AppConfig): OrderSagaStacks {
+  const prefix = stackPrefix(config);
+  const env: Environment | undefined =
+    config.account || config.region
+      ? {
+          ...(config.account ? { account: config.account } : {}),
+          ...(config.region ? { region: config.region } : {}),
+        }
+      : undefined;
+  const common = { config, ...(env ? { env } : {}) };
+
+  const network = new NetworkStack(app, `${prefix}-Network`, {
+    ...common,
+    description: `OrderSaga ${config.stage}: VPC, endpoints and the Kafka client security group`,
+  });
+  const messaging = new MessagingStack(app, `${prefix}-Messaging`, {
+    ...common,
+    description: `OrderSaga ${config.stage}: MSK Serverless (IAM auth) and Kafka topics`,
+    vpc: network.vpc,
+    subnets: network.isolatedSubnets,
+    kafkaClientSecurityGroup: network.kafkaClientSecurityGroup,
+  });
+  const orderService = new OrderServiceStack(app, `${prefix}-OrderService`, {
+    ...common,
+    description: `OrderSaga ${config.stage}: order service, catalog, outbox relay and the public REST API`,
+    kafka: messaging.kafka,
+  });
+  const observability = new ObservabilityStack(app, `${prefix}-Observability`, {
+    ...common,
+    description: `OrderSaga ${config.stage}: dashboard, alarm topic and notifications`,
+    api: orderService.api.api,
+    functions: orderService.functions,
+    outboxes: [{ label: 'orders', relay: orderService.outbox }],
+    alarms: orderService.alarms,
+  });
+
+  Tags.of(app).add('project', 'order-saga');
+  Tags.of(app).add('stage', config.stage);
+  return { network, messaging, orderService, observability };
+}

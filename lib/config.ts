@@ -1,0 +1,221 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { ConfigError } from './errors';
+
+export type PspMode = 'mock' | 'live';
+
+export interface ApiThrottle {
+  /** Steady-state requests per second for the whole stage. */
+  readonly rateLimit: number;
+  /** Burst capacity for the whole stage. */
+  readonly burstLimit: number;
+  /** Steady-state requests per second for POST /orders (at most the stage rate). */
+  readonly createOrderRateLimit: number;
+  /** Burst capacity for POST /orders (at most the stage burst). */
+  readonly createOrderBurstLimit: number;
+}
+
+/**
+ * Settings the app is built from. Everything comes from CDK context (`cdk.json` or `-c key=value`),
+ * so `cdk synth` needs neither credentials nor environment variables.
+ */
+export interface AppConfig {
+  /** Deployment stage; prefixes stack names (`OrderSaga-<stage>-...`). */
+  readonly stage: string;
+  /** Bring-your-own MSK cluster. When set, no cluster is created. */
+  readonly mskClusterArn?: string;
+  /** Bootstrap brokers of the bring-your-own cluster; when unset, functions ask MSK at cold start. */
+  readonly mskBootstrapBrokers?: string;
+  /** Which payment service provider the payment service talks to. */
+  readonly pspMode: PspMode;
+  /** Where alarm notifications go (an SNS email subscription). */
+  readonly alarmEmail?: string;
+  /** Target account; stacks are environment-agnostic when unset. */
+  readonly account?: string;
+  /** Target region; stacks are environment-agnostic when unset. */
+  readonly region?: string;
+  readonly apiThrottle: ApiThrottle;
+}
+
+export const DEFAULT_API_THROTTLE: ApiThrottle = {
+  rateLimit: 50,
+  burstLimit: 100,
+  createOrderRateLimit: 20,
+  createOrderBurstLimit: 40,
+};
+
+const STAGE_PATTERN = /^[a-z][a-z0-9-]{0,15}$/;
+const MSK_CLUSTER_ARN_PATTERN =
+  /^arn:aws[a-z-]*:kafka:[a-z0-9-]+:\d{12}:cluster\/[A-Za-z0-9-]+\/[A-Za-z0-9-]+$/;
+const BROKERS_PATTERN = /^[A-Za-z0-9.-]+:\d{1,5}(,[A-Za-z0-9.-]+:\d{1,5})*$/;
+const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const ACCOUNT_PATTERN = /^\d{12}$/;
+const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d$/;
+
+type Context = (key: string) => unknown;
+
+/** Reads and validates the app configuration from the CDK context of `scope` (usually the App). */
+export function loadConfig(scope: Construct): AppConfig {
+  const context: Context = (key) => scope.node.tryGetContext(key);
+  const errors: string[] = [];
+  const collect = <T>(read: () => T): T | undefined => {
+    try {
+      return read();
+    } catch (error) {
+      if (error instanceof ConfigError) {
+        errors.push(error.message);
+        return undefined;
+      }
+      throw error;
+    }
+  };
+
+  const stage = collect(() =>
+    matching(
+      context,
+      'stage',
+      STAGE_PATTERN,
+      'dev',
+      'lowercase letters, digits and "-", starting with a letter, at most 16 characters',
+    ),
+  );
+  const mskClusterArn = collect(() =>
+    optionalMatching(
+      context,
+      'mskClusterArn',
+      MSK_CLUSTER_ARN_PATTERN,
+      'an MSK cluster ARN (arn:aws:kafka:<region>:<account>:cluster/<name>/<uuid>)',
+    ),
+  );
+  const mskBootstrapBrokers = collect(() =>
+    optionalMatching(context, 'mskBootstrapBrokers', BROKERS_PATTERN, 'a comma-separated host:port list'),
+  );
+  const pspMode = collect(() => oneOf(context, 'pspMode', ['mock', 'live'] as const, 'mock'));
+  const alarmEmail = collect(() =>
+    optionalMatching(context, 'alarmEmail', EMAIL_PATTERN, 'an email address'),
+  );
+  const account = collect(() =>
+    optionalMatching(context, 'account', ACCOUNT_PATTERN, 'a 12-digit AWS account id'),
+  );
+  const region = collect(() =>
+    optionalMatching(context, 'region', REGION_PATTERN, 'an AWS region such as eu-west-1'),
+  );
+  const apiThrottle = collect(() => throttle(context));
+
+  if (mskBootstrapBrokers !== undefined && mskClusterArn === undefined) {
+    errors.push('Context "mskBootstrapBrokers" only applies together with "mskClusterArn"');
+  }
+  if (errors.length > 0 || stage === undefined || pspMode === undefined || apiThrottle === undefined) {
+    throw new ConfigError(`Invalid CDK context:\n  - ${errors.join('\n  - ')}`);
+  }
+  return {
+    stage,
+    pspMode,
+    apiThrottle,
+    ...(mskClusterArn === undefined ? {} : { mskClusterArn }),
+    ...(mskBootstrapBrokers === undefined ? {} : { mskBootstrapBrokers }),
+    ...(alarmEmail === undefined ? {} : { alarmEmail }),
+    ...(account === undefined ? {} : { account }),
+    ...(region === undefined ? {} : { region }),
+  };
+}
+
+/** Stateful resources (tables, log groups) survive stack deletion in prod and are removed elsewhere. */
+export function removalPolicyFor(config: Pick<AppConfig, 'stage'>): RemovalPolicy {
+  return config.stage === 'prod' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+}
+
+/** Stack name prefix: `OrderSaga-<stage>`. */
+export function stackPrefix(config: Pick<AppConfig, 'stage'>): string {
+  return `OrderSaga-${config.stage}`;
+}
+
+/** A context value as a trimmed string; unset, null and empty values are `undefined`. */
+function rawString(context: Context, key: string): string | undefined {
+  const value = context(key);
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') {
+    throw new ConfigError(`Context "${key}" must be a string, got ${JSON.stringify(value)}`);
+  }
+  const trimmed = value.trim();
+  return trimmed === '' ? undefined : trimmed;
+}
+
+function optionalMatching(
+  context: Context,
+  key: string,
+  pattern: RegExp,
+  expected: string,
+): string | undefined {
+  const value = rawString(context, key);
+  if (value !== undefined && !pattern.test(value)) {
+    throw new ConfigError(`Context "${key}" must be ${expected}, got "${value}"`);
+  }
+  return value;
+}
+
+function matching(
+  context: Context,
+  key: string,
+  pattern: RegExp,
+  fallback: string,
+  expected: string,
+): string {
+  return optionalMatching(context, key, pattern, expected) ?? fallback;
+}
+
+function oneOf<T extends string>(context: Context, key: string, allowed: readonly T[], fallback: T): T {
+  const value = rawString(context, key);
+  if (value === undefined) return fallback;
+  const match = allowed.find((candidate) => candidate === value);
+  if (match === undefined) {
+    throw new ConfigError(`Context "${key}" must be one of ${allowed.join(', ')}, got "${value}"`);
+  }
+  return match;
+}
+
+/**
+ * `apiThrottle` is an object (in cdk.json) or its JSON text (from `-c apiThrottle=...`); missing
+ * fields keep their defaults.
+ */
+function throttle(context: Context): ApiThrottle {
+  let value = context('apiThrottle');
+  if (value === undefined || value === null || value === '') return DEFAULT_API_THROTTLE;
+  if (typeof value === 'string') {
+    try {
+      value = JSON.parse(value);
+    } catch (error) {
+      throw new ConfigError(`Context "apiThrottle" must be a JSON object, got "${value}"`, { cause: error });
+    }
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ConfigError(`Context "apiThrottle" must be an object, got ${JSON.stringify(value)}`);
+  }
+  const input = value as Record<string, unknown>;
+  const unknownKeys = Object.keys(input).filter((key) => !(key in DEFAULT_API_THROTTLE));
+  if (unknownKeys.length > 0) {
+    throw new ConfigError(
+      `Context "apiThrottle" has unknown keys ${unknownKeys.join(', ')}; allowed: ${Object.keys(DEFAULT_API_THROTTLE).join(', ')}`,
+    );
+  }
+  const field = (key: keyof ApiThrottle): number => {
+    const raw = input[key] ?? DEFAULT_API_THROTTLE[key];
+    const number = typeof raw === 'string' ? Number(raw) : raw;
+    if (typeof number !== 'number' || !Number.isInteger(number) || number < 1 || number > 10_000) {
+      throw new ConfigError(
+        `Context "apiThrottle.${key}" must be an integer from 1 to 10000, got ${JSON.stringify(raw)}`,
+      );
+    }
+    return number;
+  };
+  const result: ApiThrottle = {
+    rateLimit: field('rateLimit'),
+    burstLimit: field('burstLimit'),
+    createOrderRateLimit: field('createOrderRateLimit'),
+    createOrderBurstLimit: field('createOrderBurstLimit'),
+  };
+  if (result.createOrderRateLimit > result.rateLimit || result.createOrderBurstLimit > result.burstLimit) {
+    throw new ConfigError('Context "apiThrottle": the POST /orders limits must not exceed the stage limits');
+  }
+  return result;
+}

@@ -1,0 +1,234 @@
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { InfrastructureError } from '../errors';
+import type { KafkaConnection } from './kafka-connection';
+import {
+  acknowledgeSynchronousInvocation,
+  bindTable,
+  grantTableActions,
+  ServiceFunction,
+} from './service-function';
+
+/** Name of the sparse index of rows not yet published (see docs/architecture.md). */
+export const UNPUBLISHED_INDEX_NAME = 'unpublished';
+
+/** Pattern of the stream filter: only inserted outbox rows reach the relay. */
+export const OUTBOX_INSERT_FILTER = lambda.FilterCriteria.filter({
+  eventName: lambda.FilterRule.isEqual('INSERT'),
+  dynamodb: { NewImage: { entity: { S: lambda.FilterRule.isEqual('OUTBOX') } } },
+});
+
+export interface OutboxRelayProps {
+  /** The service table holding the outbox rows; it must have a stream and the `unpublished` index. */
+  readonly table: dynamodb.ITable;
+  /** Bounded context that owns the table (`orders`, `inventory`, ...). */
+  readonly serviceName: string;
+  readonly kafka: KafkaConnection;
+  /** Age after which the sweeper republishes a row that is still unpublished. @default 120 */
+  readonly graceSeconds?: number;
+  /** Stream records per relay invocation. @default 100 */
+  readonly batchSize?: number;
+  /** Retries of a failing batch (bisected on each error) before it goes to the on-failure queue. @default 5 */
+  readonly retryAttempts?: number;
+  /** Removal policy of the queues' and functions' log data. @default DESTROY */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * The transactional outbox publisher of one service table, written once for every service:
+ *
+ * - relay: the table's stream (outbox inserts only) drives `src/functions/outbox/relay.ts`, which
+ *   publishes to Kafka and marks rows published. Failing batches are bisected and retried; after the
+ *   retry limit, the batch's stream pointer goes to the on-failure queue (the rows stay in the table);
+ * - sweeper: every minute `src/functions/outbox/sweeper.ts` republishes rows still unpublished after
+ *   the grace period (a relay that gave up, stream records past their 24 h retention);
+ * - alarms for every way this can fall behind, exposed as `alarms` for the observability stack.
+ */
+export class OutboxRelay extends Construct {
+  readonly relayFunction: ServiceFunction;
+  readonly sweeperFunction: ServiceFunction;
+  /** Stream batches the relay gave up on (pointers to the records, not the rows themselves). */
+  readonly onFailureQueue: sqs.Queue;
+  /** Failed scheduled sweeper invocations. */
+  readonly sweeperDeadLetterQueue: sqs.Queue;
+  readonly eventSource: DynamoEventSource;
+  readonly schedule: events.Rule;
+  readonly alarms: cloudwatch.Alarm[];
+
+  constructor(scope: Construct, id: string, props: OutboxRelayProps) {
+    super(scope, id);
+    if (props.table.tableStreamArn === undefined) {
+      throw new InfrastructureError(`${this.node.path}: the outbox table needs a stream (NEW_IMAGE)`);
+    }
+    const graceSeconds = props.graceSeconds ?? 120;
+    const batchSize = props.batchSize ?? 100;
+    const retryAttempts = props.retryAttempts ?? 5;
+    if (!Number.isInteger(graceSeconds) || graceSeconds < 10) {
+      throw new InfrastructureError(`${this.node.path}: graceSeconds must be an integer of at least 10`);
+    }
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
+
+    this.onFailureQueue = this.deadLetterQueue(
+      'RelayOnFailureQueue',
+      removalPolicy,
+      'the relay event source mapping (stream batches that exhausted their retries)',
+    );
+    // cdk-nag recognizes queues named in a Lambda or SQS dead-letter config, not event source mapping
+    // destinations.
+    Validations.of(this.onFailureQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is the on-failure destination of the relay event source mapping, i.e. a dead-letter queue; it has none itself.',
+    });
+    this.sweeperDeadLetterQueue = this.deadLetterQueue(
+      'SweeperDeadLetterQueue',
+      removalPolicy,
+      'the sweeper schedule and its asynchronous invocations',
+    );
+
+    this.relayFunction = new ServiceFunction(this, 'Relay', {
+      entry: 'outbox/relay.ts',
+      serviceName: props.serviceName,
+      description: `Publishes ${props.serviceName} outbox rows from the table stream to Kafka`,
+      memorySize: 512,
+      timeout: Duration.seconds(60),
+      logRemovalPolicy: removalPolicy,
+      kafka: {
+        connection: props.kafka,
+        access: 'produce',
+        clientId: `order-saga-${props.serviceName}-relay`,
+      },
+    });
+    bindTable(this.relayFunction, props.table, 'OUTBOX_TABLE_NAME', 'streamRead');
+    grantTableActions(this.relayFunction, props.table, ['dynamodb:UpdateItem']);
+    acknowledgeSynchronousInvocation(
+      this.relayFunction,
+      'its DynamoDB stream event source mapping, whose failures go to the on-failure queue',
+    );
+
+    this.eventSource = new DynamoEventSource(props.table, {
+      startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+      batchSize,
+      bisectBatchOnError: true,
+      retryAttempts,
+      maxRecordAge: Duration.hours(24),
+      reportBatchItemFailures: true,
+      onFailure: new SqsDlq(this.onFailureQueue),
+      filters: [OUTBOX_INSERT_FILTER],
+    });
+    this.relayFunction.addEventSource(this.eventSource);
+
+    this.sweeperFunction = new ServiceFunction(this, 'Sweeper', {
+      entry: 'outbox/sweeper.ts',
+      serviceName: props.serviceName,
+      description: `Republishes ${props.serviceName} outbox rows still unpublished after ${graceSeconds} s`,
+      memorySize: 512,
+      timeout: Duration.seconds(55),
+      logRemovalPolicy: removalPolicy,
+      deadLetterQueue: this.sweeperDeadLetterQueue,
+      environment: { OUTBOX_GRACE_SECONDS: String(graceSeconds) },
+      kafka: {
+        connection: props.kafka,
+        access: 'produce',
+        clientId: `order-saga-${props.serviceName}-sweeper`,
+      },
+    });
+    this.sweeperFunction.addEnvironment('OUTBOX_TABLE_NAME', props.table.tableName);
+    grantTableActions(this.sweeperFunction, props.table, ['dynamodb:Query'], {
+      indexName: UNPUBLISHED_INDEX_NAME,
+    });
+    grantTableActions(this.sweeperFunction, props.table, ['dynamodb:UpdateItem']);
+
+    this.schedule = new events.Rule(this, 'SweeperSchedule', {
+      description: `Runs the ${props.serviceName} outbox sweeper every minute`,
+      schedule: events.Schedule.expression('rate(1 minute)'),
+      targets: [
+        new targets.LambdaFunction(this.sweeperFunction, {
+          deadLetterQueue: this.sweeperDeadLetterQueue,
+          retryAttempts: 2,
+          maxEventAge: Duration.minutes(5),
+        }),
+      ],
+    });
+
+    this.alarms = [
+      new cloudwatch.Alarm(this, 'OnFailureQueueAlarm', {
+        alarmDescription: `${props.serviceName} outbox: the relay gave up on stream batches (the sweeper republishes the rows; investigate the relay)`,
+        metric: this.onFailureQueue.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(1),
+          statistic: cloudwatch.Stats.MAXIMUM,
+        }),
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+      new cloudwatch.Alarm(this, 'RelayErrorsAlarm', {
+        alarmDescription: `${props.serviceName} outbox: the relay function fails (Kafka unreachable or rejecting)`,
+        metric: this.relayFunction.metricErrors({
+          period: Duration.minutes(5),
+          statistic: cloudwatch.Stats.SUM,
+        }),
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+      new cloudwatch.Alarm(this, 'RelayIteratorAgeAlarm', {
+        alarmDescription: `${props.serviceName} outbox: the relay is more than 60 s behind the table stream`,
+        metric: this.relayFunction.metric('IteratorAge', {
+          period: Duration.minutes(1),
+          statistic: cloudwatch.Stats.MAXIMUM,
+        }),
+        threshold: 60_000,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 3,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+      new cloudwatch.Alarm(this, 'SweeperErrorsAlarm', {
+        alarmDescription: `${props.serviceName} outbox: the sweeper fails, so unpublished rows are not being republished`,
+        metric: this.sweeperFunction.metricErrors({
+          period: Duration.minutes(5),
+          statistic: cloudwatch.Stats.SUM,
+        }),
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+      new cloudwatch.Alarm(this, 'SweeperDeadLetterAlarm', {
+        alarmDescription: `${props.serviceName} outbox: scheduled sweeper runs failed for good`,
+        metric: this.sweeperDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(1),
+          statistic: cloudwatch.Stats.MAXIMUM,
+        }),
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    ];
+  }
+
+  private deadLetterQueue(id: string, removalPolicy: RemovalPolicy, usedBy: string): sqs.Queue {
+    const queue = new sqs.Queue(this, id, {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy,
+    });
+    Validations.of(queue).acknowledge({
+      id: 'Serverless-SQSRedrivePolicy',
+      reason: `This queue is the failure destination of ${usedBy}; nothing consumes it automatically, so there is nothing to redrive from it.`,
+    });
+    return queue;
+  }
+}

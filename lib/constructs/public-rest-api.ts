@@ -1,0 +1,246 @@
+import { Lazy, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { InfrastructureError } from '../errors';
+import { acknowledgeSynchronousInvocation } from './service-function';
+
+export interface Throttle {
+  readonly rateLimit: number;
+  readonly burstLimit: number;
+}
+
+export interface PublicRestApiProps {
+  readonly restApiName: string;
+  readonly description: string;
+  /** @default v1 */
+  readonly stageName?: string;
+  /** Stage-wide throttling. */
+  readonly throttle: Throttle;
+  /** @default DESTROY */
+  readonly logRemovalPolicy?: RemovalPolicy;
+}
+
+export interface RouteOptions {
+  /** Required request headers, checked by API Gateway before the function runs. */
+  readonly requiredHeaders?: readonly string[];
+  /** Tighter throttling for this route than the stage's. */
+  readonly throttle?: Throttle;
+}
+
+/** Error body template in the project's shape: `{"error":{"code","message","details"}}`. */
+function errorTemplate(code: string, message: string): string {
+  return JSON.stringify({ error: { code, message: '__MESSAGE__', details: [] } }).replace(
+    '"__MESSAGE__"',
+    message,
+  );
+}
+
+/** `$context.error.messageString` is API Gateway's own message, already a quoted JSON string. */
+const GATEWAY_MESSAGE = '$context.error.messageString';
+
+/**
+ * Errors API Gateway answers itself, before or instead of a function, rendered in the project's
+ * error shape with no internal detail.
+ */
+const GATEWAY_RESPONSES: ReadonlyArray<{
+  id: string;
+  type: apigateway.ResponseType;
+  /** Overrides API Gateway's status; unset keeps it (the DEFAULT_* responses cover many statuses). */
+  statusCode?: string;
+  code: string;
+  message: string;
+}> = [
+  {
+    id: 'BadRequestParameters',
+    type: apigateway.ResponseType.BAD_REQUEST_PARAMETERS,
+    statusCode: '400',
+    code: 'MISSING_PARAMETER',
+    message: GATEWAY_MESSAGE,
+  },
+  {
+    id: 'BadRequestBody',
+    type: apigateway.ResponseType.BAD_REQUEST_BODY,
+    statusCode: '400',
+    code: 'INVALID_BODY',
+    message: GATEWAY_MESSAGE,
+  },
+  {
+    id: 'RequestTooLarge',
+    type: apigateway.ResponseType.REQUEST_TOO_LARGE,
+    statusCode: '413',
+    code: 'PAYLOAD_TOO_LARGE',
+    message: '"The request body is too large."',
+  },
+  {
+    id: 'Throttled',
+    type: apigateway.ResponseType.THROTTLED,
+    statusCode: '429',
+    code: 'TOO_MANY_REQUESTS',
+    message: '"Too many requests. Retry later."',
+  },
+  {
+    id: 'MissingAuthenticationToken',
+    type: apigateway.ResponseType.MISSING_AUTHENTICATION_TOKEN,
+    statusCode: '404',
+    code: 'NOT_FOUND',
+    message: '"No route matches this method and path."',
+  },
+  {
+    id: 'IntegrationTimeout',
+    type: apigateway.ResponseType.INTEGRATION_TIMEOUT,
+    statusCode: '504',
+    code: 'TIMEOUT',
+    message: '"The request timed out. Retry later (with the same Idempotency-Key for POST /orders)."',
+  },
+  {
+    id: 'Default4xx',
+    type: apigateway.ResponseType.DEFAULT_4XX,
+    code: 'BAD_REQUEST',
+    message: GATEWAY_MESSAGE,
+  },
+  {
+    id: 'Default5xx',
+    type: apigateway.ResponseType.DEFAULT_5XX,
+    code: 'INTERNAL_ERROR',
+    message: '"The request could not be processed. Retry later."',
+  },
+];
+
+/**
+ * A public REST API with the project's defaults: a regional endpoint; stage throttling; JSON access
+ * logs; execution error logs, X-Ray tracing and CloudWatch metrics; a validator that rejects requests
+ * missing required parameters before any function runs; and gateway errors in the project's JSON
+ * error shape. Routes are Lambda proxy integrations added with `addRoute`.
+ *
+ * The API has no authorizer: this sample is public by design. To put one in front, pass
+ * `authorizer` (a `CognitoUserPoolsAuthorizer`, a `TokenAuthorizer` or IAM) in `defaultMethodOptions`
+ * of the `RestApi` below and drop the APIG4/COG4 acknowledgements.
+ */
+export class PublicRestApi extends Construct {
+  readonly api: apigateway.RestApi;
+  readonly accessLogGroup: logs.LogGroup;
+  readonly validator: apigateway.RequestValidator;
+  private readonly routeThrottles: apigateway.CfnStage.MethodSettingProperty[] = [];
+  private readonly routes = new Set<string>();
+
+  constructor(scope: Construct, id: string, props: PublicRestApiProps) {
+    super(scope, id);
+    this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.DESTROY,
+    });
+    this.api = new apigateway.RestApi(this, 'Api', {
+      restApiName: props.restApiName,
+      description: props.description,
+      endpointTypes: [apigateway.EndpointType.REGIONAL],
+      cloudWatchRole: true,
+      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
+      deployOptions: {
+        stageName: props.stageName ?? 'v1',
+        throttlingRateLimit: props.throttle.rateLimit,
+        throttlingBurstLimit: props.throttle.burstLimit,
+        tracingEnabled: true,
+        metricsEnabled: true,
+        loggingLevel: apigateway.MethodLoggingLevel.ERROR,
+        dataTraceEnabled: false,
+        accessLogDestination: new apigateway.LogGroupLogDestination(this.accessLogGroup),
+        accessLogFormat: apigateway.AccessLogFormat.jsonWithStandardFields({
+          caller: false,
+          httpMethod: true,
+          ip: true,
+          protocol: true,
+          requestTime: true,
+          resourcePath: true,
+          responseLength: true,
+          status: true,
+          user: false,
+        }),
+      },
+    });
+    // Route throttles are known only as routes are added, after the stage exists: render them lazily
+    // next to the stage-wide `/*/*` settings.
+    const cfnStage = this.api.deploymentStage.node.defaultChild as apigateway.CfnStage;
+    const stageSettings = cfnStage.methodSettings;
+    cfnStage.methodSettings = Lazy.any({
+      produce: () => [...(Array.isArray(stageSettings) ? stageSettings : []), ...this.routeThrottles],
+    });
+    // Body validation applies only to methods declaring a request model; routes declare none, so
+    // bodies reach the handlers, which validate them and answer in the project's error shape.
+    this.validator = this.api.addRequestValidator('RequestValidator', {
+      requestValidatorName: 'parameters-and-modelled-bodies',
+      validateRequestParameters: true,
+      validateRequestBody: true,
+    });
+    for (const response of GATEWAY_RESPONSES) {
+      this.api.addGatewayResponse(response.id, {
+        type: response.type,
+        ...(response.statusCode ? { statusCode: response.statusCode } : {}),
+        responseHeaders: { 'Content-Type': "'application/json'" },
+        templates: { 'application/json': errorTemplate(response.code, response.message) },
+      });
+    }
+
+    const validations = Validations.of(this);
+    validations.acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason:
+        'This open-source sample API is public by design (customers place orders without an account); see the class comment for putting an authorizer in front.',
+    });
+    validations.acknowledge({
+      id: 'AwsSolutions-COG4',
+      reason:
+        'This open-source sample API is public by design and uses no Cognito user pool; see the class comment for adding an authorizer.',
+    });
+    validations.acknowledge({
+      id: 'AwsSolutions-APIG3',
+      reason:
+        'No AWS WAF web ACL in the sample (it has a monthly cost); stage and route throttling bound the load. Associate a WAFv2 web ACL with the stage for production traffic.',
+    });
+    validations.acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+      reason:
+        'The account-level role API Gateway needs to write access and execution logs; this AWS managed policy is the documented one for it.',
+    });
+  }
+
+  /** Adds `method path` as a Lambda proxy integration. */
+  addRoute(method: string, path: string, fn: lambda.Function, options: RouteOptions = {}): apigateway.Method {
+    const key = `${method} ${path}`;
+    if (this.routes.has(key)) throw new InfrastructureError(`Route ${key} is defined twice`);
+    this.routes.add(key);
+    const resource = this.api.root.resourceForPath(path);
+    const requestParameters: Record<string, boolean> = {};
+    for (const name of pathParameters(path)) requestParameters[`method.request.path.${name}`] = true;
+    for (const header of options.requiredHeaders ?? [])
+      requestParameters[`method.request.header.${header}`] = true;
+    const apiMethod = resource.addMethod(
+      method,
+      new apigateway.LambdaIntegration(fn, { proxy: true, allowTestInvoke: false }),
+      {
+        requestValidator: this.validator,
+        ...(Object.keys(requestParameters).length > 0 ? { requestParameters } : {}),
+      },
+    );
+    if (options.throttle) {
+      this.routeThrottles.push({
+        httpMethod: method,
+        resourcePath: `/${path.replaceAll('/', '~1')}`,
+        throttlingRateLimit: options.throttle.rateLimit,
+        throttlingBurstLimit: options.throttle.burstLimit,
+      });
+    }
+    acknowledgeSynchronousInvocation(fn, `API Gateway (${key})`);
+    return apiMethod;
+  }
+
+  /** Invoke URL of the stage. */
+  get url(): string {
+    return this.api.url;
+  }
+}
+
+function pathParameters(path: string): string[] {
+  return [...path.matchAll(/\{([A-Za-z0-9_]+)\+?\}/g)].flatMap((match) => (match[1] ? [match[1]] : []));
+}

@@ -1,0 +1,280 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { InfrastructureError } from '../errors';
+import { FUNCTIONS_DIR, PROJECT_ROOT } from '../paths';
+import { PROJECT_TOPIC_NAMES } from '../topics';
+import { type KafkaConnection, kafkaTopicArn } from './kafka-connection';
+
+/** CloudWatch namespace of the business metrics every function emits through Powertools. */
+export const METRICS_NAMESPACE = 'OrderSaga';
+
+export type LogLevelName = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+export type KafkaAccess = 'produce' | 'admin';
+
+export interface KafkaBinding {
+  readonly connection: KafkaConnection;
+  readonly access: KafkaAccess;
+  /** Client id reported to the brokers (`KAFKA_CLIENT_ID`). */
+  readonly clientId: string;
+}
+
+export interface ServiceFunctionProps {
+  /** Handler file relative to `src/functions/`, e.g. `api/create-order.ts`; it exports `handler`. */
+  readonly entry: string;
+  /** Bounded context the function belongs to (`POWERTOOLS_SERVICE_NAME`, the metrics dimension). */
+  readonly serviceName: string;
+  readonly description?: string;
+  /** @default 256 */
+  readonly memorySize?: number;
+  /** @default 10 seconds */
+  readonly timeout?: Duration;
+  readonly environment?: Record<string, string>;
+  /** @default INFO */
+  readonly logLevel?: LogLevelName;
+  /** What happens to the function's log group when the stack is deleted. @default DESTROY */
+  readonly logRemovalPolicy?: RemovalPolicy;
+  /**
+   * Connects the function to Kafka: places it in the cluster's VPC with the client security group and
+   * applies `bindKafka`. VPC placement is fixed at creation, hence a prop rather than a later call.
+   */
+  readonly kafka?: KafkaBinding;
+  /** Dead-letter queue for asynchronous invocations (schedules, events). */
+  readonly deadLetterQueue?: sqs.IQueue;
+}
+
+/** Loads the CommonJS `require` into the ESM bundle for dependencies that still call it. */
+const ESM_REQUIRE_BANNER =
+  "import { createRequire as __cjsRequire } from 'node:module'; const require = __cjsRequire(import.meta.url);";
+
+/**
+ * A Lambda function with the project's defaults: Node.js 24 on arm64, an ESM bundle built by local
+ * esbuild (AWS SDK included, so the deployed code is exactly the pinned versions), source maps,
+ * X-Ray active tracing, JSON logs into a log group with one month retention, explicit memory and
+ * timeout, and the Powertools environment.
+ *
+ * The bundle is a self-contained directory in the cloud assembly (`cdk.out/asset.<hash>/index.mjs`
+ * plus its source map), which is also what the local runtime executes.
+ */
+export class ServiceFunction extends NodejsFunction {
+  readonly serviceName: string;
+  readonly entryName: string;
+
+  constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
+    const entry = join(FUNCTIONS_DIR, props.entry);
+    if (!existsSync(entry)) {
+      throw new InfrastructureError(`Function entry src/functions/${props.entry} does not exist`);
+    }
+    const logGroup = new logs.LogGroup(scope, `${id}LogGroup`, {
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.DESTROY,
+    });
+    const kafka = props.kafka?.connection;
+    super(scope, id, {
+      entry,
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+      description: props.description ?? `${props.serviceName}: src/functions/${props.entry}`,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 256,
+      timeout: props.timeout ?? Duration.seconds(10),
+      tracing: lambda.Tracing.ACTIVE,
+      logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      ...(props.deadLetterQueue ? { deadLetterQueue: props.deadLetterQueue } : {}),
+      ...(kafka
+        ? { vpc: kafka.vpc, vpcSubnets: kafka.subnets, securityGroups: [kafka.clientSecurityGroup] }
+        : {}),
+      environment: {
+        POWERTOOLS_SERVICE_NAME: props.serviceName,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
+        NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        mainFields: ['module', 'main'],
+        banner: ESM_REQUIRE_BANNER,
+        target: 'node24',
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        bundleAwsSDK: true,
+        forceDockerBundling: false,
+        logLevel: LogLevel.WARNING,
+      },
+    });
+    this.serviceName = props.serviceName;
+    this.entryName = props.entry;
+
+    const validations = Validations.of(this);
+    validations.acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason:
+        'AWSLambdaBasicExecutionRole only allows writing the function’s own CloudWatch logs; it is the standard Lambda execution policy.',
+    });
+    validations.acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Only actions without resource-level scoping get "*": xray:PutTraceSegments and xray:PutTelemetryRecords (active tracing) and, for stream consumers, dynamodb:ListStreams. DynamoDB and Kafka grants are scoped to ARNs; an infra test fails on any other "*" resource.',
+    });
+    if (kafka) {
+      validations.acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+        reason:
+          'AWSLambdaVPCAccessExecutionRole only manages the function’s network interfaces; Lambda needs it to run in the VPC that reaches MSK.',
+      });
+    }
+    if (props.kafka) bindKafka(this, props.kafka.connection, props.kafka.access, props.kafka.clientId);
+  }
+}
+
+export type TableAccess = 'read' | 'readWrite' | 'streamRead';
+
+/** Item reads plus DescribeTable (health checks). */
+export const TABLE_READ_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+  'dynamodb:Scan',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:DescribeTable',
+] as const;
+
+/**
+ * Item writes. DynamoDB has no separate IAM action for TransactWriteItems: each Put/Update/Delete/
+ * ConditionCheck of a transaction is authorized as the matching item action.
+ */
+export const TABLE_WRITE_ACTIONS = [
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+] as const;
+
+const ENV_NAME_PATTERN = /^[A-Z][A-Z0-9_]*$/;
+
+/**
+ * Gives a function a table: sets `envName` to the table name and grants the access level, scoped to
+ * the table's ARN (indexes and other tables stay out of reach; see `grantTableActions`).
+ * - `read`: item reads and DescribeTable;
+ * - `readWrite`: `read` plus item writes (also what transactions need);
+ * - `streamRead`: the table's stream (for stream consumers), no item access.
+ */
+export function bindTable(
+  fn: lambda.Function,
+  table: dynamodb.ITable,
+  envName: string,
+  access: TableAccess,
+): iam.Grant {
+  if (!ENV_NAME_PATTERN.test(envName)) {
+    throw new InfrastructureError(`Environment variable name "${envName}" must be UPPER_SNAKE_CASE`);
+  }
+  fn.addEnvironment(envName, table.tableName);
+  switch (access) {
+    case 'read':
+      return grantTableActions(fn, table, TABLE_READ_ACTIONS);
+    case 'readWrite':
+      return grantTableActions(fn, table, [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS]);
+    case 'streamRead':
+      if (table.tableStreamArn === undefined) {
+        throw new InfrastructureError(`${fn.node.path}: streamRead needs a table with a stream`);
+      }
+      return table.grantStreamRead(fn);
+  }
+}
+
+/**
+ * Grants exactly `actions` on the table, or on one of its indexes when `indexName` is given
+ * (`<tableArn>/index/<indexName>`), never on `index/*`.
+ */
+export function grantTableActions(
+  fn: lambda.IFunction,
+  table: dynamodb.ITable,
+  actions: readonly string[],
+  options: { indexName?: string } = {},
+): iam.Grant {
+  const resourceArn =
+    options.indexName === undefined ? table.tableArn : `${table.tableArn}/index/${options.indexName}`;
+  return iam.Grant.addToPrincipal({ grantee: fn, actions: [...actions], resourceArns: [resourceArn] });
+}
+
+/**
+ * Gives a function Kafka access over MSK IAM auth: the connection environment (see
+ * docs/architecture.md) and IAM scoped to the cluster and the project's topics.
+ * - `produce`: connect, write (idempotently) and describe the topics;
+ * - `admin`: connect, create, describe and alter the topics.
+ * The function must already run in the connection's VPC with its client security group (create it
+ * as a `ServiceFunction` with the `kafka` prop, which calls this).
+ */
+export function bindKafka(
+  fn: lambda.Function,
+  kafka: KafkaConnection,
+  access: KafkaAccess,
+  clientId: string,
+): void {
+  const inVpc =
+    fn.isBoundToVpc && fn.connections.securityGroups.some((group) => group === kafka.clientSecurityGroup);
+  if (!inVpc) {
+    throw new InfrastructureError(
+      `${fn.node.path}: a Kafka client must run in the cluster's VPC with the client security group; create it as a ServiceFunction with the "kafka" prop`,
+    );
+  }
+  fn.addEnvironment('MSK_CLUSTER_ARN', kafka.clusterArn);
+  fn.addEnvironment('KAFKA_BOOTSTRAP_BROKERS', kafka.bootstrapBrokers ?? '');
+  fn.addEnvironment('KAFKA_AUTH', 'iam');
+  fn.addEnvironment('KAFKA_IDEMPOTENT_PRODUCER', 'true');
+  fn.addEnvironment('KAFKA_CLIENT_ID', clientId);
+
+  const topicArns = PROJECT_TOPIC_NAMES.map((topic) => kafkaTopicArn(kafka.clusterArn, topic));
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      sid: 'MskBootstrapBrokers',
+      actions: ['kafka:GetBootstrapBrokers'],
+      resources: [kafka.clusterArn],
+    }),
+  );
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      sid: 'MskClusterConnect',
+      actions: [
+        'kafka-cluster:Connect',
+        'kafka-cluster:DescribeCluster',
+        ...(access === 'produce' ? ['kafka-cluster:WriteDataIdempotently'] : []),
+      ],
+      resources: [kafka.clusterArn],
+    }),
+  );
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      sid: access === 'produce' ? 'MskTopicsProduce' : 'MskTopicsAdmin',
+      actions:
+        access === 'produce'
+          ? ['kafka-cluster:WriteData', 'kafka-cluster:DescribeTopic']
+          : ['kafka-cluster:CreateTopic', 'kafka-cluster:DescribeTopic', 'kafka-cluster:AlterTopic'],
+      resources: topicArns,
+    }),
+  );
+}
+
+/**
+ * Records why a function has no dead-letter queue: a DLQ only receives failed asynchronous
+ * invocations, and this function is only ever invoked synchronously (`invoker` says by whom), where
+ * the caller sees and handles the error.
+ */
+export function acknowledgeSynchronousInvocation(fn: lambda.Function, invoker: string): void {
+  Validations.of(fn).acknowledge({
+    id: 'Serverless-LambdaDLQ',
+    reason: `Invoked synchronously by ${invoker}; a dead-letter queue only applies to asynchronous invocations, and the caller receives and handles the error.`,
+  });
+}

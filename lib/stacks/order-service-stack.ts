@@ -1,0 +1,161 @@
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type { Construct } from 'constructs';
+import { type AppConfig, removalPolicyFor } from '../config';
+import type { KafkaConnection } from '../constructs/kafka-connection';
+import { OutboxRelay, UNPUBLISHED_INDEX_NAME } from '../constructs/outbox-relay';
+import { loadSeedCatalog, ProductSeed, type SeedProduct } from '../constructs/product-seed';
+import { PublicRestApi } from '../constructs/public-rest-api';
+import { bindTable, ServiceFunction } from '../constructs/service-function';
+
+export interface OrderServiceStackProps extends StackProps {
+  readonly config: AppConfig;
+  readonly kafka: KafkaConnection;
+  /** Catalog seed; defaults to `data/products.json`. */
+  readonly products?: readonly SeedProduct[];
+}
+
+/** A function shown on the dashboard under a readable label. */
+export interface LabelledFunction {
+  readonly label: string;
+  readonly fn: ServiceFunction;
+}
+
+const SERVICE = 'orders';
+
+/**
+ * The order service and its public REST API: the `orders` table (orders, idempotency records and the
+ * outbox, one transaction per order), the `products` catalog, the API functions, the outbox relay
+ * that publishes to `orders.events`, and the catalog seed.
+ */
+export class OrderServiceStack extends Stack {
+  readonly ordersTable: dynamodb.Table;
+  readonly productsTable: dynamodb.Table;
+  readonly api: PublicRestApi;
+  readonly outbox: OutboxRelay;
+  readonly functions: LabelledFunction[];
+  readonly alarms: cloudwatch.Alarm[];
+
+  constructor(scope: Construct, id: string, props: OrderServiceStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const removalPolicy = removalPolicyFor(config);
+
+    this.ordersTable = new dynamodb.Table(this, 'OrdersTable', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      stream: dynamodb.StreamViewType.NEW_IMAGE,
+      timeToLiveAttribute: 'expiresAt',
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      deletionProtection: config.stage === 'prod',
+      removalPolicy,
+    });
+    this.ordersTable.addGlobalSecondaryIndex({
+      indexName: UNPUBLISHED_INDEX_NAME,
+      partitionKey: { name: 'unpublishedShard', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'createdAt', type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.ALL,
+    });
+    this.productsTable = new dynamodb.Table(this, 'ProductsTable', {
+      partitionKey: { name: 'productId', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      deletionProtection: config.stage === 'prod',
+      removalPolicy,
+    });
+
+    const apiFunction = (id: string, entry: string, description: string, memorySize = 256) =>
+      new ServiceFunction(this, id, {
+        entry,
+        serviceName: SERVICE,
+        description,
+        memorySize,
+        timeout: Duration.seconds(10),
+        logRemovalPolicy: removalPolicy,
+      });
+    const createOrder = apiFunction('CreateOrder', 'api/create-order.ts', 'POST /orders', 512);
+    bindTable(createOrder, this.ordersTable, 'ORDERS_TABLE_NAME', 'readWrite');
+    bindTable(createOrder, this.productsTable, 'PRODUCTS_TABLE_NAME', 'read');
+    const getOrder = apiFunction('GetOrder', 'api/get-order.ts', 'GET /orders/{orderId}');
+    bindTable(getOrder, this.ordersTable, 'ORDERS_TABLE_NAME', 'read');
+    const listProducts = apiFunction('ListProducts', 'api/list-products.ts', 'GET /products');
+    bindTable(listProducts, this.productsTable, 'PRODUCTS_TABLE_NAME', 'read');
+    const getProduct = apiFunction('GetProduct', 'api/get-product.ts', 'GET /products/{productId}');
+    bindTable(getProduct, this.productsTable, 'PRODUCTS_TABLE_NAME', 'read');
+    const health = apiFunction('Health', 'api/health.ts', 'GET /health');
+    bindTable(health, this.ordersTable, 'ORDERS_TABLE_NAME', 'read');
+
+    this.api = new PublicRestApi(this, 'Api', {
+      restApiName: `OrderSaga-${config.stage}-orders`,
+      description: 'Order saga public API: orders and product catalog',
+      throttle: { rateLimit: config.apiThrottle.rateLimit, burstLimit: config.apiThrottle.burstLimit },
+      logRemovalPolicy: removalPolicy,
+    });
+    this.api.addRoute('POST', '/orders', createOrder, {
+      requiredHeaders: ['Idempotency-Key'],
+      throttle: {
+        rateLimit: config.apiThrottle.createOrderRateLimit,
+        burstLimit: config.apiThrottle.createOrderBurstLimit,
+      },
+    });
+    this.api.addRoute('GET', '/orders/{orderId}', getOrder);
+    this.api.addRoute('GET', '/products', listProducts);
+    this.api.addRoute('GET', '/products/{productId}', getProduct);
+    this.api.addRoute('GET', '/health', health);
+
+    this.outbox = new OutboxRelay(this, 'Outbox', {
+      table: this.ordersTable,
+      serviceName: SERVICE,
+      kafka: props.kafka,
+      removalPolicy,
+    });
+
+    new ProductSeed(this, 'ProductSeed', {
+      table: this.productsTable,
+      products: props.products ?? loadSeedCatalog(),
+      serviceName: SERVICE,
+      logRemovalPolicy: removalPolicy,
+    });
+
+    this.functions = [
+      { label: 'create-order', fn: createOrder },
+      { label: 'get-order', fn: getOrder },
+      { label: 'list-products', fn: listProducts },
+      { label: 'get-product', fn: getProduct },
+      { label: 'health', fn: health },
+      { label: 'orders-relay', fn: this.outbox.relayFunction },
+      { label: 'orders-sweeper', fn: this.outbox.sweeperFunction },
+    ];
+
+    this.alarms = [
+      ...this.outbox.alarms,
+      new cloudwatch.Alarm(this, 'Api5xxAlarm', {
+        alarmDescription: 'Order API: server errors (5xx) in the last 5 minutes',
+        metric: this.api.api.metricServerError({
+          period: Duration.minutes(5),
+          statistic: cloudwatch.Stats.SUM,
+        }),
+        threshold: 5,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+      new cloudwatch.Alarm(this, 'CreateOrderErrorsAlarm', {
+        alarmDescription: 'POST /orders: the function fails (unhandled errors, timeouts)',
+        metric: createOrder.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    ];
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the order API' });
+    new CfnOutput(this, 'OrdersTableName', { value: this.ordersTable.tableName });
+    new CfnOutput(this, 'ProductsTableName', { value: this.productsTable.tableName });
+  }
+}

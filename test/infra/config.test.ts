@@ -1,0 +1,120 @@
+import { App, RemovalPolicy } from 'aws-cdk-lib';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_API_THROTTLE, loadConfig, removalPolicyFor } from '../../lib/config';
+import { ConfigError } from '../../lib/errors';
+
+const appWith = (context: Record<string, unknown>) => new App({ context });
+const BYO_ARN =
+  'arn:aws:kafka:eu-west-1:123456789012:cluster/shared-kafka/0a1b2c3d-4e5f-6789-abcd-ef0123456789-s1';
+
+describe('Config: loadConfig', () => {
+  it('defaults to an environment-agnostic dev stage with the mock PSP', () => {
+    // Prepare
+    const app = appWith({});
+
+    // Act
+    const config = loadConfig(app);
+
+    // Assess
+    expect(config).toEqual({ stage: 'dev', pspMode: 'mock', apiThrottle: DEFAULT_API_THROTTLE });
+    expect(DEFAULT_API_THROTTLE).toMatchObject({ rateLimit: 50, burstLimit: 100 });
+  });
+
+  it('reads every key, including CLI strings and a JSON apiThrottle', () => {
+    // Prepare
+    const app = appWith({
+      stage: 'prod',
+      mskClusterArn: BYO_ARN,
+      mskBootstrapBrokers: 'b-1.kafka.example:9098,b-2.kafka.example:9098',
+      pspMode: 'live',
+      alarmEmail: 'ops@example.com',
+      account: '123456789012',
+      region: 'eu-west-1',
+      apiThrottle: '{"rateLimit":"20","burstLimit":40,"createOrderRateLimit":5}',
+    });
+
+    // Act
+    const config = loadConfig(app);
+
+    // Assess
+    expect(config).toEqual({
+      stage: 'prod',
+      mskClusterArn: BYO_ARN,
+      mskBootstrapBrokers: 'b-1.kafka.example:9098,b-2.kafka.example:9098',
+      pspMode: 'live',
+      alarmEmail: 'ops@example.com',
+      account: '123456789012',
+      region: 'eu-west-1',
+      apiThrottle: { rateLimit: 20, burstLimit: 40, createOrderRateLimit: 5, createOrderBurstLimit: 40 },
+    });
+  });
+
+  it('treats empty context values as unset', () => {
+    // Prepare
+    const app = appWith({ mskClusterArn: '', alarmEmail: '  ' });
+
+    // Act
+    const config = loadConfig(app);
+
+    // Assess
+    expect(config.mskClusterArn).toBeUndefined();
+    expect(config.alarmEmail).toBeUndefined();
+  });
+
+  it('rejects invalid values with one error listing every problem', () => {
+    // Prepare
+    const app = appWith({
+      stage: 'Prod_1',
+      mskClusterArn: 'arn:aws:kafka:eu-west-1:123:cluster',
+      pspMode: 'sandbox',
+      alarmEmail: 'not-an-email',
+      region: 'Europe',
+    });
+
+    // Act
+    const act = () => loadConfig(app);
+
+    // Assess
+    expect(act).toThrow(ConfigError);
+    expect(act).toThrow(/"stage"[\s\S]*"mskClusterArn"[\s\S]*"pspMode"[\s\S]*"alarmEmail"[\s\S]*"region"/);
+  });
+
+  it('rejects throttles that are not positive integers or exceed the stage limits', () => {
+    // Prepare
+    const cases = [
+      { apiThrottle: { rateLimit: 0 } },
+      { apiThrottle: { burstLimit: 1.5 } },
+      { apiThrottle: { rateLimit: 10, createOrderRateLimit: 20 } },
+      { apiThrottle: { rate: 10 } },
+      { apiThrottle: 'not json' },
+    ];
+
+    // Act
+    const outcomes = cases.map((context) => () => loadConfig(appWith(context)));
+
+    // Assess
+    for (const outcome of outcomes) expect(outcome).toThrow(/apiThrottle/);
+  });
+
+  it('rejects bootstrap brokers without a bring-your-own cluster', () => {
+    // Prepare
+    const app = appWith({ mskBootstrapBrokers: 'b-1.kafka.example:9098' });
+
+    // Act
+    const act = () => loadConfig(app);
+
+    // Assess
+    expect(act).toThrow(/mskBootstrapBrokers" only applies together with "mskClusterArn"/);
+  });
+
+  it('retains stateful resources in prod only', () => {
+    // Prepare
+    const stages = ['prod', 'dev', 'staging'];
+
+    // Act
+    const policies = stages.map((stage) => removalPolicyFor({ stage }));
+
+    // Assess
+    expect(policies).toEqual([RemovalPolicy.RETAIN, RemovalPolicy.DESTROY, RemovalPolicy.DESTROY]);
+  });
+});

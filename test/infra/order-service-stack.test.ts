@@ -1,0 +1,604 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ServiceFunction, TABLE_WRITE_ACTIONS } from '../../lib/constructs/service-function';
+import {
+  actionsOf,
+  buildTestApp,
+  logicalIdOf,
+  type PolicyStatementJson,
+  resourceOf,
+  roleStatements,
+  type TestApp,
+} from './app-fixture';
+
+const COMMON_ENV = [
+  'POWERTOOLS_SERVICE_NAME',
+  'POWERTOOLS_METRICS_NAMESPACE',
+  'POWERTOOLS_LOG_LEVEL',
+  'NODE_OPTIONS',
+];
+const KAFKA_ENV = [
+  'MSK_CLUSTER_ARN',
+  'KAFKA_BOOTSTRAP_BROKERS',
+  'KAFKA_AUTH',
+  'KAFKA_IDEMPOTENT_PRODUCER',
+  'KAFKA_CLIENT_ID',
+];
+
+/** The function table of docs/architecture.md: entry -> environment beyond the common variables. */
+const CONTRACT: Record<string, string[]> = {
+  'api/create-order.ts': ['ORDERS_TABLE_NAME', 'PRODUCTS_TABLE_NAME'],
+  'api/get-order.ts': ['ORDERS_TABLE_NAME'],
+  'api/list-products.ts': ['PRODUCTS_TABLE_NAME'],
+  'api/get-product.ts': ['PRODUCTS_TABLE_NAME'],
+  'api/health.ts': ['ORDERS_TABLE_NAME'],
+  'outbox/relay.ts': ['OUTBOX_TABLE_NAME', ...KAFKA_ENV],
+  'outbox/sweeper.ts': ['OUTBOX_TABLE_NAME', 'OUTBOX_GRACE_SECONDS', ...KAFKA_ENV],
+  'custom-resources/seed-products.ts': ['PRODUCTS_TABLE_NAME'],
+  'custom-resources/kafka-topics.ts': KAFKA_ENV,
+};
+
+let testApp: TestApp;
+let template: Template;
+let functions: ServiceFunction[];
+
+const envOf = (fn: ServiceFunction, t: Template) =>
+  (resourceOf(t, fn).Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+const dynamoStatements = (statements: PolicyStatementJson[]) =>
+  statements.filter((statement) => actionsOf(statement).some((action) => action.startsWith('dynamodb:')));
+
+describe('Stack: OrderServiceStack', () => {
+  beforeAll(() => {
+    // One bundled synthesis shared by every test of this file.
+    testApp = buildTestApp({ stage: 'test' }, { bundle: true });
+    template = testApp.template(testApp.stacks.orderService);
+    testApp.template(testApp.stacks.messaging);
+    functions = testApp.app.node
+      .findAll()
+      .filter((node): node is ServiceFunction => node instanceof ServiceFunction);
+  });
+
+  it('filters the relay stream to outbox inserts', () => {
+    // Prepare
+    const relay = testApp.stacks.orderService.outbox;
+
+    // Act
+    const mapping = template.findResources('AWS::Lambda::EventSourceMapping', {
+      Properties: { FunctionName: { Ref: logicalIdOf(relay.relayFunction) } },
+    });
+
+    // Assess
+    expect(Object.keys(mapping)).toHaveLength(1);
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: logicalIdOf(relay.relayFunction) },
+      EventSourceArn: { 'Fn::GetAtt': [logicalIdOf(testApp.stacks.orderService.ordersTable), 'StreamArn'] },
+      FilterCriteria: {
+        Filters: [
+          { Pattern: '{"eventName":["INSERT"],"dynamodb":{"NewImage":{"entity":{"S":["OUTBOX"]}}}}' },
+        ],
+      },
+    });
+  });
+
+  it('retries relay batches boundedly, bisecting, and sends exhausted ones to the on-failure queue', () => {
+    // Prepare
+    const relay = testApp.stacks.orderService.outbox;
+
+    // Act
+    const expected = {
+      FunctionName: { Ref: logicalIdOf(relay.relayFunction) },
+      StartingPosition: 'TRIM_HORIZON',
+      BatchSize: 100,
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: 5,
+      MaximumRecordAgeInSeconds: 86_400,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      DestinationConfig: {
+        OnFailure: { Destination: { 'Fn::GetAtt': [logicalIdOf(relay.onFailureQueue), 'Arn'] } },
+      },
+    };
+
+    // Assess
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', expected);
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      MessageRetentionPeriod: 1_209_600,
+      SqsManagedSseEnabled: true,
+    });
+    expect(resourceOf(template, relay.onFailureQueue).Properties).toMatchObject({
+      MessageRetentionPeriod: 1_209_600,
+      SqsManagedSseEnabled: true,
+    });
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: logicalIdOf(relay.onFailureQueue) }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+
+  it('runs the sweeper every minute with a dead-letter queue and the grace period', () => {
+    // Prepare
+    const relay = testApp.stacks.orderService.outbox;
+
+    // Act
+    const rule = resourceOf(template, relay.schedule);
+
+    // Assess
+    expect(rule.Properties).toMatchObject({
+      ScheduleExpression: 'rate(1 minute)',
+      State: 'ENABLED',
+      Targets: [
+        {
+          Arn: { 'Fn::GetAtt': [logicalIdOf(relay.sweeperFunction), 'Arn'] },
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [logicalIdOf(relay.sweeperDeadLetterQueue), 'Arn'] } },
+          RetryPolicy: { MaximumRetryAttempts: 2 },
+        },
+      ],
+    });
+    expect(envOf(relay.sweeperFunction, template)).toMatchObject({ OUTBOX_GRACE_SECONDS: '120' });
+    expect(resourceOf(template, relay.sweeperFunction).Properties).toMatchObject({
+      DeadLetterConfig: { TargetArn: { 'Fn::GetAtt': [logicalIdOf(relay.sweeperDeadLetterQueue), 'Arn'] } },
+    });
+  });
+
+  it('deploys every function of the contract with the project defaults', () => {
+    // Prepare
+    const entries = functions.map((fn) => fn.entryName).sort();
+
+    // Act
+    const resources = functions.map(
+      (fn) => testApp.template(fn.stack) && resourceOf(testApp.template(fn.stack), fn),
+    );
+
+    // Assess
+    expect(entries).toEqual(Object.keys(CONTRACT).sort());
+    for (const resource of resources) {
+      expect(resource.Properties).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        TracingConfig: { Mode: 'Active' },
+        LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: expect.any(String) } },
+        MemorySize: expect.any(Number),
+        Timeout: expect.any(Number),
+      });
+    }
+  });
+
+  it('gives every function exactly the environment of the contract', () => {
+    // Prepare
+    const expected = functions.map((fn) => [
+      fn.entryName,
+      [...COMMON_ENV, ...(CONTRACT[fn.entryName] ?? [])].sort(),
+    ]);
+
+    // Act
+    const actual = functions.map((fn) => [
+      fn.entryName,
+      Object.keys(envOf(fn, testApp.template(fn.stack))).sort(),
+    ]);
+
+    // Assess
+    expect(actual).toEqual(expected);
+    for (const fn of functions) {
+      expect(envOf(fn, testApp.template(fn.stack))).toMatchObject({
+        POWERTOOLS_METRICS_NAMESPACE: 'OrderSaga',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        NODE_OPTIONS: '--enable-source-maps',
+      });
+    }
+  });
+
+  it('sizes the functions explicitly', () => {
+    // Prepare
+    const { orderService } = testApp.stacks;
+    const byLabel = Object.fromEntries(orderService.functions.map(({ label, fn }) => [label, fn]));
+
+    // Act
+    const sizes = Object.fromEntries(
+      Object.entries(byLabel).map(([label, fn]) => {
+        const { MemorySize, Timeout } = resourceOf(template, fn).Properties;
+        return [label, [MemorySize, Timeout]];
+      }),
+    );
+
+    // Assess
+    expect(sizes).toEqual({
+      'create-order': [512, 10],
+      'get-order': [256, 10],
+      'list-products': [256, 10],
+      'get-product': [256, 10],
+      health: [256, 10],
+      'orders-relay': [512, 60],
+      'orders-sweeper': [512, 55],
+    });
+  });
+
+  it('writes each function log to its own log group kept for one month', () => {
+    // Prepare
+    const logGroupIds = functions
+      .filter((fn) => fn.stack === testApp.stacks.orderService)
+      .map(
+        (fn) =>
+          (resourceOf(template, fn).Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref,
+      );
+
+    // Act
+    const logGroups = template.findResources('AWS::Logs::LogGroup');
+
+    // Assess
+    expect(new Set(logGroupIds).size).toBe(logGroupIds.length);
+    for (const id of logGroupIds) {
+      expect(logGroups[id]?.Properties).toMatchObject({ RetentionInDays: 30 });
+    }
+  });
+
+  it('emits self-contained ESM bundles into the cloud assembly', () => {
+    // Prepare
+    const outdir = testApp.app.outdir;
+
+    // Act
+    const bundles = functions.map((fn) => {
+      const assetPath = resourceOf(testApp.template(fn.stack), fn).Metadata?.['aws:asset:path'] as string;
+      return join(outdir, assetPath, 'index.mjs');
+    });
+
+    // Assess
+    for (const bundle of bundles) {
+      expect(existsSync(bundle), bundle).toBe(true);
+      expect(existsSync(`${bundle}.map`), `${bundle}.map`).toBe(true);
+      const code = readFileSync(bundle, 'utf8');
+      expect(code.startsWith("import { createRequire as __cjsRequire } from 'node:module';")).toBe(true);
+      expect(code).not.toMatch(/from\s*["']@aws-sdk\//);
+    }
+  });
+
+  it('scopes create-order to item access on the orders table and reads on products', () => {
+    // Prepare
+    const { orderService } = testApp.stacks;
+    const createOrder = orderService.functions.find(({ label }) => label === 'create-order')?.fn;
+    if (!createOrder) throw new Error('create-order is missing');
+
+    // Act
+    const statements = dynamoStatements(roleStatements(template, createOrder));
+
+    // Assess
+    const onOrders = statements.filter(
+      (s) =>
+        JSON.stringify(s.Resource) ===
+        JSON.stringify({ 'Fn::GetAtt': [logicalIdOf(orderService.ordersTable), 'Arn'] }),
+    );
+    const onProducts = statements.filter(
+      (s) =>
+        JSON.stringify(s.Resource) ===
+        JSON.stringify({ 'Fn::GetAtt': [logicalIdOf(orderService.productsTable), 'Arn'] }),
+    );
+    expect(onOrders.length + onProducts.length).toBe(statements.length);
+    // TransactWriteItems is authorized per item action: Put (order, idempotency record, outbox row) and ConditionCheck.
+    expect(onOrders.flatMap(actionsOf)).toEqual(
+      expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem']),
+    );
+    expect(onProducts.flatMap(actionsOf)).toEqual(
+      expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:BatchGetItem']),
+    );
+    for (const action of TABLE_WRITE_ACTIONS) expect(onProducts.flatMap(actionsOf)).not.toContain(action);
+  });
+
+  it('grants read functions no writes and the outbox functions only what they use', () => {
+    // Prepare
+    const { orderService } = testApp.stacks;
+    const byLabel = Object.fromEntries(orderService.functions.map(({ label, fn }) => [label, fn]));
+    const ordersArn = { 'Fn::GetAtt': [logicalIdOf(orderService.ordersTable), 'Arn'] };
+
+    // Act
+    const actions = (label: string) =>
+      dynamoStatements(roleStatements(template, byLabel[label] as ServiceFunction)).flatMap(actionsOf);
+    const sweeper = dynamoStatements(roleStatements(template, orderService.outbox.sweeperFunction));
+    const relay = dynamoStatements(roleStatements(template, orderService.outbox.relayFunction));
+
+    // Assess
+    for (const label of ['get-order', 'list-products', 'get-product', 'health']) {
+      expect(actions(label).length).toBeGreaterThan(0);
+      for (const write of TABLE_WRITE_ACTIONS) expect(actions(label)).not.toContain(write);
+    }
+    expect(actions('health')).toContain('dynamodb:DescribeTable');
+    expect(sweeper).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          Action: 'dynamodb:Query',
+          Resource: { 'Fn::Join': ['', [ordersArn, '/index/unpublished']] },
+        }),
+        expect.objectContaining({ Action: 'dynamodb:UpdateItem', Resource: ordersArn }),
+      ]),
+    );
+    expect(sweeper.flatMap(actionsOf).sort()).toEqual(['dynamodb:Query', 'dynamodb:UpdateItem']);
+    expect(relay.flatMap(actionsOf)).toEqual(
+      expect.arrayContaining(['dynamodb:UpdateItem', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator']),
+    );
+    expect(relay.flatMap(actionsOf)).not.toContain('dynamodb:PutItem');
+  });
+
+  it('never grants DynamoDB or Kafka access on a wildcard resource', () => {
+    // Prepare
+    const allowedOnStar = new Set([
+      'xray:PutTraceSegments',
+      'xray:PutTelemetryRecords',
+      'dynamodb:ListStreams',
+    ]);
+
+    // Act
+    const offending = Object.values(testApp.stacks).flatMap((stack) => {
+      const policies = testApp.template(stack).findResources('AWS::IAM::Policy');
+      return Object.entries(policies).flatMap(([id, policy]) =>
+        (policy.Properties.PolicyDocument.Statement as PolicyStatementJson[])
+          .filter((statement) => {
+            const resources = [statement.Resource].flat();
+            const wildcard = resources.some((resource) => resource === '*');
+            const dataIndexWildcard = JSON.stringify(resources).includes('/index/*');
+            return (wildcard && actionsOf(statement).some((a) => !allowedOnStar.has(a))) || dataIndexWildcard;
+          })
+          .map((statement) => `${stack.stackName}/${id}: ${JSON.stringify(statement)}`),
+      );
+    });
+
+    // Assess
+    expect(offending).toEqual([]);
+  });
+
+  it('creates the orders table with stream, TTL, PITR and the sparse unpublished index', () => {
+    // Prepare
+    const { ordersTable } = testApp.stacks.orderService;
+
+    // Act
+    const table = resourceOf(template, ordersTable);
+
+    // Assess
+    expect(table.Properties).toMatchObject({
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+      StreamSpecification: { StreamViewType: 'NEW_IMAGE' },
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true },
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'unpublished',
+          KeySchema: [
+            { AttributeName: 'unpublishedShard', KeyType: 'HASH' },
+            { AttributeName: 'createdAt', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ],
+    });
+    expect(table.Properties.AttributeDefinitions).toEqual(
+      expect.arrayContaining([
+        { AttributeName: 'unpublishedShard', AttributeType: 'S' },
+        { AttributeName: 'createdAt', AttributeType: 'S' },
+      ]),
+    );
+  });
+
+  it('creates the products table on demand with PITR and removes tables outside prod', () => {
+    // Prepare
+    const { productsTable, ordersTable } = testApp.stacks.orderService;
+
+    // Act
+    const products = template.toJSON().Resources[logicalIdOf(productsTable)];
+    const orders = template.toJSON().Resources[logicalIdOf(ordersTable)];
+
+    // Assess
+    expect(products.Properties).toMatchObject({
+      KeySchema: [{ AttributeName: 'productId', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true },
+    });
+    expect(products.Properties.StreamSpecification).toBeUndefined();
+    expect([products.DeletionPolicy, orders.DeletionPolicy]).toEqual(['Delete', 'Delete']);
+  });
+
+  it('throttles the API stage and POST /orders', () => {
+    // Prepare
+    const stageProps = { StageName: 'v1' };
+
+    // Act
+    const stages = template.findResources('AWS::ApiGateway::Stage', { Properties: stageProps });
+
+    // Assess
+    expect(Object.keys(stages)).toHaveLength(1);
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      StageName: 'v1',
+      TracingEnabled: true,
+      MethodSettings: Match.arrayWith([
+        Match.objectLike({
+          HttpMethod: '*',
+          ResourcePath: '/*',
+          ThrottlingRateLimit: 50,
+          ThrottlingBurstLimit: 100,
+          MetricsEnabled: true,
+          LoggingLevel: 'ERROR',
+        }),
+        { HttpMethod: 'POST', ResourcePath: '/~1orders', ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
+      ]),
+    });
+  });
+
+  it('writes JSON access logs to a log group', () => {
+    // Prepare
+    const { api } = testApp.stacks.orderService;
+
+    // Act
+    const stage = template.findResources('AWS::ApiGateway::Stage');
+    const [settings] = Object.values(stage).map(
+      (s) => s.Properties.AccessLogSetting as { DestinationArn: unknown; Format: string },
+    );
+
+    // Assess
+    expect(settings?.DestinationArn).toEqual({ 'Fn::GetAtt': [logicalIdOf(api.accessLogGroup), 'Arn'] });
+    expect(JSON.parse(settings?.Format ?? '')).toMatchObject({
+      requestId: '$context.requestId',
+      status: '$context.status',
+    });
+  });
+
+  it('requires the Idempotency-Key header on POST /orders through the request validator', () => {
+    // Prepare
+    const { api, functions: labelled } = testApp.stacks.orderService;
+    const createOrder = labelled.find(({ label }) => label === 'create-order')?.fn as ServiceFunction;
+
+    // Act
+    const expected = {
+      HttpMethod: 'POST',
+      RequestParameters: { 'method.request.header.Idempotency-Key': true },
+      RequestValidatorId: { Ref: logicalIdOf(api.validator) },
+      Integration: Match.objectLike({
+        Type: 'AWS_PROXY',
+        Uri: Match.objectLike({
+          'Fn::Join': ['', Match.arrayWith([{ 'Fn::GetAtt': [logicalIdOf(createOrder), 'Arn'] }])],
+        }),
+      }),
+    };
+
+    // Assess
+    template.hasResourceProperties('AWS::ApiGateway::Method', expected);
+    template.hasResourceProperties('AWS::ApiGateway::RequestValidator', {
+      ValidateRequestParameters: true,
+      ValidateRequestBody: true,
+    });
+  });
+
+  it('routes every path to its function with a Lambda proxy integration', () => {
+    // Prepare
+    const { functions: labelled } = testApp.stacks.orderService;
+    const fnId = (label: string) =>
+      logicalIdOf(labelled.find((f) => f.label === label)?.fn as ServiceFunction);
+    const routes: Array<[string, string]> = [
+      ['POST', 'create-order'],
+      ['GET', 'get-order'],
+      ['GET', 'list-products'],
+      ['GET', 'get-product'],
+      ['GET', 'health'],
+    ];
+
+    // Act
+    const methods = template.findResources('AWS::ApiGateway::Method');
+
+    // Assess
+    expect(Object.keys(methods)).toHaveLength(routes.length);
+    for (const [httpMethod, label] of routes) {
+      template.hasResourceProperties('AWS::ApiGateway::Method', {
+        HttpMethod: httpMethod,
+        AuthorizationType: 'NONE',
+        Integration: Match.objectLike({
+          Type: 'AWS_PROXY',
+          Uri: Match.objectLike({
+            'Fn::Join': ['', Match.arrayWith([{ 'Fn::GetAtt': [fnId(label), 'Arn'] }])],
+          }),
+        }),
+      });
+    }
+    const paths = Object.values(template.findResources('AWS::ApiGateway::Resource')).map(
+      (r) => r.Properties.PathPart,
+    );
+    expect(paths.sort()).toEqual(['health', 'orders', 'products', '{orderId}', '{productId}']);
+  });
+
+  it('answers gateway errors in the project error shape', () => {
+    // Prepare
+    const types = [
+      'BAD_REQUEST_PARAMETERS',
+      'BAD_REQUEST_BODY',
+      'DEFAULT_4XX',
+      'DEFAULT_5XX',
+      'THROTTLED',
+      'REQUEST_TOO_LARGE',
+    ];
+
+    // Act
+    const responses = Object.values(template.findResources('AWS::ApiGateway::GatewayResponse'));
+
+    // Assess
+    for (const type of types) {
+      const response = responses.find((r) => r.Properties.ResponseType === type);
+      expect(response, type).toBeDefined();
+      const body = response?.Properties.ResponseTemplates['application/json'] as string;
+      // The template becomes JSON once API Gateway substitutes the quoted message string.
+      const rendered = JSON.parse(body.replace('$context.error.messageString', '"Something went wrong"'));
+      expect(rendered).toEqual({
+        error: { code: expect.any(String), message: expect.any(String), details: [] },
+      });
+      expect(response?.Properties.ResponseParameters).toEqual({
+        'gatewayresponse.header.Content-Type': "'application/json'",
+      });
+    }
+    const throttled = responses.find((r) => r.Properties.ResponseType === 'THROTTLED');
+    expect(throttled?.Properties.StatusCode).toBe('429');
+    const default5xx = responses.find((r) => r.Properties.ResponseType === 'DEFAULT_5XX');
+    expect(default5xx?.Properties.ResponseTemplates['application/json']).not.toContain('$context.error');
+  });
+
+  it('seeds the catalog from data/products.json through a custom resource', () => {
+    // Prepare
+    const catalog = JSON.parse(readFileSync(new URL('../../data/products.json', import.meta.url), 'utf8'));
+
+    // Act
+    const seeds = template.findResources('Custom::SeedProducts');
+
+    // Assess
+    expect(Object.values(seeds)).toHaveLength(1);
+    expect(Object.values(seeds)[0]?.Properties.Products).toEqual(catalog);
+    expect(Object.values(seeds)[0]?.Properties.ServiceToken).toEqual({
+      'Fn::GetAtt': [expect.stringMatching(/^ProductSeedProviderframeworkonEvent/), 'Arn'],
+    });
+  });
+
+  it('defines the outbox alarms', () => {
+    // Prepare
+    const { outbox } = testApp.stacks.orderService;
+
+    // Act
+    const alarms = outbox.alarms.map((alarm) => resourceOf(template, alarm).Properties);
+
+    // Assess
+    expect(alarms).toEqual([
+      expect.objectContaining({
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+      }),
+      expect.objectContaining({ MetricName: 'Errors', Namespace: 'AWS/Lambda', Threshold: 0 }),
+      expect.objectContaining({
+        MetricName: 'IteratorAge',
+        Threshold: 60_000,
+        ComparisonOperator: 'GreaterThanThreshold',
+      }),
+      expect.objectContaining({ MetricName: 'Errors', Namespace: 'AWS/Lambda', Threshold: 0 }),
+      expect.objectContaining({ MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 0 }),
+    ]);
+    expect(alarms[0]?.Dimensions).toEqual([
+      { Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalIdOf(outbox.onFailureQueue), 'QueueName'] } },
+    ]);
+    expect(alarms[2]?.Dimensions).toEqual([
+      { Name: 'FunctionName', Value: { Ref: logicalIdOf(outbox.relayFunction) } },
+    ]);
+  });
+
+  it('outputs the API URL and the table names', () => {
+    // Prepare
+    const outputs = template.findOutputs('*');
+
+    // Act
+    const names = Object.keys(outputs).sort();
+
+    // Assess
+    expect(names).toEqual(expect.arrayContaining(['ApiUrl', 'OrdersTableName', 'ProductsTableName']));
+  });
+});
