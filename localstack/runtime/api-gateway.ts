@@ -127,12 +127,10 @@ export class LocalApiGateway {
           .replaceAll('$context.error.validationErrorString', escaped)
           .replaceAll('$context.requestId', requestId)
       : JSON.stringify({ message });
-    res.writeHead(status, {
-      'content-type': 'application/json',
-      'x-amzn-requestid': requestId,
-      'x-amzn-errortype': type,
-      ...(definition?.headers ?? {}),
-    });
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    for (const [name, value] of Object.entries(definition?.headers ?? {}))
+      headers[name.toLowerCase()] = value;
+    res.writeHead(status, { ...headers, 'x-amzn-requestid': requestId, 'x-amzn-errortype': type });
     res.end(body);
   }
 
@@ -152,10 +150,17 @@ export class LocalApiGateway {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const method = (req.method ?? 'GET').toUpperCase();
     const body = await this.readBody(req);
-    if (body === undefined) return this.gatewayResponse(res, 'REQUEST_TOO_LARGE', 'Request Too Long', requestId);
+    if (body === undefined)
+      return this.gatewayResponse(res, 'REQUEST_TOO_LARGE', 'Request Too Long', requestId);
 
     const { route, params } = matchRoute(this.api.routes, method, url.pathname);
-    if (!route) return this.gatewayResponse(res, 'MISSING_AUTHENTICATION_TOKEN', 'Missing Authentication Token', requestId);
+    if (!route)
+      return this.gatewayResponse(
+        res,
+        'MISSING_AUTHENTICATION_TOKEN',
+        'Missing Authentication Token',
+        requestId,
+      );
 
     const headers: Record<string, string> = {};
     const multiValueHeaders: Record<string, string[]> = {};
@@ -163,7 +168,7 @@ export class LocalApiGateway {
       const name = req.rawHeaders[i] as string;
       const value = req.rawHeaders[i + 1] as string;
       headers[name] = value;
-      (multiValueHeaders[name] ??= []).push(value);
+      multiValueHeaders[name] = [...(multiValueHeaders[name] ?? []), value];
     }
     const lowerHeaders = new Map(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
 
@@ -173,7 +178,12 @@ export class LocalApiGateway {
         ...route.requiredQuery.filter((name) => !url.searchParams.has(name)),
       ];
       if (missing.length > 0) {
-        return this.gatewayResponse(res, 'BAD_REQUEST_PARAMETERS', `Missing required request parameters: [${missing.join(', ')}]`, requestId);
+        return this.gatewayResponse(
+          res,
+          'BAD_REQUEST_PARAMETERS',
+          `Missing required request parameters: [${missing.join(', ')}]`,
+          requestId,
+        );
       }
     }
 
@@ -181,10 +191,13 @@ export class LocalApiGateway {
     const multiQuery: Record<string, string[]> = {};
     for (const [key, value] of url.searchParams) {
       query[key] = value;
-      (multiQuery[key] ??= []).push(value);
+      multiQuery[key] = [...(multiQuery[key] ?? []), value];
     }
     const contentType = lowerHeaders.get('content-type') ?? '';
-    const binary = body.length > 0 && !/^(text\/|application\/(json|xml|x-www-form-urlencoded)|.*\+json)/i.test(contentType) && contentType !== '';
+    const binary =
+      body.length > 0 &&
+      !/^(text\/|application\/(json|xml|x-www-form-urlencoded)|.*\+json)/i.test(contentType) &&
+      contentType !== '';
     const event: APIGatewayProxyEvent = {
       resource: route.resourcePath,
       path: url.pathname,
@@ -231,7 +244,10 @@ export class LocalApiGateway {
 
     const result = await route.fn.invoke(event);
     if (!result.ok) {
-      this.logs.write('api-gateway', `${method} ${url.pathname} -> function error ${result.error.errorType}: ${result.error.errorMessage}`);
+      this.logs.write(
+        'api-gateway',
+        `${method} ${url.pathname} -> function error ${result.error.errorType}: ${result.error.errorMessage}`,
+      );
       const type = result.error.errorType === 'Sandbox.Timedout' ? 'INTEGRATION_TIMEOUT' : 'DEFAULT_5XX';
       return this.gatewayResponse(res, type, 'Internal server error', requestId);
     }
@@ -246,8 +262,10 @@ export class LocalApiGateway {
       return this.gatewayResponse(res, 'DEFAULT_5XX', 'Internal server error', requestId);
     }
     const outHeaders: Record<string, string | string[]> = { 'x-amzn-requestid': requestId };
-    for (const [key, value] of Object.entries(response.headers ?? {})) outHeaders[key.toLowerCase()] = String(value);
-    for (const [key, values] of Object.entries(response.multiValueHeaders ?? {})) outHeaders[key.toLowerCase()] = values.map(String);
+    for (const [key, value] of Object.entries(response.headers ?? {}))
+      outHeaders[key.toLowerCase()] = String(value);
+    for (const [key, values] of Object.entries(response.multiValueHeaders ?? {}))
+      outHeaders[key.toLowerCase()] = values.map(String);
     const payload = response.body ?? '';
     res.writeHead(response.statusCode, outHeaders);
     res.end(response.isBase64Encoded ? Buffer.from(payload, 'base64') : payload);

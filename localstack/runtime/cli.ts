@@ -1,6 +1,6 @@
 import { dirname, join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { LocalRuntime } from './runtime';
 import { ensureSynthesized } from './synth';
 

@@ -22,7 +22,17 @@ function matchesRule(rule: Rule, value: unknown, present: boolean): boolean {
     for (let i = 0; i + 1 < ops.length; i += 2) {
       const bound = Number(ops[i + 1]);
       const ok =
-        ops[i] === '=' ? n === bound : ops[i] === '>' ? n > bound : ops[i] === '>=' ? n >= bound : ops[i] === '<' ? n < bound : ops[i] === '<=' ? n <= bound : false;
+        ops[i] === '='
+          ? n === bound
+          : ops[i] === '>'
+            ? n > bound
+            : ops[i] === '>='
+              ? n >= bound
+              : ops[i] === '<'
+                ? n < bound
+                : ops[i] === '<='
+                  ? n <= bound
+                  : false;
       if (!ok) return false;
     }
     return true;
@@ -32,7 +42,8 @@ function matchesRule(rule: Rule, value: unknown, present: boolean): boolean {
 
 export function matchesPattern(pattern: Record<string, unknown>, data: unknown): boolean {
   for (const [key, expected] of Object.entries(pattern)) {
-    const container = data !== null && typeof data === 'object' ? (data as Record<string, unknown>) : undefined;
+    const container =
+      data !== null && typeof data === 'object' ? (data as Record<string, unknown>) : undefined;
     const present = container !== undefined && key in container;
     const value = container?.[key];
     if (Array.isArray(expected)) {

@@ -2,7 +2,8 @@ import type { LocalIdentity } from './resolve';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './resolve';
 import type { StackTemplate } from './template';
 
-const arn = (service: string, resource: string) => `arn:aws:${service}:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${resource}`;
+const arn = (service: string, resource: string) =>
+  `arn:aws:${service}:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${resource}`;
 
 function explicitName(props: Record<string, unknown> | undefined, key: string): string | undefined {
   const value = props?.[key];
@@ -28,7 +29,10 @@ export function localIdentity(stack: StackTemplate, logicalId: string): LocalIde
   switch (resource?.Type) {
     case 'AWS::DynamoDB::Table': {
       const name = explicitName(props, 'TableName') ?? generic;
-      return fallback(name, { Arn: arn('dynamodb', `table/${name}`), StreamArn: arn('dynamodb', `table/${name}/stream/local`) });
+      return fallback(name, {
+        Arn: arn('dynamodb', `table/${name}`),
+        StreamArn: arn('dynamodb', `table/${name}/stream/local`),
+      });
     }
     case 'AWS::Lambda::Function': {
       const name = explicitName(props, 'FunctionName') ?? generic.slice(0, 64);
@@ -36,7 +40,11 @@ export function localIdentity(stack: StackTemplate, logicalId: string): LocalIde
     }
     case 'AWS::SQS::Queue': {
       const name = explicitName(props, 'QueueName') ?? generic.slice(0, 80);
-      return fallback(`http://sqs.local/${LOCAL_ACCOUNT}/${name}`, { Arn: arn('sqs', name), QueueName: name, QueueUrl: `http://sqs.local/${LOCAL_ACCOUNT}/${name}` });
+      return fallback(`http://sqs.local/${LOCAL_ACCOUNT}/${name}`, {
+        Arn: arn('sqs', name),
+        QueueName: name,
+        QueueUrl: `http://sqs.local/${LOCAL_ACCOUNT}/${name}`,
+      });
     }
     case 'AWS::SNS::Topic': {
       const name = explicitName(props, 'TopicName') ?? generic;

@@ -7,7 +7,11 @@ const handlerExport = process.env.LOCAL_LAMBDA_HANDLER_EXPORT ?? 'handler';
 
 function serializeError(error) {
   if (error instanceof Error) {
-    return { errorType: error.name || 'Error', errorMessage: error.message, stack: error.stack?.split('\n') ?? [] };
+    return {
+      errorType: error.name || 'Error',
+      errorMessage: error.message,
+      stack: error.stack?.split('\n') ?? [],
+    };
   }
   return { errorType: 'Error', errorMessage: String(error), stack: [] };
 }

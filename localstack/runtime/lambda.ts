@@ -62,12 +62,18 @@ export class LocalLambda {
     const deadline = Date.now() + this.definition.timeoutMs;
     const result = await new Promise<InvokeResult>((resolve) => {
       const timer = setTimeout(() => {
-        this.logs.write(this.definition.name, `Task timed out after ${this.definition.timeoutMs / 1000} seconds`);
+        this.logs.write(
+          this.definition.name,
+          `Task timed out after ${this.definition.timeoutMs / 1000} seconds`,
+        );
         host.pending = undefined;
         this.discard(host);
         resolve({
           ok: false,
-          error: { errorType: 'Sandbox.Timedout', errorMessage: `Task timed out after ${this.definition.timeoutMs / 1000} seconds` },
+          error: {
+            errorType: 'Sandbox.Timedout',
+            errorMessage: `Task timed out after ${this.definition.timeoutMs / 1000} seconds`,
+          },
         });
       }, this.definition.timeoutMs);
       host.pending = { id, resolve, timer };
@@ -81,7 +87,9 @@ export class LocalLambda {
           memoryLimitInMB: this.definition.memoryMb,
           awsRequestId: id,
           deadline,
-          traceId: options.traceId ?? `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomUUID().replaceAll('-', '').slice(0, 24)};Sampled=0`,
+          traceId:
+            options.traceId ??
+            `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomUUID().replaceAll('-', '').slice(0, 24)};Sampled=0`,
         },
       });
     });
@@ -135,18 +143,32 @@ export class LocalLambda {
     host.ready = new Promise<void>((resolve, reject) => {
       child.once('message', (message: { type: string; error?: InvokeError }) => {
         if (message.type === 'ready') resolve();
-        else reject(new FunctionStartError(`${this.definition.name} failed to initialize: ${message.error?.errorType}: ${message.error?.errorMessage}`));
+        else
+          reject(
+            new FunctionStartError(
+              `${this.definition.name} failed to initialize: ${message.error?.errorType}: ${message.error?.errorMessage}`,
+            ),
+          );
       });
-      child.once('exit', (code) => reject(new FunctionStartError(`${this.definition.name} exited during init (code ${code})`)));
+      child.once('exit', (code) =>
+        reject(new FunctionStartError(`${this.definition.name} exited during init (code ${code})`)),
+      );
     });
     host.ready.catch(() => {});
-    child.on('message', (message: { type: string; id?: string; ok?: boolean; payload?: unknown; error?: InvokeError }) => {
-      if (message.type !== 'result' || !host.pending || message.id !== host.pending.id) return;
-      const { resolve, timer } = host.pending;
-      clearTimeout(timer);
-      host.pending = undefined;
-      resolve(message.ok ? { ok: true, payload: message.payload } : { ok: false, error: message.error as InvokeError });
-    });
+    child.on(
+      'message',
+      (message: { type: string; id?: string; ok?: boolean; payload?: unknown; error?: InvokeError }) => {
+        if (message.type !== 'result' || !host.pending || message.id !== host.pending.id) return;
+        const { resolve, timer } = host.pending;
+        clearTimeout(timer);
+        host.pending = undefined;
+        resolve(
+          message.ok
+            ? { ok: true, payload: message.payload }
+            : { ok: false, error: message.error as InvokeError },
+        );
+      },
+    );
     child.on('exit', (code, signal) => {
       this.all.delete(host);
       const index = this.idle.indexOf(host);
@@ -155,7 +177,13 @@ export class LocalLambda {
         const { resolve, timer } = host.pending;
         clearTimeout(timer);
         host.pending = undefined;
-        resolve({ ok: false, error: { errorType: 'Runtime.ExitError', errorMessage: `Runtime exited (code ${code}, signal ${signal})` } });
+        resolve({
+          ok: false,
+          error: {
+            errorType: 'Runtime.ExitError',
+            errorMessage: `Runtime exited (code ${code}, signal ${signal})`,
+          },
+        });
       }
     });
     this.all.add(host);

@@ -81,17 +81,22 @@ export class Resolver {
         const name = String(arg);
         if (name.startsWith('AWS::')) return this.pseudo(stack, name);
         if (stack.parameters[name]) return this.resolve(stack, stack.parameters[name].Default ?? '');
-        if (!stack.resources[name]) throw new TemplateError(`Ref to unknown resource ${name} in ${stack.stackName}`);
+        if (!stack.resources[name])
+          throw new TemplateError(`Ref to unknown resource ${name} in ${stack.stackName}`);
         return this.identity(stack, name).ref;
       }
       case 'Fn::GetAtt': {
         const [logicalId, attribute] = Array.isArray(arg) ? arg.map(String) : String(arg).split('.');
         if (!logicalId || !attribute || !stack.resources[logicalId]) {
-          throw new TemplateError(`Fn::GetAtt to unknown resource ${JSON.stringify(arg)} in ${stack.stackName}`);
+          throw new TemplateError(
+            `Fn::GetAtt to unknown resource ${JSON.stringify(arg)} in ${stack.stackName}`,
+          );
         }
         const value = this.identity(stack, logicalId).attributes[attribute];
         if (value === undefined) {
-          throw new TemplateError(`Attribute ${attribute} of ${logicalId} (${stack.resources[logicalId]?.Type}) is not emulated`);
+          throw new TemplateError(
+            `Attribute ${attribute} of ${logicalId} (${stack.resources[logicalId]?.Type}) is not emulated`,
+          );
         }
         return value;
       }

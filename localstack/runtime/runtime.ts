@@ -11,7 +11,14 @@ import { localEnvironment } from './local-env';
 import { LogSink } from './logs';
 import { Resolver } from './resolve';
 import { StreamMapping } from './stream-mapping';
-import { type CfnResource, type LocatedResource, loadCloudAssembly, resourcesOfType, type StackTemplate, TemplateError } from './template';
+import {
+  type CfnResource,
+  type LocatedResource,
+  loadCloudAssembly,
+  resourcesOfType,
+  type StackTemplate,
+  TemplateError,
+} from './template';
 
 export interface LocalRuntimeOptions {
   cdkOut: string;
@@ -49,7 +56,11 @@ interface Schedule {
 function ratePeriodMs(expression: string): number | undefined {
   const match = /^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$/.exec(expression.trim());
   if (!match) return undefined;
-  const unit = match[2]?.startsWith('minute') ? 60_000 : match[2]?.startsWith('hour') ? 3_600_000 : 86_400_000;
+  const unit = match[2]?.startsWith('minute')
+    ? 60_000
+    : match[2]?.startsWith('hour')
+      ? 3_600_000
+      : 86_400_000;
   return Number(match[1]) * unit;
 }
 
@@ -140,13 +151,17 @@ export class LocalRuntime {
         KeySchema: props.KeySchema,
         AttributeDefinitions: props.AttributeDefinitions,
         BillingMode: 'PAY_PER_REQUEST',
-        GlobalSecondaryIndexes: (props.GlobalSecondaryIndexes as Record<string, unknown>[] | undefined)?.map((gsi) => ({
-          IndexName: gsi.IndexName,
-          KeySchema: gsi.KeySchema,
-          Projection: gsi.Projection,
-        })),
+        GlobalSecondaryIndexes: (props.GlobalSecondaryIndexes as Record<string, unknown>[] | undefined)?.map(
+          (gsi) => ({
+            IndexName: gsi.IndexName,
+            KeySchema: gsi.KeySchema,
+            Projection: gsi.Projection,
+          }),
+        ),
         LocalSecondaryIndexes: props.LocalSecondaryIndexes,
-        StreamSpecification: stream?.StreamViewType ? { StreamEnabled: true, StreamViewType: stream.StreamViewType } : undefined,
+        StreamSpecification: stream?.StreamViewType
+          ? { StreamEnabled: true, StreamViewType: stream.StreamViewType }
+          : undefined,
       } as CreateTableCommandInput;
       const { TableDescription } = await client.send(new CreateTableCommand(input));
       this.tables.set(logicalId, { name, streamArn: TableDescription?.LatestStreamArn });
@@ -161,12 +176,19 @@ export class LocalRuntime {
         .map(([, r]) => ({ stack, resource: r })),
     );
     for (const { stack, resource } of resources) {
-      const topics = this.resolver.resolve(stack, resource.Properties?.Topics ?? []) as { name: string; partitions: number | string }[];
+      const topics = this.resolver.resolve(stack, resource.Properties?.Topics ?? []) as {
+        name: string;
+        partitions: number | string;
+      }[];
       for (const topic of topics) await this.kafka.createTopic(topic.name, Number(topic.partitions));
     }
   }
 
-  private functionDefinition({ stack, logicalId, resource }: LocatedResource): FunctionDefinition | undefined {
+  private functionDefinition({
+    stack,
+    logicalId,
+    resource,
+  }: LocatedResource): FunctionDefinition | undefined {
     const props = resource.Properties ?? {};
     const assetPath = resource.Metadata?.['aws:asset:path'];
     const handler = typeof props.Handler === 'string' ? props.Handler : 'index.handler';
@@ -182,7 +204,9 @@ export class LocalRuntime {
       stack,
       (props.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {},
     ) as Record<string, unknown>;
-    const stringEnv = Object.fromEntries(Object.entries(templateEnv).map(([k, v]) => [k, v === undefined ? '' : String(v)]));
+    const stringEnv = Object.fromEntries(
+      Object.entries(templateEnv).map(([k, v]) => [k, v === undefined ? '' : String(v)]),
+    );
     return {
       logicalId,
       name: identity.ref,
@@ -203,7 +227,11 @@ export class LocalRuntime {
   private defineFunctions(): void {
     for (const located of resourcesOfType(this.stacks, 'AWS::Lambda::Function')) {
       const definition = this.functionDefinition(located);
-      if (definition) this.functions.set(definition.arn, new LocalLambda(definition, this.logs, this.options.functionConcurrency ?? 4));
+      if (definition)
+        this.functions.set(
+          definition.arn,
+          new LocalLambda(definition, this.logs, this.options.functionConcurrency ?? 4),
+        );
     }
   }
 
@@ -213,7 +241,9 @@ export class LocalRuntime {
       (fn) => fn.definition.logicalId.includes(fragment) || fn.definition.name.includes(fragment),
     );
     if (matches.length !== 1) {
-      throw new LocalRuntimeError(`Expected one function matching "${fragment}", found ${matches.map((m) => m.definition.logicalId).join(', ') || 'none'}`);
+      throw new LocalRuntimeError(
+        `Expected one function matching "${fragment}", found ${matches.map((m) => m.definition.logicalId).join(', ') || 'none'}`,
+      );
     }
     return matches[0] as LocalLambda;
   }
@@ -231,12 +261,18 @@ export class LocalRuntime {
   private async runCustomResources(): Promise<void> {
     for (const stack of this.stacks) {
       for (const [logicalId, resource] of Object.entries(stack.resources)) {
-        if (!(resource.Type.startsWith('Custom::') || resource.Type === 'AWS::CloudFormation::CustomResource')) continue;
+        if (
+          !(resource.Type.startsWith('Custom::') || resource.Type === 'AWS::CloudFormation::CustomResource')
+        )
+          continue;
         if (resource.Type === 'Custom::KafkaTopics') continue;
         const provider = this.functionByArn(this.resolver.resolve(stack, resource.Properties?.ServiceToken));
         const onEvent = this.functionByArn(provider?.definition.environment.USER_ON_EVENT_FUNCTION_ARN);
         if (!onEvent) continue;
-        const { ServiceToken: _token, ...properties } = (resource.Properties ?? {}) as Record<string, unknown>;
+        const { ServiceToken: _token, ...properties } = (resource.Properties ?? {}) as Record<
+          string,
+          unknown
+        >;
         const result = await onEvent.invoke({
           RequestType: 'Create',
           ServiceToken: provider?.definition.arn,
@@ -245,10 +281,15 @@ export class LocalRuntime {
           RequestId: randomUUID(),
           LogicalResourceId: logicalId,
           ResourceType: resource.Type,
-          ResourceProperties: { ServiceToken: provider?.definition.arn, ...(cfnProperties(this.resolver.resolve(stack, properties)) as object) },
+          ResourceProperties: {
+            ServiceToken: provider?.definition.arn,
+            ...(cfnProperties(this.resolver.resolve(stack, properties)) as object),
+          },
         });
         if (!result.ok) {
-          throw new LocalRuntimeError(`Custom resource ${logicalId} failed: ${result.error.errorType}: ${result.error.errorMessage}`);
+          throw new LocalRuntimeError(
+            `Custom resource ${logicalId} failed: ${result.error.errorType}: ${result.error.errorMessage}`,
+          );
         }
       }
     }
@@ -261,18 +302,28 @@ export class LocalRuntime {
 
   private startStreamMappings(): void {
     const streams = new DynamoDBStreamsClient(localDynamoClientConfig(this.dynamo.endpoint));
-    for (const { stack, logicalId, resource } of resourcesOfType(this.stacks, 'AWS::Lambda::EventSourceMapping')) {
+    for (const { stack, logicalId, resource } of resourcesOfType(
+      this.stacks,
+      'AWS::Lambda::EventSourceMapping',
+    )) {
       const props = resource.Properties ?? {};
       const sourceArn = this.resolver.resolve(stack, props.EventSourceArn);
-      const tableName = typeof sourceArn === 'string' ? /:table\/([^/]+)\/stream\//.exec(sourceArn)?.[1] : undefined;
+      const tableName =
+        typeof sourceArn === 'string' ? /:table\/([^/]+)\/stream\//.exec(sourceArn)?.[1] : undefined;
       if (!tableName) continue;
       const table = [...this.tables.values()].find((t) => t.name === tableName);
-      const fn = this.functionByArn(this.resolver.resolve(stack, props.FunctionName)) ?? [...this.functions.values()].find((f) => f.definition.name === this.resolver.resolve(stack, props.FunctionName));
-      if (!table?.streamArn || !fn) throw new TemplateError(`Event source mapping ${logicalId} refers to an unknown table or function`);
-      const filters = ((props.FilterCriteria as { Filters?: { Pattern: string }[] } | undefined)?.Filters ?? []).map(
-        (filter) => JSON.parse(filter.Pattern) as Record<string, unknown>,
-      );
-      const onFailure = (props.DestinationConfig as { OnFailure?: { Destination?: unknown } } | undefined)?.OnFailure?.Destination;
+      const fn =
+        this.functionByArn(this.resolver.resolve(stack, props.FunctionName)) ??
+        [...this.functions.values()].find(
+          (f) => f.definition.name === this.resolver.resolve(stack, props.FunctionName),
+        );
+      if (!table?.streamArn || !fn)
+        throw new TemplateError(`Event source mapping ${logicalId} refers to an unknown table or function`);
+      const filters = (
+        (props.FilterCriteria as { Filters?: { Pattern: string }[] } | undefined)?.Filters ?? []
+      ).map((filter) => JSON.parse(filter.Pattern) as Record<string, unknown>);
+      const onFailure = (props.DestinationConfig as { OnFailure?: { Destination?: unknown } } | undefined)
+        ?.OnFailure?.Destination;
       const queue = onFailure === undefined ? undefined : this.queueName(stack, onFailure);
       const mapping = new StreamMapping(
         {
@@ -286,7 +337,9 @@ export class LocalRuntime {
           bisectOnError: props.BisectBatchOnFunctionError === true,
           maxRetryAttempts: Number(props.MaximumRetryAttempts ?? -1),
           maxRecordAgeSeconds: Number(props.MaximumRecordAgeInSeconds ?? -1),
-          reportBatchItemFailures: ((props.FunctionResponseTypes as string[] | undefined) ?? []).includes('ReportBatchItemFailures'),
+          reportBatchItemFailures: ((props.FunctionResponseTypes as string[] | undefined) ?? []).includes(
+            'ReportBatchItemFailures',
+          ),
           filters,
           onFailure: queue ? (message) => this.enqueue(queue, message) : undefined,
         },
@@ -333,7 +386,9 @@ export class LocalRuntime {
       return Object.values(value).map(findFunction).find(Boolean);
     };
     const routes: RouteDefinition[] = [];
-    for (const [, method] of Object.entries(resources).filter(([, r]) => r.Type === 'AWS::ApiGateway::Method')) {
+    for (const [, method] of Object.entries(resources).filter(
+      ([, r]) => r.Type === 'AWS::ApiGateway::Method',
+    )) {
       const props = method.Properties ?? {};
       const integration = props.Integration as { Type?: string; Uri?: unknown } | undefined;
       if (integration?.Type !== 'AWS_PROXY') continue;
@@ -355,7 +410,9 @@ export class LocalRuntime {
       });
     }
     const gatewayResponses: Record<string, GatewayResponseDefinition> = {};
-    for (const response of Object.values(resources).filter((r) => r.Type === 'AWS::ApiGateway::GatewayResponse')) {
+    for (const response of Object.values(resources).filter(
+      (r) => r.Type === 'AWS::ApiGateway::GatewayResponse',
+    )) {
       const props = response.Properties ?? {};
       const headers = Object.fromEntries(
         Object.entries((props.ResponseParameters ?? {}) as Record<string, string>).map(([key, value]) => [
@@ -387,7 +444,12 @@ export class LocalRuntime {
       for (const target of (resource.Properties?.Targets ?? []) as { Arn: unknown }[]) {
         const fn = this.functionByArn(this.resolver.resolve(stack, target.Arn));
         if (!fn) continue;
-        const schedule: Schedule = { logicalId, periodMs: periodMs / scale, fn, ruleArn: `arn:aws:events:us-east-1:000000000000:rule/${logicalId}` };
+        const schedule: Schedule = {
+          logicalId,
+          periodMs: periodMs / scale,
+          fn,
+          ruleArn: `arn:aws:events:us-east-1:000000000000:rule/${logicalId}`,
+        };
         schedule.timer = setInterval(() => void this.fire(schedule), schedule.periodMs);
         this.schedules.push(schedule);
       }
@@ -406,14 +468,23 @@ export class LocalRuntime {
       resources: [schedule.ruleArn],
       detail: {},
     });
-    if (!result.ok) this.logs.write('scheduler', `${schedule.logicalId}: ${result.error.errorType}: ${result.error.errorMessage}`);
+    if (!result.ok)
+      this.logs.write(
+        'scheduler',
+        `${schedule.logicalId}: ${result.error.errorType}: ${result.error.errorMessage}`,
+      );
     return result;
   }
 
   /** Fires the schedule(s) targeting the function matching `fragment` now, and waits for the result. */
   async triggerSchedule(fragment: string) {
     const fn = this.fn(fragment);
-    const schedule = this.schedules.find((s) => s.fn === fn) ?? { logicalId: 'manual', periodMs: 0, fn, ruleArn: 'arn:aws:events:us-east-1:000000000000:rule/manual' };
+    const schedule = this.schedules.find((s) => s.fn === fn) ?? {
+      logicalId: 'manual',
+      periodMs: 0,
+      fn,
+      ruleArn: 'arn:aws:events:us-east-1:000000000000:rule/manual',
+    };
     return this.fire(schedule);
   }
 

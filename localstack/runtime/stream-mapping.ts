@@ -95,7 +95,10 @@ export class StreamMapping {
         let exclusiveStartShardId: string | undefined;
         do {
           const { StreamDescription } = await this.streams.send(
-            new DescribeStreamCommand({ StreamArn: this.definition.streamArn, ExclusiveStartShardId: exclusiveStartShardId }),
+            new DescribeStreamCommand({
+              StreamArn: this.definition.streamArn,
+              ExclusiveStartShardId: exclusiveStartShardId,
+            }),
           );
           for (const shard of StreamDescription?.Shards ?? []) {
             const shardId = shard.ShardId;
@@ -108,21 +111,45 @@ export class StreamMapping {
           exclusiveStartShardId = StreamDescription?.LastEvaluatedShardId;
         } while (exclusiveStartShardId && this.running);
       } catch (error) {
-        if (this.running) this.logs.write('stream-mapping', `${this.definition.logicalId}: describe failed: ${(error as Error).message}`);
+        if (this.running)
+          this.logs.write(
+            'stream-mapping',
+            `${this.definition.logicalId}: describe failed: ${(error as Error).message}`,
+          );
       }
       first = false;
       await this.sleep(1_000);
     }
   }
 
+  private async iteratorFor(
+    shardId: string,
+    position: 'TRIM_HORIZON' | 'LATEST',
+    after?: string,
+  ): Promise<string | undefined> {
+    const { ShardIterator } = await this.streams.send(
+      new GetShardIteratorCommand({
+        StreamArn: this.definition.streamArn,
+        ShardId: shardId,
+        ...(after
+          ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: after }
+          : { ShardIteratorType: position }),
+      }),
+    );
+    return ShardIterator;
+  }
+
   private async consumeShard(shardId: string, position: 'TRIM_HORIZON' | 'LATEST'): Promise<void> {
     let iterator: string | undefined;
+    /** Last record read from the shard, to resume from after an iterator error. */
+    let lastRead: string | undefined;
     try {
-      ({ ShardIterator: iterator } = await this.streams.send(
-        new GetShardIteratorCommand({ StreamArn: this.definition.streamArn, ShardId: shardId, ShardIteratorType: position }),
-      ));
+      iterator = await this.iteratorFor(shardId, position);
     } catch (error) {
-      this.logs.write('stream-mapping', `${this.definition.logicalId}: shard ${shardId}: ${(error as Error).message}`);
+      this.logs.write(
+        'stream-mapping',
+        `${this.definition.logicalId}: shard ${shardId}: ${(error as Error).message}`,
+      );
       this.workers.delete(shardId);
       return;
     }
@@ -134,10 +161,24 @@ export class StreamMapping {
         const page = await this.streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
         records = page.Records ?? [];
         iterator = page.NextShardIterator;
+        lastRead = records.at(-1)?.dynamodb?.SequenceNumber ?? lastRead;
       } catch (error) {
         if (!this.running) break;
-        this.logs.write('stream-mapping', `${this.definition.logicalId}: GetRecords failed: ${(error as Error).message}`);
+        // Iterators expire, and DynamoDB Local invalidates a TRIM_HORIZON iterator taken on an empty
+        // shard: take a fresh one from the last record read, as Lambda's pollers do.
         await this.sleep(this.options.pollIntervalMs);
+        try {
+          iterator = await this.iteratorFor(
+            shardId,
+            position === 'LATEST' && !lastRead ? 'LATEST' : 'TRIM_HORIZON',
+            lastRead,
+          );
+        } catch (retryError) {
+          this.logs.write(
+            'stream-mapping',
+            `${this.definition.logicalId}: GetRecords failed: ${(error as Error).message}; ${(retryError as Error).message}`,
+          );
+        }
         continue;
       }
       for (const record of records) {
@@ -174,7 +215,8 @@ export class StreamMapping {
     while (pending.length > 0 && this.running) {
       const batch = pending[0] as DynamoDBRecord[];
       const { maxRecordAgeSeconds } = this.definition;
-      const expired = maxRecordAgeSeconds >= 0 && batch.some((record) => this.ageSeconds(record) > maxRecordAgeSeconds);
+      const expired =
+        maxRecordAgeSeconds >= 0 && batch.some((record) => this.ageSeconds(record) > maxRecordAgeSeconds);
       if (expired) {
         this.discard(shardId, batch, 'RecordAgeExceeded', attempts);
         pending.shift();
@@ -185,7 +227,9 @@ export class StreamMapping {
       const result = await this.definition.fn.invoke({ Records: batch });
       let failedFrom: number | undefined;
       if (result.ok) {
-        failedFrom = this.definition.reportBatchItemFailures ? this.firstFailure(batch, result.payload) : undefined;
+        failedFrom = this.definition.reportBatchItemFailures
+          ? this.firstFailure(batch, result.payload)
+          : undefined;
         if (failedFrom === undefined) {
           pending.shift();
           attempts = 0;
@@ -194,7 +238,12 @@ export class StreamMapping {
       }
       attempts++;
       if (this.definition.maxRetryAttempts >= 0 && attempts > this.definition.maxRetryAttempts) {
-        this.discard(shardId, failedFrom === undefined ? batch : batch.slice(failedFrom), 'RetryAttemptsExhausted', attempts);
+        this.discard(
+          shardId,
+          failedFrom === undefined ? batch : batch.slice(failedFrom),
+          'RetryAttemptsExhausted',
+          attempts,
+        );
         pending.shift();
         attempts = 0;
         continue;
@@ -212,7 +261,8 @@ export class StreamMapping {
 
   /** Index of the first reported failure; a malformed report fails the whole batch, as in Lambda. */
   private firstFailure(batch: DynamoDBRecord[], payload: unknown): number | undefined {
-    const failures = (payload as { batchItemFailures?: { itemIdentifier?: unknown }[] } | null)?.batchItemFailures;
+    const failures = (payload as { batchItemFailures?: { itemIdentifier?: unknown }[] } | null)
+      ?.batchItemFailures;
     if (!Array.isArray(failures) || failures.length === 0) return undefined;
     let first = batch.length;
     for (const failure of failures) {
@@ -247,7 +297,10 @@ export class StreamMapping {
       },
     };
     this.discarded.push(destination);
-    this.logs.write('stream-mapping', `${this.definition.logicalId}: discarded ${batch.length} record(s): ${condition}`);
+    this.logs.write(
+      'stream-mapping',
+      `${this.definition.logicalId}: discarded ${batch.length} record(s): ${condition}`,
+    );
     this.definition.onFailure?.(destination);
   }
 }

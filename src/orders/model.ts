@@ -46,12 +46,24 @@ export function orderView(order: OrderItem) {
     orderId: order.orderId,
     customerId: order.customerId,
     status: order.status,
-    lines: order.lines,
-    total: order.total,
+    lines: order.lines.map((line) => ({
+      productId: line.productId,
+      name: line.name,
+      sellerId: line.sellerId,
+      quantity: line.quantity,
+      unitPrice: { amountMinor: line.unitPrice.amountMinor, currency: line.unitPrice.currency },
+      lineTotal: { amountMinor: line.lineTotal.amountMinor, currency: line.lineTotal.currency },
+    })),
+    total: { amountMinor: order.total.amountMinor, currency: order.total.currency },
     payment: { method: order.payment.method },
     createdAt: order.createdAt,
     updatedAt: order.updatedAt,
-    history: order.history,
+    history: order.history.map((entry) => ({
+      status: entry.status,
+      at: entry.at,
+      reason: entry.reason,
+      ...(entry.eventId ? { eventId: entry.eventId } : {}),
+    })),
     links: { self: `/orders/${order.orderId}` },
   };
 }

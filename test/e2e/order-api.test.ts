@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEvent } from '../../events';
 import type { LocalRuntime } from '../../localstack/runtime/runtime';
 import {
@@ -68,9 +68,16 @@ describe('End to end: order API over HTTP against the local runtime', () => {
 
     // Assess
     expect(response.status).toBe(200);
-    const { items } = response.body as { items: { productId: string; price: { amountMinor: number }; stock: number; sellerId: string }[] };
+    const { items } = response.body as {
+      items: { productId: string; price: { amountMinor: number }; stock: number; sellerId: string }[];
+    };
     expect(items).toHaveLength(5);
-    expect(items[0]).toMatchObject({ productId: MOUSE, name: 'Wireless Mouse', price: { amountMinor: 2999, currency: 'EUR' }, stock: 100 });
+    expect(items[0]).toMatchObject({
+      productId: MOUSE,
+      name: 'Wireless Mouse',
+      price: { amountMinor: 2999, currency: 'EUR' },
+      stock: 100,
+    });
     expect(items.every((item) => item.sellerId.length > 0)).toBe(true);
   });
 
@@ -95,21 +102,34 @@ describe('End to end: order API over HTTP against the local runtime', () => {
     const body = created.body as OrderBody;
     expect(created.headers.get('location')).toBe(`/orders/${body.orderId}`);
     expect(body).toMatchObject({ status: 'PENDING', total: { amountMinor: 5998, currency: 'EUR' } });
-    expect(body.lines[0]).toMatchObject({ productId: MOUSE, sellerId: 'seller-peripherals', unitPrice: { amountMinor: 2999 } });
+    expect(body.lines[0]).toMatchObject({
+      productId: MOUSE,
+      sellerId: 'seller-peripherals',
+      unitPrice: { amountMinor: 2999 },
+    });
 
     const fetched = await http(runtime.apiUrl, `/orders/${body.orderId}`);
     expect(fetched.status).toBe(200);
-    expect((fetched.body as OrderBody).history).toEqual([expect.objectContaining({ status: 'PENDING', reason: 'Order placed' })]);
+    expect((fetched.body as OrderBody).history).toEqual([
+      expect.objectContaining({ status: 'PENDING', reason: 'Order placed' }),
+    ]);
     expect(fetched.text).not.toContain('tok_ok');
 
-    const [message] = await waitFor(() => (eventsFor(body.orderId).length > 0 ? eventsFor(body.orderId) : undefined), {
-      timeoutMs: 30_000,
-      description: 'OrderCreated on orders.events',
-    });
+    const [message] = await waitFor(
+      () => (eventsFor(body.orderId).length > 0 ? eventsFor(body.orderId) : undefined),
+      {
+        timeoutMs: 30_000,
+        description: 'OrderCreated on orders.events',
+      },
+    );
     const parsed = parseEvent(message?.value);
     expect(parsed.ok).toBe(true);
     if (!parsed.ok) return;
-    expect(parsed.event).toMatchObject({ eventType: 'OrderCreated', aggregateId: body.orderId, source: 'order-service' });
+    expect(parsed.event).toMatchObject({
+      eventType: 'OrderCreated',
+      aggregateId: body.orderId,
+      source: 'order-service',
+    });
     expect(parsed.event.payload).toMatchObject({ orderId: body.orderId, total: { amountMinor: 5998 } });
     expect(message?.headers).toMatchObject({ eventType: 'OrderCreated', eventId: parsed.event.eventId });
 
@@ -139,7 +159,9 @@ describe('End to end: order API over HTTP against the local runtime', () => {
     expect(second.headers.get('idempotent-replayed')).toBe('true');
     expect(second.text).toBe(first.text);
     expect(second.headers.get('location')).toBe(first.headers.get('location'));
-    const orders = (await scanAll(db, ordersTable)).filter((item) => item.entity === 'ORDER' && item.customerId === 'c-replay');
+    const orders = (await scanAll(db, ordersTable)).filter(
+      (item) => item.entity === 'ORDER' && item.customerId === 'c-replay',
+    );
     expect(orders).toHaveLength(1);
   });
 
@@ -164,7 +186,9 @@ describe('End to end: order API over HTTP against the local runtime', () => {
   it('creates exactly one order for 20 concurrent requests with one key', async () => {
     // Act
     const responses = await Promise.all(
-      Array.from({ length: 20 }, () => postOrder(runtime.apiUrl, order({ customerId: 'c-race' }), 'e2e-race-1')),
+      Array.from({ length: 20 }, () =>
+        postOrder(runtime.apiUrl, order({ customerId: 'c-race' }), 'e2e-race-1'),
+      ),
     );
 
     // Assess
@@ -173,7 +197,9 @@ describe('End to end: order API over HTTP against the local runtime', () => {
     expect(responses.every((response) => response.status === 202 || response.status === 409)).toBe(true);
     expect(accepted.length).toBeGreaterThan(0);
     expect(orderIds.size).toBe(1);
-    expect(accepted.filter((response) => response.headers.get('idempotent-replayed') !== 'true')).toHaveLength(1);
+    expect(
+      accepted.filter((response) => response.headers.get('idempotent-replayed') !== 'true'),
+    ).toHaveLength(1);
     const items = await scanAll(db, ordersTable);
     expect(items.filter((item) => item.entity === 'ORDER' && item.customerId === 'c-race')).toHaveLength(1);
     const [orderId] = [...orderIds];
@@ -182,20 +208,79 @@ describe('End to end: order API over HTTP against the local runtime', () => {
 
   describe('bad input: a clear 4xx and nothing written', () => {
     const json = { 'content-type': 'application/json' };
-    const cases: { name: string; body: unknown; key?: string | null; headers?: Record<string, string>; status: number; code?: string }[] = [
-      { name: 'malformed JSON', body: '{"customerId": "c-1", "items": [', status: 400, code: 'MALFORMED_JSON' },
+    const cases: {
+      name: string;
+      body: unknown;
+      key?: string | null;
+      headers?: Record<string, string>;
+      status: number;
+      code?: string;
+    }[] = [
+      {
+        name: 'malformed JSON',
+        body: '{"customerId": "c-1", "items": [',
+        status: 400,
+        code: 'MALFORMED_JSON',
+      },
       { name: 'a JSON array instead of an object', body: '[]', status: 400, code: 'VALIDATION_FAILED' },
-      { name: 'wrong types', body: order({ customerId: 42, items: 'many' }), status: 400, code: 'VALIDATION_FAILED' },
+      {
+        name: 'wrong types',
+        body: order({ customerId: 42, items: 'many' }),
+        status: 400,
+        code: 'VALIDATION_FAILED',
+      },
       { name: 'missing fields', body: { customerId: 'c-1' }, status: 400, code: 'VALIDATION_FAILED' },
-      { name: 'quantity 0', body: order({ items: [{ productId: MOUSE, quantity: 0 }] }), status: 400, code: 'VALIDATION_FAILED' },
-      { name: 'negative quantity', body: order({ items: [{ productId: MOUSE, quantity: -1 }] }), status: 400, code: 'VALIDATION_FAILED' },
-      { name: 'quantity 10^9', body: order({ items: [{ productId: MOUSE, quantity: 1e9 }] }), status: 400, code: 'VALIDATION_FAILED' },
-      { name: 'a client-supplied price', body: order({ items: [{ productId: MOUSE, quantity: 1, unitPrice: 1 }] }), status: 400, code: 'VALIDATION_FAILED' },
-      { name: 'an unknown product', body: order({ items: [{ productId: 'no-such-product', quantity: 1 }] }), status: 422, code: 'UNKNOWN_PRODUCT' },
-      { name: 'a 1 MB body', body: JSON.stringify({ ...order(), padding: 'x'.repeat(1024 * 1024) }), status: 413, code: 'PAYLOAD_TOO_LARGE' },
-      { name: 'a wrong content type', body: JSON.stringify(order()), headers: { 'content-type': 'text/plain' }, status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
+      {
+        name: 'quantity 0',
+        body: order({ items: [{ productId: MOUSE, quantity: 0 }] }),
+        status: 400,
+        code: 'VALIDATION_FAILED',
+      },
+      {
+        name: 'negative quantity',
+        body: order({ items: [{ productId: MOUSE, quantity: -1 }] }),
+        status: 400,
+        code: 'VALIDATION_FAILED',
+      },
+      {
+        name: 'quantity 10^9',
+        body: order({ items: [{ productId: MOUSE, quantity: 1e9 }] }),
+        status: 400,
+        code: 'VALIDATION_FAILED',
+      },
+      {
+        name: 'a client-supplied price',
+        body: order({ items: [{ productId: MOUSE, quantity: 1, unitPrice: 1 }] }),
+        status: 400,
+        code: 'VALIDATION_FAILED',
+      },
+      {
+        name: 'an unknown product',
+        body: order({ items: [{ productId: 'no-such-product', quantity: 1 }] }),
+        status: 422,
+        code: 'UNKNOWN_PRODUCT',
+      },
+      {
+        name: 'a 1 MB body',
+        body: JSON.stringify({ ...order(), padding: 'x'.repeat(1024 * 1024) }),
+        status: 413,
+        code: 'PAYLOAD_TOO_LARGE',
+      },
+      {
+        name: 'a wrong content type',
+        body: JSON.stringify(order()),
+        headers: { 'content-type': 'text/plain' },
+        status: 415,
+        code: 'UNSUPPORTED_MEDIA_TYPE',
+      },
       { name: 'a missing Idempotency-Key', body: order(), key: null, status: 400 },
-      { name: 'a malformed Idempotency-Key', body: order(), key: 'has spaces and symbols!', status: 400, code: 'INVALID_IDEMPOTENCY_KEY' },
+      {
+        name: 'a malformed Idempotency-Key',
+        body: order(),
+        key: 'has spaces and symbols!',
+        status: 400,
+        code: 'INVALID_IDEMPOTENCY_KEY',
+      },
     ];
 
     it.each(cases)('answers $status for $name', async ({ name, body, key, headers, status, code }) => {
@@ -203,10 +288,15 @@ describe('End to end: order API over HTTP against the local runtime', () => {
       const before = await scanAll(db, ordersTable);
 
       // Act
-      const response = await postOrder(runtime.apiUrl, body, key === null ? undefined : (key ?? `e2e-bad-${name}`.replaceAll(/[^A-Za-z0-9._:-]/g, '-')), {
-        ...json,
-        ...headers,
-      });
+      const response = await postOrder(
+        runtime.apiUrl,
+        body,
+        key === null ? undefined : (key ?? `e2e-bad-${name}`.replaceAll(/[^A-Za-z0-9._:-]/g, '-')),
+        {
+          ...json,
+          ...headers,
+        },
+      );
 
       // Assess
       expect(response.status).toBe(status);

@@ -1,6 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../localstack/runtime/runtime';
-import { collectTopic, documentClient, postOrder, type ReceivedMessage, scanAll, startRuntime, tableName } from '../helpers/local-runtime';
+import {
+  collectTopic,
+  documentClient,
+  postOrder,
+  type ReceivedMessage,
+  scanAll,
+  startRuntime,
+  tableName,
+} from '../helpers/local-runtime';
 import { waitFor } from '../helpers/wait';
 
 const order = (customerId: string) => ({
@@ -30,7 +38,9 @@ describe('End to end: the outbox loses nothing when Kafka fails', () => {
 
     // Act
     const responses = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => postOrder((runtime as LocalRuntime).apiUrl, order(`c-outage-${i}`), `outage-${i}`)),
+      Array.from({ length: 10 }, (_, i) =>
+        postOrder((runtime as LocalRuntime).apiUrl, order(`c-outage-${i}`), `outage-${i}`),
+      ),
     );
     await outage(5_000);
     await runtime.kafka.allBrokersUp();
@@ -65,7 +75,10 @@ describe('End to end: the outbox loses nothing when Kafka fails', () => {
     const created = await postOrder(runtime.apiUrl, order('c-swept'), 'swept-1');
     const orderId = (created.body as { orderId: string }).orderId;
     const relay = runtime.mappings[0];
-    await waitFor(() => (relay?.discarded.length ?? 0) > 0, { timeoutMs: 90_000, description: 'relay gives up' });
+    await waitFor(() => (relay?.discarded.length ?? 0) > 0, {
+      timeoutMs: 90_000,
+      description: 'relay gives up',
+    });
     await runtime.kafka.allBrokersUp();
 
     // Act
@@ -82,7 +95,9 @@ describe('End to end: the outbox loses nothing when Kafka fails', () => {
       description: 'swept OrderCreated on orders.events',
     });
     const db = documentClient(runtime);
-    const [row] = (await scanAll(db, tableName(runtime, 'orders'))).filter((item) => item.pk === `OUTBOX#${orderId}`);
+    const [row] = (await scanAll(db, tableName(runtime, 'orders'))).filter(
+      (item) => item.pk === `OUTBOX#${orderId}`,
+    );
     expect(row?.publishedAt).toBeDefined();
     expect(row?.unpublishedShard).toBeUndefined();
     db.destroy();
