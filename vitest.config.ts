@@ -32,7 +32,8 @@ export default defineConfig({
           include: ['test/e2e/**/*.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 300_000,
-          fileParallelism: false,
+          // The end-to-end files each start a whole local stack: run them one after another.
+          poolOptions: { forks: { singleFork: true } },
           globalSetup: ['test/e2e/global-setup.ts'],
         },
       },
