@@ -28,16 +28,23 @@ export function documentClient(runtime: LocalRuntime): DynamoDBDocumentClient {
 
 /** The local name of the table whose logical id contains `fragment`. */
 export function tableName(runtime: LocalRuntime, fragment: string): string {
-  const entry = [...runtime.tables].find(([logicalId]) => logicalId.toLowerCase().includes(fragment.toLowerCase()));
+  const entry = [...runtime.tables].find(([logicalId]) =>
+    logicalId.toLowerCase().includes(fragment.toLowerCase()),
+  );
   if (!entry) throw new Error(`No table matching ${fragment}: ${[...runtime.tables.keys()].join(', ')}`);
   return entry[1].name;
 }
 
-export async function scanAll(client: DynamoDBDocumentClient, table: string): Promise<Record<string, unknown>[]> {
+export async function scanAll(
+  client: DynamoDBDocumentClient,
+  table: string,
+): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
   let startKey: Record<string, unknown> | undefined;
   do {
-    const page = await client.send(new ScanCommand({ TableName: table, ExclusiveStartKey: startKey, ConsistentRead: true }));
+    const page = await client.send(
+      new ScanCommand({ TableName: table, ExclusiveStartKey: startKey, ConsistentRead: true }),
+    );
     items.push(...(page.Items ?? []));
     startKey = page.LastEvaluatedKey;
   } while (startKey);
@@ -54,8 +61,17 @@ export interface ReceivedMessage {
 
 /** Collects every message of the given topics from the beginning, until `stop()`. */
 export async function collectTopic(bootstrap: string, topics: string[]) {
-  const kafka = new Kafka({ clientId: 'e2e-observer', brokers: bootstrap.split(','), logLevel: logLevel.NOTHING, retry: { retries: 20 } });
-  const consumer = kafka.consumer({ groupId: `e2e-${Date.now()}-${Math.random()}`, sessionTimeout: 6_000, heartbeatInterval: 1_000 });
+  const kafka = new Kafka({
+    clientId: 'e2e-observer',
+    brokers: bootstrap.split(','),
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 20 },
+  });
+  const consumer = kafka.consumer({
+    groupId: `e2e-${Date.now()}-${Math.random()}`,
+    sessionTimeout: 6_000,
+    heartbeatInterval: 1_000,
+  });
   const messages: ReceivedMessage[] = [];
   await consumer.connect();
   await consumer.subscribe({ topics, fromBeginning: true });
@@ -63,7 +79,13 @@ export async function collectTopic(bootstrap: string, topics: string[]) {
     eachMessage: async ({ topic, partition, message }) => {
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(message.headers ?? {})) headers[name] = String(value);
-      messages.push({ topic, partition, key: message.key?.toString() ?? '', value: message.value?.toString() ?? '', headers });
+      messages.push({
+        topic,
+        partition,
+        key: message.key?.toString() ?? '',
+        value: message.value?.toString() ?? '',
+        headers,
+      });
     },
   });
   return { messages, stop: () => consumer.disconnect() };
@@ -88,10 +110,19 @@ export async function http(baseUrl: string, path: string, init: RequestInit = {}
   return { status: response.status, headers: response.headers, body, text };
 }
 
-export function postOrder(baseUrl: string, body: unknown, key: string | undefined, headers: Record<string, string> = {}) {
+export function postOrder(
+  baseUrl: string,
+  body: unknown,
+  key: string | undefined,
+  headers: Record<string, string> = {},
+) {
   return http(baseUrl, '/orders', {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(key === undefined ? {} : { 'idempotency-key': key }), ...headers },
+    headers: {
+      'content-type': 'application/json',
+      ...(key === undefined ? {} : { 'idempotency-key': key }),
+      ...headers,
+    },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
 }
