@@ -62,6 +62,8 @@ export function localIdentity(stack: StackTemplate, logicalId: string): LocalIde
       const name = explicitName(props, 'LogGroupName') ?? `/local/${generic}`;
       return fallback(name, { Arn: arn('logs', `log-group:${name}:*`) });
     }
+    case 'AWS::ApiGateway::Stage':
+      return fallback(explicitName(props, 'StageName') ?? logicalId);
     case 'AWS::ApiGateway::RestApi':
       return fallback(logicalId, { RootResourceId: `${logicalId}-root` });
     case 'AWS::StepFunctions::StateMachine': {

@@ -3,7 +3,12 @@ import { LOCAL_REGION } from './resolve';
 export interface LocalEndpoints {
   dynamoDb: string;
   kafkaBootstrap: string;
+  stepFunctions: string;
+  /** Base URL of the local REST API; replaces the API's execute-api URL in variables. */
+  api: string;
 }
+
+const EXECUTE_API_URL = /https:\/\/[A-Za-z0-9]+\.execute-api\.[a-z0-9-]+\.amazonaws\.com\/[^/]+\/?/g;
 
 /**
  * The environment a function gets locally: the template's variables, plus the standard AWS SDK
@@ -16,7 +21,12 @@ export function localEnvironment(
   endpoints: LocalEndpoints,
   overrides: Record<string, string>,
 ): Record<string, string> {
-  const env: Record<string, string> = { ...templateEnv };
+  const env: Record<string, string> = Object.fromEntries(
+    Object.entries(templateEnv).map(([key, value]) => [
+      key,
+      value.replace(EXECUTE_API_URL, `${endpoints.api}/`),
+    ]),
+  );
   if ('KAFKA_BOOTSTRAP_BROKERS' in env || 'MSK_CLUSTER_ARN' in env) {
     env.KAFKA_BOOTSTRAP_BROKERS = endpoints.kafkaBootstrap;
     env.KAFKA_AUTH = 'none';
@@ -32,6 +42,7 @@ export function localEnvironment(
     AWS_SECRET_ACCESS_KEY: 'local',
     AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamoDb,
     AWS_ENDPOINT_URL_DYNAMODB_STREAMS: endpoints.dynamoDb,
+    AWS_ENDPOINT_URL_SFN: endpoints.stepFunctions,
     AWS_LAMBDA_FUNCTION_NAME: fn.name,
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
     AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',

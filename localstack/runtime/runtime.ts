@@ -6,10 +6,12 @@ import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { DynamoDbLocal, getFreePort, KafkaMock, localDynamoClientConfig } from '../engines';
 import { type GatewayResponseDefinition, LocalApiGateway, type RouteDefinition } from './api-gateway';
 import { localIdentity } from './identity';
+import { KafkaMapping } from './kafka-mapping';
 import { type FunctionDefinition, LocalLambda } from './lambda';
 import { localEnvironment } from './local-env';
 import { LogSink } from './logs';
 import { Resolver } from './resolve';
+import { LocalStepFunctions, type StateMachineDefinition } from './step-functions';
 import { StreamMapping } from './stream-mapping';
 import {
   type CfnResource,
@@ -81,6 +83,9 @@ function cfnProperties(value: unknown): unknown {
 export class LocalRuntime {
   readonly functions = new Map<string, LocalLambda>();
   readonly mappings: StreamMapping[] = [];
+  readonly kafkaMappings: KafkaMapping[] = [];
+  stepFunctions: LocalStepFunctions | undefined;
+  private apiPort = 0;
   readonly schedules: Schedule[] = [];
   /** Messages sent to SQS queues (failure destinations), by queue name. */
   readonly queues = new Map<string, unknown[]>();
@@ -129,9 +134,20 @@ export class LocalRuntime {
   private async boot(): Promise<void> {
     await this.createTables();
     await this.createTopics();
+    const port = this.options.apiPort ?? 3000;
+    this.apiPort = port === 0 ? await getFreePort() : port;
+    this.apiUrl = `http://${this.options.host && this.options.host !== '0.0.0.0' ? this.options.host : '127.0.0.1'}:${this.apiPort}`;
+    this.stepFunctions = new LocalStepFunctions(
+      this.stateMachines(),
+      (arn) => this.functionByArn(arn),
+      this.logs,
+      this.options.timeScale ?? 1,
+    );
+    await this.stepFunctions.listen(0);
     this.defineFunctions();
     await this.runCustomResources();
     this.startStreamMappings();
+    await this.startKafkaMappings();
     await this.startApi();
     if (this.options.runSchedules ?? true) this.startSchedules();
   }
@@ -218,7 +234,12 @@ export class LocalRuntime {
       environment: localEnvironment(
         stringEnv,
         { name: identity.ref, memoryMb, timeoutMs },
-        { dynamoDb: this.dynamo.endpoint, kafkaBootstrap: this.kafka.bootstrapServers },
+        {
+          dynamoDb: this.dynamo.endpoint,
+          kafkaBootstrap: this.kafka.bootstrapServers,
+          stepFunctions: this.stepFunctions?.endpoint ?? '',
+          api: this.apiUrl,
+        },
         this.options.environment ?? {},
       ),
     };
@@ -431,8 +452,71 @@ export class LocalRuntime {
       { name: apiId, stageName: String(stage?.Properties?.StageName ?? 'prod'), routes, gatewayResponses },
       this.logs,
     );
-    const port = this.options.apiPort ?? 3000;
-    this.apiUrl = await this.api.start(port === 0 ? await getFreePort() : port, this.options.host);
+    this.apiUrl = await this.api.start(this.apiPort, this.options.host);
+  }
+
+  private stateMachines(): Map<string, StateMachineDefinition> {
+    const machines = new Map<string, StateMachineDefinition>();
+    for (const { stack, logicalId, resource } of resourcesOfType(
+      this.stacks,
+      'AWS::StepFunctions::StateMachine',
+    )) {
+      const identity = localIdentity(stack, logicalId);
+      const props = resource.Properties ?? {};
+      const raw =
+        props.DefinitionString !== undefined
+          ? this.resolver.resolveString(stack, props.DefinitionString)
+          : undefined;
+      const definition = (
+        raw === undefined ? this.resolver.resolve(stack, props.Definition) : JSON.parse(raw)
+      ) as StateMachineDefinition['definition'];
+      const arn = identity.attributes.Arn as string;
+      machines.set(arn, { logicalId, arn, name: identity.attributes.Name as string, definition });
+    }
+    return machines;
+  }
+
+  /** Amazon MSK event source mappings, served by consumer groups on the local Kafka cluster. */
+  private async startKafkaMappings(): Promise<void> {
+    for (const { stack, logicalId, resource } of resourcesOfType(
+      this.stacks,
+      'AWS::Lambda::EventSourceMapping',
+    )) {
+      const props = resource.Properties ?? {};
+      const sourceArn = this.resolver.resolve(stack, props.EventSourceArn);
+      if (typeof sourceArn !== 'string' || !sourceArn.startsWith('arn:aws:kafka:')) continue;
+      const fnRef = this.resolver.resolve(stack, props.FunctionName);
+      const fn =
+        this.functionByArn(fnRef) ?? [...this.functions.values()].find((f) => f.definition.name === fnRef);
+      if (!fn) throw new TemplateError(`Event source mapping ${logicalId} refers to an unknown function`);
+      const topics = (this.resolver.resolve(stack, props.Topics) as string[] | undefined) ?? [];
+      const config = props.AmazonManagedKafkaEventSourceConfig as { ConsumerGroupId?: unknown } | undefined;
+      const onFailure = (props.DestinationConfig as { OnFailure?: { Destination?: unknown } } | undefined)
+        ?.OnFailure?.Destination;
+      const queue = onFailure === undefined ? undefined : this.queueName(stack, onFailure);
+      const mapping = new KafkaMapping(
+        {
+          logicalId,
+          fn,
+          clusterArn: sourceArn,
+          topics,
+          consumerGroupId: config?.ConsumerGroupId
+            ? this.resolver.resolveString(stack, config.ConsumerGroupId)
+            : `lambda-${logicalId}`,
+          batchSize: Number(props.BatchSize ?? 100),
+          maxBatchingWindowMs: Number(props.MaximumBatchingWindowInSeconds ?? 0.5) * 1000,
+          startingPosition: props.StartingPosition === 'LATEST' ? 'LATEST' : 'TRIM_HORIZON',
+          maxRetryAttempts: Number(props.MaximumRetryAttempts ?? -1),
+          bisectOnError: props.BisectBatchOnFunctionError === true,
+          onFailure: queue ? (message) => this.enqueue(queue, message) : undefined,
+        },
+        this.kafka.bootstrapServers,
+        this.logs,
+        { retryBaseDelayMs: 200, partitionsConcurrently: 3 },
+      );
+      await mapping.start();
+      this.kafkaMappings.push(mapping);
+    }
   }
 
   private startSchedules(): void {
@@ -493,6 +577,8 @@ export class LocalRuntime {
       for (const schedule of this.schedules) clearInterval(schedule.timer);
       await this.api?.stop();
       await Promise.all(this.mappings.map((mapping) => mapping.stop()));
+      await Promise.all(this.kafkaMappings.map((mapping) => mapping.stop()));
+      await this.stepFunctions?.stop();
       await Promise.all([...this.functions.values()].map((fn) => fn.stop()));
       await Promise.allSettled([this.dynamo.stop(), this.kafka.stop()]);
       await this.logs.close();
