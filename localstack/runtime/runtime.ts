@@ -5,6 +5,7 @@ import { CreateTableCommand, type CreateTableCommandInput, DynamoDBClient } from
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { DynamoDbLocal, getFreePort, KafkaMock, localDynamoClientConfig } from '../engines';
 import { type GatewayResponseDefinition, LocalApiGateway, type RouteDefinition } from './api-gateway';
+import { DynamoMeter } from './dynamo-meter';
 import { localIdentity } from './identity';
 import { KafkaMapping } from './kafka-mapping';
 import { type FunctionDefinition, LocalLambda } from './lambda';
@@ -85,6 +86,8 @@ export class LocalRuntime {
   readonly mappings: StreamMapping[] = [];
   readonly kafkaMappings: KafkaMapping[] = [];
   stepFunctions: LocalStepFunctions | undefined;
+  /** Counts the functions' DynamoDB requests and item writes; functions talk to DynamoDB through it. */
+  meter: DynamoMeter | undefined;
   private apiPort = 0;
   readonly schedules: Schedule[] = [];
   /** Messages sent to SQS queues (failure destinations), by queue name. */
@@ -134,6 +137,8 @@ export class LocalRuntime {
   private async boot(): Promise<void> {
     await this.createTables();
     await this.createTopics();
+    this.meter = new DynamoMeter(this.dynamo.endpoint);
+    await this.meter.start();
     const port = this.options.apiPort ?? 3000;
     this.apiPort = port === 0 ? await getFreePort() : port;
     this.apiUrl = `http://${this.options.host && this.options.host !== '0.0.0.0' ? this.options.host : '127.0.0.1'}:${this.apiPort}`;
@@ -235,7 +240,7 @@ export class LocalRuntime {
         stringEnv,
         { name: identity.ref, memoryMb, timeoutMs },
         {
-          dynamoDb: this.dynamo.endpoint,
+          dynamoDb: this.meter?.endpoint ?? this.dynamo.endpoint,
           kafkaBootstrap: this.kafka.bootstrapServers,
           stepFunctions: this.stepFunctions?.endpoint ?? '',
           api: this.apiUrl,
@@ -579,6 +584,7 @@ export class LocalRuntime {
       await Promise.all(this.mappings.map((mapping) => mapping.stop()));
       await Promise.all(this.kafkaMappings.map((mapping) => mapping.stop()));
       await this.stepFunctions?.stop();
+      await this.meter?.stop();
       await Promise.all([...this.functions.values()].map((fn) => fn.stop()));
       await Promise.allSettled([this.dynamo.stop(), this.kafka.stop()]);
       await this.logs.close();
