@@ -3,8 +3,8 @@
  * until every OrderCreated is on Kafka. Prints request latency percentiles, throughput and the
  * outbox publish lag (HTTP 202 → message on the topic).
  *
- *   npm run bench -- --orders 500 --concurrency 10
- *   npm run bench -- --url http://127.0.0.1:3000 --kafka 127.0.0.1:port   (against a running `npm start`)
+ *   npm run bench:create-order -- --orders 500 --concurrency 10
+ *   npm run bench:create-order -- --url http://127.0.0.1:3000 --kafka 127.0.0.1:port   (against a running `npm start`)
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';

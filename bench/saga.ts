@@ -1,0 +1,137 @@
+/**
+ * `npm run bench -- --orders N --concurrency C`: drives N orders (tok_ok, one line each) through the
+ * whole saga on a fresh local stack and waits for every terminal state. Prints throughput to terminal
+ * state, create-order and saga-completion percentiles, and per-order DynamoDB item writes, Lambda
+ * invocations and Kafka messages. It also measures the raw PutItem rate DynamoDB Local sustains here
+ * (the local ceiling) and how close the saga gets to it: raw writes/s ÷ writes per order.
+ */
+import { parseArgs } from 'node:util';
+import {
+  CreateTableCommand,
+  DeleteTableCommand,
+  DynamoDBClient,
+  PutItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { Kafka, logLevel } from 'kafkajs';
+import { localDynamoClientConfig } from '../localstack/engines';
+import { awaitTerminal, LAPTOP_STAND, ms, type OrderSpec, percentile, placeOrders, seconds } from './drive';
+import { startLocalStack } from './local-stack';
+
+const { values } = parseArgs({
+  options: {
+    orders: { type: 'string', default: '200' },
+    concurrency: { type: 'string', default: '10' },
+    'time-scale': { type: 'string', default: '20' },
+  },
+});
+const total = Number(values.orders);
+const concurrency = Number(values.concurrency);
+
+const runtime = await startLocalStack(Number(values['time-scale']));
+const dynamo = new DynamoDBClient(localDynamoClientConfig(runtime.dynamoEndpoint));
+const admin = new Kafka({ brokers: runtime.kafkaBootstrap.split(','), logLevel: logLevel.NOTHING }).admin();
+
+async function kafkaMessages(): Promise<number> {
+  let sum = 0;
+  for (const topic of ['orders.events', 'inventory.events', 'payments.events', 'notifications.events']) {
+    for (const partition of await admin.fetchTopicOffsets(topic))
+      sum += Number(partition.high) - Number(partition.low);
+  }
+  return sum;
+}
+
+/** Raw PutItem rate on a fresh stream-enabled table, `concurrency` writers for `durationMs`. */
+async function rawWriteRate(durationMs: number): Promise<number> {
+  const TableName = `bench-raw-${Date.now()}`;
+  await dynamo.send(
+    new CreateTableCommand({
+      TableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_IMAGE' },
+    }),
+  );
+  let writes = 0;
+  const end = Date.now() + durationMs;
+  const started = Date.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, worker) => {
+      for (let i = 0; Date.now() < end; i++) {
+        await dynamo.send(
+          new PutItemCommand({
+            TableName,
+            Item: { pk: { S: `${worker}-${i}` }, payload: { S: 'x'.repeat(400) } },
+          }),
+        );
+        writes++;
+      }
+    }),
+  );
+  const rate = writes / ((Date.now() - started) / 1000);
+  await dynamo.send(new DeleteTableCommand({ TableName }));
+  return rate;
+}
+
+const invocations = () => [...runtime.functions.values()].reduce((sum, fn) => sum + fn.invocations, 0);
+
+try {
+  await admin.connect();
+  const productsTable = [...runtime.tables.values()].find((table) => table.name.includes('Products'))?.name;
+  if (!productsTable) throw new Error('No products table in the template');
+  await dynamo.send(
+    new UpdateItemCommand({
+      TableName: productsTable,
+      Key: { productId: { S: LAPTOP_STAND } },
+      UpdateExpression: 'SET stock = :stock',
+      ExpressionAttributeValues: { ':stock': { N: String(total * 2) } },
+    }),
+  );
+
+  console.log('Measuring the raw DynamoDB Local write rate (5 s) ...');
+  const rawRate = await rawWriteRate(5_000);
+
+  const writesBefore = runtime.meter?.snapshot().itemWrites ?? 0;
+  const invocationsBefore = invocations();
+  const messagesBefore = await kafkaMessages();
+  const specs: OrderSpec[] = Array.from({ length: total }, (_, i) => ({
+    label: 'tok_ok',
+    customerId: `bench-${i}`,
+    items: [{ productId: LAPTOP_STAND, quantity: 1 }],
+    token: 'tok_ok',
+  }));
+  const started = Date.now();
+  const orders = await placeOrders(runtime.apiUrl, specs, concurrency, `bench-${started.toString(36)}`);
+  await awaitTerminal(runtime.apiUrl, orders, Math.max(120_000, total * 500), 16);
+  const elapsed = Date.now() - started;
+  // Let the last notifications and analytics batches land before counting.
+  const settleUntil = Date.now() + 3_000;
+  while (Date.now() < settleUntil) await new Promise((resolve) => setTimeout(resolve, 250));
+
+  const accepted = orders.filter((order) => order.orderId);
+  const settled = accepted.filter((order) => order.terminalAt);
+  const confirmed = settled.filter((order) => order.status === 'CONFIRMED');
+  const writes = (runtime.meter?.snapshot().itemWrites ?? 0) - writesBefore;
+  const calls = invocations() - invocationsBefore;
+  const messages = (await kafkaMessages()) - messagesBefore;
+  const throughput = settled.length / (elapsed / 1000);
+  const writesPerOrder = writes / Math.max(1, settled.length);
+  const ceiling = rawRate / writesPerOrder;
+  const createLatencies = orders.map((order) => order.createMs);
+  const sagaLatencies = settled.map((order) => (order.terminalAt as number) - order.acceptedAt);
+
+  console.log(`
+orders                 ${total} at concurrency ${concurrency}: ${accepted.length} accepted, ${settled.length} settled (${confirmed.length} CONFIRMED)
+throughput             ${throughput.toFixed(1)} orders/s to a terminal state (${seconds(elapsed)} in all)
+create-order           p50 ${ms(percentile(createLatencies, 50))}  p95 ${ms(percentile(createLatencies, 95))}  p99 ${ms(percentile(createLatencies, 99))}
+saga completion        p50 ${seconds(percentile(sagaLatencies, 50))}  p95 ${seconds(percentile(sagaLatencies, 95))}  p99 ${seconds(percentile(sagaLatencies, 99))}
+per order              ${writesPerOrder.toFixed(1)} DynamoDB item writes, ${(calls / Math.max(1, settled.length)).toFixed(1)} Lambda invocations, ${(messages / Math.max(1, settled.length)).toFixed(1)} Kafka messages
+DynamoDB Local raw     ${rawRate.toFixed(0)} PutItem/s on a stream table (concurrency ${concurrency})
+local ceiling          ${ceiling.toFixed(1)} orders/s (raw writes/s ÷ writes per order); achieved ${((throughput / ceiling) * 100).toFixed(0)} % of it`);
+  process.exitCode = settled.length === accepted.length && accepted.length === total ? 0 : 1;
+} finally {
+  await admin.disconnect().catch(() => {});
+  dynamo.destroy();
+  await runtime.stop();
+}
