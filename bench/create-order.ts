@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { LocalRuntime } from '../localstack/runtime/runtime';
 import { ensureSynthesized } from '../localstack/runtime/synth';
+import { percentile, progressBar as progress } from './drive';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
@@ -26,18 +27,6 @@ const { values } = parseArgs({
 });
 const total = Number(values.orders);
 const concurrency = Number(values.concurrency);
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
-}
-
-function progress(label: string, done: number, of: number) {
-  const width = 30;
-  const filled = Math.round((done / of) * width);
-  process.stdout.write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${of}`);
-  if (done === of) process.stdout.write('\n');
-}
 
 let runtime: LocalRuntime | undefined;
 let apiUrl = values.url;
@@ -123,8 +112,6 @@ const allSeconds = (Date.now() - run) / 1000;
 await consumer.disconnect();
 await runtime?.stop();
 
-latencies.sort((a, b) => a - b);
-lags.sort((a, b) => a - b);
 const ms = (value: number) => `${value.toFixed(1)} ms`;
 console.log(`
 orders            ${total} at concurrency ${concurrency}
