@@ -211,6 +211,15 @@ export class LocalLambda {
     );
   }
 
+  /**
+   * Changes environment variables and starts fresh execution environments, as a configuration
+   * update of a deployed function does.
+   */
+  async reconfigure(changes: Record<string, string>): Promise<void> {
+    Object.assign(this.definition.environment, changes);
+    await this.recycle();
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     await this.recycle();
