@@ -4,6 +4,12 @@ import { ConfigError } from './errors';
 
 export type PspMode = 'mock' | 'live';
 
+/**
+ * How functions authenticate to Kafka: `iam` (SASL/OAUTHBEARER over TLS, the MSK IAM listener) or
+ * `none` (plaintext, no authentication; for a local broker standing in for a bring-your-own cluster).
+ */
+export type KafkaAuth = 'iam' | 'none';
+
 export interface ApiThrottle {
   /** Steady-state requests per second for the whole stage. */
   readonly rateLimit: number;
@@ -26,6 +32,8 @@ export interface AppConfig {
   readonly mskClusterArn?: string;
   /** Bootstrap brokers of the bring-your-own cluster; when unset, functions ask MSK at cold start. */
   readonly mskBootstrapBrokers?: string;
+  /** Kafka client authentication; `none` only for a bring-your-own cluster with explicit brokers. */
+  readonly kafkaAuth: KafkaAuth;
   /** Which payment service provider the payment service talks to. */
   readonly pspMode: PspMode;
   /** Where alarm notifications go (an SNS email subscription). */
@@ -90,6 +98,7 @@ export function loadConfig(scope: Construct): AppConfig {
   const mskBootstrapBrokers = collect(() =>
     optionalMatching(context, 'mskBootstrapBrokers', BROKERS_PATTERN, 'a comma-separated host:port list'),
   );
+  const kafkaAuth = collect(() => oneOf(context, 'kafkaAuth', ['iam', 'none'] as const, 'iam'));
   const pspMode = collect(() => oneOf(context, 'pspMode', ['mock', 'live'] as const, 'mock'));
   const alarmEmail = collect(() =>
     optionalMatching(context, 'alarmEmail', EMAIL_PATTERN, 'an email address'),
@@ -105,11 +114,23 @@ export function loadConfig(scope: Construct): AppConfig {
   if (mskBootstrapBrokers !== undefined && mskClusterArn === undefined) {
     errors.push('Context "mskBootstrapBrokers" only applies together with "mskClusterArn"');
   }
-  if (errors.length > 0 || stage === undefined || pspMode === undefined || apiThrottle === undefined) {
+  if (kafkaAuth === 'none' && (mskClusterArn === undefined || mskBootstrapBrokers === undefined)) {
+    errors.push(
+      'Context "kafkaAuth=none" (plaintext) only applies to a bring-your-own cluster: set "mskClusterArn" and "mskBootstrapBrokers" too; a cluster created by the app always uses IAM',
+    );
+  }
+  if (
+    errors.length > 0 ||
+    stage === undefined ||
+    kafkaAuth === undefined ||
+    pspMode === undefined ||
+    apiThrottle === undefined
+  ) {
     throw new ConfigError(`Invalid CDK context:\n  - ${errors.join('\n  - ')}`);
   }
   return {
     stage,
+    kafkaAuth,
     pspMode,
     apiThrottle,
     ...(mskClusterArn === undefined ? {} : { mskClusterArn }),

@@ -1,5 +1,6 @@
 import { Fn, Token } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type { KafkaAuth } from '../config';
 import { InfrastructureError } from '../errors';
 
 /**
@@ -13,6 +14,8 @@ export interface KafkaConnection {
   readonly clusterName?: string;
   /** Comma-separated `host:port` list; when unset, functions resolve it with kafka:GetBootstrapBrokers. */
   readonly bootstrapBrokers?: string;
+  /** How clients authenticate (`KAFKA_AUTH`). @default 'iam' */
+  readonly auth?: KafkaAuth;
   /** Security group that the cluster admits on the IAM listener (9098); Kafka clients attach it. */
   readonly clientSecurityGroup: ec2.ISecurityGroup;
   readonly vpc: ec2.IVpc;

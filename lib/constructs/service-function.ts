@@ -210,8 +210,9 @@ export function grantTableActions(
 }
 
 /**
- * Gives a function Kafka access over MSK IAM auth: the connection environment (see
- * docs/architecture.md) and IAM scoped to the cluster and the project's topics.
+ * Gives a function Kafka access: the connection environment (see docs/architecture.md), with
+ * `KAFKA_AUTH` from the connection (MSK IAM unless it says `none`), and IAM scoped to the cluster and
+ * the project's topics.
  * - `produce`: connect, write (idempotently) and describe the topics;
  * - `admin`: connect, create, describe and alter the topics.
  * The function must already run in the connection's VPC with its client security group (create it
@@ -232,7 +233,7 @@ export function bindKafka(
   }
   fn.addEnvironment('MSK_CLUSTER_ARN', kafka.clusterArn);
   fn.addEnvironment('KAFKA_BOOTSTRAP_BROKERS', kafka.bootstrapBrokers ?? '');
-  fn.addEnvironment('KAFKA_AUTH', 'iam');
+  fn.addEnvironment('KAFKA_AUTH', kafka.auth ?? 'iam');
   fn.addEnvironment('KAFKA_IDEMPOTENT_PRODUCER', 'true');
   fn.addEnvironment('KAFKA_CLIENT_ID', clientId);
 

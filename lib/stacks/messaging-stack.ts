@@ -72,6 +72,7 @@ export class MessagingStack extends Stack {
       clusterArn,
       clusterName,
       ...(config.mskBootstrapBrokers ? { bootstrapBrokers: config.mskBootstrapBrokers } : {}),
+      auth: config.kafkaAuth,
       clientSecurityGroup: props.kafkaClientSecurityGroup,
       vpc: props.vpc,
       subnets: props.subnets,

@@ -16,7 +16,12 @@ describe('Config: loadConfig', () => {
     const config = loadConfig(app);
 
     // Assess
-    expect(config).toEqual({ stage: 'dev', pspMode: 'mock', apiThrottle: DEFAULT_API_THROTTLE });
+    expect(config).toEqual({
+      stage: 'dev',
+      kafkaAuth: 'iam',
+      pspMode: 'mock',
+      apiThrottle: DEFAULT_API_THROTTLE,
+    });
     expect(DEFAULT_API_THROTTLE).toMatchObject({ rateLimit: 50, burstLimit: 100 });
   });
 
@@ -26,6 +31,7 @@ describe('Config: loadConfig', () => {
       stage: 'prod',
       mskClusterArn: BYO_ARN,
       mskBootstrapBrokers: 'b-1.kafka.example:9098,b-2.kafka.example:9098',
+      kafkaAuth: 'iam',
       pspMode: 'live',
       alarmEmail: 'ops@example.com',
       account: '123456789012',
@@ -41,6 +47,7 @@ describe('Config: loadConfig', () => {
       stage: 'prod',
       mskClusterArn: BYO_ARN,
       mskBootstrapBrokers: 'b-1.kafka.example:9098,b-2.kafka.example:9098',
+      kafkaAuth: 'iam',
       pspMode: 'live',
       alarmEmail: 'ops@example.com',
       account: '123456789012',
@@ -66,6 +73,7 @@ describe('Config: loadConfig', () => {
     const app = appWith({
       stage: 'Prod_1',
       mskClusterArn: 'arn:aws:kafka:eu-west-1:123:cluster',
+      kafkaAuth: 'sasl',
       pspMode: 'sandbox',
       alarmEmail: 'not-an-email',
       region: 'Europe',
@@ -76,7 +84,9 @@ describe('Config: loadConfig', () => {
 
     // Assess
     expect(act).toThrow(ConfigError);
-    expect(act).toThrow(/"stage"[\s\S]*"mskClusterArn"[\s\S]*"pspMode"[\s\S]*"alarmEmail"[\s\S]*"region"/);
+    expect(act).toThrow(
+      /"stage"[\s\S]*"mskClusterArn"[\s\S]*"kafkaAuth"[\s\S]*"pspMode"[\s\S]*"alarmEmail"[\s\S]*"region"/,
+    );
   });
 
   it('rejects throttles that are not positive integers or exceed the stage limits', () => {
@@ -105,6 +115,35 @@ describe('Config: loadConfig', () => {
 
     // Assess
     expect(act).toThrow(/mskBootstrapBrokers" only applies together with "mskClusterArn"/);
+  });
+
+  it('accepts plaintext Kafka for a bring-your-own cluster with explicit brokers', () => {
+    // Prepare
+    const app = appWith({ mskClusterArn: BYO_ARN, mskBootstrapBrokers: 'kafka:9092', kafkaAuth: 'none' });
+
+    // Act
+    const config = loadConfig(app);
+
+    // Assess
+    expect(config).toMatchObject({
+      mskClusterArn: BYO_ARN,
+      mskBootstrapBrokers: 'kafka:9092',
+      kafkaAuth: 'none',
+    });
+  });
+
+  it('rejects plaintext Kafka unless the cluster and its brokers are brought', () => {
+    // Prepare
+    const cases = [{ kafkaAuth: 'none' }, { kafkaAuth: 'none', mskClusterArn: BYO_ARN }];
+
+    // Act
+    const outcomes = cases.map((context) => () => loadConfig(appWith(context)));
+
+    // Assess
+    for (const outcome of outcomes) {
+      expect(outcome).toThrow(ConfigError);
+      expect(outcome).toThrow(/"kafkaAuth=none" \(plaintext\) only applies to a bring-your-own cluster/);
+    }
   });
 
   it('retains stateful resources in prod only', () => {

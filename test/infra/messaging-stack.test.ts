@@ -194,9 +194,40 @@ describe('Stack: MessagingStack', () => {
       Variables: {
         MSK_CLUSTER_ARN: BYO_ARN,
         KAFKA_BOOTSTRAP_BROKERS: 'b-1.shared.example:9098,b-2.shared.example:9098',
+        KAFKA_AUTH: 'iam',
       },
     });
     byoTemplate.resourceCountIs('Custom::KafkaTopics', 1);
+  });
+
+  it('gives every Kafka client plaintext auth when the context says kafkaAuth=none', () => {
+    // Prepare
+    const plaintext = buildTestApp({
+      stage: 'test',
+      mskClusterArn: BYO_ARN,
+      mskBootstrapBrokers: 'kafka:9092',
+      kafkaAuth: 'none',
+    });
+    const { messaging, orderService } = plaintext.stacks;
+    const clients = [
+      { template: plaintext.template(messaging), fn: messaging.topics.handler },
+      { template: plaintext.template(orderService), fn: orderService.outbox.relayFunction },
+      { template: plaintext.template(orderService), fn: orderService.outbox.sweeperFunction },
+    ];
+
+    // Act
+    const environments = clients.map(({ template, fn }) => resourceOf(template, fn).Properties.Environment);
+
+    // Assess
+    for (const environment of environments) {
+      expect(environment).toMatchObject({
+        Variables: {
+          MSK_CLUSTER_ARN: BYO_ARN,
+          KAFKA_BOOTSTRAP_BROKERS: 'kafka:9092',
+          KAFKA_AUTH: 'none',
+        },
+      });
+    }
   });
 
   it('outputs the cluster ARN and the client security group for a bring-your-own cluster', () => {
