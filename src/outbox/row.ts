@@ -42,28 +42,63 @@ export function shardOf(aggregateId: string, shards = UNPUBLISHED_SHARDS): strin
   return String(hash % shards);
 }
 
+/** What an outbox row carries besides its keys and bookkeeping; the fields of `outboxRow`. */
+export interface RawOutboxMessage {
+  aggregateId: string;
+  /** Sort key of the row; defaults to `eventId`. */
+  rowId?: string;
+  eventId: string;
+  eventType: string;
+  topic: string;
+  messageKey: string;
+  /** The value to publish, byte for byte. */
+  event: string;
+  createdAt: string;
+}
+
+/**
+ * Builds a row from an already serialized value, e.g. a dead-lettered Kafka record being redriven to
+ * its original topic with its original key.
+ */
+export function rawOutboxRow(message: RawOutboxMessage): OutboxRow {
+  return {
+    ...outboxKey(message.aggregateId, message.rowId ?? message.eventId),
+    entity: 'OUTBOX',
+    eventId: message.eventId,
+    eventType: message.eventType,
+    aggregateId: message.aggregateId,
+    topic: message.topic,
+    messageKey: message.messageKey,
+    event: message.event,
+    createdAt: message.createdAt,
+    unpublishedShard: shardOf(message.aggregateId),
+  };
+}
+
 /** Builds the row for an event; callers put it in the same transaction as their state change. */
 export function outboxRow(event: DomainEvent): OutboxRow {
-  return {
-    ...outboxKey(event.aggregateId, event.eventId),
-    entity: 'OUTBOX',
+  return rawOutboxRow({
+    aggregateId: event.aggregateId,
     eventId: event.eventId,
     eventType: event.eventType,
-    aggregateId: event.aggregateId,
     topic: topicFor(event.eventType),
     messageKey: event.aggregateId,
     event: JSON.stringify(event),
     createdAt: event.occurredAt,
-    unpublishedShard: shardOf(event.aggregateId),
-  };
+  });
 }
 
 /** A TransactWriteItems entry (document client shape) that inserts the row exactly once. */
 export function outboxPut(tableName: string, event: DomainEvent) {
+  return rawOutboxPut(tableName, outboxRow(event));
+}
+
+/** A TransactWriteItems entry that inserts a prepared row exactly once. */
+export function rawOutboxPut(tableName: string, row: OutboxRow) {
   return {
     Put: {
       TableName: tableName,
-      Item: outboxRow(event),
+      Item: row,
       ConditionExpression: 'attribute_not_exists(pk)',
     },
   };
