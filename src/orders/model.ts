@@ -24,6 +24,10 @@ export interface OrderItem {
   updatedAt: string;
   version: number;
   history: HistoryEntry[];
+  /** Set by the saga when stock is reserved; the compensation releases it. */
+  reservationId?: string;
+  /** Set by the saga when the payment settles. */
+  paymentId?: string;
 }
 
 /** The stored outcome of a POST /orders, replayed for a repeated Idempotency-Key. */
