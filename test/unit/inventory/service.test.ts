@@ -40,8 +40,8 @@ const transactions = (): TransactWriteCommandInput[] =>
   doc.commandCalls(TransactWriteCommand).map((call) => call.args[0].input);
 
 /** The event of the outbox row in a transaction, parsed as a consumer would. */
-function outboxEvent(input: TransactWriteCommandInput) {
-  const put = input.TransactItems?.find((item) => item.Put?.Item?.entity === 'OUTBOX')?.Put;
+function outboxEvent(input: TransactWriteCommandInput | undefined) {
+  const put = input?.TransactItems?.find((item) => item.Put?.Item?.entity === 'OUTBOX')?.Put;
   const parsed = parseEvent(String(put?.Item?.event));
   if (!parsed.ok) throw parsed.error;
   return { put, event: parsed.event };
@@ -98,7 +98,7 @@ describe('Class: InventoryService', () => {
           ExpressionAttributeValues: { ':q': 1 },
         },
       ]);
-      const { put, event: reserved } = outboxEvent(input ?? {});
+      const { put, event: reserved } = outboxEvent(input);
       expect(put?.ConditionExpression).toBe('attribute_not_exists(pk)');
       expect(put?.TableName).toBe(INVENTORY);
       expect(reserved).toMatchObject({
@@ -158,9 +158,9 @@ describe('Class: InventoryService', () => {
       expect(doc.commandCalls(BatchGetCommand)[0]?.args[0].input.RequestItems?.[PRODUCTS]).toMatchObject({
         ConsistentRead: true,
       });
-      const rejection = transactions()[1] ?? {};
-      expect(rejection.TransactItems).toHaveLength(2);
-      expect(rejection.TransactItems?.[0]?.Put).toMatchObject({
+      const rejection = transactions()[1];
+      expect(rejection?.TransactItems).toHaveLength(2);
+      expect(rejection?.TransactItems?.[0]?.Put).toMatchObject({
         TableName: INVENTORY,
         ConditionExpression: 'attribute_not_exists(pk)',
         Item: { status: 'REJECTED', lines: [] },
@@ -191,7 +191,7 @@ describe('Class: InventoryService', () => {
 
       // Assess
       expect(outcome).toBe('REJECTED');
-      expect(outboxEvent(transactions()[1] ?? {}).event.payload).toMatchObject({
+      expect(outboxEvent(transactions()[1]).event.payload).toMatchObject({
         reason: 'UNKNOWN_PRODUCT',
         lines: [{ productId: '11111111-1111-1111-1111-111111111111', requested: 2, available: 0 }],
       });
@@ -310,7 +310,7 @@ describe('Class: InventoryService', () => {
           ExpressionAttributeValues: { ':q': 1 },
         },
       ]);
-      expect(outboxEvent(transactions()[0] ?? {}).event).toMatchObject({
+      expect(outboxEvent(transactions()[0]).event).toMatchObject({
         eventType: 'StockReleased',
         causationId: releaseRequested.eventId,
         payload: { reservationId: reservation.reservationId },
