@@ -1,0 +1,71 @@
+import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { executionNameFor } from '../../../src/payments/model';
+import { StepFunctionsWorkflowStarter, WorkflowStartError } from '../../../src/payments/workflow';
+
+const ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:payment-status';
+const sfn = mockClient(SFNClient);
+const input = { paymentId: 'pay-1', orderId: '1', deadline: '2025-03-01T12:15:00.000Z', waitSeconds: 2 };
+
+describe('Class: StepFunctionsWorkflowStarter', () => {
+  beforeEach(() => sfn.reset());
+
+  it('starts an execution named after the payment with the workflow input', async () => {
+    // Prepare
+    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:x', startDate: new Date() });
+    const starter = new StepFunctionsWorkflowStarter(new SFNClient({ region: 'us-east-1' }), ARN);
+
+    // Act
+    await starter.start('pay-1', input);
+
+    // Assess
+    expect(sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input).toEqual({
+      stateMachineArn: ARN,
+      name: 'pay-1',
+      input: JSON.stringify(input),
+    });
+  });
+
+  it('treats ExecutionAlreadyExists as started', async () => {
+    // Prepare
+    sfn.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'exists', $metadata: {} }));
+    const starter = new StepFunctionsWorkflowStarter(new SFNClient({ region: 'us-east-1' }), ARN);
+
+    // Act
+    const start = starter.start('pay-1', input);
+
+    // Assess
+    await expect(start).resolves.toBeUndefined();
+  });
+
+  it('wraps other failures in a retryable error with the cause', async () => {
+    // Prepare
+    const cause = new Error('throttled');
+    sfn.on(StartExecutionCommand).rejects(cause);
+    const starter = new StepFunctionsWorkflowStarter(new SFNClient({ region: 'us-east-1' }), ARN);
+
+    // Act
+    const start = starter.start('pay-1', input);
+
+    // Assess
+    await expect(start).rejects.toBeInstanceOf(WorkflowStartError);
+  });
+});
+
+describe('Function: executionNameFor', () => {
+  it('uses the paymentId when it is a valid execution name, a stable hash otherwise', () => {
+    // Prepare
+    const long = `pay-${'x'.repeat(100)}`;
+
+    // Act
+    const plain = executionNameFor('pay-01JN8S7QG07VXVQKXB80JART8R');
+    const hashed = executionNameFor(long);
+
+    // Assess
+    expect(plain).toBe('pay-01JN8S7QG07VXVQKXB80JART8R');
+    expect(hashed).toMatch(/^pay-[0-9a-f]{64}$/);
+    expect(executionNameFor(long)).toBe(hashed);
+    expect(executionNameFor('pay:1')).not.toBe('pay:1');
+  });
+});
