@@ -1,5 +1,6 @@
 import { type App, type Environment, Tags } from 'aws-cdk-lib';
 import { type AppConfig, stackPrefix } from './config';
+import { AnalyticsStack } from './stacks/analytics-stack';
 import { MessagingStack } from './stacks/messaging-stack';
 import { NetworkStack } from './stacks/network-stack';
 import { ObservabilityStack } from './stacks/observability-stack';
@@ -8,6 +9,7 @@ import { OrderServiceStack } from './stacks/order-service-stack';
 export interface OrderSagaStacks {
   readonly network: NetworkStack;
   readonly messaging: MessagingStack;
+  readonly analytics: AnalyticsStack;
   readonly orderService: OrderServiceStack;
   readonly observability: ObservabilityStack;
 }
@@ -39,21 +41,32 @@ export function buildApp(app: App, config: AppConfig): OrderSagaStacks {
     subnets: network.isolatedSubnets,
     kafkaClientSecurityGroup: network.kafkaClientSecurityGroup,
   });
+  const analytics = new AnalyticsStack(app, `${prefix}-Analytics`, {
+    ...common,
+    description: `OrderSaga ${config.stage}: analytics counters over every topic`,
+    kafka: messaging.kafka,
+    deadLetters: messaging.deadLetters,
+  });
   const orderService = new OrderServiceStack(app, `${prefix}-OrderService`, {
     ...common,
     description: `OrderSaga ${config.stage}: order service, catalog, outbox relay and the public REST API`,
     kafka: messaging.kafka,
+    deadLetters: messaging.deadLetters,
+    analyticsTable: analytics.analyticsTable,
   });
   const observability = new ObservabilityStack(app, `${prefix}-Observability`, {
     ...common,
     description: `OrderSaga ${config.stage}: dashboard, alarm topic and notifications`,
     api: orderService.api.api,
-    functions: orderService.functions,
-    outboxes: [{ label: 'orders', relay: orderService.outbox }],
-    alarms: orderService.alarms,
+    functions: [...orderService.functions, ...analytics.functions],
+    outboxes: [
+      { label: 'orders', relay: orderService.outbox },
+      { label: 'dead-letters', relay: messaging.deadLetterOutbox },
+    ],
+    alarms: [...orderService.alarms, ...analytics.alarms, ...messaging.deadLetterOutbox.alarms],
   });
 
   Tags.of(app).add('project', 'order-saga');
   Tags.of(app).add('stage', config.stage);
-  return { network, messaging, orderService, observability };
+  return { network, messaging, analytics, orderService, observability };
 }

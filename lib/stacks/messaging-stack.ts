@@ -1,10 +1,13 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as msk from 'aws-cdk-lib/aws-msk';
 import type { Construct } from 'constructs';
 import { type AppConfig, removalPolicyFor } from '../config';
 import { clusterNameOf, type KafkaConnection, MSK_IAM_PORT } from '../constructs/kafka-connection';
 import { KafkaTopics } from '../constructs/kafka-topics';
+import { OutboxRelay } from '../constructs/outbox-relay';
+import { createOutboxTable } from '../constructs/outbox-table';
 import { PROJECT_TOPICS } from '../topics';
 
 export interface MessagingStackProps extends StackProps {
@@ -26,6 +29,13 @@ export class MessagingStack extends Stack {
   /** Security group of the created cluster's network interfaces (also used by MSK event source mappings). */
   readonly clusterSecurityGroup?: ec2.SecurityGroup;
   readonly topics: KafkaTopics;
+  /**
+   * Records every Kafka consumer gave up on (dead letters), attempt counters of failing events, and the
+   * outbox rows a redrive writes; shared by all consumers, so it lives here rather than in a service.
+   */
+  readonly deadLetters: dynamodb.Table;
+  /** Republishes redriven dead letters to their original topics. */
+  readonly deadLetterOutbox: OutboxRelay;
 
   constructor(scope: Construct, id: string, props: MessagingStackProps) {
     super(scope, id, props);
@@ -85,6 +95,25 @@ export class MessagingStack extends Stack {
     });
     if (this.clusterSecurityGroup) this.topics.node.addDependency(this.clusterSecurityGroup);
 
+    const removalPolicy = removalPolicyFor(config);
+    this.deadLetters = createOutboxTable(this, 'DeadLetterTable', {
+      removalPolicy,
+      deletionProtection: config.stage === 'prod',
+    });
+    this.deadLetters.addGlobalSecondaryIndex({
+      indexName: 'byStatus',
+      partitionKey: { name: 'status', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'createdAt', type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.ALL,
+    });
+    this.deadLetterOutbox = new OutboxRelay(this, 'DeadLetterOutbox', {
+      table: this.deadLetters,
+      serviceName: 'dead-letters',
+      kafka: this.kafka,
+      removalPolicy,
+    });
+
+    new CfnOutput(this, 'DeadLetterTableName', { value: this.deadLetters.tableName });
     new CfnOutput(this, 'KafkaClusterArn', {
       value: clusterArn,
       description: 'MSK cluster the platform uses',

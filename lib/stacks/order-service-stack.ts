@@ -4,14 +4,19 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
 import { type AppConfig, removalPolicyFor } from '../config';
 import type { KafkaConnection } from '../constructs/kafka-connection';
+import { KafkaConsumer } from '../constructs/kafka-consumer';
 import { OutboxRelay, UNPUBLISHED_INDEX_NAME } from '../constructs/outbox-relay';
 import { loadSeedCatalog, ProductSeed, type SeedProduct } from '../constructs/product-seed';
 import { PublicRestApi } from '../constructs/public-rest-api';
-import { bindTable, ServiceFunction } from '../constructs/service-function';
+import { bindTable, grantTableActions, ServiceFunction } from '../constructs/service-function';
 
 export interface OrderServiceStackProps extends StackProps {
   readonly config: AppConfig;
   readonly kafka: KafkaConnection;
+  /** The shared dead-letter table (messaging stack): the saga consumer and the admin API use it. */
+  readonly deadLetters: dynamodb.ITable;
+  /** The analytics table, read by GET /admin/metrics. */
+  readonly analyticsTable: dynamodb.ITable;
   /** Catalog seed; defaults to `data/products.json`. */
   readonly products?: readonly SeedProduct[];
 }
@@ -34,6 +39,8 @@ export class OrderServiceStack extends Stack {
   readonly productsTable: dynamodb.Table;
   readonly api: PublicRestApi;
   readonly outbox: OutboxRelay;
+  /** The order saga: inventory and payment events drive the order state machine. */
+  readonly saga: KafkaConsumer;
   readonly functions: LabelledFunction[];
   readonly alarms: cloudwatch.Alarm[];
 
@@ -107,6 +114,35 @@ export class OrderServiceStack extends Stack {
     this.api.addRoute('GET', '/products/{productId}', getProduct);
     this.api.addRoute('GET', '/health', health);
 
+    const listDeadLetters = apiFunction(
+      'ListDeadLetters',
+      'admin/list-dead-letters.ts',
+      'GET /admin/dead-letters',
+    );
+    bindTable(listDeadLetters, props.deadLetters, 'DEAD_LETTER_TABLE_NAME', 'read');
+    grantTableActions(listDeadLetters, props.deadLetters, ['dynamodb:Query'], { indexName: 'byStatus' });
+    const redriveDeadLetter = apiFunction(
+      'RedriveDeadLetter',
+      'admin/redrive-dead-letter.ts',
+      'POST /admin/dead-letters/{id}/redrive',
+    );
+    bindTable(redriveDeadLetter, props.deadLetters, 'DEAD_LETTER_TABLE_NAME', 'readWrite');
+    const getMetrics = apiFunction('GetMetrics', 'admin/get-metrics.ts', 'GET /admin/metrics');
+    bindTable(getMetrics, props.analyticsTable, 'ANALYTICS_TABLE_NAME', 'read');
+    this.api.addRoute('GET', '/admin/dead-letters', listDeadLetters);
+    this.api.addRoute('POST', '/admin/dead-letters/{id}/redrive', redriveDeadLetter);
+    this.api.addRoute('GET', '/admin/metrics', getMetrics);
+
+    this.saga = new KafkaConsumer(this, 'SagaConsumer', {
+      entry: 'orders/saga-consumer.ts',
+      service: 'order-saga',
+      kafka: props.kafka,
+      topics: ['inventory.events', 'payments.events'],
+      deadLetters: props.deadLetters,
+      removalPolicy,
+    });
+    bindTable(this.saga.fn, this.ordersTable, 'ORDERS_TABLE_NAME', 'readWrite');
+
     this.outbox = new OutboxRelay(this, 'Outbox', {
       table: this.ordersTable,
       serviceName: SERVICE,
@@ -127,12 +163,17 @@ export class OrderServiceStack extends Stack {
       { label: 'list-products', fn: listProducts },
       { label: 'get-product', fn: getProduct },
       { label: 'health', fn: health },
+      { label: 'list-dead-letters', fn: listDeadLetters },
+      { label: 'redrive-dead-letter', fn: redriveDeadLetter },
+      { label: 'get-metrics', fn: getMetrics },
+      { label: 'order-saga', fn: this.saga.fn },
       { label: 'orders-relay', fn: this.outbox.relayFunction },
       { label: 'orders-sweeper', fn: this.outbox.sweeperFunction },
     ];
 
     this.alarms = [
       ...this.outbox.alarms,
+      ...this.saga.alarms,
       new cloudwatch.Alarm(this, 'Api5xxAlarm', {
         alarmDescription: 'Order API: server errors (5xx) in the last 5 minutes',
         metric: this.api.api.metricServerError({

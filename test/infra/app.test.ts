@@ -15,7 +15,7 @@ describe('App: buildApp', () => {
     for (const stack of Object.values(testApp.stacks)) testApp.template(stack);
   });
 
-  it('names the four stacks after the stage and keeps them environment-agnostic', () => {
+  it('names the stacks after the stage and keeps them environment-agnostic', () => {
     // Prepare
     const stacks = Object.values(testApp.stacks);
 
@@ -26,6 +26,7 @@ describe('App: buildApp', () => {
     expect(names).toEqual([
       'OrderSaga-qa-Network',
       'OrderSaga-qa-Messaging',
+      'OrderSaga-qa-Analytics',
       'OrderSaga-qa-OrderService',
       'OrderSaga-qa-Observability',
     ]);
@@ -51,7 +52,8 @@ describe('App: buildApp', () => {
         ]),
       );
     }
-    expect(Object.keys(table)).toHaveLength(2);
+    // orders, products, and the saga consumer's idempotency table
+    expect(Object.keys(table)).toHaveLength(3);
   });
 
   it('pins account and region when the context gives them', () => {
@@ -66,7 +68,7 @@ describe('App: buildApp', () => {
     const envs = Object.values(pinned.stacks).map((stack) => [stack.account, stack.region]);
 
     // Assess
-    expect(envs).toEqual(Array(4).fill(['123456789012', 'eu-west-1']));
+    expect(envs).toEqual(Array(Object.keys(pinned.stacks).length).fill(['123456789012', 'eu-west-1']));
   });
 });
 

@@ -60,14 +60,15 @@ describe('Stack: ObservabilityStack', () => {
 
   it('notifies the topic for every service alarm, in ALARM and back to OK', () => {
     // Prepare
-    const { orderService, observability } = testApp.stacks;
+    const { orderService, analytics, observability } = testApp.stacks;
     const topicRef = { Ref: logicalIdOf(observability.alarmTopic) };
 
     // Act
     const composites = Object.values(template.findResources('AWS::CloudWatch::CompositeAlarm'));
 
     // Assess
-    expect(composites).toHaveLength(orderService.alarms.length);
+    expect(composites).toHaveLength(observability.notifyingAlarms.length);
+    expect(composites.length).toBeGreaterThanOrEqual(orderService.alarms.length + analytics.alarms.length);
     expect(orderService.alarms.length).toBeGreaterThanOrEqual(6);
     for (const composite of composites) {
       expect(composite.Properties).toMatchObject({ AlarmActions: [topicRef], OKActions: [topicRef] });

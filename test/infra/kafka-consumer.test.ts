@@ -1,0 +1,235 @@
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import type { Template } from 'aws-cdk-lib/assertions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { consumerGroupId, KafkaConsumer } from '../../lib/constructs/kafka-consumer';
+import { InfrastructureError } from '../../lib/errors';
+import {
+  actionsOf,
+  buildTestApp,
+  logicalIdOf,
+  resourceOf,
+  roleStatements,
+  type TestApp,
+} from './app-fixture';
+
+const BYO_ARN = 'arn:aws:kafka:eu-west-1:123456789012:cluster/shared/0a1b2c3d-4e5f-6789-abcd-ef0123456789-s1';
+const TOPIC_PREFIX =
+  'arn:aws:kafka:eu-west-1:123456789012:topic/shared/0a1b2c3d-4e5f-6789-abcd-ef0123456789-s1';
+const GROUP_PREFIX =
+  'arn:aws:kafka:eu-west-1:123456789012:group/shared/0a1b2c3d-4e5f-6789-abcd-ef0123456789-s1';
+
+let testApp: TestApp;
+let template: Template;
+let consumer: KafkaConsumer;
+
+describe('Construct: KafkaConsumer', () => {
+  beforeAll(() => {
+    testApp = buildTestApp({ stage: 'test', mskClusterArn: BYO_ARN });
+    consumer = testApp.stacks.orderService.saga;
+    template = testApp.template(testApp.stacks.orderService);
+  });
+
+  it('maps each topic with TRIM_HORIZON, a consumer group, batching and a bounded failure path', () => {
+    // Prepare
+    const topics = ['inventory.events', 'payments.events'];
+
+    // Act
+    const mappings = template.findResources('AWS::Lambda::EventSourceMapping', {
+      Properties: { FunctionName: { Ref: logicalIdOf(consumer.fn) } },
+    });
+
+    // Assess
+    expect(Object.keys(mappings)).toHaveLength(2);
+    for (const topic of topics) {
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        FunctionName: { Ref: logicalIdOf(consumer.fn) },
+        EventSourceArn: BYO_ARN,
+        Topics: [topic],
+        StartingPosition: 'TRIM_HORIZON',
+        AmazonManagedKafkaEventSourceConfig: { ConsumerGroupId: `order-saga-order-saga-${topic}` },
+        BatchSize: 100,
+        MaximumBatchingWindowInSeconds: 1,
+        ProvisionedPollerConfig: { MinimumPollers: 1, MaximumPollers: 3 },
+        MaximumRetryAttempts: 10,
+        BisectBatchOnFunctionError: true,
+        DestinationConfig: {
+          OnFailure: { Destination: { 'Fn::GetAtt': [logicalIdOf(consumer.onFailureQueue), 'Arn'] } },
+        },
+      });
+    }
+  });
+
+  it('keeps the function out of the VPC and gives it its tables and the attempt limit', () => {
+    // Prepare
+    const { messaging } = testApp.stacks;
+
+    // Act
+    const fn = resourceOf(template, consumer.fn).Properties;
+
+    // Assess
+    expect(fn.VpcConfig).toBeUndefined();
+    expect(fn.Environment).toMatchObject({
+      Variables: {
+        IDEMPOTENCY_TABLE_NAME: { Ref: logicalIdOf(consumer.idempotencyTable) },
+        DEAD_LETTER_TABLE_NAME: { 'Fn::ImportValue': expect.stringContaining('DeadLetterTable') },
+        CONSUMER_MAX_ATTEMPTS: '3',
+        POWERTOOLS_SERVICE_NAME: 'order-saga',
+      },
+    });
+    expect(messaging.deadLetters).toBeDefined();
+  });
+
+  it('creates the idempotency table in the Powertools schema, on demand with PITR', () => {
+    // Prepare
+    const table = resourceOf(template, consumer.idempotencyTable);
+
+    // Act
+    const properties = table.Properties;
+
+    // Assess
+    expect(properties).toMatchObject({
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+      BillingMode: 'PAY_PER_REQUEST',
+      TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true },
+    });
+  });
+
+  it('scopes Kafka access to the cluster, its own topics and its own consumer groups', () => {
+    // Prepare
+    const statements = roleStatements(template, consumer.fn);
+
+    // Act
+    const bySid = Object.fromEntries(statements.filter((s) => s.Sid).map((s) => [s.Sid, s]));
+
+    // Assess
+    expect(bySid.MskConsumerCluster).toMatchObject({
+      Action: [
+        'kafka-cluster:Connect',
+        'kafka-cluster:DescribeClusterDynamicConfiguration',
+        'kafka:DescribeClusterV2',
+        'kafka:GetBootstrapBrokers',
+      ],
+      Resource: BYO_ARN,
+    });
+    expect(bySid.MskConsumerTopics).toMatchObject({
+      Action: ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'],
+      Resource: [`${TOPIC_PREFIX}/inventory.events`, `${TOPIC_PREFIX}/payments.events`],
+    });
+    expect(bySid.MskConsumerGroups).toMatchObject({
+      Action: ['kafka-cluster:AlterGroup', 'kafka-cluster:DescribeGroup'],
+      Resource: [
+        `${GROUP_PREFIX}/order-saga-order-saga-inventory.events`,
+        `${GROUP_PREFIX}/order-saga-order-saga-payments.events`,
+      ],
+    });
+    const kafkaActions = statements
+      .flatMap(actionsOf)
+      .filter((action) => action.startsWith('kafka-cluster:'));
+    expect(kafkaActions).not.toContain('kafka-cluster:WriteData');
+  });
+
+  it('grants nothing on a wildcard resource except X-Ray', () => {
+    // Prepare
+    const statements = roleStatements(template, consumer.fn);
+
+    // Act
+    const wildcard = statements.filter((statement) => JSON.stringify(statement.Resource).includes('*'));
+
+    // Assess
+    for (const statement of wildcard) {
+      expect(actionsOf(statement).every((action) => action.startsWith('xray:'))).toBe(true);
+    }
+    const onFailure = statements.find((s) => actionsOf(s).includes('sqs:SendMessage'));
+    expect(onFailure?.Resource).toEqual({ 'Fn::GetAtt': [logicalIdOf(consumer.onFailureQueue), 'Arn'] });
+  });
+
+  it('uses one consumer group per service and topic', () => {
+    // Prepare
+    const groups = testApp.stacks.analytics.consumer.consumerGroups;
+
+    // Act
+    const unique = new Set(groups);
+
+    // Assess
+    expect(unique.size).toBe(4);
+    expect(groups).toContain(consumerGroupId('analytics', 'orders.events'));
+  });
+
+  it('rejects a retry limit that would not let events reach the dead-letter table first', () => {
+    // Prepare
+    const stack = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Test');
+    const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0 });
+    const table = new dynamodb.Table(stack, 'Dlq', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+    });
+    const kafka = {
+      clusterArn: BYO_ARN,
+      vpc,
+      subnets: {},
+      clientSecurityGroup: new ec2.SecurityGroup(stack, 'Sg', { vpc }),
+    };
+
+    // Act
+    const act = () =>
+      new KafkaConsumer(stack, 'Consumer', {
+        entry: 'orders/saga-consumer.ts',
+        service: 'x',
+        kafka,
+        topics: ['orders.events'],
+        deadLetters: table,
+        maxAttempts: 3,
+        retryAttempts: 3,
+        maxBatchingWindow: Duration.seconds(1),
+      });
+
+    // Assess
+    expect(act).toThrow(InfrastructureError);
+  });
+});
+
+describe('Stack: MessagingStack (dead letters)', () => {
+  it('creates the dead-letter table with outbox index, status index, stream and its relay', () => {
+    // Prepare
+    const app = buildTestApp({ stage: 'test' });
+    const { messaging } = app.stacks;
+
+    // Act
+    const table = resourceOf(app.template(messaging), messaging.deadLetters).Properties;
+
+    // Assess
+    expect(table).toMatchObject({
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      StreamSpecification: { StreamViewType: 'NEW_IMAGE' },
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
+    expect(table.GlobalSecondaryIndexes).toEqual([
+      expect.objectContaining({
+        IndexName: 'unpublished',
+        KeySchema: [
+          { AttributeName: 'unpublishedShard', KeyType: 'HASH' },
+          { AttributeName: 'createdAt', KeyType: 'RANGE' },
+        ],
+      }),
+      expect.objectContaining({
+        IndexName: 'byStatus',
+        KeySchema: [
+          { AttributeName: 'status', KeyType: 'HASH' },
+          { AttributeName: 'createdAt', KeyType: 'RANGE' },
+        ],
+      }),
+    ]);
+    app.template(messaging).hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: logicalIdOf(messaging.deadLetterOutbox.relayFunction) },
+      EventSourceArn: { 'Fn::GetAtt': [logicalIdOf(messaging.deadLetters), 'StreamArn'] },
+    });
+  });
+});
