@@ -23,12 +23,16 @@ function parseCursor(raw: string | undefined): Record<string, unknown> | undefin
   if (raw === undefined) return undefined;
   try {
     const cursor = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as unknown;
+    const productId = (cursor as { productId?: unknown } | null)?.productId;
+    // Exactly the key a Scan returns; DynamoDB rejects any other start key with a ValidationException.
     if (
       typeof cursor === 'object' &&
       cursor !== null &&
-      typeof (cursor as { productId?: unknown }).productId === 'string'
+      Object.keys(cursor).length === 1 &&
+      typeof productId === 'string' &&
+      productId !== ''
     ) {
-      return cursor as Record<string, unknown>;
+      return { productId };
     }
   } catch {
     // reported below

@@ -1,0 +1,81 @@
+import { readFileSync } from 'node:fs';
+import type { APIGatewayProxyEvent, Context, DynamoDBStreamEvent } from 'aws-lambda';
+
+/**
+ * Event fixtures under `test/fixtures/events/`, loaded as fresh copies so a test can change them
+ * freely. Overrides are merged deeply: plain objects merge key by key, arrays and other values
+ * replace what the fixture holds, and a key set to `undefined` is removed (e.g. to drop a header).
+ */
+
+const EVENTS_DIR = new URL('../fixtures/events/', import.meta.url);
+
+export type Overrides<T> = T extends readonly unknown[]
+  ? T
+  : T extends object
+    ? { [K in keyof T]?: Overrides<T[K]> | undefined }
+    : T;
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function merge(base: unknown, overrides: unknown): unknown {
+  if (!isPlainObject(base) || !isPlainObject(overrides)) return overrides;
+  const merged: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(overrides)) {
+    if (value === undefined) delete merged[key];
+    else merged[key] = merge(merged[key], value);
+  }
+  return merged;
+}
+
+/** A fixture file of `test/fixtures/events/`, with `overrides` merged in. */
+export function loadFixture<T>(file: string, overrides?: Overrides<T>): T {
+  const value = JSON.parse(readFileSync(new URL(file, EVENTS_DIR), 'utf8')) as unknown;
+  return (overrides === undefined ? value : merge(value, overrides)) as T;
+}
+
+const API_GATEWAY_EVENTS = {
+  'POST /orders': 'api-gateway-post-orders.json',
+  'GET /orders/{orderId}': 'api-gateway-get-order.json',
+  'GET /products': 'api-gateway-get-products.json',
+  'GET /products/{productId}': 'api-gateway-get-product.json',
+} as const;
+
+export type ApiRoute = keyof typeof API_GATEWAY_EVENTS;
+
+/** An API Gateway (REST, proxy integration) event for one of the service's routes. */
+export function apiGatewayEvent(
+  route: ApiRoute,
+  overrides?: Overrides<APIGatewayProxyEvent>,
+): APIGatewayProxyEvent {
+  return loadFixture<APIGatewayProxyEvent>(API_GATEWAY_EVENTS[route], overrides);
+}
+
+/**
+ * A DynamoDB stream event of the orders table with three outbox INSERTs, in stream order:
+ * OrderCreated and OrderCancelled of order 01JN8S7QG0AAAAAAAAAAAAAAAA (the first carries an X-Ray
+ * trace header), then OrderCreated of order 01JN8S7QG0BBBBBBBBBBBBBBBB.
+ */
+export function outboxStreamEvent(overrides?: Overrides<DynamoDBStreamEvent>): DynamoDBStreamEvent {
+  return loadFixture<DynamoDBStreamEvent>('dynamodb-stream-outbox-inserts.json', overrides);
+}
+
+/** A Lambda context such as the runtime passes to a handler. */
+export function lambdaContext(overrides: Partial<Context> = {}): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName: 'order-service-test',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:order-service-test',
+    memoryLimitInMB: '256',
+    awsRequestId: '5f2c9a1e-0b7d-4c1e-9a55-0d2f8e7b1c43',
+    logGroupName: '/aws/lambda/order-service-test',
+    logStreamName: '2025/03/01/[$LATEST]0123456789abcdef0123456789abcdef',
+    getRemainingTimeInMillis: () => 10_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+    ...overrides,
+  };
+}
