@@ -122,7 +122,12 @@ export class KafkaEventProducer implements EventProducer {
         createPartitioner: Partitioners.DefaultPartitioner,
         retry: { retries: this.settings.retries, initialRetryTime: 250, maxRetryTime: 5_000 },
       });
-      await producer.connect();
+      try {
+        await producer.connect();
+      } catch (error) {
+        await producer.disconnect().catch(() => {});
+        throw error;
+      }
       this.producer = producer;
       return producer;
     })();
