@@ -1,0 +1,122 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { PspPaymentRecord, PspStatus } from './model';
+
+export type AcceptedAuthorization = Required<
+  Pick<PspPaymentRecord, 'paymentId' | 'status' | 'token' | 'amount' | 'splits' | 'pspReference'>
+> &
+  Pick<PspPaymentRecord, 'resolvesTo' | 'resolvesOnCheck'>;
+
+/** Storage of the mock PSP. Every method is atomic on one payment. */
+export interface PspStore {
+  /** Counts a POST for the key and returns the record afterwards (created when new). */
+  countCall(paymentId: string, now: Date): Promise<PspPaymentRecord>;
+  /**
+   * Records an accepted authorization unless one is recorded already; returns the stored record and
+   * whether this call created it.
+   */
+  accept(record: AcceptedAuthorization, now: Date): Promise<{ record: PspPaymentRecord; created: boolean }>;
+  get(paymentId: string): Promise<PspPaymentRecord | undefined>;
+  /** Counts a status check of a PENDING payment and returns the record afterwards. */
+  countCheck(paymentId: string, now: Date): Promise<PspPaymentRecord>;
+  /** Moves a PENDING payment to its final status (no-op when it is no longer PENDING). */
+  resolve(paymentId: string, status: Exclude<PspStatus, 'PENDING'>, now: Date): Promise<void>;
+}
+
+export class DynamoPspStore implements PspStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async countCall(paymentId: string, now: Date): Promise<PspPaymentRecord> {
+    const { Attributes } = await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { paymentId },
+        UpdateExpression: 'ADD calls :one SET updatedAt = :now',
+        ExpressionAttributeValues: { ':one': 1, ':now': now.toISOString() },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return Attributes as PspPaymentRecord;
+  }
+
+  async accept(
+    record: AcceptedAuthorization,
+    now: Date,
+  ): Promise<{ record: PspPaymentRecord; created: boolean }> {
+    const pending = record.resolvesTo !== undefined;
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { paymentId: record.paymentId },
+          UpdateExpression: `SET #status = :status, #token = :token, amount = :amount, splits = :splits, pspReference = :ref, statusChecks = :zero, createdAt = :now, updatedAt = :now${
+            pending ? ', resolvesTo = :resolvesTo, resolvesOnCheck = :resolvesOnCheck' : ''
+          }`,
+          ConditionExpression: 'attribute_not_exists(#status)',
+          ExpressionAttributeNames: { '#status': 'status', '#token': 'token' },
+          ExpressionAttributeValues: {
+            ':status': record.status,
+            ':token': record.token,
+            ':amount': record.amount,
+            ':splits': record.splits,
+            ':ref': record.pspReference,
+            ':zero': 0,
+            ':now': now.toISOString(),
+            ...(pending
+              ? { ':resolvesTo': record.resolvesTo, ':resolvesOnCheck': record.resolvesOnCheck ?? 1 }
+              : {}),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return { record: Attributes as PspPaymentRecord, created: true };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const existing = await this.get(record.paymentId);
+      if (!existing) throw error;
+      return { record: existing, created: false };
+    }
+  }
+
+  async get(paymentId: string): Promise<PspPaymentRecord | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { paymentId }, ConsistentRead: true }),
+    );
+    return Item as PspPaymentRecord | undefined;
+  }
+
+  async countCheck(paymentId: string, now: Date): Promise<PspPaymentRecord> {
+    const { Attributes } = await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { paymentId },
+        UpdateExpression: 'ADD statusChecks :one SET updatedAt = :now',
+        ConditionExpression: 'attribute_exists(#status)',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':one': 1, ':now': now.toISOString() },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return Attributes as PspPaymentRecord;
+  }
+
+  async resolve(paymentId: string, status: Exclude<PspStatus, 'PENDING'>, now: Date): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { paymentId },
+          UpdateExpression: 'SET #status = :final, updatedAt = :now',
+          ConditionExpression: '#status = :pending',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':final': status, ':pending': 'PENDING', ':now': now.toISOString() },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+}
