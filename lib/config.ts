@@ -36,6 +36,8 @@ export interface AppConfig {
   readonly kafkaAuth: KafkaAuth;
   /** Which payment service provider the payment service talks to. */
   readonly pspMode: PspMode;
+  /** Base URL of the real PSP's API (`pspMode=live`); the mock PSP's URL is derived from the REST API. */
+  readonly pspBaseUrl?: string;
   /** Where alarm notifications go (an SNS email subscription). */
   readonly alarmEmail?: string;
   /** Target account; stacks are environment-agnostic when unset. */
@@ -56,6 +58,7 @@ const STAGE_PATTERN = /^[a-z][a-z0-9-]{0,15}$/;
 const MSK_CLUSTER_ARN_PATTERN =
   /^arn:aws[a-z-]*:kafka:[a-z0-9-]+:\d{12}:cluster\/[A-Za-z0-9-]+\/[A-Za-z0-9-]+$/;
 const BROKERS_PATTERN = /^[A-Za-z0-9.-]+:\d{1,5}(,[A-Za-z0-9.-]+:\d{1,5})*$/;
+const HTTPS_URL_PATTERN = /^https:\/\/[A-Za-z0-9.-]+(:\d{1,5})?(\/[A-Za-z0-9._~/-]*)?$/;
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const ACCOUNT_PATTERN = /^\d{12}$/;
 const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d$/;
@@ -100,6 +103,14 @@ export function loadConfig(scope: Construct): AppConfig {
   );
   const kafkaAuth = collect(() => oneOf(context, 'kafkaAuth', ['iam', 'none'] as const, 'iam'));
   const pspMode = collect(() => oneOf(context, 'pspMode', ['mock', 'live'] as const, 'mock'));
+  const pspBaseUrl = collect(() =>
+    optionalMatching(
+      context,
+      'pspBaseUrl',
+      HTTPS_URL_PATTERN,
+      'an https URL such as https://psp.example.com/v1',
+    ),
+  );
   const alarmEmail = collect(() =>
     optionalMatching(context, 'alarmEmail', EMAIL_PATTERN, 'an email address'),
   );
@@ -119,6 +130,12 @@ export function loadConfig(scope: Construct): AppConfig {
       'Context "kafkaAuth=none" (plaintext) only applies to a bring-your-own cluster: set "mskClusterArn" and "mskBootstrapBrokers" too; a cluster created by the app always uses IAM',
     );
   }
+  if (pspMode === 'live' && pspBaseUrl === undefined) {
+    errors.push('Context "pspMode=live" needs "pspBaseUrl", the base URL of the PSP API');
+  }
+  if (pspMode === 'mock' && pspBaseUrl !== undefined) {
+    errors.push('Context "pspBaseUrl" only applies together with "pspMode=live"');
+  }
   if (
     errors.length > 0 ||
     stage === undefined ||
@@ -135,6 +152,7 @@ export function loadConfig(scope: Construct): AppConfig {
     apiThrottle,
     ...(mskClusterArn === undefined ? {} : { mskClusterArn }),
     ...(mskBootstrapBrokers === undefined ? {} : { mskBootstrapBrokers }),
+    ...(pspBaseUrl === undefined ? {} : { pspBaseUrl }),
     ...(alarmEmail === undefined ? {} : { alarmEmail }),
     ...(account === undefined ? {} : { account }),
     ...(region === undefined ? {} : { region }),

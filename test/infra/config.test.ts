@@ -33,6 +33,7 @@ describe('Config: loadConfig', () => {
       mskBootstrapBrokers: 'b-1.kafka.example:9098,b-2.kafka.example:9098',
       kafkaAuth: 'iam',
       pspMode: 'live',
+      pspBaseUrl: 'https://psp.example.com/v1',
       alarmEmail: 'ops@example.com',
       account: '123456789012',
       region: 'eu-west-1',
@@ -49,6 +50,7 @@ describe('Config: loadConfig', () => {
       mskBootstrapBrokers: 'b-1.kafka.example:9098,b-2.kafka.example:9098',
       kafkaAuth: 'iam',
       pspMode: 'live',
+      pspBaseUrl: 'https://psp.example.com/v1',
       alarmEmail: 'ops@example.com',
       account: '123456789012',
       region: 'eu-west-1',
@@ -87,6 +89,24 @@ describe('Config: loadConfig', () => {
     expect(act).toThrow(
       /"stage"[\s\S]*"mskClusterArn"[\s\S]*"kafkaAuth"[\s\S]*"pspMode"[\s\S]*"alarmEmail"[\s\S]*"region"/,
     );
+  });
+
+  it('requires an https PSP URL exactly when the PSP is live', () => {
+    // Prepare
+    const cases = [
+      { pspMode: 'live' },
+      { pspMode: 'live', pspBaseUrl: 'http://psp.example.com' },
+      { pspMode: 'mock', pspBaseUrl: 'https://psp.example.com' },
+    ];
+
+    // Act
+    const outcomes = cases.map((context) => () => loadConfig(appWith(context)));
+
+    // Assess
+    for (const outcome of outcomes) expect(outcome).toThrow(/pspBaseUrl/);
+    expect(
+      loadConfig(appWith({ pspMode: 'live', pspBaseUrl: 'https://psp.example.com/v1' })).pspBaseUrl,
+    ).toBe('https://psp.example.com/v1');
   });
 
   it('rejects throttles that are not positive integers or exceed the stage limits', () => {
