@@ -1,16 +1,21 @@
 import { type App, type Environment, Tags } from 'aws-cdk-lib';
 import { type AppConfig, stackPrefix } from './config';
+import { ConfigError } from './errors';
 import { AnalyticsStack } from './stacks/analytics-stack';
+import { InventoryStack } from './stacks/inventory-stack';
 import { MessagingStack } from './stacks/messaging-stack';
 import { NetworkStack } from './stacks/network-stack';
 import { ObservabilityStack } from './stacks/observability-stack';
 import { OrderServiceStack } from './stacks/order-service-stack';
+import { PaymentStack } from './stacks/payment-stack';
 
 export interface OrderSagaStacks {
   readonly network: NetworkStack;
   readonly messaging: MessagingStack;
   readonly analytics: AnalyticsStack;
   readonly orderService: OrderServiceStack;
+  readonly inventory: InventoryStack;
+  readonly payments: PaymentStack;
   readonly observability: ObservabilityStack;
 }
 
@@ -54,19 +59,49 @@ export function buildApp(app: App, config: AppConfig): OrderSagaStacks {
     deadLetters: messaging.deadLetters,
     analyticsTable: analytics.analyticsTable,
   });
+  const inventory = new InventoryStack(app, `${prefix}-Inventory`, {
+    ...common,
+    description: `OrderSaga ${config.stage}: inventory service (stock reservations) and its outbox relay`,
+    kafka: messaging.kafka,
+    productsTable: orderService.productsTable,
+    deadLetters: messaging.deadLetters,
+  });
+  const pspBaseUrl = config.pspMode === 'live' ? config.pspBaseUrl : orderService.psp?.baseUrl;
+  if (pspBaseUrl === undefined)
+    throw new ConfigError('No PSP base URL: set "pspBaseUrl" with "pspMode=live"');
+  const payments = new PaymentStack(app, `${prefix}-Payments`, {
+    ...common,
+    description: `OrderSaga ${config.stage}: payment service, PSP status workflow and its outbox relay`,
+    kafka: messaging.kafka,
+    deadLetters: messaging.deadLetters,
+    pspBaseUrl,
+  });
   const observability = new ObservabilityStack(app, `${prefix}-Observability`, {
     ...common,
     description: `OrderSaga ${config.stage}: dashboard, alarm topic and notifications`,
     api: orderService.api.api,
-    functions: [...orderService.functions, ...analytics.functions],
+    functions: [
+      ...orderService.functions,
+      ...inventory.functions,
+      ...payments.functions,
+      ...analytics.functions,
+    ],
     outboxes: [
       { label: 'orders', relay: orderService.outbox },
+      { label: 'inventory', relay: inventory.outbox },
+      { label: 'payments', relay: payments.outbox },
       { label: 'dead-letters', relay: messaging.deadLetterOutbox },
     ],
-    alarms: [...orderService.alarms, ...analytics.alarms, ...messaging.deadLetterOutbox.alarms],
+    alarms: [
+      ...orderService.alarms,
+      ...inventory.alarms,
+      ...payments.alarms,
+      ...analytics.alarms,
+      ...messaging.deadLetterOutbox.alarms,
+    ],
   });
 
   Tags.of(app).add('project', 'order-saga');
   Tags.of(app).add('stage', config.stage);
-  return { network, messaging, analytics, orderService, observability };
+  return { network, messaging, analytics, orderService, inventory, payments, observability };
 }

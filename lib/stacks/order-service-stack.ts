@@ -5,6 +5,7 @@ import type { Construct } from 'constructs';
 import { type AppConfig, removalPolicyFor } from '../config';
 import type { KafkaConnection } from '../constructs/kafka-connection';
 import { KafkaConsumer } from '../constructs/kafka-consumer';
+import { MockPsp } from '../constructs/mock-psp';
 import { OutboxRelay, UNPUBLISHED_INDEX_NAME } from '../constructs/outbox-relay';
 import { loadSeedCatalog, ProductSeed, type SeedProduct } from '../constructs/product-seed';
 import { PublicRestApi } from '../constructs/public-rest-api';
@@ -41,6 +42,8 @@ export class OrderServiceStack extends Stack {
   readonly outbox: OutboxRelay;
   /** The order saga: inventory and payment events drive the order state machine. */
   readonly saga: KafkaConsumer;
+  /** The mock PSP on this API (`pspMode=mock` only). */
+  readonly psp?: MockPsp;
   readonly functions: LabelledFunction[];
   readonly alarms: cloudwatch.Alarm[];
 
@@ -150,6 +153,10 @@ export class OrderServiceStack extends Stack {
       removalPolicy,
     });
 
+    if (config.pspMode === 'mock') {
+      this.psp = new MockPsp(this, 'MockPsp', { api: this.api, serviceName: 'psp', removalPolicy });
+    }
+
     new ProductSeed(this, 'ProductSeed', {
       table: this.productsTable,
       products: props.products ?? loadSeedCatalog(),
@@ -169,6 +176,12 @@ export class OrderServiceStack extends Stack {
       { label: 'order-saga', fn: this.saga.fn },
       { label: 'orders-relay', fn: this.outbox.relayFunction },
       { label: 'orders-sweeper', fn: this.outbox.sweeperFunction },
+      ...(this.psp
+        ? [
+            { label: 'psp-create-payment', fn: this.psp.createPayment },
+            { label: 'psp-get-payment', fn: this.psp.getPayment },
+          ]
+        : []),
     ];
 
     this.alarms = [

@@ -28,6 +28,8 @@ describe('App: buildApp', () => {
       'OrderSaga-qa-Messaging',
       'OrderSaga-qa-Analytics',
       'OrderSaga-qa-OrderService',
+      'OrderSaga-qa-Inventory',
+      'OrderSaga-qa-Payments',
       'OrderSaga-qa-Observability',
     ]);
     for (const stack of stacks) {
@@ -52,8 +54,8 @@ describe('App: buildApp', () => {
         ]),
       );
     }
-    // orders, products, and the saga consumer's idempotency table
-    expect(Object.keys(table)).toHaveLength(3);
+    // orders, products, the saga consumer's idempotency table and the mock PSP's table
+    expect(Object.keys(table)).toHaveLength(4);
   });
 
   it('pins account and region when the context gives them', () => {

@@ -30,6 +30,18 @@ const KAFKA_ENV = [
 /** What every Kafka consumer (lib/constructs/kafka-consumer.ts) gets. */
 const CONSUMER_ENV = ['IDEMPOTENCY_TABLE_NAME', 'DEAD_LETTER_TABLE_NAME', 'CONSUMER_MAX_ATTEMPTS'];
 
+/** What the payment functions read to reach the PSP. */
+const PSP_CLIENT_ENV = ['PSP_BASE_URL', 'PSP_TIMEOUT_MS', 'PSP_MAX_ATTEMPTS'];
+
+/** The mock PSP's functions. */
+const MOCK_PSP_ENV = [
+  'PSP_TABLE_NAME',
+  'PSP_TIMEOUT_DELAY_MS',
+  'PSP_SLOW_DELAY_MS',
+  'PSP_FAULT_RATE_5XX',
+  'PSP_FAULT_RATE_TIMEOUT',
+];
+
 /** The function table of docs/architecture.md: entry -> environment beyond the common variables. */
 const CONTRACT: Record<string, string[]> = {
   'api/create-order.ts': ['ORDERS_TABLE_NAME', 'PRODUCTS_TABLE_NAME'],
@@ -46,6 +58,17 @@ const CONTRACT: Record<string, string[]> = {
   'admin/get-metrics.ts': ['ANALYTICS_TABLE_NAME'],
   'orders/saga-consumer.ts': [...CONSUMER_ENV, 'ORDERS_TABLE_NAME'],
   'analytics/consumer.ts': [...CONSUMER_ENV, 'ANALYTICS_TABLE_NAME'],
+  'inventory/consumer.ts': [...CONSUMER_ENV, 'INVENTORY_TABLE_NAME', 'PRODUCTS_TABLE_NAME'],
+  'payments/consumer.ts': [
+    ...CONSUMER_ENV,
+    'PAYMENTS_TABLE_NAME',
+    'PAYMENT_WORKFLOW_ARN',
+    'PAYMENT_DEADLINE_SECONDS',
+    ...PSP_CLIENT_ENV,
+  ],
+  'payments/check-status.ts': ['PAYMENTS_TABLE_NAME', ...PSP_CLIENT_ENV],
+  'psp/create-payment.ts': MOCK_PSP_ENV,
+  'psp/get-payment.ts': MOCK_PSP_ENV,
 };
 
 let testApp: TestApp;
@@ -223,6 +246,8 @@ describe('Stack: OrderServiceStack', () => {
       health: [256, 10],
       'list-dead-letters': [256, 10],
       'redrive-dead-letter': [256, 10],
+      'psp-create-payment': [256, 15],
+      'psp-get-payment': [256, 10],
       'get-metrics': [256, 10],
       'order-saga': [512, 60],
       'orders-relay': [512, 60],
@@ -340,6 +365,17 @@ describe('Stack: OrderServiceStack', () => {
       'xray:PutTraceSegments',
       'xray:PutTelemetryRecords',
       'dynamodb:ListStreams',
+      // The payment status state machine's log delivery and tracing: no resource-level permissions.
+      'xray:GetSamplingRules',
+      'xray:GetSamplingTargets',
+      'logs:CreateLogDelivery',
+      'logs:DeleteLogDelivery',
+      'logs:DescribeLogGroups',
+      'logs:DescribeResourcePolicies',
+      'logs:GetLogDelivery',
+      'logs:ListLogDeliveries',
+      'logs:PutResourcePolicy',
+      'logs:UpdateLogDelivery',
     ]);
 
     // Act
@@ -501,6 +537,8 @@ describe('Stack: OrderServiceStack', () => {
       ['GET', 'list-dead-letters'],
       ['POST', 'redrive-dead-letter'],
       ['GET', 'get-metrics'],
+      ['POST', 'psp-create-payment'],
+      ['GET', 'psp-get-payment'],
     ];
 
     // Act
@@ -529,10 +567,13 @@ describe('Stack: OrderServiceStack', () => {
       'health',
       'metrics',
       'orders',
+      'payments',
       'products',
+      'psp',
       'redrive',
       '{id}',
       '{orderId}',
+      '{paymentId}',
       '{productId}',
     ]);
   });
