@@ -5,6 +5,7 @@ import { AnalyticsStack } from './stacks/analytics-stack';
 import { InventoryStack } from './stacks/inventory-stack';
 import { MessagingStack } from './stacks/messaging-stack';
 import { NetworkStack } from './stacks/network-stack';
+import { NotificationStack } from './stacks/notification-stack';
 import { ObservabilityStack } from './stacks/observability-stack';
 import { OrderServiceStack } from './stacks/order-service-stack';
 import { PaymentStack } from './stacks/payment-stack';
@@ -16,6 +17,7 @@ export interface OrderSagaStacks {
   readonly orderService: OrderServiceStack;
   readonly inventory: InventoryStack;
   readonly payments: PaymentStack;
+  readonly notification: NotificationStack;
   readonly observability: ObservabilityStack;
 }
 
@@ -76,6 +78,12 @@ export function buildApp(app: App, config: AppConfig): OrderSagaStacks {
     deadLetters: messaging.deadLetters,
     pspBaseUrl,
   });
+  const notification = new NotificationStack(app, `${prefix}-Notification`, {
+    ...common,
+    description: `OrderSaga ${config.stage}: notification service (email and SMS) and its outbox relay`,
+    kafka: messaging.kafka,
+    deadLetters: messaging.deadLetters,
+  });
   const observability = new ObservabilityStack(app, `${prefix}-Observability`, {
     ...common,
     description: `OrderSaga ${config.stage}: dashboard, alarm topic and notifications`,
@@ -84,18 +92,21 @@ export function buildApp(app: App, config: AppConfig): OrderSagaStacks {
       ...orderService.functions,
       ...inventory.functions,
       ...payments.functions,
+      ...notification.functions,
       ...analytics.functions,
     ],
     outboxes: [
       { label: 'orders', relay: orderService.outbox },
       { label: 'inventory', relay: inventory.outbox },
       { label: 'payments', relay: payments.outbox },
+      { label: 'notifications', relay: notification.outbox },
       { label: 'dead-letters', relay: messaging.deadLetterOutbox },
     ],
     alarms: [
       ...orderService.alarms,
       ...inventory.alarms,
       ...payments.alarms,
+      ...notification.alarms,
       ...analytics.alarms,
       ...messaging.deadLetterOutbox.alarms,
     ],
@@ -103,5 +114,5 @@ export function buildApp(app: App, config: AppConfig): OrderSagaStacks {
 
   Tags.of(app).add('project', 'order-saga');
   Tags.of(app).add('stage', config.stage);
-  return { network, messaging, analytics, orderService, inventory, payments, observability };
+  return { network, messaging, analytics, orderService, inventory, payments, notification, observability };
 }

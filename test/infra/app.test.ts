@@ -30,6 +30,7 @@ describe('App: buildApp', () => {
       'OrderSaga-qa-OrderService',
       'OrderSaga-qa-Inventory',
       'OrderSaga-qa-Payments',
+      'OrderSaga-qa-Notification',
       'OrderSaga-qa-Observability',
     ]);
     for (const stack of stacks) {

@@ -58,6 +58,7 @@ const CONTRACT: Record<string, string[]> = {
   'admin/get-metrics.ts': ['ANALYTICS_TABLE_NAME'],
   'orders/saga-consumer.ts': [...CONSUMER_ENV, 'ORDERS_TABLE_NAME'],
   'analytics/consumer.ts': [...CONSUMER_ENV, 'ANALYTICS_TABLE_NAME'],
+  'notifications/consumer.ts': [...CONSUMER_ENV, 'NOTIFICATIONS_TABLE_NAME', 'NOTIFY_FAILURE_RATE'],
   'inventory/consumer.ts': [...CONSUMER_ENV, 'INVENTORY_TABLE_NAME', 'PRODUCTS_TABLE_NAME'],
   'payments/consumer.ts': [
     ...CONSUMER_ENV,

@@ -1,0 +1,147 @@
+import { describe, expect, it } from 'vitest';
+import type { NotificationMessage } from '../../../src/notifications/provider';
+import {
+  FLAKY_FAILURES,
+  MockEmailProvider,
+  MockProvider,
+  MockSmsProvider,
+} from '../../../src/notifications/providers';
+
+function message(channel: 'email' | 'sms', customerId: string): NotificationMessage {
+  return {
+    notificationId: `order-1#ORDER_CANCELLED#${channel}`,
+    channel,
+    to: channel === 'email' ? `${customerId}@customers.example` : '+15555550100',
+    template: 'ORDER_CANCELLED',
+    orderId: 'order-1',
+    data: { customerId, reason: 'PAYMENT_FAILED' },
+  };
+}
+
+const fixedId = () => '0000-1111';
+
+describe('Class: MockProvider', () => {
+  it.each([
+    ['email', new MockEmailProvider({ messageId: fixedId }), 'mock-email'],
+    ['sms', new MockSmsProvider({ messageId: fixedId }), 'mock-sms'],
+  ] as const)('accepts %s for an ordinary customer', async (channel, provider, name) => {
+    // Given
+    const request = message(channel, 'c-1');
+
+    // When
+    const receipt = await provider.send(request, { attempt: 1 });
+
+    // Then
+    expect(provider.name).toBe(name);
+    expect(receipt).toEqual({ providerMessageId: `${name}-0000-1111` });
+  });
+
+  it.each([
+    ['email', new MockEmailProvider(), 'fail-email-42'],
+    ['sms', new MockSmsProvider(), 'fail-sms'],
+  ] as const)('rejects %s for good for a fail-<channel> customer', async (channel, provider, customer) => {
+    // Given
+    const request = message(channel, customer);
+
+    // When
+    const sent = provider.send(request, { attempt: 1 });
+
+    // Then
+    await expect(sent).rejects.toMatchObject({ name: 'ProviderError', retryable: false });
+  });
+
+  it('fails a channel only for its own failure mode', async () => {
+    // Given
+    const sms = new MockSmsProvider({ messageId: fixedId });
+
+    // When
+    const receipt = await sms.send(message('sms', 'fail-email-1'), { attempt: 1 });
+
+    // Then
+    expect(receipt.providerMessageId).toBe('mock-sms-0000-1111');
+  });
+
+  it.each([
+    ['email', new MockEmailProvider({ messageId: fixedId }), 'flaky-email-7'],
+    ['sms', new MockSmsProvider({ messageId: fixedId }), 'flaky-sms-7'],
+  ] as const)(
+    'fails %s transiently twice for a flaky customer, then accepts',
+    async (channel, provider, customer) => {
+      // Given
+      const request = message(channel, customer);
+
+      // When
+      const calls = await Promise.allSettled([1, 2, 3].map((attempt) => provider.send(request, { attempt })));
+
+      // Then
+      expect(FLAKY_FAILURES).toBe(2);
+      expect(calls.map((call) => call.status)).toEqual(['rejected', 'rejected', 'fulfilled']);
+      for (const call of calls.slice(0, 2)) {
+        expect(call.status === 'rejected' && call.reason).toMatchObject({
+          name: 'ProviderError',
+          retryable: true,
+        });
+      }
+    },
+  );
+
+  it('keeps no state between notifications: each attempt counter starts over', async () => {
+    // Given
+    const provider = new MockEmailProvider({ messageId: fixedId });
+    await provider.send(message('email', 'flaky-email'), { attempt: 3 });
+
+    // When
+    const again = provider.send(message('email', 'flaky-email'), { attempt: 1 });
+
+    // Then
+    await expect(again).rejects.toMatchObject({ retryable: true });
+  });
+
+  it('fails transiently at the configured rate', async () => {
+    // Given
+    const rolls = [0.05, 0.5, 0.09, 0.95];
+    const provider = new MockEmailProvider({ failureRate: 0.1, random: () => rolls.shift() ?? 1 });
+
+    // When
+    const calls = await Promise.allSettled(
+      [0, 1, 2, 3].map(() => provider.send(message('email', 'c-1'), { attempt: 1 })),
+    );
+
+    // Then
+    expect(calls.map((call) => call.status)).toEqual(['rejected', 'fulfilled', 'rejected', 'fulfilled']);
+    expect(calls[0]?.status === 'rejected' && calls[0].reason).toMatchObject({ retryable: true });
+  });
+
+  it('never fails at random with the default rate', async () => {
+    // Given
+    const provider = new MockSmsProvider({ random: () => 0 });
+
+    // When
+    const receipt = await provider.send(message('sms', 'c-1'), { attempt: 1 });
+
+    // Then
+    expect(receipt.providerMessageId).toMatch(/^mock-sms-/);
+  });
+
+  it('refuses a message for another channel', async () => {
+    // Given
+    const provider = new MockSmsProvider();
+
+    // When
+    const sent = provider.send(message('email', 'c-1'), { attempt: 1 });
+
+    // Then
+    await expect(sent).rejects.toMatchObject({ retryable: false });
+  });
+
+  it.each([-0.1, 1.5, Number.NaN])('rejects the failure rate %s', (failureRate) => {
+    // Given
+    const options = { failureRate };
+
+    // When
+    const create = () => new MockProvider('email', options);
+
+    // Then
+    expect(create).toThrow(RangeError);
+  });
+});

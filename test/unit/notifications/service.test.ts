@@ -1,0 +1,376 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { parseEvent } from '../../../events';
+import { CircuitBreaker, CircuitOpenError } from '../../../src/commons/circuit-breaker';
+import { customerIdOf, type OrderOutcomeEvent, recipientFor } from '../../../src/notifications/model';
+import type { NotificationProvider } from '../../../src/notifications/provider';
+import { MockEmailProvider, MockSmsProvider } from '../../../src/notifications/providers';
+import { countsAgainstProvider } from '../../../src/notifications/retry';
+import {
+  NotificationDeferredError,
+  type NotificationDeps,
+  NotificationService,
+  NotificationWriteError,
+} from '../../../src/notifications/service';
+import { sample } from '../events/helpers';
+import { transactionCanceled } from '../helpers/dynamodb';
+
+const NOW = new Date('2025-03-01T12:06:00.000Z');
+const TABLE = 'notifications';
+
+const doc = mockClient(DynamoDBDocumentClient);
+
+function confirmed(orderId = 'c0ffee00-0000-4000-8000-000000000001'): OrderOutcomeEvent {
+  const event = sample('OrderConfirmed');
+  return { ...event, aggregateId: orderId, payload: { ...event.payload, orderId } };
+}
+
+function cancelled(orderId = 'c0ffee00-0000-4000-8000-000000000002'): OrderOutcomeEvent {
+  const event = sample('OrderCancelled');
+  return { ...event, aggregateId: orderId, payload: { ...event.payload, orderId } };
+}
+
+interface Harness {
+  service: NotificationService;
+  sleep: ReturnType<typeof vi.fn>;
+  providers: { email: NotificationProvider; sms: NotificationProvider };
+  breakers: { email: CircuitBreaker; sms: CircuitBreaker };
+}
+
+function harness(overrides: Partial<NotificationDeps> = {}): Harness {
+  const sleep = vi.fn(async () => undefined);
+  const providers = {
+    email: new MockEmailProvider({ messageId: () => 'e-1' }),
+    sms: new MockSmsProvider({ messageId: () => 's-1' }),
+  };
+  const breakerOf = (name: string) =>
+    new CircuitBreaker({ name, now: () => NOW.getTime(), isFailure: countsAgainstProvider });
+  const breakers = { email: breakerOf('mock-email'), sms: breakerOf('mock-sms') };
+  const service = new NotificationService({
+    client: DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })),
+    notificationsTable: TABLE,
+    providers,
+    breakers,
+    retry: { maxAttempts: 3, baseDelayMs: 100, sleep, random: () => 0.5 },
+    ...overrides,
+  });
+  return { service, sleep, providers, breakers };
+}
+
+function transactions() {
+  return doc.commandCalls(TransactWriteCommand).map((call) => call.args[0].input.TransactItems ?? []);
+}
+
+function publishedEvent(items: NonNullable<ReturnType<typeof transactions>[number]>) {
+  const parsed = parseEvent(String(items[1]?.Put?.Item?.event));
+  if (!parsed.ok) throw new Error(`outbox row holds no valid event: ${parsed.error.message}`);
+  return parsed.event;
+}
+
+describe('Class: NotificationService', () => {
+  beforeEach(() => {
+    doc.reset();
+    doc.on(GetCommand).resolves({});
+    doc.on(TransactWriteCommand).resolves({});
+  });
+
+  it('emails the confirmation and records it with NotificationSent in one conditional transaction', async () => {
+    // Given
+    const { service } = harness();
+    const event = confirmed();
+    const orderId = event.payload.orderId;
+
+    // When
+    const outcomes = await service.notify(event, NOW);
+
+    // Then
+    expect(outcomes).toEqual([
+      { notificationId: `${orderId}#ORDER_CONFIRMED#email`, channel: 'email', status: 'SENT', attempts: 1 },
+    ]);
+    expect(doc.commandCalls(GetCommand)[0]?.args[0].input).toMatchObject({
+      TableName: TABLE,
+      Key: { pk: `NOTIFICATION#${orderId}#ORDER_CONFIRMED#email`, sk: 'NOTIFICATION' },
+      ConsistentRead: true,
+    });
+    const [items] = transactions();
+    expect(items).toHaveLength(2);
+    expect(items?.[0]?.Put).toEqual({
+      TableName: TABLE,
+      ConditionExpression: 'attribute_not_exists(pk)',
+      Item: {
+        pk: `NOTIFICATION#${orderId}#ORDER_CONFIRMED#email`,
+        sk: 'NOTIFICATION',
+        entity: 'NOTIFICATION',
+        notificationId: `${orderId}#ORDER_CONFIRMED#email`,
+        orderId,
+        channel: 'email',
+        template: 'ORDER_CONFIRMED',
+        recipient: `${orderId}@customers.example`,
+        status: 'SENT',
+        attempts: 1,
+        provider: 'mock-email',
+        providerMessageId: 'mock-email-e-1',
+        causationId: event.eventId,
+        correlationId: event.correlationId,
+        resultEventId: expect.any(String),
+        createdAt: NOW.toISOString(),
+      },
+    });
+    expect(items?.[1]?.Put).toMatchObject({
+      TableName: TABLE,
+      ConditionExpression: 'attribute_not_exists(pk)',
+      Item: {
+        entity: 'OUTBOX',
+        eventType: 'NotificationSent',
+        topic: 'notifications.events',
+        messageKey: orderId,
+      },
+    });
+    const published = publishedEvent(items ?? []);
+    expect(published).toMatchObject({
+      eventType: 'NotificationSent',
+      source: 'notification-service',
+      aggregateId: orderId,
+      correlationId: event.correlationId,
+      causationId: event.eventId,
+      occurredAt: NOW.toISOString(),
+      payload: {
+        orderId,
+        notificationId: `${orderId}#ORDER_CONFIRMED#email`,
+        channel: 'email',
+        template: 'ORDER_CONFIRMED',
+        provider: 'mock-email',
+        attempts: 1,
+      },
+    });
+    expect(items?.[0]?.Put?.Item?.resultEventId).toBe(published.eventId);
+  });
+
+  it('notifies a cancellation by email and SMS, one transaction each', async () => {
+    // Given
+    const { service } = harness();
+    const event = cancelled();
+
+    // When
+    const outcomes = await service.notify(event, NOW);
+
+    // Then
+    expect(outcomes.map(({ channel, status }) => [channel, status])).toEqual([
+      ['email', 'SENT'],
+      ['sms', 'SENT'],
+    ]);
+    const writes = transactions();
+    expect(writes).toHaveLength(2);
+    expect(writes.map((items) => items[0]?.Put?.Item?.recipient)).toEqual([
+      `${event.payload.orderId}@customers.example`,
+      '+15555550100',
+    ]);
+    expect(writes.map((items) => publishedEvent(items).payload)).toEqual([
+      expect.objectContaining({ channel: 'email', template: 'ORDER_CANCELLED', provider: 'mock-email' }),
+      expect.objectContaining({ channel: 'sms', template: 'ORDER_CANCELLED', provider: 'mock-sms' }),
+    ]);
+  });
+
+  it('sends and writes nothing when the notification is already recorded', async () => {
+    // Given
+    const send = vi.fn(async () => ({ providerMessageId: 'never' }));
+    const email: NotificationProvider = { name: 'spy-email', channel: 'email', send };
+    const { service } = harness({ providers: { email, sms: new MockSmsProvider() } });
+    const event = confirmed();
+    doc
+      .on(GetCommand)
+      .resolves({ Item: { pk: `NOTIFICATION#${event.payload.orderId}#ORDER_CONFIRMED#email` } });
+
+    // When
+    const outcomes = await service.notify(event, NOW);
+
+    // Then
+    expect(outcomes).toEqual([
+      {
+        notificationId: `${event.payload.orderId}#ORDER_CONFIRMED#email`,
+        channel: 'email',
+        status: 'ALREADY_DONE',
+      },
+    ]);
+    expect(send).not.toHaveBeenCalled();
+    expect(doc.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+
+  it('sends nothing the second time the same event is delivered', async () => {
+    // Given
+    const send = vi.fn(async () => ({ providerMessageId: 'p-1' }));
+    const email: NotificationProvider = { name: 'spy-email', channel: 'email', send };
+    const { service } = harness({ providers: { email, sms: new MockSmsProvider() } });
+    const event = confirmed();
+    const stored = new Map<string, unknown>();
+    doc.on(GetCommand).callsFake((input: { Key: { pk: string } }) => ({ Item: stored.get(input.Key.pk) }));
+    doc
+      .on(TransactWriteCommand)
+      .callsFake((input: { TransactItems: { Put: { Item: { pk: string } } }[] }) => {
+        const item = input.TransactItems[0]?.Put.Item;
+        if (item) stored.set(item.pk, item);
+        return {};
+      });
+
+    // When
+    const first = await service.notify(event, NOW);
+    const second = await service.notify(event, NOW);
+
+    // Then
+    expect(first[0]?.status).toBe('SENT');
+    expect(second[0]?.status).toBe('ALREADY_DONE');
+    expect(send).toHaveBeenCalledTimes(1);
+    expect(doc.commandCalls(TransactWriteCommand)).toHaveLength(1);
+  });
+
+  it('treats a lost race on the notification item as already done', async () => {
+    // Given
+    const { service } = harness();
+    doc.on(TransactWriteCommand).rejects(transactionCanceled('ConditionalCheckFailed', 'None'));
+
+    // When
+    const outcomes = await service.notify(confirmed(), NOW);
+
+    // Then
+    expect(outcomes[0]?.status).toBe('ALREADY_DONE');
+  });
+
+  it('fails with a write error when the transaction is cancelled for another reason', async () => {
+    // Given
+    const { service } = harness();
+    doc.on(TransactWriteCommand).rejects(transactionCanceled('None', 'TransactionConflict'));
+
+    // When
+    const run = service.notify(confirmed(), NOW);
+
+    // Then
+    await expect(run).rejects.toBeInstanceOf(NotificationWriteError);
+    await expect(run).rejects.toThrow('None, TransactionConflict');
+  });
+
+  it('records NotificationFailed for a permanent failure instead of throwing', async () => {
+    // Given
+    const { service, sleep } = harness();
+    const event = cancelled('fail-email-order-1');
+
+    // When
+    const outcomes = await service.notify(event, NOW);
+
+    // Then
+    expect(outcomes.map(({ channel, status }) => [channel, status])).toEqual([
+      ['email', 'FAILED'],
+      ['sms', 'SENT'],
+    ]);
+    expect(sleep).not.toHaveBeenCalled();
+    const [emailWrite] = transactions();
+    expect(emailWrite?.[0]?.Put?.Item).toMatchObject({
+      status: 'FAILED',
+      attempts: 1,
+      provider: 'mock-email',
+      reason: expect.stringContaining('rejected recipient fail-email-order-1@customers.example'),
+    });
+    expect(emailWrite?.[0]?.Put?.Item).not.toHaveProperty('providerMessageId');
+    expect(emailWrite?.[0]?.Put?.ConditionExpression).toBe('attribute_not_exists(pk)');
+    expect(publishedEvent(emailWrite ?? [])).toMatchObject({
+      eventType: 'NotificationFailed',
+      source: 'notification-service',
+      payload: { channel: 'email', template: 'ORDER_CANCELLED', attempts: 1, reason: expect.any(String) },
+    });
+  });
+
+  it('records NotificationFailed after the retries are exhausted', async () => {
+    // Given
+    const send = vi.fn().mockRejectedValue(new Error('smtp timeout'));
+    const email: NotificationProvider = { name: 'down-email', channel: 'email', send };
+    const { service, sleep } = harness({ providers: { email, sms: new MockSmsProvider() } });
+
+    // When
+    const outcomes = await service.notify(confirmed(), NOW);
+
+    // Then
+    expect(outcomes[0]).toMatchObject({ status: 'FAILED', attempts: 3 });
+    expect(send).toHaveBeenCalledTimes(3);
+    expect(sleep.mock.calls).toEqual([[50], [100]]);
+    expect(publishedEvent(transactions()[0] ?? []).payload).toMatchObject({
+      reason: 'after 3 attempts: smtp timeout',
+      attempts: 3,
+    });
+  });
+
+  it('sends a flaky customer on the third attempt', async () => {
+    // Given
+    const { service } = harness();
+
+    // When
+    const outcomes = await service.notify(confirmed('flaky-email-order-9'), NOW);
+
+    // Then
+    expect(outcomes[0]).toMatchObject({ status: 'SENT', attempts: 3 });
+    expect(transactions()[0]?.[0]?.Put?.Item).toMatchObject({ status: 'SENT', attempts: 3 });
+  });
+
+  it('throws a retryable error when a circuit is open, after handling the other channels', async () => {
+    // Given
+    const { service, breakers } = harness();
+    for (let i = 0; i < 5; i++) {
+      await breakers.sms.execute(() => Promise.reject(new Error('sms gateway down'))).catch(() => undefined);
+    }
+    const event = cancelled();
+
+    // When
+    const run = service.notify(event, NOW);
+
+    // Then
+    await expect(run).rejects.toBeInstanceOf(NotificationDeferredError);
+    await expect(run).rejects.toMatchObject({ retryable: true, cause: expect.any(CircuitOpenError) });
+    const writes = transactions();
+    expect(writes.map((items) => items[0]?.Put?.Item?.channel)).toEqual(['email']);
+  });
+
+  it('writes nothing for a notification whose circuit is open', async () => {
+    // Given
+    const { service, breakers } = harness();
+    for (let i = 0; i < 5; i++) {
+      await breakers.email.execute(() => Promise.reject(new Error('down'))).catch(() => undefined);
+    }
+
+    // When
+    const run = service.notify(confirmed(), NOW);
+
+    // Then
+    await expect(run).rejects.toThrow(/Deferred .*#ORDER_CONFIRMED#email: Circuit mock-email is open/);
+    expect(doc.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+});
+
+describe('Function: customerIdOf', () => {
+  it('falls back to the orderId because order outcome events carry no customerId', () => {
+    // Given
+    const event = confirmed('order-77');
+
+    // When
+    const customerId = customerIdOf(event);
+
+    // Then
+    expect(customerId).toBe('order-77');
+    expect(recipientFor('email', customerId)).toBe('order-77@customers.example');
+    expect(recipientFor('sms', customerId)).toBe('+15555550100');
+  });
+
+  it('uses a customerId when a payload carries one', () => {
+    // Given
+    const event = confirmed('order-77');
+    const withCustomer = {
+      ...event,
+      payload: { ...event.payload, customerId: 'c-9' },
+    } as unknown as OrderOutcomeEvent;
+
+    // When
+    const customerId = customerIdOf(withCustomer);
+
+    // Then
+    expect(customerId).toBe('c-9');
+  });
+});
