@@ -20,11 +20,12 @@ type Fetch = typeof fetch;
 export class HttpPaymentProvider implements PaymentProvider {
   private readonly baseUrl: string;
 
-  constructor(
-    baseUrl: string,
-    private readonly fetchImpl: Fetch = fetch,
-  ) {
+  private readonly fetchImpl: Fetch;
+
+  /** `fetchImpl` defaults to the global `fetch`, looked up at each call. */
+  constructor(baseUrl: string, fetchImpl?: Fetch) {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
+    this.fetchImpl = fetchImpl ?? ((input, init) => fetch(input, init));
   }
 
   async authorize(request: AuthorizationRequest, options: CallOptions): Promise<AuthorizationResult> {

@@ -5,6 +5,7 @@ import { intEnv, requireEnv } from '../../commons/env';
 import { logger, metrics, tracer } from '../../commons/powertools';
 import { kafkaConsumerHandler } from '../../consumers/kafka-consumer';
 import { HttpPaymentProvider } from '../../payments/http-provider';
+import { paymentIdFor } from '../../payments/model';
 import { PaymentService } from '../../payments/service';
 import { pspSettingsFromEnv } from '../../payments/settings';
 import { StepFunctionsWorkflowStarter } from '../../payments/workflow';
@@ -50,7 +51,7 @@ export const handler = kafkaConsumerHandler({
       } else if (outcome.kind === 'AWAITING_STATUS') {
         metrics.addMetric('PaymentsAwaitingStatus', MetricUnit.Count, 1);
       }
-      logger.info('payment handled', { ...outcome, paymentId: `pay-${event.payload.orderId}` });
+      logger.info('payment handled', { ...outcome, paymentId: paymentIdFor(event.payload.orderId) });
     },
   },
 });
