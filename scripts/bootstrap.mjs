@@ -24,7 +24,8 @@ function run(command, args, options = {}) {
 }
 
 const [major, minor] = process.versions.node.split('.').map(Number);
-if (major < 20 || (major === 20 && minor < 11)) fail(`Node.js 20.11 or newer is required (found ${process.versions.node}).`);
+if (major < 20 || (major === 20 && minor < 11))
+  fail(`Node.js 20.11 or newer is required (found ${process.versions.node}).`);
 
 // npm packages
 const installedLock = join(root, 'node_modules', '.package-lock.json');
@@ -55,12 +56,16 @@ function aptInstall(packages, why) {
 const missing = [];
 if (!ok('pkg-config', ['--exists', 'rdkafka'])) missing.push('librdkafka-dev', 'pkg-config');
 if (!ok('gcc', ['--version'])) missing.push('gcc', 'libc6-dev');
-if (missing.length > 0) aptInstall(missing, 'The local Kafka cluster (librdkafka mock) needs librdkafka and a C compiler.');
+if (missing.length > 0)
+  aptInstall(missing, 'The local Kafka cluster (librdkafka mock) needs librdkafka and a C compiler.');
 
 if (!ok('java', ['-version'])) {
   aptInstall(['openjdk-17-jre-headless'], 'DynamoDB Local needs a Java runtime (17 or newer).');
 } else {
-  const version = execFileSync('java', ['-version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+  const version = execFileSync('java', ['-version'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  }).toString();
   const found = /version "(\d+)/.exec(version)?.[1];
   if (found && Number(found) < 11) fail(`DynamoDB Local needs Java 11 or newer (found ${found}).`);
 }

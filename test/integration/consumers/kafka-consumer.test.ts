@@ -30,7 +30,7 @@ const keyed = (
     TableName: name,
     BillingMode: 'PAY_PER_REQUEST',
     AttributeDefinitions: [
-      { AttributeName: withSortKey ? 'pk' : 'id', AttributeType: 'S' },
+      { AttributeName: withSortKey ? 'pk' : 'id', AttributeType: 'S' as const },
       ...(withSortKey ? [{ AttributeName: 'sk', AttributeType: 'S' as const }] : []),
       ...indexes.flatMap((index) => [
         { AttributeName: index.pk, AttributeType: 'S' as const },
@@ -71,7 +71,9 @@ function consumer(handlers: EventHandlers) {
   });
 }
 
-const applyToOrders = (event: SagaEvent) => applySagaEvent({ client: doc, ordersTable: ORDERS }, event, NOW);
+const applyToOrders = async (event: SagaEvent): Promise<void> => {
+  await applySagaEvent({ client: doc, ordersTable: ORDERS }, event, NOW);
+};
 
 async function placeOrder(orderId: string): Promise<void> {
   const order: OrderItem = {
