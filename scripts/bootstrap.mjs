@@ -31,8 +31,11 @@ if (major < 20 || (major === 20 && minor < 11))
 const installedLock = join(root, 'node_modules', '.package-lock.json');
 const lock = join(root, 'package-lock.json');
 if (!existsSync(installedLock) || statSync(lock).mtimeMs > statSync(installedLock).mtimeMs) {
-  console.log('[setup] Installing npm packages (npm ci) ...');
-  run('npm', ['ci', '--no-audit', '--no-fund']);
+  // `npm install` installs exactly the versions in package-lock.json. `npm ci` would refuse the lock
+  // file on registries that lack some optional platform packages (Biome's non-Linux binaries, for
+  // example), which npm otherwise skips as it does for any optional dependency it cannot fetch.
+  console.log('[setup] Installing npm packages ...');
+  run('npm', ['install', '--no-audit', '--no-fund']);
 }
 
 // Debian packages

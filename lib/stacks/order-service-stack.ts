@@ -6,7 +6,8 @@ import { type AppConfig, removalPolicyFor } from '../config';
 import type { KafkaConnection } from '../constructs/kafka-connection';
 import { KafkaConsumer } from '../constructs/kafka-consumer';
 import { MockPsp } from '../constructs/mock-psp';
-import { OutboxRelay, UNPUBLISHED_INDEX_NAME } from '../constructs/outbox-relay';
+import { OutboxRelay } from '../constructs/outbox-relay';
+import { createOutboxTable } from '../constructs/outbox-table';
 import { loadSeedCatalog, ProductSeed, type SeedProduct } from '../constructs/product-seed';
 import { PublicRestApi } from '../constructs/public-rest-api';
 import { bindTable, grantTableActions, ServiceFunction } from '../constructs/service-function';
@@ -52,22 +53,9 @@ export class OrderServiceStack extends Stack {
     const { config } = props;
     const removalPolicy = removalPolicyFor(config);
 
-    this.ordersTable = new dynamodb.Table(this, 'OrdersTable', {
-      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
-      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      stream: dynamodb.StreamViewType.NEW_IMAGE,
-      timeToLiveAttribute: 'expiresAt',
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      encryption: dynamodb.TableEncryption.AWS_MANAGED,
-      deletionProtection: config.stage === 'prod',
+    this.ordersTable = createOutboxTable(this, 'OrdersTable', {
       removalPolicy,
-    });
-    this.ordersTable.addGlobalSecondaryIndex({
-      indexName: UNPUBLISHED_INDEX_NAME,
-      partitionKey: { name: 'unpublishedShard', type: dynamodb.AttributeType.STRING },
-      sortKey: { name: 'createdAt', type: dynamodb.AttributeType.STRING },
-      projectionType: dynamodb.ProjectionType.ALL,
+      deletionProtection: config.stage === 'prod',
     });
     this.productsTable = new dynamodb.Table(this, 'ProductsTable', {
       partitionKey: { name: 'productId', type: dynamodb.AttributeType.STRING },
