@@ -56,6 +56,9 @@ export {
   PaymentFailedV1,
   type PaymentFailureReason,
   PaymentFailureReasonSchema,
+  type PaymentPendingReason,
+  PaymentPendingReasonSchema,
+  PaymentPendingV1,
   PaymentSplitSchema,
   PaymentSucceededV1,
 } from './payments';

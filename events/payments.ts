@@ -64,3 +64,21 @@ export const PaymentFailedV1 = z
     attempts: AttemptsSchema,
   })
   .strict();
+
+export const PaymentPendingReasonSchema = z.enum(['PSP_PENDING', 'PSP_TIMEOUT', 'PSP_UNAVAILABLE']);
+export type PaymentPendingReason = z.infer<typeof PaymentPendingReasonSchema>;
+
+/**
+ * The payment is not final after the in-call retries (the PSP answered pending, timed out or kept
+ * failing); status checks continue in the payment status workflow until it settles or its deadline.
+ */
+export const PaymentPendingV1 = z
+  .object({
+    orderId: IdSchema,
+    paymentId: IdSchema,
+    amount: MoneySchema,
+    reason: PaymentPendingReasonSchema,
+    deadline: z.iso.datetime(),
+    attempts: AttemptsSchema,
+  })
+  .strict();

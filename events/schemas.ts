@@ -3,7 +3,7 @@ import { type EnvelopeHeader, EnvelopeSchema } from './envelope';
 import { StockRejectedV1, StockReleasedV1, StockReservedV1 } from './inventory';
 import { NotificationFailedV1, NotificationSentV1 } from './notifications';
 import { OrderCancelledV1, OrderConfirmedV1, OrderCreatedV1, StockReleaseRequestedV1 } from './orders';
-import { PaymentFailedV1, PaymentSucceededV1 } from './payments';
+import { PaymentFailedV1, PaymentPendingV1, PaymentSucceededV1 } from './payments';
 
 /**
  * Payload schema of every event type, keyed by `eventType` then `eventVersion`.
@@ -17,6 +17,7 @@ export const EVENT_SCHEMAS = {
   StockReserved: { 1: StockReservedV1 },
   StockRejected: { 1: StockRejectedV1 },
   StockReleased: { 1: StockReleasedV1 },
+  PaymentPending: { 1: PaymentPendingV1 },
   PaymentSucceeded: { 1: PaymentSucceededV1 },
   PaymentFailed: { 1: PaymentFailedV1 },
   NotificationSent: { 1: NotificationSentV1 },
@@ -40,6 +41,7 @@ export const LATEST_VERSIONS = {
   StockReserved: 1,
   StockRejected: 1,
   StockReleased: 1,
+  PaymentPending: 1,
   PaymentSucceeded: 1,
   PaymentFailed: 1,
   NotificationSent: 1,

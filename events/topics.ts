@@ -20,6 +20,7 @@ const TOPIC_BY_EVENT_TYPE: { readonly [T in EventType]: TopicName } = {
   StockReserved: Topics.inventory,
   StockRejected: Topics.inventory,
   StockReleased: Topics.inventory,
+  PaymentPending: Topics.payments,
   PaymentSucceeded: Topics.payments,
   PaymentFailed: Topics.payments,
   NotificationSent: Topics.notifications,

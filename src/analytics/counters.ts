@@ -9,6 +9,7 @@ const COUNTER_BY_TYPE: Partial<Record<EventType, string>> = {
   StockReserved: 'STOCK_RESERVED',
   StockRejected: 'STOCK_REJECTED',
   StockReleased: 'STOCK_RELEASED',
+  PaymentPending: 'PAYMENTS_PENDING',
   PaymentSucceeded: 'PAYMENTS_SUCCEEDED',
   PaymentFailed: 'PAYMENTS_FAILED',
   NotificationSent: 'NOTIFICATIONS_SENT',

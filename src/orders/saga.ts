@@ -18,6 +18,7 @@ import { type OrderItem, orderKey } from './model';
 export type SagaEvent =
   | DomainEventOf<'StockReserved'>
   | DomainEventOf<'StockRejected'>
+  | DomainEventOf<'PaymentPending'>
   | DomainEventOf<'PaymentSucceeded'>
   | DomainEventOf<'PaymentFailed'>;
 
@@ -115,6 +116,23 @@ export function decide(state: OrderState, event: SagaEvent, now: Date): Decision
             },
           },
         ],
+      };
+    }
+    case 'PaymentPending': {
+      if (state.status === 'PENDING') return notReady(state, event);
+      if (state.status !== 'STOCK_RESERVED') return ignore(state, event);
+      const why = {
+        PSP_PENDING: 'pending at the PSP',
+        PSP_TIMEOUT: 'PSP timed out',
+        PSP_UNAVAILABLE: 'PSP unavailable',
+      }[event.payload.reason];
+      return {
+        kind: 'TRANSITION',
+        from: ['STOCK_RESERVED'],
+        to: 'PAYMENT_PENDING',
+        reason: `Payment ${why}; status checks until ${event.payload.deadline}`,
+        set: { paymentId: event.payload.paymentId },
+        emit: [],
       };
     }
     case 'PaymentSucceeded': {

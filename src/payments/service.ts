@@ -6,7 +6,12 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { createEvent, type DomainEventOf, type PaymentFailureReason } from '../../events';
+import {
+  createEvent,
+  type DomainEventOf,
+  type PaymentFailureReason,
+  type PaymentPendingReason,
+} from '../../events';
 import { outboxPut } from '../outbox/row';
 import { PaymentNotFoundError, PaymentWriteError } from './errors';
 import {
@@ -135,7 +140,7 @@ export class PaymentService {
     }
 
     let attempts = current.attempts;
-    let open: { pspReference?: string; lastError: string };
+    let open: { pspReference?: string; lastError: string; reason: PaymentPendingReason };
     try {
       const attempt = await authorizeWithRetries(
         this.deps.provider,
@@ -146,9 +151,14 @@ export class PaymentService {
       if (attempt.kind === 'result') {
         const outcome = finalOutcomeOf(attempt.result);
         if (outcome) return this.settleOrResume(current, 'AUTHORIZING', outcome, attempts, now);
-        open = { pspReference: attempt.result.pspReference, lastError: 'PSP answered PENDING' };
+        open = {
+          pspReference: attempt.result.pspReference,
+          lastError: 'PSP answered PENDING',
+          reason: 'PSP_PENDING',
+        };
       } else {
-        open = { lastError: attempt.error.message };
+        const timedOut = (attempt.error.cause as { name?: string } | undefined)?.name === 'TimeoutError';
+        open = { lastError: attempt.error.message, reason: timedOut ? 'PSP_TIMEOUT' : 'PSP_UNAVAILABLE' };
       }
     } catch (error) {
       if (!(error instanceof PspRejectedError)) throw error;
@@ -161,27 +171,61 @@ export class PaymentService {
     }
 
     const deadline = new Date(now.getTime() + this.deps.deadlineSeconds * 1000).toISOString();
+    const pending = createEvent(
+      'PaymentPending',
+      {
+        orderId: current.orderId,
+        paymentId,
+        amount: current.amount,
+        reason: open.reason,
+        deadline,
+        attempts: Math.max(1, attempts),
+      },
+      {
+        source: PAYMENT_SOURCE,
+        aggregateId: current.orderId,
+        correlationId: current.correlationId,
+        causationId: current.causationId,
+        now,
+      },
+    );
     try {
+      // The hand-over to status checks and its PaymentPending event commit together.
       await this.deps.client.send(
-        new UpdateCommand({
-          TableName: this.deps.paymentsTable,
-          Key: paymentKey(paymentId),
-          UpdateExpression: `SET #status = :awaiting, attempts = :attempts, deadline = :deadline, lastError = :lastError, updatedAt = :now${open.pspReference ? ', pspReference = :pspReference' : ''}`,
-          ConditionExpression: '#status = :authorizing',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':awaiting': 'AWAITING_STATUS',
-            ':authorizing': 'AUTHORIZING',
-            ':attempts': attempts,
-            ':deadline': deadline,
-            ':lastError': open.lastError.slice(0, 1024),
-            ':now': now.toISOString(),
-            ...(open.pspReference ? { ':pspReference': open.pspReference } : {}),
-          },
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.deps.paymentsTable,
+                Key: paymentKey(paymentId),
+                UpdateExpression: `SET #status = :awaiting, attempts = :attempts, deadline = :deadline, lastError = :lastError, updatedAt = :now${open.pspReference ? ', pspReference = :pspReference' : ''}`,
+                ConditionExpression: '#status = :authorizing',
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: {
+                  ':awaiting': 'AWAITING_STATUS',
+                  ':authorizing': 'AUTHORIZING',
+                  ':attempts': attempts,
+                  ':deadline': deadline,
+                  ':lastError': open.lastError.slice(0, 1024),
+                  ':now': now.toISOString(),
+                  ...(open.pspReference ? { ':pspReference': open.pspReference } : {}),
+                },
+              },
+            },
+            outboxPut(this.deps.paymentsTable, pending),
+          ],
         }),
       );
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const codes =
+        error instanceof TransactionCanceledException
+          ? (error.CancellationReasons ?? []).map((reason) => reason.Code ?? 'None')
+          : [];
+      if (codes[0] !== 'ConditionalCheckFailed') {
+        throw new PaymentWriteError(`Payment ${paymentId} could not be handed to status checks`, {
+          cause: error,
+        });
+      }
       return this.resume(await this.mustRead(paymentId));
     }
     await this.startWorkflow({ ...current, deadline });

@@ -26,7 +26,8 @@ describe('End to end: the order saga over HTTP against the local runtime', () =>
 
   beforeAll(async () => {
     // Step Functions waits run 50x faster; the PSP's slow paths stay real.
-    runtime = await startRuntime({ timeScale: 50 });
+    // Lambda scales out; give each function enough local execution environments for the bursts below.
+    runtime = await startRuntime({ timeScale: 50, functionConcurrency: 8 });
     db = documentClient(runtime);
   });
 
@@ -108,6 +109,9 @@ describe('End to end: the order saga over HTTP against the local runtime', () =>
       expect(order.history[0]?.status).toBe('PENDING');
       expect(order.history.map((entry) => entry.status)).toContain('STOCK_RESERVED');
       expect(order.history.every((entry) => entry.reason.length > 0 && entry.at.length > 0)).toBe(true);
+      if (['tok_pending', 'tok_pending_fail', 'tok_timeout'].includes(cases[i]?.token ?? '')) {
+        expect(order.history.map((entry) => entry.status)).toContain('PAYMENT_PENDING');
+      }
     });
     const sold: Record<string, number> = {};
     orders.forEach((order, i) => {

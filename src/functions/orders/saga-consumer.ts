@@ -38,6 +38,7 @@ export const handler = kafkaConsumerHandler({
   handlers: {
     StockReserved: onSagaEvent,
     StockRejected: onSagaEvent,
+    PaymentPending: onSagaEvent,
     PaymentSucceeded: onSagaEvent,
     PaymentFailed: onSagaEvent,
   },

@@ -9,6 +9,7 @@ const EXPECTED: Record<EventType, TopicName> = {
   StockReserved: 'inventory.events',
   StockRejected: 'inventory.events',
   StockReleased: 'inventory.events',
+  PaymentPending: 'payments.events',
   PaymentSucceeded: 'payments.events',
   PaymentFailed: 'payments.events',
   NotificationSent: 'notifications.events',

@@ -111,6 +111,50 @@ describe('Function: decide', () => {
     },
   );
 
+  it('moves a reserved order to PAYMENT_PENDING when the payment awaits status checks', () => {
+    // Given
+    const order = givenOrder('STOCK_RESERVED');
+    const pending = sample('PaymentPending');
+
+    // When
+    const decision = decide(order, pending, NOW);
+
+    // Then
+    expect(decision).toEqual({
+      kind: 'TRANSITION',
+      from: ['STOCK_RESERVED'],
+      to: 'PAYMENT_PENDING',
+      reason: `Payment pending at the PSP; status checks until ${pending.payload.deadline}`,
+      set: { paymentId: pending.payload.paymentId },
+      emit: [],
+    });
+  });
+
+  it.each(['PAYMENT_PENDING', 'CONFIRMED', 'CANCELLED'] as const)(
+    'ignores PaymentPending for an order already %s',
+    (status) => {
+      // Given
+      const order = givenOrder(status);
+
+      // When
+      const decision = decide(order, sample('PaymentPending'), NOW);
+
+      // Then
+      expect(decision.kind).toBe('IGNORE');
+    },
+  );
+
+  it('is not ready for PaymentPending before the reservation is recorded', () => {
+    // Given
+    const order = givenOrder('PENDING');
+
+    // When
+    const decision = decide(order, sample('PaymentPending'), NOW);
+
+    // Then
+    expect(decision.kind).toBe('NOT_READY');
+  });
+
   it('releases the stock and cancels the order when the payment fails', () => {
     // Given
     const order = givenOrder('STOCK_RESERVED', { reservationId: 'res-42' });

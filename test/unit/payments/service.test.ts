@@ -196,7 +196,8 @@ describe('Class: PaymentService', () => {
 
       // Assess
       expect(outcome).toEqual({ kind: 'AWAITING_STATUS', attempts: 1 });
-      expect(doc.commandCalls(UpdateCommand)[0]?.args[0].input).toMatchObject({
+      const [update, pending] = doc.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
+      expect(update?.Update).toMatchObject({
         ConditionExpression: '#status = :authorizing',
         ExpressionAttributeValues: {
           ':awaiting': 'AWAITING_STATUS',
@@ -205,8 +206,19 @@ describe('Class: PaymentService', () => {
           ':pspReference': 'psp_3',
         },
       });
+      expect(pending?.Put?.ConditionExpression).toBe('attribute_not_exists(pk)');
+      const event = parseEvent(pending?.Put?.Item?.event);
+      expect(event.ok && event.event).toMatchObject({
+        eventType: 'PaymentPending',
+        payload: {
+          paymentId: PAYMENT_ID,
+          reason: 'PSP_PENDING',
+          deadline: '2025-03-01T12:15:01.000Z',
+          attempts: 1,
+        },
+      });
       expect(workflow.start).toHaveBeenCalledWith(PAYMENT_ID, workflowInput());
-      expect(doc.commandCalls(TransactWriteCommand)).toHaveLength(0);
+      expect(doc.commandCalls(TransactWriteCommand)).toHaveLength(1);
     });
 
     it('awaits the status after the short retries keep failing', async () => {
@@ -223,10 +235,13 @@ describe('Class: PaymentService', () => {
       // Assess
       expect(outcome).toEqual({ kind: 'AWAITING_STATUS', attempts: 3 });
       expect(psp.authorize).toHaveBeenCalledTimes(3);
-      expect(doc.commandCalls(UpdateCommand)[0]?.args[0].input.ExpressionAttributeValues).toMatchObject({
+      const [update, pending] = doc.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
+      expect(update?.Update?.ExpressionAttributeValues).toMatchObject({
         ':attempts': 3,
         ':lastError': 'timed out',
       });
+      const event = parseEvent(pending?.Put?.Item?.event);
+      expect(event.ok && event.event.payload).toMatchObject({ reason: 'PSP_UNAVAILABLE', attempts: 3 });
       expect(workflow.start).toHaveBeenCalledTimes(1);
     });
 
