@@ -74,7 +74,9 @@ describe('End to end: the outbox loses nothing when Kafka fails', () => {
     await runtime.kafka.allBrokersDown();
     const created = await postOrder(runtime.apiUrl, order('c-swept'), 'swept-1');
     const orderId = (created.body as { orderId: string }).orderId;
-    const relay = runtime.mappings[0];
+    const relay = runtime.mappings.find((mapping) =>
+      mapping.definition.tableName.includes('OrderService-OrdersTable'),
+    );
     await waitFor(() => (relay?.discarded.length ?? 0) > 0, {
       timeoutMs: 90_000,
       description: 'relay gives up',
@@ -82,10 +84,11 @@ describe('End to end: the outbox loses nothing when Kafka fails', () => {
     await runtime.kafka.allBrokersUp();
 
     // Act
-    const swept = await runtime.triggerSchedule('Sweeper');
+    const swept = await runtime.triggerSchedule('OrderService-OutboxSweeper');
 
     // Assess
     expect(created.status).toBe(202);
+    expect(relay).toBeDefined();
     expect([...runtime.queues.values()].flat().length).toBeGreaterThan(0);
     expect(swept.ok).toBe(true);
     expect(swept.ok && swept.payload).toMatchObject({ found: 1, published: 1 });
