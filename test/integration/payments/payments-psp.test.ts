@@ -52,7 +52,10 @@ async function paymentOf(orderId: string): Promise<PaymentItem | undefined> {
   return Item as PaymentItem | undefined;
 }
 
-async function eventsOf(orderId: string): Promise<{ eventType: string; payload: Record<string, unknown> }[]> {
+/** The order's outbox events, oldest first. */
+async function eventsOf(
+  orderId: string,
+): Promise<{ eventId: string; eventType: string; payload: Record<string, unknown> }[]> {
   const { Items } = await client.send(
     new ScanCommand({
       TableName: PAYMENTS,
@@ -61,7 +64,16 @@ async function eventsOf(orderId: string): Promise<{ eventType: string; payload: 
       ExpressionAttributeValues: { ':outbox': 'OUTBOX', ':orderId': orderId },
     }),
   );
-  return (Items ?? []).map((item) => JSON.parse(String(item.event)));
+  return (Items ?? [])
+    .map(
+      (item) =>
+        JSON.parse(String(item.event)) as {
+          eventId: string;
+          eventType: string;
+          payload: Record<string, unknown>;
+        },
+    )
+    .sort((a, b) => a.eventId.localeCompare(b.eventId));
 }
 
 async function createTable(name: string, keys: string[]): Promise<void> {
@@ -193,7 +205,10 @@ describe('Class: PaymentService with the mock PSP over HTTP (DynamoDB Local)', (
     expect(workflow?.input).toMatchObject({ paymentId: `pay-${orderId}`, waitSeconds: 2 });
     expect(results.at(-1)).toMatchObject({ settled: true, status });
     expect((await paymentOf(orderId))?.status).toBe(status);
-    expect(await eventsOf(orderId)).toHaveLength(1);
+    expect((await eventsOf(orderId)).map((event) => event.eventType)).toEqual([
+      'PaymentPending',
+      status === 'SUCCEEDED' ? 'PaymentSucceeded' : 'PaymentFailed',
+    ]);
   });
 
   it('fails a payment still pending at the deadline with DEADLINE_EXCEEDED, once', async () => {
@@ -211,7 +226,7 @@ describe('Class: PaymentService with the mock PSP over HTTP (DynamoDB Local)', (
     expect(first).toEqual({ status: 'FAILED' });
     expect(second).toEqual({ status: 'FAILED' });
     const events = await eventsOf(orderId);
-    expect(events).toHaveLength(1);
-    expect(events[0]?.payload).toMatchObject({ reason: 'DEADLINE_EXCEEDED' });
+    expect(events.map((event) => event.eventType)).toEqual(['PaymentPending', 'PaymentFailed']);
+    expect(events[1]?.payload).toMatchObject({ reason: 'DEADLINE_EXCEEDED' });
   });
 });
