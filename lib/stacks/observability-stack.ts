@@ -9,6 +9,7 @@ import type { Construct } from 'constructs';
 import type { AppConfig } from '../config';
 import type { OutboxRelay } from '../constructs/outbox-relay';
 import { METRICS_NAMESPACE } from '../constructs/service-function';
+import { InfrastructureError } from '../errors';
 import type { LabelledFunction } from './order-service-stack';
 
 export interface ObservabilityStackProps extends StackProps {
@@ -21,6 +22,9 @@ export interface ObservabilityStackProps extends StackProps {
 }
 
 const FIVE_MINUTES = Duration.minutes(5);
+
+/** Entry files of the Kafka consumers (`src/functions/<service>/consumer.ts`, the order saga's consumer). */
+const KAFKA_CONSUMER_ENTRY = /(^|[/-])consumer\.ts$/;
 
 /**
  * Dashboard and notifications for the platform.
@@ -167,6 +171,7 @@ export class ObservabilityStack extends Stack {
         left: [businessMetric('OutboxPublishLagMs', 'p50'), businessMetric('OutboxPublishLagMs', 'p99')],
       }),
     );
+    this.addBusinessWidgets(props);
     this.dashboard.addWidgets(
       new cloudwatch.AlarmStatusWidget({ title: 'Alarms', width: 24, alarms: [...props.alarms] }),
     );
@@ -174,6 +179,140 @@ export class ObservabilityStack extends Stack {
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn });
     new CfnOutput(this, 'DashboardName', { value: this.dashboard.dashboardName });
   }
+
+  /**
+   * The saga's business metrics, each under the `service` dimension of the function that emits it
+   * (its POWERTOOLS_SERVICE_NAME), found through the function's entry file.
+   */
+  private addBusinessWidgets(props: ObservabilityStackProps): void {
+    const serviceOf = (entry: string): string => {
+      const found = props.functions.find(({ fn }) => fn.entryName === entry);
+      if (!found) throw new InfrastructureError(`Observability: no function for src/functions/${entry}`);
+      return found.fn.serviceName;
+    };
+    const orders = serviceOf('api/create-order.ts');
+    const saga = serviceOf('orders/saga-consumer.ts');
+    const inventory = serviceOf('inventory/consumer.ts');
+    const payments = serviceOf('payments/consumer.ts');
+    const paymentStatus = serviceOf('payments/check-status.ts');
+    const notification = serviceOf('notifications/consumer.ts');
+    const consumers = props.functions.filter(({ fn }) => KAFKA_CONSUMER_ENTRY.test(fn.entryName));
+    const sum = (service: string, name: string, label = name) =>
+      serviceMetric(service, name, cloudwatch.Stats.SUM, label);
+    const percentiles = (service: string, name: string) => [
+      serviceMetric(service, name, 'p50', 'p50'),
+      serviceMetric(service, name, 'p99', 'p99'),
+    ];
+
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Saga: orders created, confirmed and cancelled',
+        width: 12,
+        left: [sum(orders, 'OrdersCreated'), sum(saga, 'OrdersConfirmed'), sum(saga, 'OrdersCancelled')],
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Saga: duration from order to outcome (ms)',
+        width: 12,
+        left: percentiles(saga, 'SagaDurationMs'),
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Inventory: reservations',
+        width: 8,
+        left: [
+          sum(inventory, 'StockReserved'),
+          sum(inventory, 'StockRejected'),
+          sum(inventory, 'StockReleased'),
+        ],
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Payments by outcome',
+        width: 8,
+        left: [
+          sum(payments, 'PaymentsSucceeded'),
+          sum(payments, 'PaymentsFailed'),
+          sum(payments, 'PaymentsAwaitingStatus'),
+          sum(paymentStatus, 'PaymentsSettledByStatusCheck'),
+          sum(paymentStatus, 'PaymentDeadlinesReached'),
+          sum(paymentStatus, 'PaymentStatusChecks'),
+        ],
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'PSP authorization latency (ms)',
+        width: 8,
+        left: percentiles(payments, 'PspAuthorizeLatencyMs'),
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Outbox per service: publish failures and rows swept',
+        width: 12,
+        left: props.outboxes.flatMap(({ label, relay }) => [
+          sum(relay.relayFunction.serviceName, 'OutboxPublishFailures', `${label} failures`),
+          sum(relay.sweeperFunction.serviceName, 'OutboxSweepFound', `${label} swept`),
+        ]),
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Outbox per service: publish lag p99 (ms)',
+        width: 12,
+        left: props.outboxes.map(({ label, relay }) =>
+          serviceMetric(relay.relayFunction.serviceName, 'OutboxPublishLagMs', 'p99', label),
+        ),
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Consumers: events consumed (left) and dead-lettered (right)',
+        width: 8,
+        left: consumers.map(({ label, fn }) => sum(fn.serviceName, 'EventsConsumed', label)),
+        right: consumers.map(({ label, fn }) =>
+          sum(fn.serviceName, 'EventsDeadLettered', `${label} dead-lettered`),
+        ),
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Consumers: duplicates skipped',
+        width: 8,
+        left: consumers.map(({ label, fn }) => sum(fn.serviceName, 'EventsSkippedDuplicate', label)),
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Consumers: offset lag (records)',
+        width: 8,
+        left: consumers.map(({ label, fn }) =>
+          fn.metric('OffsetLag', { period: FIVE_MINUTES, statistic: cloudwatch.Stats.MAXIMUM, label }),
+        ),
+        leftAnnotations: [{ value: 1000, label: 'alarm' }],
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Notifications',
+        width: 24,
+        left: [
+          sum(notification, 'NotificationsSent'),
+          sum(notification, 'NotificationsFailed'),
+          sum(notification, 'NotificationCircuitOpened'),
+        ],
+      }),
+    );
+  }
+}
+
+/** One business metric of the `OrderSaga` namespace, as the function of `service` emits it. */
+function serviceMetric(
+  service: string,
+  metricName: string,
+  statistic: string,
+  label: string,
+): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName,
+    dimensionsMap: { service },
+    statistic,
+    label,
+    period: FIVE_MINUTES,
+  });
 }
 
 /**

@@ -99,9 +99,84 @@ describe('Stack: ObservabilityStack', () => {
       'OrdersCreated',
       'OutboxPublished',
       'OutboxPublishLagMs',
+      'OrdersConfirmed',
+      'OrdersCancelled',
+      'SagaDurationMs',
+      'StockReserved',
+      'StockRejected',
+      'PaymentsSucceeded',
+      'PaymentsFailed',
+      'PspAuthorizeLatencyMs',
+      'EventsConsumed',
+      'EventsDeadLettered',
+      'OffsetLag',
+      'NotificationsSent',
+      'NotificationsFailed',
       '{OrderSaga,service}',
     ]) {
       expect(body, expected).toContain(expected);
     }
   });
+
+  it('graphs the saga business metrics under the service dimension of the function that emits them', () => {
+    // Prepare
+    const dashboard = Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0];
+
+    // Act
+    const graphed = graphedMetrics(dashboard?.Properties.DashboardBody);
+
+    // Assess
+    for (const [service, names] of Object.entries({
+      orders: ['OrdersCreated', 'OutboxPublishFailures', 'OutboxPublishLagMs', 'OutboxSweepFound'],
+      'order-saga': ['OrdersConfirmed', 'OrdersCancelled', 'SagaDurationMs', 'EventsConsumed'],
+      inventory: ['StockReserved', 'StockRejected', 'StockReleased', 'EventsDeadLettered'],
+      payments: [
+        'PaymentsSucceeded',
+        'PaymentsFailed',
+        'PaymentsAwaitingStatus',
+        'PaymentsSettledByStatusCheck',
+        'PaymentDeadlinesReached',
+        'PaymentStatusChecks',
+        'PspAuthorizeLatencyMs',
+        'OutboxPublishLagMs',
+      ],
+      notification: [
+        'NotificationsSent',
+        'NotificationsFailed',
+        'NotificationCircuitOpened',
+        'EventsConsumed',
+      ],
+      notifications: ['OutboxPublishFailures', 'OutboxPublishLagMs'],
+      analytics: ['EventsConsumed', 'EventsDeadLettered', 'EventsSkippedDuplicate'],
+      'dead-letters': ['OutboxPublishFailures', 'OutboxSweepFound'],
+    })) {
+      for (const name of names) {
+        expect(graphed, `${name} of ${service}`).toContainEqual(['OrderSaga', name, 'service', service]);
+      }
+    }
+    expect(graphed).toContainEqual(['OrderSaga', 'SagaDurationMs', 'service', 'order-saga', 'p99']);
+    expect(graphed).toContainEqual(['OrderSaga', 'PspAuthorizeLatencyMs', 'service', 'payments', 'p50']);
+    expect(
+      graphed.filter(([namespace, name]) => namespace === 'AWS/Lambda' && name === 'OffsetLag'),
+    ).toHaveLength(5);
+  });
 });
+
+/**
+ * The metrics graphed on a dashboard, as `[namespace, name, dimension, value]` plus `[..., statistic]`
+ * for percentiles; resolved references (function names, region) read as `TOKEN`.
+ */
+function graphedMetrics(dashboardBody: { 'Fn::Join': [string, unknown[]] }): string[][] {
+  const text = dashboardBody['Fn::Join'][1]
+    .map((part) => (typeof part === 'string' ? part : 'TOKEN'))
+    .join('');
+  const body = JSON.parse(text) as { widgets: { properties: { metrics?: unknown[][] } }[] };
+  return body.widgets.flatMap(({ properties }) =>
+    (properties.metrics ?? []).flatMap((line) => {
+      const names = line.filter((item): item is string => typeof item === 'string');
+      const options = line.find((item): item is { stat?: string } => typeof item === 'object');
+      const stat = options?.stat;
+      return stat?.startsWith('p') ? [names, [...names, stat]] : [names];
+    }),
+  );
+}
