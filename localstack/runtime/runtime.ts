@@ -519,9 +519,10 @@ export class LocalRuntime {
         this.logs,
         { retryBaseDelayMs: 200, partitionsConcurrently: 3 },
       );
-      await mapping.start();
       this.kafkaMappings.push(mapping);
     }
+    // Consumer groups join in parallel: each join takes a few seconds against the mock cluster.
+    await Promise.all(this.kafkaMappings.map((mapping) => mapping.start()));
   }
 
   private startSchedules(): void {
