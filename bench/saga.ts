@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { Kafka, logLevel } from 'kafkajs';
 import { localDynamoClientConfig } from '../localstack/engines';
-import { awaitTerminal, LAPTOP_STAND, ms, type OrderSpec, percentile, placeOrders, seconds } from './drive';
+import { LAPTOP_STAND, ms, type OrderSpec, percentile, placeOrders, progressBar, seconds } from './drive';
 import { startLocalStack } from './local-stack';
 
 const { values } = parseArgs({
@@ -75,6 +75,45 @@ async function rawWriteRate(durationMs: number): Promise<number> {
 }
 
 const invocations = () => [...runtime.functions.values()].reduce((sum, fn) => sum + fn.invocations, 0);
+const invocationsByFunction = () =>
+  Object.fromEntries(
+    [...runtime.functions.values()].map((fn) => [
+      fn.definition.name.replace(/^OrderSaga-[a-z0-9-]+?-/, ''),
+      fn.invocations,
+    ]),
+  );
+
+/** Terminal events (OrderConfirmed / OrderCancelled) as they reach orders.events, by orderId. */
+const settledAt = new Map<string, { at: number; status: 'CONFIRMED' | 'CANCELLED' }>();
+const observer = new Kafka({
+  brokers: runtime.kafkaBootstrap.split(','),
+  logLevel: logLevel.NOTHING,
+}).consumer({
+  groupId: `bench-observer-${Date.now()}`,
+  sessionTimeout: 6_000,
+  heartbeatInterval: 1_000,
+  maxWaitTimeInMs: 100,
+});
+await observer.connect();
+await observer.subscribe({ topics: ['orders.events'], fromBeginning: false });
+let joined = false;
+observer.on(observer.events.GROUP_JOIN, () => {
+  joined = true;
+});
+await observer.run({
+  eachMessage: async ({ message }) => {
+    const type = message.headers?.eventType?.toString();
+    if (type !== 'OrderConfirmed' && type !== 'OrderCancelled') return;
+    const orderId = message.key?.toString() ?? '';
+    if (!settledAt.has(orderId))
+      settledAt.set(orderId, {
+        at: Date.now(),
+        status: type === 'OrderConfirmed' ? 'CONFIRMED' : 'CANCELLED',
+      });
+  },
+});
+for (const deadline = Date.now() + 30_000; !joined && Date.now() < deadline; )
+  await new Promise((resolve) => setTimeout(resolve, 50));
 
 try {
   await admin.connect();
@@ -94,6 +133,7 @@ try {
 
   const writesBefore = runtime.meter?.snapshot().itemWrites ?? 0;
   const invocationsBefore = invocations();
+  const perFunctionBefore = invocationsByFunction();
   const messagesBefore = await kafkaMessages();
   const specs: OrderSpec[] = Array.from({ length: total }, (_, i) => ({
     label: 'tok_ok',
@@ -103,12 +143,32 @@ try {
   }));
   const started = Date.now();
   const orders = await placeOrders(runtime.apiUrl, specs, concurrency, `bench-${started.toString(36)}`);
-  await awaitTerminal(runtime.apiUrl, orders, Math.max(120_000, total * 500), 16);
+  const waitUntil = Date.now() + Math.max(180_000, total * 500);
+  const acceptedIds = orders.flatMap((order) => (order.orderId ? [order.orderId] : []));
+  while (acceptedIds.some((id) => !settledAt.has(id)) && Date.now() < waitUntil) {
+    progressBar('settled', acceptedIds.filter((id) => settledAt.has(id)).length, acceptedIds.length);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  progressBar('settled', acceptedIds.filter((id) => settledAt.has(id)).length, acceptedIds.length);
   const elapsed = Date.now() - started;
+  for (const order of orders) {
+    const settled = order.orderId ? settledAt.get(order.orderId) : undefined;
+    if (settled) {
+      order.terminalAt = settled.at;
+      order.status = settled.status;
+    }
+  }
   // Let the last notifications and analytics batches land before counting.
   const settleUntil = Date.now() + 3_000;
   while (Date.now() < settleUntil) await new Promise((resolve) => setTimeout(resolve, 250));
-
+  // Spot-check the API's view of a few orders against what the events said.
+  for (const order of orders.slice(0, 5)) {
+    const view = (await (await fetch(`${runtime.apiUrl}/orders/${order.orderId}`)).json()) as {
+      status: string;
+    };
+    if (view.status !== order.status)
+      throw new Error(`Order ${order.orderId} is ${view.status} over HTTP but ${order.status} on Kafka`);
+  }
   const accepted = orders.filter((order) => order.orderId);
   const settled = accepted.filter((order) => order.terminalAt);
   const confirmed = settled.filter((order) => order.status === 'CONFIRMED');
@@ -129,8 +189,16 @@ saga completion        p50 ${seconds(percentile(sagaLatencies, 50))}  p95 ${seco
 per order              ${writesPerOrder.toFixed(1)} DynamoDB item writes, ${(calls / Math.max(1, settled.length)).toFixed(1)} Lambda invocations, ${(messages / Math.max(1, settled.length)).toFixed(1)} Kafka messages
 DynamoDB Local raw     ${rawRate.toFixed(0)} PutItem/s on a stream table (concurrency ${concurrency})
 local ceiling          ${ceiling.toFixed(1)} orders/s (raw writes/s ÷ writes per order); achieved ${((throughput / ceiling) * 100).toFixed(0)} % of it`);
+  const perFunction = Object.entries(invocationsByFunction())
+    .map(([name, count]) => [name, count - (perFunctionBefore[name] ?? 0)] as const)
+    .filter(([, count]) => count > 0)
+    .sort((a, b) => b[1] - a[1]);
+  console.log(
+    `invocations by function: ${perFunction.map(([name, count]) => `${name} ${count}`).join(', ')}`,
+  );
   process.exitCode = settled.length === accepted.length && accepted.length === total ? 0 : 1;
 } finally {
+  await observer.disconnect().catch(() => {});
   await admin.disconnect().catch(() => {});
   dynamo.destroy();
   await runtime.stop();
