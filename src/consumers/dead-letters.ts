@@ -189,7 +189,8 @@ export class DeadLetterStore {
   /**
    * Marks an OPEN dead letter REDRIVEN and, in the same transaction, writes an outbox row carrying
    * the original value to the original topic with the original key. The row's sort key is a new ULID,
-   * so the same event can be redriven again should it dead-letter again.
+   * so the same event can be redriven again should it dead-letter again. The event's attempt counter
+   * is cleared in the same transaction, so the redriven record gets the full retry budget.
    */
   async redrive(id: string, now: Date): Promise<RedriveOutcome> {
     const item = await this.get(id);
@@ -227,6 +228,10 @@ export class DeadLetterStore {
               },
             },
             rawOutboxPut(this.tableName, row),
+            // A redriven event starts with a fresh set of attempts.
+            ...(item.eventId
+              ? [{ Delete: { TableName: this.tableName, Key: attemptsKey(item.service, item.eventId) } }]
+              : []),
           ],
         }),
       );

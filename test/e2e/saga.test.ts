@@ -247,11 +247,19 @@ describe('End to end: the order saga over HTTP against the local runtime', () =>
 
     // Act
     await saga.reconfigure({ ORDERS_TABLE_NAME: table, CONSUMER_MAX_ATTEMPTS: '3' });
-    for (const letter of [...letters].sort((a, b) => a.createdAt.localeCompare(b.createdAt))) {
-      const response = await http(runtime.apiUrl, `/admin/dead-letters/${letter.id}/redrive`, {
-        method: 'POST',
-      });
-      expect(response.status).toBe(202);
+    // Redrive in causal order, as an operator would: the reservation first, then what followed it.
+    const reserved = letters.find((letter) => letter.eventType === 'StockReserved');
+    expect(reserved).toBeDefined();
+    const redrive = (id: string) =>
+      http(runtime.apiUrl, `/admin/dead-letters/${id}/redrive`, { method: 'POST' });
+    expect((await redrive(reserved?.id ?? '')).status).toBe(202);
+    await waitFor(
+      async () =>
+        ((await http(runtime.apiUrl, `/orders/${orderId}`)).body as OrderView).status === 'STOCK_RESERVED',
+      { timeoutMs: 60_000, description: 'the redriven StockReserved applied' },
+    );
+    for (const letter of letters.filter((candidate) => candidate !== reserved)) {
+      expect((await redrive(letter.id)).status).toBe(202);
     }
 
     // Assess

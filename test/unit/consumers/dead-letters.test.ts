@@ -105,6 +105,12 @@ describe('Class: DeadLetterStore', () => {
           },
         },
       },
+      {
+        Delete: {
+          TableName: TABLE,
+          Key: { pk: `ATTEMPTS#${letter().service}#01JN8S7QWWHQQKNETG34RA04PS`, sk: 'ATTEMPTS' },
+        },
+      },
     ]);
   });
 
