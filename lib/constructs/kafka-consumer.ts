@@ -7,6 +7,7 @@ import { ManagedKafkaEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-so
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { InfrastructureError } from '../errors';
+import { alarmAboveZero } from './alarms';
 import { type KafkaConnection, kafkaGroupArn, kafkaTopicArn } from './kafka-connection';
 import {
   acknowledgeSynchronousInvocation,
@@ -181,31 +182,27 @@ export class KafkaConsumer extends Construct {
     });
 
     this.alarms = [
-      new cloudwatch.Alarm(this, 'OnFailureQueueAlarm', {
-        alarmDescription: `${props.service} consumer: the event source mapping gave up on batches (see the on-failure queue)`,
-        metric: this.onFailureQueue.metricApproximateNumberOfMessagesVisible({
+      alarmAboveZero(
+        this,
+        'OnFailureQueueAlarm',
+        `${props.service} consumer: the event source mapping gave up on batches (see the on-failure queue)`,
+        this.onFailureQueue.metricApproximateNumberOfMessagesVisible({
           period: Duration.minutes(1),
           statistic: cloudwatch.Stats.MAXIMUM,
         }),
-        threshold: 0,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }),
-      new cloudwatch.Alarm(this, 'DeadLettersAlarm', {
-        alarmDescription: `${props.service} consumer: records were dead-lettered (GET /admin/dead-letters)`,
-        metric: new cloudwatch.Metric({
+      ),
+      alarmAboveZero(
+        this,
+        'DeadLettersAlarm',
+        `${props.service} consumer: records were dead-lettered (GET /admin/dead-letters)`,
+        new cloudwatch.Metric({
           namespace: METRICS_NAMESPACE,
           metricName: 'EventsDeadLettered',
           dimensionsMap: { service: props.service },
           period: Duration.minutes(5),
           statistic: cloudwatch.Stats.SUM,
         }),
-        threshold: 0,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }),
+      ),
       new cloudwatch.Alarm(this, 'OffsetLagAlarm', {
         alarmDescription: `${props.service} consumer: more than 1000 records behind for 15 minutes`,
         metric: this.fn.metric('OffsetLag', {

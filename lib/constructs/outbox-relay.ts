@@ -8,6 +8,7 @@ import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources'
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { InfrastructureError } from '../errors';
+import { alarmAboveZero } from './alarms';
 import type { KafkaConnection } from './kafka-connection';
 import {
   acknowledgeSynchronousInvocation,
@@ -159,28 +160,21 @@ export class OutboxRelay extends Construct {
     });
 
     this.alarms = [
-      new cloudwatch.Alarm(this, 'OnFailureQueueAlarm', {
-        alarmDescription: `${props.serviceName} outbox: the relay gave up on stream batches (the sweeper republishes the rows; investigate the relay)`,
-        metric: this.onFailureQueue.metricApproximateNumberOfMessagesVisible({
+      alarmAboveZero(
+        this,
+        'OnFailureQueueAlarm',
+        `${props.serviceName} outbox: the relay gave up on stream batches (the sweeper republishes the rows; investigate the relay)`,
+        this.onFailureQueue.metricApproximateNumberOfMessagesVisible({
           period: Duration.minutes(1),
           statistic: cloudwatch.Stats.MAXIMUM,
         }),
-        threshold: 0,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }),
-      new cloudwatch.Alarm(this, 'RelayErrorsAlarm', {
-        alarmDescription: `${props.serviceName} outbox: the relay function fails (Kafka unreachable or rejecting)`,
-        metric: this.relayFunction.metricErrors({
-          period: Duration.minutes(5),
-          statistic: cloudwatch.Stats.SUM,
-        }),
-        threshold: 0,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }),
+      ),
+      alarmAboveZero(
+        this,
+        'RelayErrorsAlarm',
+        `${props.serviceName} outbox: the relay function fails (Kafka unreachable or rejecting)`,
+        this.relayFunction.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+      ),
       new cloudwatch.Alarm(this, 'RelayIteratorAgeAlarm', {
         alarmDescription: `${props.serviceName} outbox: the relay is more than 60 s behind the table stream`,
         metric: this.relayFunction.metric('IteratorAge', {
@@ -193,28 +187,21 @@ export class OutboxRelay extends Construct {
         datapointsToAlarm: 3,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       }),
-      new cloudwatch.Alarm(this, 'SweeperErrorsAlarm', {
-        alarmDescription: `${props.serviceName} outbox: the sweeper fails, so unpublished rows are not being republished`,
-        metric: this.sweeperFunction.metricErrors({
-          period: Duration.minutes(5),
-          statistic: cloudwatch.Stats.SUM,
-        }),
-        threshold: 0,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }),
-      new cloudwatch.Alarm(this, 'SweeperDeadLetterAlarm', {
-        alarmDescription: `${props.serviceName} outbox: scheduled sweeper runs failed for good`,
-        metric: this.sweeperDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
+      alarmAboveZero(
+        this,
+        'SweeperErrorsAlarm',
+        `${props.serviceName} outbox: the sweeper fails, so unpublished rows are not being republished`,
+        this.sweeperFunction.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+      ),
+      alarmAboveZero(
+        this,
+        'SweeperDeadLetterAlarm',
+        `${props.serviceName} outbox: scheduled sweeper runs failed for good`,
+        this.sweeperDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
           period: Duration.minutes(1),
           statistic: cloudwatch.Stats.MAXIMUM,
         }),
-        threshold: 0,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }),
+      ),
     ];
   }
 

@@ -5,6 +5,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { alarmAboveZero } from './alarms';
 
 export interface PaymentStatusWorkflowProps {
   /** The status task function (`payments/check-status.ts`): actions `check` and `expire`. */
@@ -131,14 +132,7 @@ export class PaymentStatusWorkflow extends Construct {
         statistic: cloudwatch.Stats.SUM,
       });
     const alarm = (id: string, name: string, description: string) =>
-      new cloudwatch.Alarm(this, id, {
-        alarmDescription: description,
-        metric: metric(name),
-        threshold: 0,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
+      alarmAboveZero(this, id, description, metric(name));
     this.alarms = [
       alarm(
         'ExecutionsFailedAlarm',

@@ -4,6 +4,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
 import { Topics } from '../../events/topics';
 import { type AppConfig, removalPolicyFor } from '../config';
+import { alarmAboveZero } from '../constructs/alarms';
 import type { KafkaConnection } from '../constructs/kafka-connection';
 import { KafkaConsumer } from '../constructs/kafka-consumer';
 import { OutboxRelay } from '../constructs/outbox-relay';
@@ -70,18 +71,12 @@ export class InventoryStack extends Stack {
     this.alarms = [
       ...this.outbox.alarms,
       ...this.consumer.alarms,
-      new cloudwatch.Alarm(this, 'ConsumerErrorsAlarm', {
-        alarmDescription:
-          'Inventory consumer: invocations fail (batches are retried; events may dead-letter)',
-        metric: this.consumer.fn.metricErrors({
-          period: Duration.minutes(5),
-          statistic: cloudwatch.Stats.SUM,
-        }),
-        threshold: 0,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }),
+      alarmAboveZero(
+        this,
+        'ConsumerErrorsAlarm',
+        'Inventory consumer: invocations fail (batches are retried; events may dead-letter)',
+        this.consumer.fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+      ),
     ];
     new CfnOutput(this, 'InventoryTableName', { value: this.inventoryTable.tableName });
   }

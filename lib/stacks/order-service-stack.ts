@@ -3,6 +3,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
 import { type AppConfig, removalPolicyFor } from '../config';
+import { alarmAboveZero } from '../constructs/alarms';
 import type { KafkaConnection } from '../constructs/kafka-connection';
 import { KafkaConsumer } from '../constructs/kafka-consumer';
 import { MockPsp } from '../constructs/mock-psp';
@@ -186,14 +187,12 @@ export class OrderServiceStack extends Stack {
         evaluationPeriods: 1,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       }),
-      new cloudwatch.Alarm(this, 'CreateOrderErrorsAlarm', {
-        alarmDescription: 'POST /orders: the function fails (unhandled errors, timeouts)',
-        metric: createOrder.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
-        threshold: 0,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }),
+      alarmAboveZero(
+        this,
+        'CreateOrderErrorsAlarm',
+        'POST /orders: the function fails (unhandled errors, timeouts)',
+        createOrder.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+      ),
     ];
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the order API' });

@@ -4,6 +4,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
 import { Topics } from '../../events/topics';
 import { type AppConfig, removalPolicyFor } from '../config';
+import { alarmAboveZero } from '../constructs/alarms';
 import type { KafkaConnection } from '../constructs/kafka-connection';
 import { KafkaConsumer } from '../constructs/kafka-consumer';
 import { OutboxRelay } from '../constructs/outbox-relay';
@@ -112,14 +113,12 @@ export class PaymentStack extends Stack {
       { label: 'payments-sweeper', fn: this.outbox.sweeperFunction },
     ];
     const errorsAlarm = (id: string, fn: ServiceFunction, description: string) =>
-      new cloudwatch.Alarm(this, id, {
-        alarmDescription: description,
-        metric: fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
-        threshold: 0,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
+      alarmAboveZero(
+        this,
+        id,
+        description,
+        fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+      );
     this.alarms = [
       ...this.outbox.alarms,
       ...this.consumer.alarms,
