@@ -2,6 +2,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
+import { Topics } from '../../events/topics';
 import { type AppConfig, removalPolicyFor } from '../config';
 import type { KafkaConnection } from '../constructs/kafka-connection';
 import { KafkaConsumer } from '../constructs/kafka-consumer';
@@ -56,7 +57,7 @@ export class NotificationStack extends Stack {
       // The consumer's service name: its consumer group, metrics dimension and dead letters.
       service: 'notification',
       kafka: props.kafka,
-      topics: ['orders.events'],
+      topics: [Topics.orders],
       deadLetters: props.deadLetters,
       environment: { NOTIFY_FAILURE_RATE: String(failureRate) },
       removalPolicy,

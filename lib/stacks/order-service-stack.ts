@@ -2,6 +2,7 @@ import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
+import { Topics } from '../../events/topics';
 import { type AppConfig, removalPolicyFor } from '../config';
 import { alarmAboveZero } from '../constructs/alarms';
 import type { KafkaConnection } from '../constructs/kafka-connection';
@@ -129,7 +130,7 @@ export class OrderServiceStack extends Stack {
       entry: 'orders/saga-consumer.ts',
       service: 'order-saga',
       kafka: props.kafka,
-      topics: ['inventory.events', 'payments.events'],
+      topics: [Topics.inventory, Topics.payments],
       deadLetters: props.deadLetters,
       removalPolicy,
     });
