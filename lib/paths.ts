@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** Lambda entries live here; `ServiceFunction` entries are relative to this directory. */
-export const FUNCTIONS_DIR = fileURLToPath(new URL('../src/functions/', import.meta.url));
+export const FUNCTIONS_DIR = fileURLToPath(new URL('../functions/', import.meta.url));
 
 /** Seed data shipped with the repository. */
 export const DATA_DIR = fileURLToPath(new URL('../data/', import.meta.url));

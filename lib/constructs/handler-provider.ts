@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 import { acknowledgeSynchronousInvocation } from './service-function';
 
 export interface HandlerProviderProps {
-  /** The project's `onEvent` handler (a `ServiceFunction` under `src/functions/custom-resources/`). */
+  /** The project's `onEvent` handler (a `ServiceFunction` under `functions/custom-resources/`). */
   readonly onEvent: lambda.Function;
   /** @default DESTROY */
   readonly logRemovalPolicy?: RemovalPolicy;

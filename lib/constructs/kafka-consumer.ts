@@ -17,7 +17,7 @@ import {
 } from './service-function';
 
 export interface KafkaConsumerProps {
-  /** Handler file relative to `src/functions/`; it exports `handler` (usually `kafkaConsumerHandler`). */
+  /** Handler file relative to `functions/`; it exports `handler` (usually `kafkaConsumerHandler`). */
   readonly entry: string;
   /** Bounded context of the consumer (`POWERTOOLS_SERVICE_NAME`, consumer groups, metrics dimension). */
   readonly service: string;

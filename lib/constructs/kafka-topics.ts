@@ -13,7 +13,7 @@ export interface KafkaTopicsProps {
 
 /**
  * Creates the Kafka topics through the cluster's admin API: a `Custom::KafkaTopics` resource with the
- * property `Topics: [{ name, partitions }]`, handled by `src/functions/custom-resources/kafka-topics.ts`.
+ * property `Topics: [{ name, partitions }]`, handled by `functions/custom-resources/kafka-topics.ts`.
  * Changing a partition count updates the resource (partitions only grow); deleting it keeps the topics.
  */
 export class KafkaTopics extends Construct {
@@ -23,7 +23,7 @@ export class KafkaTopics extends Construct {
   constructor(scope: Construct, id: string, props: KafkaTopicsProps) {
     super(scope, id);
     this.handler = new ServiceFunction(this, 'Handler', {
-      entry: 'custom-resources/kafka-topics.ts',
+      entry: 'platform/handlers/kafka-topics.ts',
       serviceName: 'messaging',
       description: 'Creates the Kafka topics (Custom::KafkaTopics onEvent)',
       timeout: Duration.minutes(2),

@@ -51,7 +51,7 @@ export class MockPsp extends Construct {
       PSP_FAULT_RATE_TIMEOUT: String(props.faultRateTimeout ?? 0),
     };
     this.createPayment = new ServiceFunction(this, 'CreatePayment', {
-      entry: 'psp/create-payment.ts',
+      entry: 'mock-psp/handlers/create-payment.ts',
       serviceName: props.serviceName,
       description: 'Mock PSP: POST /psp/payments',
       // Late answers sleep past the caller's timeout by design.
@@ -61,7 +61,7 @@ export class MockPsp extends Construct {
     });
     bindTable(this.createPayment, this.table, 'PSP_TABLE_NAME', 'readWrite');
     this.getPayment = new ServiceFunction(this, 'GetPayment', {
-      entry: 'psp/get-payment.ts',
+      entry: 'mock-psp/handlers/get-payment.ts',
       serviceName: props.serviceName,
       description: 'Mock PSP: GET /psp/payments/{paymentId}',
       environment,

@@ -45,10 +45,10 @@ export interface OutboxRelayProps {
 /**
  * The transactional outbox publisher of one service table, written once for every service:
  *
- * - relay: the table's stream (outbox inserts only) drives `src/functions/outbox/relay.ts`, which
+ * - relay: the table's stream (outbox inserts only) drives `functions/outbox/relay.ts`, which
  *   publishes to Kafka and marks rows published. Failing batches are bisected and retried; after the
  *   retry limit, the batch's stream pointer goes to the on-failure queue (the rows stay in the table);
- * - sweeper: every minute `src/functions/outbox/sweeper.ts` republishes rows still unpublished after
+ * - sweeper: every minute `functions/outbox/sweeper.ts` republishes rows still unpublished after
  *   the grace period (a relay that gave up, stream records past their 24 h retention);
  * - alarms for every way this can fall behind, exposed as `alarms` for the observability stack.
  */
@@ -95,7 +95,7 @@ export class OutboxRelay extends Construct {
     );
 
     this.relayFunction = new ServiceFunction(this, 'Relay', {
-      entry: 'outbox/relay.ts',
+      entry: 'platform/handlers/outbox-relay.ts',
       serviceName: props.serviceName,
       description: `Publishes ${props.serviceName} outbox rows from the table stream to Kafka`,
       memorySize: 512,
@@ -127,7 +127,7 @@ export class OutboxRelay extends Construct {
     this.relayFunction.addEventSource(this.eventSource);
 
     this.sweeperFunction = new ServiceFunction(this, 'Sweeper', {
-      entry: 'outbox/sweeper.ts',
+      entry: 'platform/handlers/outbox-sweeper.ts',
       serviceName: props.serviceName,
       description: `Republishes ${props.serviceName} outbox rows still unpublished after ${graceSeconds} s`,
       memorySize: 512,

@@ -68,7 +68,7 @@ export interface ProductSeedProps {
 /**
  * Seeds the products table: a `Custom::SeedProducts` resource whose `Products` property is the whole
  * catalog, so any catalog change re-runs the seed. Handled by
- * `src/functions/custom-resources/seed-products.ts`.
+ * `functions/custom-resources/seed-products.ts`.
  */
 export class ProductSeed extends Construct {
   readonly handler: ServiceFunction;
@@ -77,7 +77,7 @@ export class ProductSeed extends Construct {
   constructor(scope: Construct, id: string, props: ProductSeedProps) {
     super(scope, id);
     this.handler = new ServiceFunction(this, 'Handler', {
-      entry: 'custom-resources/seed-products.ts',
+      entry: 'catalog/handlers/seed-products.ts',
       serviceName: props.serviceName,
       description: 'Seeds the product catalog (Custom::SeedProducts onEvent)',
       timeout: Duration.minutes(2),

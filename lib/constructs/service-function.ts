@@ -27,7 +27,7 @@ export interface KafkaBinding {
 }
 
 export interface ServiceFunctionProps {
-  /** Handler file relative to `src/functions/`, e.g. `api/create-order.ts`; it exports `handler`. */
+  /** Handler file relative to `functions/`, e.g. `api/create-order.ts`; it exports `handler`. */
   readonly entry: string;
   /** Bounded context the function belongs to (`POWERTOOLS_SERVICE_NAME`, the metrics dimension). */
   readonly serviceName: string;
@@ -70,7 +70,7 @@ export class ServiceFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
     const entry = join(FUNCTIONS_DIR, props.entry);
     if (!existsSync(entry)) {
-      throw new InfrastructureError(`Function entry src/functions/${props.entry} does not exist`);
+      throw new InfrastructureError(`Function entry functions/${props.entry} does not exist`);
     }
     const logGroup = new logs.LogGroup(scope, `${id}LogGroup`, {
       retention: logs.RetentionDays.ONE_MONTH,
@@ -82,7 +82,7 @@ export class ServiceFunction extends NodejsFunction {
       handler: 'handler',
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
-      description: props.description ?? `${props.serviceName}: src/functions/${props.entry}`,
+      description: props.description ?? `${props.serviceName}: functions/${props.entry}`,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,

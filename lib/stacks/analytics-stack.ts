@@ -43,7 +43,7 @@ export class AnalyticsStack extends Stack {
     });
 
     this.consumer = new KafkaConsumer(this, 'Consumer', {
-      entry: 'analytics/consumer.ts',
+      entry: 'analytics/handlers/consumer.ts',
       service: 'analytics',
       kafka: props.kafka,
       topics: PROJECT_TOPIC_NAMES,

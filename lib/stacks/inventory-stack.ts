@@ -52,7 +52,7 @@ export class InventoryStack extends Stack {
       removalPolicy,
     });
     this.consumer = new KafkaConsumer(this, 'Consumer', {
-      entry: 'inventory/consumer.ts',
+      entry: 'inventory/handlers/consumer.ts',
       service: SERVICE,
       kafka: props.kafka,
       topics: [Topics.orders],

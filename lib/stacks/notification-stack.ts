@@ -53,7 +53,7 @@ export class NotificationStack extends Stack {
     });
 
     this.consumer = new KafkaConsumer(this, 'Consumer', {
-      entry: 'notifications/consumer.ts',
+      entry: 'notifications/handlers/consumer.ts',
       // The consumer's service name: its consumer group, metrics dimension and dead letters.
       service: 'notification',
       kafka: props.kafka,

@@ -23,7 +23,7 @@ export interface ObservabilityStackProps extends StackProps {
 
 const FIVE_MINUTES = Duration.minutes(5);
 
-/** Entry files of the Kafka consumers (`src/functions/<service>/consumer.ts`, the order saga's consumer). */
+/** Entry files of the Kafka consumers (`functions/<service>/consumer.ts`, the order saga's consumer). */
 const KAFKA_CONSUMER_ENTRY = /(^|[/-])consumer\.ts$/;
 
 /**
@@ -187,15 +187,15 @@ export class ObservabilityStack extends Stack {
   private addBusinessWidgets(props: ObservabilityStackProps): void {
     const serviceOf = (entry: string): string => {
       const found = props.functions.find(({ fn }) => fn.entryName === entry);
-      if (!found) throw new InfrastructureError(`Observability: no function for src/functions/${entry}`);
+      if (!found) throw new InfrastructureError(`Observability: no function for functions/${entry}`);
       return found.fn.serviceName;
     };
-    const orders = serviceOf('api/create-order.ts');
-    const saga = serviceOf('orders/saga-consumer.ts');
-    const inventory = serviceOf('inventory/consumer.ts');
-    const payments = serviceOf('payments/consumer.ts');
-    const paymentStatus = serviceOf('payments/check-status.ts');
-    const notification = serviceOf('notifications/consumer.ts');
+    const orders = serviceOf('orders/handlers/create-order.ts');
+    const saga = serviceOf('orders/handlers/saga-consumer.ts');
+    const inventory = serviceOf('inventory/handlers/consumer.ts');
+    const payments = serviceOf('payments/handlers/consumer.ts');
+    const paymentStatus = serviceOf('payments/handlers/check-status.ts');
+    const notification = serviceOf('notifications/handlers/consumer.ts');
     const consumers = props.functions.filter(({ fn }) => KAFKA_CONSUMER_ENTRY.test(fn.entryName));
     const sum = (service: string, name: string, label = name) =>
       serviceMetric(service, name, cloudwatch.Stats.SUM, label);

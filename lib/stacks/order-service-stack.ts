@@ -77,16 +77,20 @@ export class OrderServiceStack extends Stack {
         timeout: Duration.seconds(10),
         logRemovalPolicy: removalPolicy,
       });
-    const createOrder = apiFunction('CreateOrder', 'api/create-order.ts', 'POST /orders', 512);
+    const createOrder = apiFunction('CreateOrder', 'orders/handlers/create-order.ts', 'POST /orders', 512);
     bindTable(createOrder, this.ordersTable, 'ORDERS_TABLE_NAME', 'readWrite');
     bindTable(createOrder, this.productsTable, 'PRODUCTS_TABLE_NAME', 'read');
-    const getOrder = apiFunction('GetOrder', 'api/get-order.ts', 'GET /orders/{orderId}');
+    const getOrder = apiFunction('GetOrder', 'orders/handlers/get-order.ts', 'GET /orders/{orderId}');
     bindTable(getOrder, this.ordersTable, 'ORDERS_TABLE_NAME', 'read');
-    const listProducts = apiFunction('ListProducts', 'api/list-products.ts', 'GET /products');
+    const listProducts = apiFunction('ListProducts', 'catalog/handlers/list-products.ts', 'GET /products');
     bindTable(listProducts, this.productsTable, 'PRODUCTS_TABLE_NAME', 'read');
-    const getProduct = apiFunction('GetProduct', 'api/get-product.ts', 'GET /products/{productId}');
+    const getProduct = apiFunction(
+      'GetProduct',
+      'catalog/handlers/get-product.ts',
+      'GET /products/{productId}',
+    );
     bindTable(getProduct, this.productsTable, 'PRODUCTS_TABLE_NAME', 'read');
-    const health = apiFunction('Health', 'api/health.ts', 'GET /health');
+    const health = apiFunction('Health', 'orders/handlers/health.ts', 'GET /health');
     bindTable(health, this.ordersTable, 'ORDERS_TABLE_NAME', 'read');
 
     this.api = new PublicRestApi(this, 'Api', {
@@ -109,25 +113,25 @@ export class OrderServiceStack extends Stack {
 
     const listDeadLetters = apiFunction(
       'ListDeadLetters',
-      'admin/list-dead-letters.ts',
+      'admin/handlers/list-dead-letters.ts',
       'GET /admin/dead-letters',
     );
     bindTable(listDeadLetters, props.deadLetters, 'DEAD_LETTER_TABLE_NAME', 'read');
     grantTableActions(listDeadLetters, props.deadLetters, ['dynamodb:Query'], { indexName: 'byStatus' });
     const redriveDeadLetter = apiFunction(
       'RedriveDeadLetter',
-      'admin/redrive-dead-letter.ts',
+      'admin/handlers/redrive-dead-letter.ts',
       'POST /admin/dead-letters/{id}/redrive',
     );
     bindTable(redriveDeadLetter, props.deadLetters, 'DEAD_LETTER_TABLE_NAME', 'readWrite');
-    const getMetrics = apiFunction('GetMetrics', 'admin/get-metrics.ts', 'GET /admin/metrics');
+    const getMetrics = apiFunction('GetMetrics', 'analytics/handlers/get-metrics.ts', 'GET /admin/metrics');
     bindTable(getMetrics, props.analyticsTable, 'ANALYTICS_TABLE_NAME', 'read');
     this.api.addRoute('GET', '/admin/dead-letters', listDeadLetters);
     this.api.addRoute('POST', '/admin/dead-letters/{id}/redrive', redriveDeadLetter);
     this.api.addRoute('GET', '/admin/metrics', getMetrics);
 
     this.saga = new KafkaConsumer(this, 'SagaConsumer', {
-      entry: 'orders/saga-consumer.ts',
+      entry: 'orders/handlers/saga-consumer.ts',
       service: 'order-saga',
       kafka: props.kafka,
       topics: [Topics.inventory, Topics.payments],

@@ -68,7 +68,7 @@ export class PaymentStack extends Stack {
     });
 
     this.statusFunction = new ServiceFunction(this, 'CheckStatus', {
-      entry: 'payments/check-status.ts',
+      entry: 'payments/handlers/check-status.ts',
       serviceName: SERVICE,
       description: 'Payment status workflow task: checks the PSP, settles, or fails at the deadline',
       timeout: Duration.seconds(20),
@@ -88,7 +88,7 @@ export class PaymentStack extends Stack {
     });
 
     this.consumer = new KafkaConsumer(this, 'Consumer', {
-      entry: 'payments/consumer.ts',
+      entry: 'payments/handlers/consumer.ts',
       service: SERVICE,
       kafka: props.kafka,
       topics: [Topics.inventory],

@@ -85,7 +85,7 @@ describe('Construct: ServiceFunction', () => {
 
     // Assess
     expect(act).toThrow(InfrastructureError);
-    expect(act).toThrow('src/functions/api/nope.ts does not exist');
+    expect(act).toThrow('functions/api/nope.ts does not exist');
   });
 
   it('refuses Kafka access for a function outside the cluster VPC', () => {
@@ -98,7 +98,10 @@ describe('Construct: ServiceFunction', () => {
       vpc,
       subnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
     };
-    const fn = new ServiceFunction(stack, 'Outside', { entry: 'api/health.ts', serviceName: 'orders' });
+    const fn = new ServiceFunction(stack, 'Outside', {
+      entry: 'orders/handlers/health.ts',
+      serviceName: 'orders',
+    });
 
     // Act
     const act = () => bindKafka(fn as lambda.Function, connection, 'produce', 'client');

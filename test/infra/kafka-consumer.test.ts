@@ -177,7 +177,7 @@ describe('Construct: KafkaConsumer', () => {
     // Act
     const act = () =>
       new KafkaConsumer(stack, 'Consumer', {
-        entry: 'orders/saga-consumer.ts',
+        entry: 'orders/handlers/saga-consumer.ts',
         service: 'x',
         kafka,
         topics: ['orders.events'],

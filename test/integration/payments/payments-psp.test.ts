@@ -3,13 +3,13 @@ import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MockPsp } from '#functions/mock-psp/mock-psp';
+import { DynamoPspStore } from '#functions/mock-psp/store';
+import { HttpPaymentProvider } from '#functions/payments/http-provider';
+import type { PaymentItem, PaymentWorkflowInput } from '#functions/payments/model';
+import { PaymentService } from '#functions/payments/service';
 import { createEvent, type DomainEventOf } from '../../../events';
 import { DynamoDbLocal, localDynamoClientConfig } from '../../../localstack/engines';
-import { HttpPaymentProvider } from '../../../src/payments/http-provider';
-import type { PaymentItem, PaymentWorkflowInput } from '../../../src/payments/model';
-import { PaymentService } from '../../../src/payments/service';
-import { MockPsp } from '../../../src/psp/mock-psp';
-import { DynamoPspStore } from '../../../src/psp/store';
 
 const PAYMENTS = 'payments';
 const PSP = 'psp';

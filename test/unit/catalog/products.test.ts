@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { CatalogUnavailableError, ProductCatalog, productView } from '../../../src/catalog/products';
+import { CatalogUnavailableError, ProductCatalog, productView } from '#functions/catalog/products';
 import { MOUSE, PRODUCTS } from '../helpers/dynamodb';
 
 const TABLE = 'products-test';

@@ -1,5 +1,5 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import type { ProductItem } from '../../../src/catalog/products';
+import type { ProductItem } from '#functions/catalog/products';
 
 /** The products of the orders in the API fixtures, as the products table holds them. */
 export const MOUSE: ProductItem = {

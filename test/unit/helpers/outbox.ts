@@ -1,6 +1,6 @@
-import type { EventProducer, OutboundMessage } from '../../../src/outbox/producer';
-import { type OutboxRow, rawOutboxRow } from '../../../src/outbox/row';
-import type { OutboxStore } from '../../../src/outbox/store';
+import type { EventProducer, OutboundMessage } from '#platform/outbox/producer';
+import { type OutboxRow, rawOutboxRow } from '#platform/outbox/row';
+import type { OutboxStore } from '#platform/outbox/store';
 
 /** An outbox row whose envelope carries the given header fields; the payload is irrelevant here. */
 export function outboxRowFor(

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { NotificationMessage } from '../../../src/notifications/provider';
+import type { NotificationMessage } from '#functions/notifications/provider';
 import {
   FLAKY_FAILURES,
   MockEmailProvider,
   MockProvider,
   MockSmsProvider,
-} from '../../../src/notifications/providers';
+} from '#functions/notifications/providers';
 
 function message(channel: 'email' | 'sms', customerId: string): NotificationMessage {
   return {

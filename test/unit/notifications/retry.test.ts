@@ -1,17 +1,17 @@
 import { describe, expect, it, vi } from 'vitest';
-import { CircuitBreaker, CircuitOpenError } from '../../../src/commons/circuit-breaker';
 import {
   type NotificationMessage,
   type NotificationProvider,
   ProviderError,
-} from '../../../src/notifications/provider';
-import { MockEmailProvider } from '../../../src/notifications/providers';
+} from '#functions/notifications/provider';
+import { MockEmailProvider } from '#functions/notifications/providers';
 import {
   backoffDelayMs,
   countsAgainstProvider,
   type RetryPolicy,
   sendWithRetries,
-} from '../../../src/notifications/retry';
+} from '#functions/notifications/retry';
+import { CircuitBreaker, CircuitOpenError } from '#platform/circuit-breaker';
 
 const MESSAGE: NotificationMessage = {
   notificationId: 'order-1#ORDER_CONFIRMED#email',

@@ -2,18 +2,18 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { parseEvent } from '../../../events';
-import { CircuitBreaker, CircuitOpenError } from '../../../src/commons/circuit-breaker';
-import { customerIdOf, type OrderOutcomeEvent, recipientFor } from '../../../src/notifications/model';
-import type { NotificationProvider } from '../../../src/notifications/provider';
-import { MockEmailProvider, MockSmsProvider } from '../../../src/notifications/providers';
-import { countsAgainstProvider } from '../../../src/notifications/retry';
+import { customerIdOf, type OrderOutcomeEvent, recipientFor } from '#functions/notifications/model';
+import type { NotificationProvider } from '#functions/notifications/provider';
+import { MockEmailProvider, MockSmsProvider } from '#functions/notifications/providers';
+import { countsAgainstProvider } from '#functions/notifications/retry';
 import {
   NotificationDeferredError,
   type NotificationDeps,
   NotificationService,
   NotificationWriteError,
-} from '../../../src/notifications/service';
+} from '#functions/notifications/service';
+import { CircuitBreaker, CircuitOpenError } from '#platform/circuit-breaker';
+import { parseEvent } from '../../../events';
 import { sample } from '../events/helpers';
 import { transactionCanceled } from '../helpers/dynamodb';
 

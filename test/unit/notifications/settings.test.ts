@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigurationError } from '../../../src/commons/errors';
-import { notificationSettingsFromEnv } from '../../../src/notifications/settings';
+import { notificationSettingsFromEnv } from '#functions/notifications/settings';
+import { ConfigurationError } from '#platform/errors';
 
 describe('Function: notificationSettingsFromEnv', () => {
   it('defaults the failure rate to 0', () => {

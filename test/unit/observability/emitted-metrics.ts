@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
-const SRC = fileURLToPath(new URL('../../../src/', import.meta.url));
+const SRC = fileURLToPath(new URL('../../../functions/', import.meta.url));
 
 /**
  * Names of the metrics the functions emit: the string literals that can reach the first argument of
- * `metrics.addMetric(...)` in a file under src/, followed through conditionals, lookup tables
+ * `metrics.addMetric(...)` in a file under functions/, followed through conditionals, lookup tables
  * (`OUTCOME_METRICS[status]`), local constants and the parameters of local helpers
  * (`count('EventsConsumed')`).
  */

@@ -173,7 +173,7 @@ describe('Dashboard: Grafana', () => {
     expect(queried.length).toBeGreaterThan(0);
     for (const [namespace, metricName] of queried) {
       if (namespace === 'OrderSaga') {
-        expect(emitted.has(metricName), `${metricName} is emitted under src/`).toBe(true);
+        expect(emitted.has(metricName), `${metricName} is emitted under functions/`).toBe(true);
       } else {
         expect(AWS_METRICS[namespace] ?? [], `${namespace} ${metricName}`).toContain(metricName);
       }

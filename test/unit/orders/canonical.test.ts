@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, requestHash } from '../../../src/orders/canonical';
+import { canonicalJson, requestHash } from '#functions/orders/canonical';
 
 const REQUEST = {
   customerId: 'customer-42',

@@ -10,14 +10,14 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { ProductCatalog } from '#functions/catalog/products';
+import { requestHash } from '#functions/orders/canonical';
+import { type CreateOrderDeps, createOrder } from '#functions/orders/create-order';
+import type { CreateOrderRequest } from '#functions/orders/domain/create-order-request';
+import type { IdempotencyItem, OrderItem } from '#functions/orders/model';
+import { HttpError } from '#platform/errors';
+import type { OutboxRow } from '#platform/outbox/row';
 import { parseEvent, Topics } from '../../../events';
-import { ProductCatalog } from '../../../src/catalog/products';
-import { HttpError } from '../../../src/commons/errors';
-import type { CreateOrderRequest } from '../../../src/domain/create-order-request';
-import { requestHash } from '../../../src/orders/canonical';
-import { type CreateOrderDeps, createOrder } from '../../../src/orders/create-order';
-import type { IdempotencyItem, OrderItem } from '../../../src/orders/model';
-import type { OutboxRow } from '../../../src/outbox/row';
 import { HUB, MOUSE, PRODUCTS, transactionCanceled } from '../helpers/dynamodb';
 
 const ORDERS_TABLE = 'orders-test';

@@ -2,9 +2,8 @@ import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dy
 import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { parseEvent } from '../../../events';
-import type { OrderStatus } from '../../../src/domain/order';
-import type { OrderItem } from '../../../src/orders/model';
+import type { OrderStatus } from '#functions/orders/domain/order';
+import type { OrderItem } from '#functions/orders/model';
 import {
   applySagaEvent,
   decide,
@@ -12,7 +11,8 @@ import {
   type SagaEvent,
   SagaInvariantError,
   SagaNotReadyError,
-} from '../../../src/orders/saga';
+} from '#functions/orders/saga';
+import { parseEvent } from '../../../events';
 import { sample } from '../events/helpers';
 
 const NOW = new Date('2025-03-01T12:05:00.000Z');

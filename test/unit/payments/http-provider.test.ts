@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { HttpPaymentProvider } from '../../../src/payments/http-provider';
-import { PspRejectedError, PspTransientError } from '../../../src/payments/provider';
+import { HttpPaymentProvider } from '#functions/payments/http-provider';
+import { PspRejectedError, PspTransientError } from '#functions/payments/provider';
 
 const request = {
   paymentId: 'pay-1',

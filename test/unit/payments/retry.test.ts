@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { type PaymentProvider, PspRejectedError, PspTransientError } from '../../../src/payments/provider';
-import { authorizeWithRetries, backoffDelayMs, type RetryPolicy } from '../../../src/payments/retry';
+import { type PaymentProvider, PspRejectedError, PspTransientError } from '#functions/payments/provider';
+import { authorizeWithRetries, backoffDelayMs, type RetryPolicy } from '#functions/payments/retry';
 
 const request = {
   paymentId: 'pay-1',

@@ -13,11 +13,11 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type { PaymentItem } from '#functions/payments/model';
+import { type PaymentProvider, PspTransientError } from '#functions/payments/provider';
+import { PaymentService } from '#functions/payments/service';
+import type { WorkflowStarter } from '#functions/payments/workflow';
 import { parseEvent } from '../../../events';
-import type { PaymentItem } from '../../../src/payments/model';
-import { type PaymentProvider, PspTransientError } from '../../../src/payments/provider';
-import { PaymentService } from '../../../src/payments/service';
-import type { WorkflowStarter } from '../../../src/payments/workflow';
 import { sample } from '../events/helpers';
 
 const TABLE = 'payments-test';

@@ -1,8 +1,8 @@
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { executionNameFor } from '../../../src/payments/model';
-import { StepFunctionsWorkflowStarter, WorkflowStartError } from '../../../src/payments/workflow';
+import { executionNameFor } from '#functions/payments/model';
+import { StepFunctionsWorkflowStarter, WorkflowStartError } from '#functions/payments/workflow';
 
 const ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:payment-status';
 const sfn = mockClient(SFNClient);

@@ -1,0 +1,116 @@
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { DeadLetterItem, DeadLetterStatus, DeadLetterStore } from '#platform/consumer/dead-letters';
+import { badRequest, HttpError, notFound } from '#platform/errors';
+
+const DEFAULT_LIMIT = 25;
+const MAX_LIMIT = 100;
+const STATUSES: readonly DeadLetterStatus[] = ['OPEN', 'REDRIVEN'];
+const DEAD_LETTER_ID = /^[0-7][0-9A-HJKMNP-TV-Z]{25}$/;
+
+function parseStatus(raw: string | undefined): DeadLetterStatus {
+  if (raw === undefined) return 'OPEN';
+  const status = STATUSES.find((candidate) => candidate === raw);
+  if (!status) {
+    throw badRequest('INVALID_QUERY', 'status must be OPEN or REDRIVEN', [
+      { path: 'query.status', message: `received "${raw}"` },
+    ]);
+  }
+  return status;
+}
+
+function parseLimit(raw: string | undefined): number {
+  if (raw === undefined) return DEFAULT_LIMIT;
+  const limit = Number(raw);
+  if (!/^\d+$/.test(raw) || limit < 1 || limit > MAX_LIMIT) {
+    throw badRequest('INVALID_QUERY', `limit must be an integer from 1 to ${MAX_LIMIT}`, [
+      { path: 'query.limit', message: `received "${raw}"` },
+    ]);
+  }
+  return limit;
+}
+
+const CURSOR_FIELDS = ['pk', 'sk', 'status', 'createdAt'] as const;
+
+function parseCursor(raw: string | undefined, status: DeadLetterStatus): Record<string, unknown> | undefined {
+  if (raw === undefined) return undefined;
+  try {
+    const cursor = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Record<string, unknown>;
+    const wellFormed =
+      typeof cursor === 'object' &&
+      cursor !== null &&
+      Object.keys(cursor).length === CURSOR_FIELDS.length &&
+      CURSOR_FIELDS.every((field) => typeof cursor[field] === 'string') &&
+      cursor.status === status &&
+      typeof cursor.pk === 'string' &&
+      cursor.pk.startsWith('DEADLETTER#');
+    if (wellFormed) return cursor;
+  } catch {
+    // reported below
+  }
+  throw badRequest('INVALID_QUERY', 'cursor is not a cursor returned by this API for this status', [
+    { path: 'query.cursor', message: 'pass nextCursor unchanged, with the same status' },
+  ]);
+}
+
+/** The public view of a dead letter. */
+export function deadLetterView(item: DeadLetterItem) {
+  return {
+    id: item.id,
+    status: item.status,
+    service: item.service,
+    topic: item.topic,
+    partition: item.partition,
+    offset: item.offset,
+    key: item.key,
+    eventId: item.eventId ?? null,
+    eventType: item.eventType ?? null,
+    errorKind: item.errorKind,
+    errorMessage: item.errorMessage,
+    issues: item.issues ?? [],
+    attempts: item.attempts,
+    createdAt: item.createdAt,
+    redrivenAt: item.redrivenAt ?? null,
+    rawValue: item.rawValue,
+  };
+}
+
+/** GET /admin/dead-letters?status=&limit=&cursor= */
+export async function listDeadLetters(
+  store: DeadLetterStore,
+  event: Pick<APIGatewayProxyEvent, 'queryStringParameters'>,
+) {
+  const query = event.queryStringParameters ?? {};
+  const status = parseStatus(query.status);
+  const limit = parseLimit(query.limit);
+  const cursor = parseCursor(query.cursor, status);
+  const page = await store.list(status, limit, cursor);
+  return {
+    items: page.items.map(deadLetterView),
+    nextCursor: page.next ? Buffer.from(JSON.stringify(page.next)).toString('base64url') : null,
+  };
+}
+
+/** POST /admin/dead-letters/{id}/redrive */
+export async function redriveDeadLetter(
+  store: DeadLetterStore,
+  event: Pick<APIGatewayProxyEvent, 'pathParameters'>,
+  now: Date,
+) {
+  const id = event.pathParameters?.id ?? '';
+  if (!DEAD_LETTER_ID.test(id)) {
+    throw badRequest('INVALID_DEAD_LETTER_ID', 'The dead-letter id is malformed', [
+      { path: 'path.id', message: 'a dead-letter id is a 26-character ULID' },
+    ]);
+  }
+  const result = await store.redrive(id, now);
+  switch (result.outcome) {
+    case 'NOT_FOUND':
+      throw notFound(`Dead letter ${id} does not exist`);
+    case 'ALREADY_REDRIVEN':
+      throw new HttpError(409, 'ALREADY_REDRIVEN', `Dead letter ${id} was already redriven`, {
+        details: [{ path: 'path.id', message: `redriven at ${result.item.redrivenAt ?? 'an earlier time'}` }],
+      });
+    case 'REDRIVEN':
+      return deadLetterView(result.item);
+  }
+}

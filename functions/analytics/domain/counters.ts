@@ -1,0 +1,66 @@
+import type { DomainEvent, EventType } from '#events';
+
+/** Counter names per event type; a type without an entry counts as `EVENT_<type>`. */
+const COUNTER_BY_TYPE: Partial<Record<EventType, string>> = {
+  OrderCreated: 'ORDERS_CREATED',
+  OrderConfirmed: 'ORDERS_CONFIRMED',
+  OrderCancelled: 'ORDERS_CANCELLED',
+  StockReleaseRequested: 'STOCK_RELEASE_REQUESTED',
+  StockReserved: 'STOCK_RESERVED',
+  StockRejected: 'STOCK_REJECTED',
+  StockReleased: 'STOCK_RELEASED',
+  PaymentPending: 'PAYMENTS_PENDING',
+  PaymentSucceeded: 'PAYMENTS_SUCCEEDED',
+  PaymentFailed: 'PAYMENTS_FAILED',
+  NotificationSent: 'NOTIFICATIONS_SENT',
+  NotificationFailed: 'NOTIFICATIONS_FAILED',
+};
+
+export function counterOf(eventType: EventType): string {
+  return COUNTER_BY_TYPE[eventType] ?? `EVENT_${eventType}`;
+}
+
+/** The UTC hour an event belongs to, from its `occurredAt`: `2025-03-01T12`. */
+export function hourOf(occurredAt: string): string {
+  return new Date(occurredAt).toISOString().slice(0, 13);
+}
+
+/** A counter key: one counter in one hour. */
+export interface CounterKey {
+  hour: string;
+  counter: string;
+}
+
+export const counterKeyOf = (event: DomainEvent): CounterKey => ({
+  hour: hourOf(event.occurredAt),
+  counter: counterOf(event.eventType),
+});
+
+export const counterItemKey = ({ hour, counter }: CounterKey) => ({ pk: `HOUR#${hour}`, sk: counter });
+export const markerKey = (eventId: string) => ({ pk: `EVENT#${eventId}`, sk: 'EVENT' });
+
+/** Sums events into one increment per counter key. */
+export function aggregate(events: readonly DomainEvent[]): Map<string, { key: CounterKey; count: number }> {
+  const totals = new Map<string, { key: CounterKey; count: number }>();
+  for (const event of events) {
+    const key = counterKeyOf(event);
+    const id = `${key.hour}|${key.counter}`;
+    const entry = totals.get(id);
+    if (entry) entry.count += 1;
+    else totals.set(id, { key, count: 1 });
+  }
+  return totals;
+}
+
+/** Order statuses as reported by GET /admin/metrics, from the order counters of a window. */
+export function byStatus(totals: Record<string, number>) {
+  const placed = totals.ORDERS_CREATED ?? 0;
+  const confirmed = totals.ORDERS_CONFIRMED ?? 0;
+  const cancelled = totals.ORDERS_CANCELLED ?? 0;
+  return {
+    PLACED: placed,
+    CONFIRMED: confirmed,
+    CANCELLED: cancelled,
+    IN_PROGRESS: Math.max(0, placed - confirmed - cancelled),
+  };
+}

@@ -1,0 +1,21 @@
+import { documentClient } from '#platform/clients';
+import { requireEnv } from '#platform/env';
+import { badRequest, notFound } from '#platform/errors';
+import { apiHandler, json } from '#platform/http';
+import { ProductCatalog, productView } from '../products';
+
+const catalog = new ProductCatalog(documentClient, requireEnv('PRODUCTS_TABLE_NAME'));
+const PRODUCT_ID = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,63}$/;
+
+/** GET /products/{productId} */
+export const handler = apiHandler(async (event) => {
+  const productId = event.pathParameters?.productId ?? '';
+  if (!PRODUCT_ID.test(productId)) {
+    throw badRequest('INVALID_PRODUCT_ID', 'The product id is malformed', [
+      { path: 'path.productId', message: '1-64 characters of letters, digits and . _ : @ -' },
+    ]);
+  }
+  const product = await catalog.get(productId);
+  if (!product) throw notFound(`Product ${productId} does not exist`);
+  return json(200, productView(product));
+});

@@ -1,0 +1,53 @@
+import { documentClient } from '#platform/clients';
+import { requireEnv } from '#platform/env';
+import { badRequest } from '#platform/errors';
+import { apiHandler, json } from '#platform/http';
+import { ProductCatalog, productView } from '../products';
+
+const catalog = new ProductCatalog(documentClient, requireEnv('PRODUCTS_TABLE_NAME'));
+const DEFAULT_LIMIT = 50;
+const MAX_LIMIT = 100;
+
+function parseLimit(raw: string | undefined): number {
+  if (raw === undefined) return DEFAULT_LIMIT;
+  const limit = Number(raw);
+  if (!/^\d+$/.test(raw) || limit < 1 || limit > MAX_LIMIT) {
+    throw badRequest('INVALID_QUERY', 'limit must be an integer from 1 to 100', [
+      { path: 'query.limit', message: `received "${raw}"` },
+    ]);
+  }
+  return limit;
+}
+
+function parseCursor(raw: string | undefined): Record<string, unknown> | undefined {
+  if (raw === undefined) return undefined;
+  try {
+    const cursor = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as unknown;
+    const productId = (cursor as { productId?: unknown } | null)?.productId;
+    // Exactly the key a Scan returns; DynamoDB rejects any other start key with a ValidationException.
+    if (
+      typeof cursor === 'object' &&
+      cursor !== null &&
+      Object.keys(cursor).length === 1 &&
+      typeof productId === 'string' &&
+      productId !== ''
+    ) {
+      return { productId };
+    }
+  } catch {
+    // reported below
+  }
+  throw badRequest('INVALID_QUERY', 'cursor is not a cursor returned by this API', [
+    { path: 'query.cursor', message: 'pass nextCursor unchanged' },
+  ]);
+}
+
+/** GET /products?limit=&cursor= */
+export const handler = apiHandler(async (event) => {
+  const query = event.queryStringParameters ?? {};
+  const page = await catalog.list(parseLimit(query.limit), parseCursor(query.cursor));
+  return json(200, {
+    items: page.items.map(productView),
+    nextCursor: page.next ? Buffer.from(JSON.stringify(page.next)).toString('base64url') : null,
+  });
+});

@@ -1,0 +1,58 @@
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import { z } from 'zod';
+import { documentClient } from '#platform/clients';
+import { requireEnv } from '#platform/env';
+import { logger } from '#platform/powertools';
+
+const tableName = requireEnv('PRODUCTS_TABLE_NAME');
+
+// CloudFormation passes custom resource properties as strings, hence the coercion.
+const ProductsSchema = z.array(
+  z.object({
+    productId: z.string().min(1),
+    name: z.string().min(1),
+    priceMinor: z.coerce.number().int().nonnegative(),
+    currency: z.string().regex(/^[A-Z]{3}$/),
+    sellerId: z.string().min(1),
+    stock: z.coerce.number().int().nonnegative(),
+  }),
+);
+
+export class SeedError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SeedError';
+  }
+}
+
+/**
+ * Seeds the catalog. Name, price and seller follow the seed on every create/update; stock is set only
+ * for products that have none yet, so redeploying never resets stock that orders have moved.
+ */
+export const handler = async (event: CloudFormationCustomResourceEvent) => {
+  const physicalResourceId = `${tableName}-product-seed`;
+  if (event.RequestType === 'Delete') return { PhysicalResourceId: physicalResourceId };
+  const parsed = ProductsSchema.safeParse(event.ResourceProperties.Products);
+  if (!parsed.success) throw new SeedError('Invalid Products property', { cause: parsed.error });
+  for (const product of parsed.data) {
+    await documentClient.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: { productId: product.productId },
+        UpdateExpression:
+          'SET #name = :name, priceMinor = :price, currency = :currency, sellerId = :seller, stock = if_not_exists(stock, :stock)',
+        ExpressionAttributeNames: { '#name': 'name' },
+        ExpressionAttributeValues: {
+          ':name': product.name,
+          ':price': product.priceMinor,
+          ':currency': product.currency,
+          ':seller': product.sellerId,
+          ':stock': product.stock,
+        },
+      }),
+    );
+  }
+  logger.info('catalog seeded', { products: parsed.data.length });
+  return { PhysicalResourceId: physicalResourceId, Data: { Seeded: parsed.data.length } };
+};

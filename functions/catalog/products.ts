@@ -1,0 +1,84 @@
+import { BatchGetCommand, type DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { CatalogProduct } from '#functions/orders/domain/pricing';
+
+export interface ProductItem extends CatalogProduct {
+  stock: number;
+}
+
+export function productView(item: ProductItem) {
+  return {
+    productId: item.productId,
+    name: item.name,
+    price: { amountMinor: item.priceMinor, currency: item.currency },
+    sellerId: item.sellerId,
+    stock: item.stock,
+  };
+}
+
+export class CatalogUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'CatalogUnavailableError';
+  }
+}
+
+const BATCH_GET_LIMIT = 100;
+const UNPROCESSED_RETRIES = 5;
+
+/** Read access to the products table. */
+export class ProductCatalog {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async get(productId: string): Promise<ProductItem | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { productId } }),
+    );
+    return Item as ProductItem | undefined;
+  }
+
+  /** One page of products; `cursor` is the opaque `nextCursor` of the previous page. */
+  async list(limit: number, cursor?: Record<string, unknown>) {
+    const page = await this.client.send(
+      new ScanCommand({ TableName: this.tableName, Limit: limit, ExclusiveStartKey: cursor }),
+    );
+    const items = ((page.Items ?? []) as ProductItem[]).sort((a, b) =>
+      a.productId.localeCompare(b.productId),
+    );
+    return { items, next: page.LastEvaluatedKey };
+  }
+
+  /** The catalog entries for the given ids (missing ids are simply absent from the map). */
+  async getMany(productIds: readonly string[]): Promise<Map<string, CatalogProduct>> {
+    const found = new Map<string, CatalogProduct>();
+    for (let start = 0; start < productIds.length; start += BATCH_GET_LIMIT) {
+      let keys: Record<string, unknown>[] = productIds
+        .slice(start, start + BATCH_GET_LIMIT)
+        .map((productId) => ({ productId }));
+      for (let attempt = 0; keys.length > 0; attempt++) {
+        if (attempt > UNPROCESSED_RETRIES) {
+          throw new CatalogUnavailableError(`Catalog lookup left ${keys.length} product(s) unprocessed`);
+        }
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
+        const response = await this.client.send(
+          new BatchGetCommand({
+            RequestItems: {
+              [this.tableName]: {
+                Keys: keys,
+                ProjectionExpression: 'productId, #name, priceMinor, currency, sellerId',
+                ExpressionAttributeNames: { '#name': 'name' },
+              },
+            },
+          }),
+        );
+        for (const item of (response.Responses?.[this.tableName] ?? []) as CatalogProduct[]) {
+          found.set(item.productId, item);
+        }
+        keys = (response.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
+      }
+    }
+    return found;
+  }
+}

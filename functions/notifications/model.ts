@@ -1,0 +1,103 @@
+import type { DomainEventOf } from '#events';
+import type { NotificationChannel, NotificationTemplate } from './provider';
+
+/** Source of the events the notification service emits. */
+export const NOTIFICATION_SOURCE = 'notification-service';
+
+/** The order outcomes the service notifies customers about. */
+export type OrderOutcomeEvent = DomainEventOf<'OrderConfirmed'> | DomainEventOf<'OrderCancelled'>;
+
+/** Channel policy: which channels each template goes out on, in this order. */
+export const CHANNELS_BY_TEMPLATE: { readonly [T in NotificationTemplate]: readonly NotificationChannel[] } =
+  {
+    ORDER_CONFIRMED: ['email'],
+    ORDER_CANCELLED: ['email', 'sms'],
+  };
+
+export function templateOf(event: OrderOutcomeEvent): NotificationTemplate {
+  return event.eventType === 'OrderConfirmed' ? 'ORDER_CONFIRMED' : 'ORDER_CANCELLED';
+}
+
+/** One notification per order, template and channel; a redelivered event maps to the same id. */
+export function notificationIdFor(
+  orderId: string,
+  template: NotificationTemplate,
+  channel: NotificationChannel,
+): string {
+  return `${orderId}#${template}#${channel}`;
+}
+
+export function notificationKey(notificationId: string): { pk: string; sk: 'NOTIFICATION' } {
+  return { pk: `NOTIFICATION#${notificationId}`, sk: 'NOTIFICATION' };
+}
+
+/**
+ * Domain of the placeholder email addresses. There is no customer profile service, so the service
+ * has no real contact details: it addresses `<customerId>@customers.example` (a reserved domain
+ * that can never deliver) and, for SMS, one fixed number from a range reserved for fiction.
+ */
+export const PLACEHOLDER_EMAIL_DOMAIN = 'customers.example';
+export const PLACEHOLDER_PHONE_NUMBER = '+15555550100';
+
+/** The placeholder address of a customer on a channel (see `PLACEHOLDER_EMAIL_DOMAIN`). */
+export function recipientFor(channel: NotificationChannel, customerId: string): string {
+  return channel === 'email' ? `${customerId}@${PLACEHOLDER_EMAIL_DOMAIN}` : PLACEHOLDER_PHONE_NUMBER;
+}
+
+/**
+ * The customer to notify. OrderConfirmed v1 and OrderCancelled v1 do not carry a customerId (only
+ * OrderCreated does), so unless a payload provides one the orderId stands in for it: the recipient
+ * is then `<orderId>@customers.example`. Reading `customerId` first lets a later payload version
+ * that carries it take over without changes here.
+ */
+export function customerIdOf(event: OrderOutcomeEvent): string {
+  const candidate: unknown = (event.payload as { customerId?: unknown }).customerId;
+  return typeof candidate === 'string' && candidate.length > 0 ? candidate : event.payload.orderId;
+}
+
+/** Template variables of a notification. */
+export function templateDataOf(
+  event: OrderOutcomeEvent,
+  customerId: string,
+): { customerId: string } & Record<string, string | number> {
+  if (event.eventType === 'OrderConfirmed') {
+    const { paymentId, total, confirmedAt } = event.payload;
+    return {
+      customerId,
+      paymentId,
+      totalAmountMinor: total.amountMinor,
+      currency: total.currency,
+      confirmedAt,
+    };
+  }
+  const { reason, detail, cancelledAt } = event.payload;
+  return { customerId, reason, cancelledAt, ...(detail ? { detail } : {}) };
+}
+
+export type NotificationStatus = 'SENT' | 'FAILED';
+
+/** A notification as stored in the `notifications` table (see docs/architecture.md). */
+export interface NotificationItem {
+  pk: string;
+  sk: 'NOTIFICATION';
+  entity: 'NOTIFICATION';
+  notificationId: string;
+  orderId: string;
+  channel: NotificationChannel;
+  template: NotificationTemplate;
+  recipient: string;
+  status: NotificationStatus;
+  /** Provider calls made. */
+  attempts: number;
+  provider: string;
+  /** SENT only. */
+  providerMessageId?: string;
+  /** FAILED only: why the message could not be delivered. */
+  reason?: string;
+  /** The order event that caused the notification. */
+  causationId: string;
+  correlationId: string;
+  /** eventId of the NotificationSent or NotificationFailed event written with the item. */
+  resultEventId: string;
+  createdAt: string;
+}

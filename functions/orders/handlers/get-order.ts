@@ -1,0 +1,22 @@
+import { documentClient } from '#platform/clients';
+import { requireEnv } from '#platform/env';
+import { badRequest, notFound } from '#platform/errors';
+import { apiHandler, json } from '#platform/http';
+import { getOrder } from '../get-order';
+import { orderView } from '../model';
+
+const ordersTable = requireEnv('ORDERS_TABLE_NAME');
+const ORDER_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+
+/** GET /orders/{orderId} */
+export const handler = apiHandler(async (event) => {
+  const orderId = event.pathParameters?.orderId ?? '';
+  if (!ORDER_ID.test(orderId)) {
+    throw badRequest('INVALID_ORDER_ID', 'The order id is malformed', [
+      { path: 'path.orderId', message: 'an order id is a 26-character ULID' },
+    ]);
+  }
+  const order = await getOrder(documentClient, ordersTable, orderId);
+  if (!order) throw notFound(`Order ${orderId} does not exist`);
+  return json(200, orderView(order));
+});

@@ -1,0 +1,73 @@
+import type { Money } from '#platform/money';
+import type { HistoryEntry, OrderStatus } from './domain/order';
+import type { PricedLine } from './domain/pricing';
+
+export const orderKey = (orderId: string) => ({ pk: `ORDER#${orderId}`, sk: 'ORDER' });
+export const idempotencyKey = (key: string) => ({ pk: `IDEMPOTENCY#${key}`, sk: 'IDEMPOTENCY' });
+
+/** How long a client may replay a POST /orders with the same Idempotency-Key. */
+export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
+
+/** The order item in the orders table. */
+export interface OrderItem {
+  pk: string;
+  sk: string;
+  entity: 'ORDER';
+  orderId: string;
+  customerId: string;
+  status: OrderStatus;
+  lines: PricedLine[];
+  total: Money;
+  payment: { method: 'card'; token: string };
+  correlationId: string;
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+  history: HistoryEntry[];
+  /** Set by the saga when stock is reserved; the compensation releases it. */
+  reservationId?: string;
+  /** Set by the saga when the payment settles. */
+  paymentId?: string;
+}
+
+/** The stored outcome of a POST /orders, replayed for a repeated Idempotency-Key. */
+export interface IdempotencyItem {
+  pk: string;
+  sk: string;
+  entity: 'IDEMPOTENCY';
+  requestHash: string;
+  orderId: string;
+  statusCode: number;
+  responseBody: string;
+  location: string;
+  createdAt: string;
+  expiresAt: number;
+}
+
+/** The public view of an order; the payment token never leaves the service. */
+export function orderView(order: OrderItem) {
+  return {
+    orderId: order.orderId,
+    customerId: order.customerId,
+    status: order.status,
+    lines: order.lines.map((line) => ({
+      productId: line.productId,
+      name: line.name,
+      sellerId: line.sellerId,
+      quantity: line.quantity,
+      unitPrice: { amountMinor: line.unitPrice.amountMinor, currency: line.unitPrice.currency },
+      lineTotal: { amountMinor: line.lineTotal.amountMinor, currency: line.lineTotal.currency },
+    })),
+    total: { amountMinor: order.total.amountMinor, currency: order.total.currency },
+    payment: { method: order.payment.method },
+    createdAt: order.createdAt,
+    updatedAt: order.updatedAt,
+    history: order.history.map((entry) => ({
+      status: entry.status,
+      at: entry.at,
+      reason: entry.reason,
+      ...(entry.eventId ? { eventId: entry.eventId } : {}),
+    })),
+    links: { self: `/orders/${order.orderId}` },
+  };
+}

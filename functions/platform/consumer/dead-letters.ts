@@ -1,0 +1,252 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { monotonicFactory } from 'ulid';
+import type { EventIssue, EventParseErrorKind } from '#events';
+import { rawOutboxPut, rawOutboxRow } from '../outbox/row';
+import type { ConsumedRecord } from './records';
+
+/** Index of dead letters by `status`, sorted by `createdAt` (listed newest first). */
+export const DEAD_LETTER_STATUS_INDEX = 'byStatus';
+/** Dead letters expire through TTL after this long. */
+export const DEAD_LETTER_RETENTION_SECONDS = 30 * 24 * 3600;
+/** Attempt counters of failing events expire after this long (the idempotency window). */
+export const ATTEMPT_COUNTER_RETENTION_SECONDS = 7 * 24 * 3600;
+
+export type DeadLetterStatus = 'OPEN' | 'REDRIVEN';
+export type DeadLetterErrorKind = EventParseErrorKind | 'HANDLER_FAILED';
+
+/** A Kafka record a consumer gave up on, with the raw value and why. */
+export interface DeadLetterItem {
+  pk: string;
+  sk: 'DEADLETTER';
+  entity: 'DEADLETTER';
+  id: string;
+  service: string;
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string;
+  /** The record value exactly as received (decoded from base64 to text). */
+  rawValue: string;
+  eventId?: string;
+  eventType?: string;
+  /** The envelope's aggregateId (orderId) when it was readable. */
+  aggregateId?: string;
+  errorKind: DeadLetterErrorKind;
+  errorMessage: string;
+  issues?: EventIssue[];
+  attempts: number;
+  createdAt: string;
+  status: DeadLetterStatus;
+  expiresAt: number;
+  redrivenAt?: string;
+  /** Sort key of the outbox row a redrive wrote. */
+  redriveRowId?: string;
+}
+
+export interface NewDeadLetter {
+  service: string;
+  record: ConsumedRecord;
+  rawValue: string;
+  eventId?: string | undefined;
+  eventType?: string | undefined;
+  aggregateId?: string | undefined;
+  errorKind: DeadLetterErrorKind;
+  errorMessage: string;
+  issues?: EventIssue[] | undefined;
+  attempts: number;
+}
+
+export interface DeadLetterPage {
+  items: DeadLetterItem[];
+  /** Opaque cursor for the next page; undefined on the last page. */
+  next?: Record<string, unknown>;
+}
+
+export type RedriveOutcome =
+  | { outcome: 'REDRIVEN'; item: DeadLetterItem; rowId: string }
+  | { outcome: 'NOT_FOUND' }
+  | { outcome: 'ALREADY_REDRIVEN'; item: DeadLetterItem };
+
+export const deadLetterKey = (id: string) => ({ pk: `DEADLETTER#${id}`, sk: 'DEADLETTER' as const });
+export const attemptsKey = (service: string, eventId: string) => ({
+  pk: `ATTEMPTS#${service}#${eventId}`,
+  sk: 'ATTEMPTS',
+});
+
+/** Event type recorded on a redriven outbox row whose value never parsed. */
+const UNKNOWN_EVENT_TYPE = 'Unknown';
+
+const epochSeconds = (now: Date) => Math.floor(now.getTime() / 1000);
+
+/**
+ * The dead-letter table: records consumers gave up on, attempt counters of failing events, and the
+ * outbox rows a redrive writes (the table's relay republishes them to their original topic).
+ */
+export class DeadLetterStore {
+  private readonly newId: () => string;
+
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    newId?: () => string,
+  ) {
+    const ulid = monotonicFactory();
+    this.newId = newId ?? (() => ulid());
+  }
+
+  /** Stores a dead letter (status OPEN) and returns it. */
+  async write(letter: NewDeadLetter, now: Date): Promise<DeadLetterItem> {
+    const id = this.newId();
+    const item: DeadLetterItem = {
+      ...deadLetterKey(id),
+      entity: 'DEADLETTER',
+      id,
+      service: letter.service,
+      topic: letter.record.topic,
+      partition: letter.record.partition,
+      offset: letter.record.offset,
+      key: letter.record.key,
+      rawValue: letter.rawValue,
+      ...(letter.eventId ? { eventId: letter.eventId } : {}),
+      ...(letter.eventType ? { eventType: letter.eventType } : {}),
+      ...(letter.aggregateId ? { aggregateId: letter.aggregateId } : {}),
+      errorKind: letter.errorKind,
+      errorMessage: letter.errorMessage.slice(0, 4096),
+      ...(letter.issues && letter.issues.length > 0 ? { issues: letter.issues.slice(0, 50) } : {}),
+      attempts: letter.attempts,
+      createdAt: now.toISOString(),
+      status: 'OPEN',
+      expiresAt: epochSeconds(now) + DEAD_LETTER_RETENTION_SECONDS,
+    };
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: item,
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+    return item;
+  }
+
+  /** Adds one failed attempt for (service, eventId) and returns the attempts so far. */
+  async incrementAttempts(service: string, eventId: string, now: Date): Promise<number> {
+    const { Attributes } = await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: attemptsKey(service, eventId),
+        UpdateExpression: 'ADD attempts :one SET entity = :entity, expiresAt = :expiresAt',
+        ExpressionAttributeValues: {
+          ':one': 1,
+          ':entity': 'ATTEMPTS',
+          ':expiresAt': epochSeconds(now) + ATTEMPT_COUNTER_RETENTION_SECONDS,
+        },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    const attempts = Attributes?.attempts;
+    return typeof attempts === 'number' ? attempts : 1;
+  }
+
+  /** Dead letters with `status`, newest first. */
+  async list(
+    status: DeadLetterStatus,
+    limit: number,
+    cursor?: Record<string, unknown>,
+  ): Promise<DeadLetterPage> {
+    const page = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: DEAD_LETTER_STATUS_INDEX,
+        KeyConditionExpression: '#status = :status',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':status': status },
+        ScanIndexForward: false,
+        Limit: limit,
+        ...(cursor ? { ExclusiveStartKey: cursor } : {}),
+      }),
+    );
+    return {
+      items: (page.Items ?? []) as DeadLetterItem[],
+      ...(page.LastEvaluatedKey ? { next: page.LastEvaluatedKey } : {}),
+    };
+  }
+
+  async get(id: string): Promise<DeadLetterItem | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: deadLetterKey(id), ConsistentRead: true }),
+    );
+    return Item as DeadLetterItem | undefined;
+  }
+
+  /**
+   * Marks an OPEN dead letter REDRIVEN and, in the same transaction, writes an outbox row carrying
+   * the original value to the original topic with the original key. The row's sort key is a new ULID,
+   * so the same event can be redriven again should it dead-letter again. The event's attempt counter
+   * is cleared in the same transaction, so the redriven record gets the full retry budget.
+   */
+  async redrive(id: string, now: Date): Promise<RedriveOutcome> {
+    const item = await this.get(id);
+    if (!item) return { outcome: 'NOT_FOUND' };
+    if (item.status !== 'OPEN') return { outcome: 'ALREADY_REDRIVEN', item };
+
+    const rowId = this.newId();
+    const row = rawOutboxRow({
+      aggregateId: item.aggregateId ?? (item.key || `deadletter-${item.id}`),
+      rowId,
+      eventId: item.eventId ?? rowId,
+      eventType: item.eventType ?? UNKNOWN_EVENT_TYPE,
+      topic: item.topic,
+      messageKey: item.key,
+      event: item.rawValue,
+      createdAt: now.toISOString(),
+    });
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: deadLetterKey(id),
+                UpdateExpression: 'SET #status = :redriven, redrivenAt = :now, redriveRowId = :rowId',
+                ConditionExpression: '#status = :open',
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: {
+                  ':redriven': 'REDRIVEN',
+                  ':open': 'OPEN',
+                  ':now': now.toISOString(),
+                  ':rowId': rowId,
+                },
+              },
+            },
+            rawOutboxPut(this.tableName, row),
+            // A redriven event starts with a fresh set of attempts.
+            ...(item.eventId
+              ? [{ Delete: { TableName: this.tableName, Key: attemptsKey(item.service, item.eventId) } }]
+              : []),
+          ],
+        }),
+      );
+    } catch (error) {
+      const first =
+        error instanceof TransactionCanceledException ? error.CancellationReasons?.[0] : undefined;
+      if (first?.Code !== 'ConditionalCheckFailed') throw error;
+      const current = await this.get(id);
+      if (!current) return { outcome: 'NOT_FOUND' };
+      return { outcome: 'ALREADY_REDRIVEN', item: current };
+    }
+    return {
+      outcome: 'REDRIVEN',
+      item: { ...item, status: 'REDRIVEN', redrivenAt: now.toISOString(), redriveRowId: rowId },
+      rowId,
+    };
+  }
+}

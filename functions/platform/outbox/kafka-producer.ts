@@ -1,0 +1,168 @@
+import { GetBootstrapBrokersCommand, KafkaClient } from '@aws-sdk/client-kafka';
+import { generateAuthToken } from 'aws-msk-iam-sasl-signer-js';
+import { Kafka, type KafkaConfig, logLevel, Partitioners, type Producer } from 'kafkajs';
+import { boolEnv, intEnv, optionalEnv } from '../env';
+import { ConfigurationError } from '../errors';
+import { logger } from '../powertools';
+import { type EventProducer, type OutboundMessage, PublishError } from './producer';
+
+export interface KafkaSettings {
+  /** Comma-separated host:port list; empty means "resolve from clusterArn". */
+  bootstrapBrokers: string;
+  clusterArn: string;
+  auth: 'iam' | 'none';
+  idempotent: boolean;
+  clientId: string;
+  region: string;
+  /** Retries of one send inside the client before the send fails. */
+  retries: number;
+  requestTimeoutMs: number;
+}
+
+/** Reads the Kafka connection from the environment (see docs/architecture.md). */
+export function kafkaSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): KafkaSettings {
+  const auth = optionalEnv('KAFKA_AUTH', 'iam', env);
+  if (auth !== 'iam' && auth !== 'none') {
+    throw new ConfigurationError(`KAFKA_AUTH must be "iam" or "none", got "${auth}"`);
+  }
+  const settings: KafkaSettings = {
+    bootstrapBrokers: optionalEnv('KAFKA_BOOTSTRAP_BROKERS', '', env),
+    clusterArn: optionalEnv('MSK_CLUSTER_ARN', '', env),
+    auth,
+    idempotent: boolEnv('KAFKA_IDEMPOTENT_PRODUCER', true, env),
+    clientId: optionalEnv('KAFKA_CLIENT_ID', 'order-saga', env),
+    region: optionalEnv('AWS_REGION', 'us-east-1', env),
+    retries: intEnv('KAFKA_SEND_RETRIES', 6, env),
+    requestTimeoutMs: intEnv('KAFKA_REQUEST_TIMEOUT_MS', 10_000, env),
+  };
+  if (settings.bootstrapBrokers === '' && settings.clusterArn === '') {
+    throw new ConfigurationError('Set KAFKA_BOOTSTRAP_BROKERS or MSK_CLUSTER_ARN');
+  }
+  return settings;
+}
+
+/** Bootstrap brokers from config, or from the MSK API (IAM listener) when only the ARN is known. */
+export async function resolveBootstrapBrokers(
+  settings: KafkaSettings,
+  kafkaApi?: KafkaClient,
+): Promise<string[]> {
+  if (settings.bootstrapBrokers !== '') return settings.bootstrapBrokers.split(',').map((b) => b.trim());
+  const client = kafkaApi ?? new KafkaClient({});
+  const response = await client.send(new GetBootstrapBrokersCommand({ ClusterArn: settings.clusterArn }));
+  const brokers =
+    settings.auth === 'iam' ? response.BootstrapBrokerStringSaslIam : response.BootstrapBrokerString;
+  if (!brokers) {
+    throw new ConfigurationError(
+      `MSK cluster ${settings.clusterArn} reported no bootstrap brokers for auth ${settings.auth}`,
+    );
+  }
+  return brokers.split(',');
+}
+
+const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [logLevel.ERROR]: 'error',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'info',
+  [logLevel.DEBUG]: 'debug',
+};
+
+/** Routes kafkajs' own log lines through the structured logger. */
+const kafkaLogCreator = () => (entry: { level: number; namespace: string; log: { message: string } }) => {
+  const level = LEVELS[entry.level] ?? 'info';
+  const { message, ...rest } = entry.log;
+  logger[level](`kafka: ${message}`, { kafkaNamespace: entry.namespace, ...rest });
+};
+
+export function kafkaClientConfig(settings: KafkaSettings, brokers: string[]): KafkaConfig {
+  const base: KafkaConfig = {
+    clientId: settings.clientId,
+    brokers,
+    connectionTimeout: 5_000,
+    requestTimeout: settings.requestTimeoutMs,
+    logLevel: logLevel.WARN,
+    logCreator: kafkaLogCreator,
+    retry: { retries: settings.retries, initialRetryTime: 250, maxRetryTime: 5_000 },
+  };
+  if (settings.auth === 'none') return base;
+  return {
+    ...base,
+    ssl: true,
+    sasl: {
+      mechanism: 'oauthbearer',
+      oauthBearerProvider: async () => {
+        const { token } = await generateAuthToken({ region: settings.region });
+        return { value: token };
+      },
+    },
+  };
+}
+
+/**
+ * EventProducer over kafkajs. Connects lazily and keeps the connection for the life of the container.
+ * Sends wait for all in-sync replicas (acks -1). Without the idempotent producer, one request is in
+ * flight at a time so client retries cannot reorder messages of one key.
+ */
+export class KafkaEventProducer implements EventProducer {
+  private producer: Producer | undefined;
+  private connecting: Promise<Producer> | undefined;
+
+  constructor(
+    private readonly settings: KafkaSettings,
+    private readonly brokers: () => Promise<string[]> = () => resolveBootstrapBrokers(settings),
+  ) {}
+
+  private async connect(): Promise<Producer> {
+    if (this.producer) return this.producer;
+    this.connecting ??= (async () => {
+      const kafka = new Kafka(kafkaClientConfig(this.settings, await this.brokers()));
+      const producer = kafka.producer({
+        idempotent: this.settings.idempotent,
+        maxInFlightRequests: this.settings.idempotent ? 5 : 1,
+        allowAutoTopicCreation: false,
+        createPartitioner: Partitioners.DefaultPartitioner,
+        retry: { retries: this.settings.retries, initialRetryTime: 250, maxRetryTime: 5_000 },
+      });
+      try {
+        await producer.connect();
+      } catch (error) {
+        await producer.disconnect().catch(() => {});
+        throw error;
+      }
+      this.producer = producer;
+      return producer;
+    })();
+    try {
+      return await this.connecting;
+    } catch (cause) {
+      throw new PublishError('Could not connect to Kafka', { cause });
+    } finally {
+      this.connecting = undefined;
+    }
+  }
+
+  async send(messages: readonly OutboundMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    const producer = await this.connect();
+    const byTopic = new Map<string, { key: string; value: string; headers: Record<string, string> }[]>();
+    for (const message of messages) {
+      const list = byTopic.get(message.topic) ?? [];
+      list.push({ key: message.key, value: message.value, headers: message.headers });
+      byTopic.set(message.topic, list);
+    }
+    try {
+      await producer.sendBatch({
+        acks: -1,
+        timeout: this.settings.requestTimeoutMs,
+        topicMessages: [...byTopic].map(([topic, topicMessages]) => ({ topic, messages: topicMessages })),
+      });
+    } catch (cause) {
+      throw new PublishError(`Kafka did not acknowledge ${messages.length} message(s)`, { cause });
+    }
+  }
+
+  async disconnect(): Promise<void> {
+    const producer = this.producer;
+    this.producer = undefined;
+    await producer?.disconnect();
+  }
+}

@@ -1,0 +1,290 @@
+import '../../unit/setup-env';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { CreateTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { OrderItem } from '#functions/orders/model';
+import { applySagaEvent, type SagaEvent } from '#functions/orders/saga';
+import { createConsumer, type EventHandlers, RetryableConsumerError } from '#platform/consumer/consumer';
+import { DeadLetterStore } from '#platform/consumer/dead-letters';
+import { DynamoDbLocal, localDynamoClientConfig } from '../../../localstack/engines';
+import { lambdaContext, mskEvent } from '../../helpers/msk';
+import { sample } from '../../unit/events/helpers';
+
+const ORDERS = 'orders';
+const DEAD_LETTERS = 'dead-letters';
+const IDEMPOTENCY = 'idempotency';
+const NOW = new Date('2025-03-01T12:05:00.000Z');
+
+let ddb: DynamoDbLocal | undefined;
+let client: DynamoDBClient;
+let doc: DynamoDBDocumentClient;
+
+const keyed = (
+  name: string,
+  withSortKey: boolean,
+  indexes: { name: string; pk: string; sk: string }[] = [],
+) =>
+  new CreateTableCommand({
+    TableName: name,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: withSortKey ? 'pk' : 'id', AttributeType: 'S' as const },
+      ...(withSortKey ? [{ AttributeName: 'sk', AttributeType: 'S' as const }] : []),
+      ...indexes.flatMap((index) => [
+        { AttributeName: index.pk, AttributeType: 'S' as const },
+        { AttributeName: index.sk, AttributeType: 'S' as const },
+      ]),
+    ].filter(
+      (attribute, position, all) =>
+        all.findIndex((a) => a.AttributeName === attribute.AttributeName) === position,
+    ),
+    KeySchema: withSortKey
+      ? [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ]
+      : [{ AttributeName: 'id', KeyType: 'HASH' }],
+    ...(indexes.length > 0
+      ? {
+          GlobalSecondaryIndexes: indexes.map((index) => ({
+            IndexName: index.name,
+            KeySchema: [
+              { AttributeName: index.pk, KeyType: 'HASH' as const },
+              { AttributeName: index.sk, KeyType: 'RANGE' as const },
+            ],
+            Projection: { ProjectionType: 'ALL' as const },
+          })),
+        }
+      : {}),
+  });
+
+function consumer(handlers: EventHandlers) {
+  return createConsumer({
+    service: 'order-saga',
+    handlers,
+    deadLetters: new DeadLetterStore(doc, DEAD_LETTERS),
+    persistenceStore: new DynamoDBPersistenceLayer({ tableName: IDEMPOTENCY, awsSdkV3Client: client }),
+    maxAttempts: 3,
+    clock: () => NOW,
+  });
+}
+
+const applyToOrders = async (event: SagaEvent): Promise<void> => {
+  await applySagaEvent({ client: doc, ordersTable: ORDERS }, event, NOW);
+};
+
+async function placeOrder(orderId: string): Promise<void> {
+  const order: OrderItem = {
+    pk: `ORDER#${orderId}`,
+    sk: 'ORDER',
+    entity: 'ORDER',
+    orderId,
+    customerId: 'c-1',
+    status: 'PENDING',
+    lines: [
+      {
+        productId: '11111111-1111-1111-1111-111111111111',
+        sellerId: 's-1',
+        name: 'Mouse',
+        quantity: 2,
+        unitPrice: { amountMinor: 2999, currency: 'EUR' },
+        lineTotal: { amountMinor: 5998, currency: 'EUR' },
+      },
+    ],
+    total: { amountMinor: 5998, currency: 'EUR' },
+    payment: { method: 'card', token: 'tok_ok' },
+    correlationId: 'corr-1',
+    createdAt: '2025-03-01T12:00:00.000Z',
+    updatedAt: '2025-03-01T12:00:00.000Z',
+    version: 1,
+    history: [{ status: 'PENDING', at: '2025-03-01T12:00:00.000Z', reason: 'Order placed' }],
+  };
+  await doc.send(new PutCommand({ TableName: ORDERS, Item: order }));
+}
+
+function reservedFor(orderId: string, eventId: string): SagaEvent {
+  const event = sample('StockReserved');
+  return { ...event, eventId, aggregateId: orderId, payload: { ...event.payload, orderId } };
+}
+
+const readOrder = async (orderId: string) =>
+  (await doc.send(new GetCommand({ TableName: ORDERS, Key: { pk: `ORDER#${orderId}`, sk: 'ORDER' } })))
+    .Item as OrderItem | undefined;
+
+const outboxRows = async (orderId: string) =>
+  (
+    await doc.send(
+      new QueryCommand({
+        TableName: ORDERS,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `OUTBOX#${orderId}` },
+      }),
+    )
+  ).Items ?? [];
+
+describe('Function: createConsumer (DynamoDB Local)', () => {
+  beforeAll(async () => {
+    ddb = await DynamoDbLocal.start();
+    client = new DynamoDBClient(localDynamoClientConfig(ddb.endpoint));
+    doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+    await client.send(keyed(ORDERS, true));
+    await client.send(keyed(DEAD_LETTERS, true, [{ name: 'byStatus', pk: 'status', sk: 'createdAt' }]));
+    await client.send(keyed(IDEMPOTENCY, false));
+  });
+
+  afterAll(async () => {
+    client?.destroy();
+    await ddb?.stop();
+  });
+
+  it('changes nothing when the same record is delivered twice', async () => {
+    // Prepare
+    const orderId = 'order-twice';
+    await placeOrder(orderId);
+    const paymentSucceeded = sample('PaymentSucceeded');
+    const payment = {
+      ...paymentSucceeded,
+      aggregateId: orderId,
+      payload: { ...paymentSucceeded.payload, orderId },
+    };
+    const consume = consumer({ StockReserved: applyToOrders, PaymentSucceeded: applyToOrders });
+    const batch = mskEvent([
+      {
+        topic: 'inventory.events',
+        offset: 1,
+        key: orderId,
+        value: reservedFor(orderId, '01JN8S7QWWHQQKNETG34RA1001'),
+      },
+    ]);
+    await consume(batch, lambdaContext());
+    await consume(
+      mskEvent([{ topic: 'payments.events', offset: 7, key: orderId, value: payment }]),
+      lambdaContext(),
+    );
+
+    // Act
+    await consume(batch, lambdaContext());
+    await consume(
+      mskEvent([{ topic: 'payments.events', offset: 7, key: orderId, value: payment }]),
+      lambdaContext(),
+    );
+
+    // Assess
+    const order = await readOrder(orderId);
+    expect(order?.status).toBe('CONFIRMED');
+    expect(order?.version).toBe(3);
+    expect(order?.history.map((entry) => entry.status)).toEqual(['PENDING', 'STOCK_RESERVED', 'CONFIRMED']);
+    expect((await outboxRows(orderId)).map((row) => row.eventType)).toEqual(['OrderConfirmed']);
+  });
+
+  it('applies the effect once when the handler crashes after its business write', async () => {
+    // Prepare
+    const orderId = 'order-crash';
+    await placeOrder(orderId);
+    let crashes = 0;
+    const crashOnce = async (event: SagaEvent) => {
+      await applyToOrders(event);
+      if (crashes++ === 0) throw new Error('crashed before the idempotency record completed');
+    };
+    const consume = consumer({ StockReserved: crashOnce });
+    const batch = mskEvent([
+      {
+        topic: 'inventory.events',
+        offset: 3,
+        key: orderId,
+        value: reservedFor(orderId, '01JN8S7QWWHQQKNETG34RA1002'),
+      },
+    ]);
+    const first = await consume(batch, lambdaContext()).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+
+    // Act
+    await consume(batch, lambdaContext());
+
+    // Assess
+    expect(first).toBeInstanceOf(RetryableConsumerError);
+    const order = await readOrder(orderId);
+    expect(order?.status).toBe('STOCK_RESERVED');
+    expect(order?.version).toBe(2);
+    expect(order?.history.filter((entry) => entry.status === 'STOCK_RESERVED')).toHaveLength(1);
+    const { Items } = await client.send(new ScanCommand({ TableName: IDEMPOTENCY }));
+    const records = (Items ?? []).map((item) => unmarshall(item));
+    expect(
+      records
+        .filter((record) => JSON.stringify(record.data).includes('01JN8S7QWWHQQKNETG34RA1002'))
+        .map((r) => r.status),
+    ).toEqual(['COMPLETED']);
+  });
+
+  it('dead-letters poison records and processes the later good records of the partition', async () => {
+    // Prepare
+    const orderId = 'order-poison';
+    await placeOrder(orderId);
+    const consume = consumer({ StockReserved: applyToOrders });
+    const unknownType = { ...sample('StockReserved'), eventType: 'StockTeleported' };
+
+    // Act
+    await consume(
+      mskEvent([
+        { topic: 'inventory.events', partition: 4, offset: 10, key: orderId, value: '{"not":"an envelope"' },
+        { topic: 'inventory.events', partition: 4, offset: 11, key: orderId, value: unknownType },
+        {
+          topic: 'inventory.events',
+          partition: 4,
+          offset: 12,
+          key: orderId,
+          value: reservedFor(orderId, '01JN8S7QWWHQQKNETG34RA1003'),
+        },
+      ]),
+      lambdaContext(),
+    );
+
+    // Assess
+    expect((await readOrder(orderId))?.status).toBe('STOCK_RESERVED');
+    const page = await new DeadLetterStore(doc, DEAD_LETTERS).list('OPEN', 10);
+    const poison = page.items
+      .filter((item) => item.partition === 4)
+      .sort((a, b) => Number(b.offset) - Number(a.offset));
+    expect(poison.map((item) => [item.offset, item.errorKind])).toEqual([
+      ['11', 'UNKNOWN_EVENT_TYPE'],
+      ['10', 'NOT_JSON'],
+    ]);
+    expect(poison[1]?.rawValue).toBe('{"not":"an envelope"');
+  });
+
+  it('redrives a dead letter as an outbox row of the original value, once', async () => {
+    // Prepare
+    const store = new DeadLetterStore(doc, DEAD_LETTERS);
+    const [letter] = (await store.list('OPEN', 1)).items;
+    if (!letter) throw new Error('no dead letter to redrive');
+
+    // Act
+    const first = await store.redrive(letter.id, NOW);
+    const second = await store.redrive(letter.id, NOW);
+
+    // Assess
+    expect(first.outcome).toBe('REDRIVEN');
+    expect(second.outcome).toBe('ALREADY_REDRIVEN');
+    const rows = (
+      await doc.send(
+        new QueryCommand({
+          TableName: DEAD_LETTERS,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': `OUTBOX#${letter.aggregateId ?? letter.key}` },
+        }),
+      )
+    ).Items;
+    expect(rows).toEqual([
+      expect.objectContaining({
+        entity: 'OUTBOX',
+        topic: letter.topic,
+        messageKey: letter.key,
+        event: letter.rawValue,
+      }),
+    ]);
+  });
+});

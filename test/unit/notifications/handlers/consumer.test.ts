@@ -1,0 +1,149 @@
+import '../../setup-env';
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  PutItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { MockProvider } from '#functions/notifications/providers';
+import { lambdaContext, mskEvent } from '../../../helpers/msk';
+import { sample } from '../../events/helpers';
+
+vi.hoisted(() => {
+  Object.assign(process.env, {
+    NOTIFICATIONS_TABLE_NAME: 'notifications-test',
+    IDEMPOTENCY_TABLE_NAME: 'notification-idempotency-test',
+    DEAD_LETTER_TABLE_NAME: 'dead-letters-test',
+    NOTIFY_FAILURE_RATE: '0',
+  });
+});
+
+const { handler } = await import('#functions/notifications/handlers/consumer');
+
+const ddb = mockClient(DynamoDBClient);
+const doc = mockClient(DynamoDBDocumentClient);
+const orderConfirmed = sample('OrderConfirmed');
+const orderCancelled = sample('OrderCancelled');
+
+function completedRecord(eventId: string) {
+  return new ConditionalCheckFailedException({
+    message: 'exists',
+    $metadata: {},
+    Item: marshall({
+      id: 'order-saga-notification#x',
+      status: 'COMPLETED',
+      expiration: Math.floor(Date.now() / 1000) + 3600,
+      data: JSON.stringify({ eventId }),
+    }),
+  });
+}
+
+describe('Function: notification consumer handler', () => {
+  beforeEach(() => {
+    ddb.reset();
+    doc.reset();
+    ddb.on(PutItemCommand).resolves({});
+    ddb.on(UpdateItemCommand).resolves({});
+    doc.on(GetCommand).resolves({});
+    doc.on(TransactWriteCommand).resolves({});
+    doc.on(UpdateCommand).resolves({ Attributes: { attempts: 1 } });
+  });
+
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('records the confirmation email with a put conditioned on attribute_not_exists(pk)', async () => {
+    // Given
+    const event = mskEvent([{ topic: 'orders.events', offset: 1, value: orderConfirmed }]);
+
+    // When
+    await handler(event, lambdaContext());
+
+    // Then
+    const [write] = doc.commandCalls(TransactWriteCommand);
+    const [notification, outbox] = write?.args[0].input.TransactItems ?? [];
+    expect(notification?.Put).toMatchObject({
+      TableName: 'notifications-test',
+      ConditionExpression: 'attribute_not_exists(pk)',
+      Item: {
+        pk: `NOTIFICATION#${orderConfirmed.payload.orderId}#ORDER_CONFIRMED#email`,
+        sk: 'NOTIFICATION',
+        status: 'SENT',
+        provider: 'mock-email',
+      },
+    });
+    expect(outbox?.Put).toMatchObject({
+      TableName: 'notifications-test',
+      ConditionExpression: 'attribute_not_exists(pk)',
+      Item: { entity: 'OUTBOX', eventType: 'NotificationSent', topic: 'notifications.events' },
+    });
+    expect(ddb.commandCalls(PutItemCommand)[0]?.args[0].input.Item?.id?.S).toMatch(
+      /^order-saga-notification#/,
+    );
+  });
+
+  it('sends an email and an SMS for a cancellation', async () => {
+    // Given
+    const event = mskEvent([{ topic: 'orders.events', offset: 2, value: orderCancelled }]);
+
+    // When
+    await handler(event, lambdaContext());
+
+    // Then
+    const channels = doc
+      .commandCalls(TransactWriteCommand)
+      .map((call) => call.args[0].input.TransactItems?.[0]?.Put?.Item?.channel);
+    expect(channels).toEqual(['email', 'sms']);
+  });
+
+  it('sends nothing when the same event is delivered again', async () => {
+    // Given
+    const send = vi.spyOn(MockProvider.prototype, 'send');
+    ddb.on(PutItemCommand).rejects(completedRecord(orderConfirmed.eventId));
+    const event = mskEvent([{ topic: 'orders.events', offset: 1, value: orderConfirmed }]);
+
+    // When
+    await handler(event, lambdaContext());
+
+    // Then
+    expect(send).not.toHaveBeenCalled();
+    expect(doc.commandCalls(GetCommand)).toHaveLength(0);
+    expect(doc.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+
+  it('sends nothing when the notification item exists though the idempotency record expired', async () => {
+    // Given
+    const send = vi.spyOn(MockProvider.prototype, 'send');
+    doc.on(GetCommand).resolves({ Item: { pk: 'NOTIFICATION#x' } });
+    const event = mskEvent([{ topic: 'orders.events', offset: 1, value: orderConfirmed }]);
+
+    // When
+    await handler(event, lambdaContext());
+
+    // Then
+    expect(send).not.toHaveBeenCalled();
+    expect(doc.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+
+  it('ignores order events it has no notification for', async () => {
+    // Given
+    const event = mskEvent([{ topic: 'orders.events', offset: 3, value: sample('OrderCreated') }]);
+
+    // When
+    await handler(event, lambdaContext());
+
+    // Then
+    expect(ddb.commandCalls(PutItemCommand)).toHaveLength(0);
+    expect(doc.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+});

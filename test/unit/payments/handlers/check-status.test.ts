@@ -1,0 +1,109 @@
+import './env';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { handler, InvalidTaskInputError } from '#functions/payments/handlers/check-status';
+import { lambdaContext } from '../../../helpers/fixtures';
+
+const doc = mockClient(DynamoDBDocumentClient);
+const NOW = Date.parse('2025-03-01T12:00:10.000Z');
+
+const payment = {
+  pk: 'PAYMENT#pay-1',
+  sk: 'PAYMENT',
+  entity: 'PAYMENT',
+  paymentId: 'pay-1',
+  orderId: '1',
+  reservationId: 'res-1',
+  status: 'AWAITING_STATUS',
+  amount: { amountMinor: 100, currency: 'EUR' },
+  splits: [{ sellerId: 's', amount: { amountMinor: 100, currency: 'EUR' } }],
+  token: 'tok_pending',
+  attempts: 1,
+  statusChecks: 0,
+  deadline: '2025-03-01T12:15:00.000Z',
+  correlationId: '01JN8S7QG07VXVQKXB80JART8R',
+  causationId: '01JN8S7QWWHQQKNETG34RA04PS',
+  createdAt: '2025-03-01T12:00:00.000Z',
+  updatedAt: '2025-03-01T12:00:00.000Z',
+};
+const input = { paymentId: 'pay-1', orderId: '1', deadline: '2025-03-01T12:15:00.000Z', waitSeconds: 4 };
+
+function pspAnswers(status: string) {
+  return vi
+    .spyOn(globalThis, 'fetch')
+    .mockImplementation(
+      async () =>
+        new Response(JSON.stringify({ paymentId: 'pay-1', status, pspReference: 'psp_1' }), { status: 200 }),
+    );
+}
+
+describe('Handler: check-status', () => {
+  beforeEach(() => {
+    doc.reset();
+    doc.on(GetCommand).resolves({ Item: payment });
+    doc.on(UpdateCommand).resolves({});
+    doc.on(TransactWriteCommand).resolves({});
+    vi.useFakeTimers({ now: NOW, toFake: ['Date'] });
+  });
+
+  afterEach(() => {
+    vi.useRealTimers();
+    vi.restoreAllMocks();
+  });
+
+  it('answers a check of a pending payment with the next, doubled wait', async () => {
+    // Prepare
+    const fetchSpy = pspAnswers('PENDING');
+
+    // Act
+    const result = await handler(input, lambdaContext());
+
+    // Assess
+    expect(result).toEqual({
+      settled: false,
+      deadlinePassed: false,
+      nextWaitSeconds: 8,
+      status: 'AWAITING_STATUS',
+    });
+    expect(String(fetchSpy.mock.calls[0]?.[0])).toBe('https://psp.test/v1/psp/payments/pay-1');
+  });
+
+  it('settles a check that finds a final answer', async () => {
+    // Prepare
+    pspAnswers('SUCCEEDED');
+
+    // Act
+    const result = await handler({ ...input, action: 'check' }, lambdaContext());
+
+    // Assess
+    expect(result).toMatchObject({ settled: true, status: 'SUCCEEDED' });
+    expect(doc.commandCalls(TransactWriteCommand)).toHaveLength(1);
+  });
+
+  it('fails the payment on expire when the PSP is still pending', async () => {
+    // Prepare
+    pspAnswers('PENDING');
+
+    // Act
+    const result = await handler({ ...input, action: 'expire' }, lambdaContext());
+
+    // Assess
+    expect(result).toEqual({ settled: true, status: 'FAILED' });
+    const update = doc.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.[0]?.Update;
+    expect(update?.ExpressionAttributeValues).toMatchObject({ ':reason': 'DEADLINE_EXCEEDED' });
+  });
+
+  it('rejects malformed task input', async () => {
+    // Act
+    const attempt = handler({ ...input, deadline: 'soon' }, lambdaContext());
+
+    // Assess
+    await expect(attempt).rejects.toBeInstanceOf(InvalidTaskInputError);
+  });
+});

@@ -1,0 +1,271 @@
+import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { listDeadLetters, redriveDeadLetter } from '#functions/admin/dead-letters-api';
+import { type DeadLetterItem, DeadLetterStore } from '#platform/consumer/dead-letters';
+import { HttpError } from '#platform/errors';
+
+const NOW = new Date('2025-03-02T08:00:00.000Z');
+const TABLE = 'dead-letters';
+const ID = '01JN8S7QWWHQQKNETG34RA0AAA';
+const ROW_ID = '01JNB0000000000000000000RR';
+
+const doc = mockClient(DynamoDBDocumentClient);
+const store = () =>
+  new DeadLetterStore(
+    DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })),
+    TABLE,
+    () => ROW_ID,
+  );
+
+function letter(overrides: Partial<DeadLetterItem> = {}): DeadLetterItem {
+  return {
+    pk: `DEADLETTER#${ID}`,
+    sk: 'DEADLETTER',
+    entity: 'DEADLETTER',
+    id: ID,
+    service: 'order-saga',
+    topic: 'payments.events',
+    partition: 2,
+    offset: '41',
+    key: 'order-7',
+    rawValue: '{"eventId":"01JN8S7QWWHQQKNETG34RA04PS"}',
+    eventId: '01JN8S7QWWHQQKNETG34RA04PS',
+    eventType: 'PaymentSucceeded',
+    aggregateId: 'order-7',
+    errorKind: 'HANDLER_FAILED',
+    errorMessage: 'order not ready',
+    attempts: 3,
+    createdAt: '2025-03-01T12:00:00.000Z',
+    status: 'OPEN',
+    expiresAt: 1_743_422_400,
+    ...overrides,
+  };
+}
+
+const caught = async (promise: Promise<unknown>) =>
+  promise.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+
+describe('Class: DeadLetterStore', () => {
+  beforeEach(() => {
+    doc.reset();
+  });
+
+  it('redrives an open dead letter: marks it REDRIVEN and writes an outbox row with the raw value', async () => {
+    // Prepare
+    doc.on(GetCommand).resolves({ Item: letter() });
+    doc.on(TransactWriteCommand).resolves({});
+
+    // Act
+    const outcome = await store().redrive(ID, NOW);
+
+    // Assess
+    expect(outcome).toMatchObject({ outcome: 'REDRIVEN', rowId: ROW_ID, item: { status: 'REDRIVEN' } });
+    expect(doc.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems).toEqual([
+      {
+        Update: {
+          TableName: TABLE,
+          Key: { pk: `DEADLETTER#${ID}`, sk: 'DEADLETTER' },
+          UpdateExpression: 'SET #status = :redriven, redrivenAt = :now, redriveRowId = :rowId',
+          ConditionExpression: '#status = :open',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':redriven': 'REDRIVEN',
+            ':open': 'OPEN',
+            ':now': NOW.toISOString(),
+            ':rowId': ROW_ID,
+          },
+        },
+      },
+      {
+        Put: {
+          TableName: TABLE,
+          ConditionExpression: 'attribute_not_exists(pk)',
+          Item: {
+            pk: 'OUTBOX#order-7',
+            sk: ROW_ID,
+            entity: 'OUTBOX',
+            eventId: '01JN8S7QWWHQQKNETG34RA04PS',
+            eventType: 'PaymentSucceeded',
+            aggregateId: 'order-7',
+            topic: 'payments.events',
+            messageKey: 'order-7',
+            event: '{"eventId":"01JN8S7QWWHQQKNETG34RA04PS"}',
+            createdAt: NOW.toISOString(),
+            unpublishedShard: expect.stringMatching(/^[0-7]$/),
+          },
+        },
+      },
+      {
+        Delete: {
+          TableName: TABLE,
+          Key: { pk: `ATTEMPTS#${letter().service}#01JN8S7QWWHQQKNETG34RA04PS`, sk: 'ATTEMPTS' },
+        },
+      },
+    ]);
+  });
+
+  it('reports ALREADY_REDRIVEN when a concurrent redrive won the condition', async () => {
+    // Prepare
+    doc
+      .on(GetCommand)
+      .resolvesOnce({ Item: letter() })
+      .resolves({ Item: letter({ status: 'REDRIVEN', redrivenAt: NOW.toISOString() }) });
+    doc.on(TransactWriteCommand).rejects(
+      new TransactionCanceledException({
+        message: 'cancelled',
+        $metadata: {},
+        CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }],
+      }),
+    );
+
+    // Act
+    const outcome = await store().redrive(ID, NOW);
+
+    // Assess
+    expect(outcome).toMatchObject({ outcome: 'ALREADY_REDRIVEN' });
+  });
+
+  it('keys an unparseable dead letter by its Kafka key and gives its row an event id', async () => {
+    // Prepare
+    doc.on(GetCommand).resolves({
+      Item: letter({
+        eventId: undefined,
+        eventType: undefined,
+        aggregateId: undefined,
+        errorKind: 'NOT_JSON',
+      }),
+    });
+    doc.on(TransactWriteCommand).resolves({});
+
+    // Act
+    await store().redrive(ID, NOW);
+
+    // Assess
+    const put = doc.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.[1]?.Put;
+    expect(put?.Item).toMatchObject({ pk: 'OUTBOX#order-7', eventId: ROW_ID, eventType: 'Unknown' });
+  });
+});
+
+describe('Function: redriveDeadLetter', () => {
+  beforeEach(() => {
+    doc.reset();
+  });
+
+  it('rejects a malformed id with 400 and writes nothing', async () => {
+    // Prepare
+    const event = { pathParameters: { id: 'not-a-ulid' } };
+
+    // Act
+    const error = await caught(redriveDeadLetter(store(), event, NOW));
+
+    // Assess
+    expect(error).toBeInstanceOf(HttpError);
+    expect(error).toMatchObject({ statusCode: 400, code: 'INVALID_DEAD_LETTER_ID' });
+    expect(doc.calls()).toHaveLength(0);
+  });
+
+  it('answers 404 for an unknown dead letter and writes nothing', async () => {
+    // Prepare
+    doc.on(GetCommand).resolves({});
+
+    // Act
+    const error = await caught(redriveDeadLetter(store(), { pathParameters: { id: ID } }, NOW));
+
+    // Assess
+    expect(error).toMatchObject({ statusCode: 404, code: 'NOT_FOUND' });
+    expect(doc.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+
+  it('answers 409 for a dead letter that was already redriven and writes nothing', async () => {
+    // Prepare
+    doc.on(GetCommand).resolves({ Item: letter({ status: 'REDRIVEN', redrivenAt: NOW.toISOString() }) });
+
+    // Act
+    const error = await caught(redriveDeadLetter(store(), { pathParameters: { id: ID } }, NOW));
+
+    // Assess
+    expect(error).toMatchObject({ statusCode: 409, code: 'ALREADY_REDRIVEN' });
+    expect(doc.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+});
+
+describe('Function: listDeadLetters', () => {
+  beforeEach(() => {
+    doc.reset();
+  });
+
+  it('queries the byStatus index newest first and returns a cursor for the next page', async () => {
+    // Prepare
+    const lastKey = {
+      pk: `DEADLETTER#${ID}`,
+      sk: 'DEADLETTER',
+      status: 'OPEN',
+      createdAt: '2025-03-01T12:00:00.000Z',
+    };
+    doc.on(QueryCommand).resolves({ Items: [letter()], LastEvaluatedKey: lastKey });
+
+    // Act
+    const page = await listDeadLetters(store(), { queryStringParameters: { limit: '1' } });
+
+    // Assess
+    expect(doc.commandCalls(QueryCommand)[0]?.args[0].input).toEqual({
+      TableName: TABLE,
+      IndexName: 'byStatus',
+      KeyConditionExpression: '#status = :status',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':status': 'OPEN' },
+      ScanIndexForward: false,
+      Limit: 1,
+    });
+    expect(page.items).toEqual([
+      expect.objectContaining({ id: ID, status: 'OPEN', errorKind: 'HANDLER_FAILED' }),
+    ]);
+    expect(page.nextCursor).not.toBeNull();
+    const next = await listDeadLetters(store(), {
+      queryStringParameters: { limit: '1', cursor: page.nextCursor ?? '' },
+    });
+    expect(next.items).toHaveLength(1);
+    expect(doc.commandCalls(QueryCommand)[1]?.args[0].input.ExclusiveStartKey).toEqual(lastKey);
+  });
+
+  it.each([
+    [{ status: 'CLOSED' }, 'query.status'],
+    [{ limit: '0' }, 'query.limit'],
+    [{ limit: '101' }, 'query.limit'],
+    [{ limit: 'ten' }, 'query.limit'],
+    [{ cursor: 'garbage' }, 'query.cursor'],
+    [
+      {
+        status: 'REDRIVEN',
+        cursor: Buffer.from(
+          JSON.stringify({ pk: `DEADLETTER#${ID}`, sk: 'DEADLETTER', status: 'OPEN', createdAt: 'x' }),
+        ).toString('base64url'),
+      },
+      'query.cursor',
+    ],
+  ])('rejects the query %o with 400 naming %s, without reading', async (query, path) => {
+    // Prepare
+    const event = { queryStringParameters: query };
+
+    // Act
+    const error = await caught(listDeadLetters(store(), event));
+
+    // Assess
+    expect(error).toMatchObject({
+      statusCode: 400,
+      code: 'INVALID_QUERY',
+      details: [expect.objectContaining({ path })],
+    });
+    expect(doc.calls()).toHaveLength(0);
+  });
+});

@@ -1,0 +1,273 @@
+import '../../setup-env';
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { OutboundMessage } from '#platform/outbox/producer';
+import { lambdaContext, outboxStreamEvent } from '../../../helpers/fixtures';
+import { TEST_ENV } from '../../setup-env';
+
+const kafka = vi.hoisted(() => ({
+  sends: [] as OutboundMessage[][],
+  send: vi.fn(async (_messages: readonly OutboundMessage[]): Promise<void> => {}),
+}));
+
+vi.mock('#platform/outbox/kafka-producer', () => ({
+  kafkaSettingsFromEnv: () => ({ bootstrapBrokers: 'localhost:9092' }),
+  KafkaEventProducer: class {
+    async send(messages: readonly OutboundMessage[]) {
+      kafka.sends.push([...messages]);
+      return kafka.send(messages);
+    }
+    async disconnect() {}
+  },
+}));
+
+const ddb = mockClient(DynamoDBDocumentClient);
+
+/** The relay handler, loaded afresh so OUTBOX_CHUNK_SIZE is read at module load as in Lambda. */
+async function loadRelay(chunkSize?: number) {
+  vi.resetModules();
+  if (chunkSize !== undefined) vi.stubEnv('OUTBOX_CHUNK_SIZE', String(chunkSize));
+  const { handler } = await import('#platform/handlers/outbox-relay');
+  return (event: DynamoDBStreamEvent) => handler(event, lambdaContext());
+}
+
+function recordAt(event: DynamoDBStreamEvent, index: number): DynamoDBRecord {
+  const record = event.Records[index];
+  if (!record) throw new Error(`The fixture has no record ${index}`);
+  return record;
+}
+
+const sequenceNumberOf = (record: DynamoDBRecord) => record.dynamodb?.SequenceNumber;
+const stringAttribute = (record: DynamoDBRecord, name: string) => record.dynamodb?.NewImage?.[name]?.S;
+
+/** A stream record of the same table for another item, e.g. the order written with the outbox row. */
+function recordOf(
+  eventName: DynamoDBRecord['eventName'],
+  item: Record<string, unknown>,
+  sequenceNumber: string,
+): DynamoDBRecord {
+  const record = structuredClone(recordAt(outboxStreamEvent(), 0));
+  record.eventName = eventName;
+  record.dynamodb = {
+    ...record.dynamodb,
+    Keys: marshall({ pk: item.pk, sk: item.sk }) as NonNullable<DynamoDBRecord['dynamodb']>['Keys'],
+    NewImage: marshall(item) as NonNullable<DynamoDBRecord['dynamodb']>['NewImage'],
+    SequenceNumber: sequenceNumber,
+  };
+  return record;
+}
+
+describe('Handler: outbox relay', () => {
+  beforeEach(() => {
+    ddb.reset();
+    ddb.on(UpdateCommand).resolves({});
+    kafka.sends.length = 0;
+    kafka.send.mockReset().mockResolvedValue(undefined);
+  });
+
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it('publishes the outbox INSERTs of a batch in stream order and reports no failures', async () => {
+    // Prepare
+    const relay = await loadRelay();
+    const event = outboxStreamEvent();
+
+    // Act
+    const result = await relay(event);
+
+    // Assess
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(kafka.sends).toHaveLength(1);
+    expect(kafka.sends[0]?.map((message) => [message.topic, message.key, message.headers.eventType])).toEqual(
+      [
+        ['orders.events', '01JN8S7QG0AAAAAAAAAAAAAAAA', 'OrderCreated'],
+        ['orders.events', '01JN8S7QG0AAAAAAAAAAAAAAAA', 'OrderCancelled'],
+        ['orders.events', '01JN8S7QG0BBBBBBBBBBBBBBBB', 'OrderCreated'],
+      ],
+    );
+    expect(kafka.sends[0]?.map((message) => message.value)).toEqual(
+      event.Records.map((record) => stringAttribute(record, 'event')),
+    );
+  });
+
+  it('carries eventId, correlationId and the X-Ray trace header of the envelope as Kafka headers', async () => {
+    // Prepare
+    const relay = await loadRelay();
+
+    // Act
+    await relay(outboxStreamEvent());
+
+    // Assess
+    const [created, cancelled] = kafka.sends[0] ?? [];
+    expect(created?.headers).toEqual({
+      eventId: '01JN8S7QG07VXVQKXB80JART8R',
+      eventType: 'OrderCreated',
+      eventVersion: '1',
+      correlationId: '01JN8S7QG07VXVQKXB80JART8R',
+      'X-Amzn-Trace-Id': 'Root=1-67c2f1a0-4bf92f3577b34da6a3ce929d;Parent=00f067aa0ba902b7;Sampled=1',
+    });
+    expect(cancelled?.headers).toMatchObject({
+      eventId: '01JN8S7QZM0000000000000001',
+      correlationId: '01JN8S7QG07VXVQKXB80JART8R',
+      causationId: '01JN8S7QG07VXVQKXB80JART8R',
+    });
+    expect(cancelled?.headers).not.toHaveProperty('X-Amzn-Trace-Id');
+  });
+
+  it('marks each published row with a conditional update that takes it out of the unpublished index', async () => {
+    // Prepare
+    const relay = await loadRelay();
+    const event = outboxStreamEvent();
+
+    // Act
+    await relay(event);
+
+    // Assess
+    const updates = ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input);
+    expect(updates).toHaveLength(3);
+    expect(updates.map((input) => input.Key)).toEqual(
+      event.Records.map((record) => ({
+        pk: stringAttribute(record, 'pk'),
+        sk: stringAttribute(record, 'sk'),
+      })),
+    );
+    for (const input of updates) {
+      expect(input.TableName).toBe(TEST_ENV.outboxTable);
+      expect(input.ConditionExpression).toBe('attribute_exists(pk)');
+      expect(input.UpdateExpression).toContain('REMOVE unpublishedShard');
+      expect(input.UpdateExpression).toContain('publishedAt = if_not_exists(publishedAt, :now)');
+    }
+  });
+
+  it('reports the SequenceNumber of the first record when Kafka does not acknowledge, and marks nothing', async () => {
+    // Prepare
+    kafka.send.mockRejectedValue(new Error('broker unavailable'));
+    const relay = await loadRelay();
+    const event = outboxStreamEvent();
+
+    // Act
+    const result = await relay(event);
+
+    // Assess
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: sequenceNumberOf(recordAt(event, 0)) }] });
+    expect(result.batchItemFailures[0]?.itemIdentifier).toBe('111000000000000000000001');
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+  });
+
+  it('Given chunks of one, When the second send fails, Then it reports the second record and marks only the first', async () => {
+    // Prepare
+    kafka.send.mockResolvedValueOnce(undefined).mockRejectedValueOnce(new Error('NOT_ENOUGH_REPLICAS'));
+    const relay = await loadRelay(1);
+    const event = outboxStreamEvent();
+
+    // Act
+    const result = await relay(event);
+
+    // Assess
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: sequenceNumberOf(recordAt(event, 1)) }] });
+    expect(kafka.sends).toHaveLength(2);
+    expect(ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input.Key?.sk)).toEqual([
+      stringAttribute(recordAt(event, 0), 'sk'),
+    ]);
+  });
+
+  it('still reports success when a published row cannot be marked', async () => {
+    // Prepare
+    ddb.on(UpdateCommand).rejects(new Error('ProvisionedThroughputExceededException'));
+    const relay = await loadRelay();
+
+    // Act
+    const result = await relay(outboxStreamEvent());
+
+    // Assess
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(kafka.sends).toHaveLength(1);
+  });
+
+  it('ignores records that are not outbox INSERTs', async () => {
+    // Prepare
+    const fixture = outboxStreamEvent();
+    const outboxInsert = recordAt(fixture, 2);
+    const publishedMark = { ...recordAt(fixture, 0), eventName: 'MODIFY' as const };
+    const expiry = { ...recordAt(fixture, 1), eventName: 'REMOVE' as const };
+    const orderInsert = recordOf(
+      'INSERT',
+      { pk: 'ORDER#01JN8S7QG0BBBBBBBBBBBBBBBB', sk: 'ORDER', entity: 'ORDER', status: 'PENDING' },
+      '111000000000000000000010',
+    );
+    const idempotencyInsert = recordOf(
+      'INSERT',
+      { pk: 'IDEMPOTENCY#key-1', sk: 'IDEMPOTENCY', entity: 'IDEMPOTENCY', requestHash: 'abc' },
+      '111000000000000000000011',
+    );
+    const event = { Records: [publishedMark, orderInsert, expiry, idempotencyInsert, outboxInsert] };
+    const relay = await loadRelay();
+
+    // Act
+    const result = await relay(event);
+
+    // Assess
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(kafka.sends).toEqual([
+      [expect.objectContaining({ value: stringAttribute(outboxInsert, 'event') })],
+    ]);
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(1);
+  });
+
+  it('reports the first outbox record, not an ignored one before it, when publishing fails', async () => {
+    // Prepare
+    kafka.send.mockRejectedValue(new Error('broker unavailable'));
+    const fixture = outboxStreamEvent();
+    const orderInsert = recordOf(
+      'INSERT',
+      { pk: 'ORDER#01JN8S7QG0AAAAAAAAAAAAAAAA', sk: 'ORDER', entity: 'ORDER' },
+      '111000000000000000000000',
+    );
+    const relay = await loadRelay();
+
+    // Act
+    const result = await relay({ Records: [orderInsert, ...fixture.Records] });
+
+    // Assess
+    expect(result).toEqual({
+      batchItemFailures: [{ itemIdentifier: sequenceNumberOf(recordAt(fixture, 0)) }],
+    });
+  });
+
+  it('sends nothing for a batch without outbox INSERTs', async () => {
+    // Prepare
+    const relay = await loadRelay();
+    const event = { Records: [{ ...recordAt(outboxStreamEvent(), 0), eventName: 'MODIFY' as const }] };
+
+    // Act
+    const result = await relay(event);
+
+    // Assess
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(kafka.sends).toHaveLength(0);
+    expect(ddb.calls()).toHaveLength(0);
+  });
+
+  it('skips a malformed outbox row and publishes the others', async () => {
+    // Prepare
+    const fixture = outboxStreamEvent();
+    const malformed = structuredClone(recordAt(fixture, 0));
+    delete malformed.dynamodb?.NewImage?.topic;
+    const relay = await loadRelay();
+
+    // Act
+    const result = await relay({ Records: [malformed, recordAt(fixture, 1), recordAt(fixture, 2)] });
+
+    // Assess
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(kafka.sends[0]?.map((message) => message.headers.eventId)).toEqual([
+      stringAttribute(recordAt(fixture, 1), 'eventId'),
+      stringAttribute(recordAt(fixture, 2), 'eventId'),
+    ]);
+  });
+});

@@ -1,0 +1,103 @@
+import '../setup-env';
+import { describe, expect, it } from 'vitest';
+import { HttpError } from '#platform/errors';
+import { errorResponse, header, json, parseJsonBody } from '#platform/http';
+import { apiGatewayEvent } from '../../helpers/fixtures';
+
+describe('Function: header', () => {
+  it('finds a header whatever its case', () => {
+    // Prepare
+    const event = apiGatewayEvent('POST /orders', {
+      headers: { 'IDEMPOTENCY-key': 'k-1', 'Idempotency-Key': undefined },
+    });
+
+    // Act & Assess
+    expect(header(event, 'idempotency-key')).toBe('k-1');
+    expect(header(event, 'Idempotency-Key')).toBe('k-1');
+  });
+
+  it('returns undefined for an absent header or no headers at all', () => {
+    // Prepare
+    const event = apiGatewayEvent('GET /products');
+
+    // Act & Assess
+    expect(header(event, 'idempotency-key')).toBeUndefined();
+    expect(header({ headers: null as unknown as Record<string, string> }, 'accept')).toBeUndefined();
+  });
+});
+
+describe('Function: json', () => {
+  it('serializes the body with the security and caching headers of every response', () => {
+    // Act
+    const response = json(200, { ok: true }, { location: '/orders/1' });
+
+    // Assess
+    expect(response).toEqual({
+      statusCode: 200,
+      headers: {
+        'content-type': 'application/json; charset=utf-8',
+        'cache-control': 'no-store',
+        'x-content-type-options': 'nosniff',
+        location: '/orders/1',
+      },
+      body: '{"ok":true}',
+    });
+  });
+});
+
+describe('Function: errorResponse', () => {
+  it('renders { error: { code, message, details } } and the error headers, without requestId when unknown', () => {
+    // Prepare
+    const error = new HttpError(409, 'REQUEST_IN_PROGRESS', 'busy', {
+      headers: { 'retry-after': '1' },
+      cause: new Error('internal detail'),
+    });
+
+    // Act
+    const response = errorResponse(error);
+
+    // Assess
+    expect(response.statusCode).toBe(409);
+    expect(response.headers).toMatchObject({ 'retry-after': '1' });
+    expect(JSON.parse(response.body)).toEqual({
+      error: { code: 'REQUEST_IN_PROGRESS', message: 'busy', details: [] },
+    });
+    expect(response.body).not.toContain('internal detail');
+  });
+});
+
+describe('Function: parseJsonBody', () => {
+  it('parses a JSON body', () => {
+    // Prepare
+    const event = apiGatewayEvent('POST /orders', { body: '{"a":[1,2]}' });
+
+    // Act & Assess
+    expect(parseJsonBody(event, { maxBytes: 100 })).toEqual({ a: [1, 2] });
+  });
+
+  it('measures a base64-encoded body after decoding it', () => {
+    // Prepare: 12 bytes of JSON are 16 characters of base64
+    const event = apiGatewayEvent('POST /orders', {
+      body: Buffer.from('{"a":"1234"}').toString('base64'),
+      isBase64Encoded: true,
+    });
+
+    // Act & Assess
+    expect(parseJsonBody(event, { maxBytes: 12 })).toEqual({ a: '1234' });
+  });
+
+  it('rejects a body over the limit with 413', () => {
+    // Prepare
+    const event = apiGatewayEvent('POST /orders', { body: '{"a":"12345"}' });
+
+    // Act & Assess
+    expect(() => parseJsonBody(event, { maxBytes: 12 })).toThrow(
+      expect.objectContaining({
+        statusCode: 413,
+        code: 'PAYLOAD_TOO_LARGE',
+        message: 'Request body must be at most 12 bytes',
+        details: [{ path: 'body', message: 'received 13 bytes' }],
+      }),
+    );
+  });
+});
