@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { type Consumer, type EachBatchPayload, Kafka, type KafkaMessage, logLevel } from 'kafkajs';
 import type { LocalLambda } from './lambda';
 import type { LogSink } from './logs';
+import { OnFailure, type OnFailureDestination, type OnFailureRecord } from './on-failure';
 
 export interface KafkaMappingDefinition {
   logicalId: string;
@@ -15,7 +15,7 @@ export interface KafkaMappingDefinition {
   /** -1 retries until the function succeeds (Lambda's default for Kafka sources). */
   maxRetryAttempts: number;
   bisectOnError: boolean;
-  onFailure?: (destination: Record<string, unknown>) => void;
+  onFailure?: OnFailureDestination;
 }
 
 interface MskRecord {
@@ -53,8 +53,7 @@ function toMskRecord(topic: string, partition: number, message: KafkaMessage): M
  */
 export class KafkaMapping {
   private consumer: Consumer | undefined;
-  /** Batches the mapping gave up on, as sent to the on-failure destination. */
-  readonly discarded: Record<string, unknown>[] = [];
+  private readonly onFailure: OnFailure;
   invocations = 0;
   private stopped = false;
 
@@ -63,7 +62,22 @@ export class KafkaMapping {
     private readonly bootstrap: string,
     private readonly logs: LogSink,
     private readonly options: { retryBaseDelayMs: number; partitionsConcurrently: number },
-  ) {}
+  ) {
+    this.onFailure = new OnFailure(
+      {
+        logSource: 'kafka-mapping',
+        logicalId: definition.logicalId,
+        functionArn: definition.fn.definition.arn,
+      },
+      logs,
+      definition.onFailure,
+    );
+  }
+
+  /** Batches the mapping gave up on, as sent to the on-failure destination. */
+  get discarded(): readonly OnFailureRecord[] {
+    return this.onFailure.sent;
+  }
 
   async start(): Promise<void> {
     const kafka = new Kafka({
@@ -183,33 +197,24 @@ export class KafkaMapping {
 
   private discard(batch: MskRecord[], attempts: number): void {
     const first = batch[0];
-    const destination = {
-      version: '1.0',
-      timestamp: new Date().toISOString(),
-      requestContext: {
-        requestId: randomUUID(),
-        functionArn: this.definition.fn.definition.arn,
-        condition: 'RetryAttemptsExhausted',
-        approximateInvokeCount: attempts,
+    const last = batch.at(-1);
+    this.onFailure.discard({
+      condition: 'RetryAttemptsExhausted',
+      attempts,
+      batchSize: batch.length,
+      batchInfo: {
+        KafkaBatchInfo: {
+          batchSize: batch.length,
+          topic: first?.topic,
+          partition: first?.partition,
+          startOffset: first?.offset,
+          endOffset: last?.offset,
+          approximateArrivalOfFirstRecord: first?.timestamp,
+          approximateArrivalOfLastRecord: last?.timestamp,
+          eventSourceArn: this.definition.clusterArn,
+        },
       },
-      responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
-      KafkaBatchInfo: {
-        batchSize: batch.length,
-        topic: first?.topic,
-        partition: first?.partition,
-        startOffset: first?.offset,
-        endOffset: batch.at(-1)?.offset,
-        approximateArrivalOfFirstRecord: first?.timestamp,
-        approximateArrivalOfLastRecord: batch.at(-1)?.timestamp,
-        eventSourceArn: this.definition.clusterArn,
-      },
-    };
-    this.discarded.push(destination);
-    this.logs.write(
-      'kafka-mapping',
-      `${this.definition.logicalId}: discarded ${batch.length} record(s) after ${attempts} attempts`,
-    );
-    this.definition.onFailure?.(destination);
+    });
   }
 
   async stop(): Promise<void> {

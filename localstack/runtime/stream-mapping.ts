@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import {
   DescribeStreamCommand,
   type DynamoDBStreamsClient,
@@ -10,6 +9,12 @@ import type { DynamoDBRecord } from 'aws-lambda';
 import { matchesAnyFilter } from './filter';
 import type { LocalLambda } from './lambda';
 import type { LogSink } from './logs';
+import {
+  type FailureCondition,
+  OnFailure,
+  type OnFailureDestination,
+  type OnFailureRecord,
+} from './on-failure';
 
 export interface StreamMappingDefinition {
   logicalId: string;
@@ -26,7 +31,7 @@ export interface StreamMappingDefinition {
   maxRecordAgeSeconds: number;
   reportBatchItemFailures: boolean;
   filters: Record<string, unknown>[];
-  onFailure?: (destination: Record<string, unknown>) => void;
+  onFailure?: OnFailureDestination;
 }
 
 export interface MappingOptions {
@@ -59,8 +64,7 @@ export class StreamMapping {
   private readonly workers = new Map<string, Promise<void>>();
   private discovery: Promise<void> | undefined;
   private readonly finishedShards = new Set<string>();
-  /** Batches the mapping gave up on, as sent to the on-failure destination. */
-  readonly discarded: Record<string, unknown>[] = [];
+  private readonly onFailure: OnFailure;
   invocations = 0;
 
   constructor(
@@ -68,7 +72,22 @@ export class StreamMapping {
     private readonly streams: DynamoDBStreamsClient,
     private readonly logs: LogSink,
     private readonly options: MappingOptions,
-  ) {}
+  ) {
+    this.onFailure = new OnFailure(
+      {
+        logSource: 'stream-mapping',
+        logicalId: definition.logicalId,
+        functionArn: definition.fn.definition.arn,
+      },
+      logs,
+      definition.onFailure,
+    );
+  }
+
+  /** Batches the mapping gave up on, as sent to the on-failure destination. */
+  get discarded(): readonly OnFailureRecord[] {
+    return this.onFailure.sent;
+  }
 
   start(): void {
     this.running = true;
@@ -273,34 +292,29 @@ export class StreamMapping {
     return first;
   }
 
-  private discard(shardId: string, batch: DynamoDBRecord[], condition: string, attempts: number): void {
+  private discard(
+    shardId: string,
+    batch: DynamoDBRecord[],
+    condition: FailureCondition,
+    attempts: number,
+  ): void {
     const first = batch[0]?.dynamodb;
     const last = batch[batch.length - 1]?.dynamodb;
-    const destination = {
-      version: '1.0',
-      timestamp: new Date().toISOString(),
-      requestContext: {
-        requestId: randomUUID(),
-        functionArn: this.definition.fn.definition.arn,
-        condition,
-        approximateInvokeCount: attempts,
+    this.onFailure.discard({
+      condition,
+      attempts,
+      batchSize: batch.length,
+      batchInfo: {
+        DDBStreamBatchInfo: {
+          shardId,
+          startSequenceNumber: first?.SequenceNumber,
+          endSequenceNumber: last?.SequenceNumber,
+          approximateArrivalOfFirstRecord: first?.ApproximateCreationDateTime,
+          approximateArrivalOfLastRecord: last?.ApproximateCreationDateTime,
+          batchSize: batch.length,
+          streamArn: this.definition.streamArn,
+        },
       },
-      responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
-      DDBStreamBatchInfo: {
-        shardId,
-        startSequenceNumber: first?.SequenceNumber,
-        endSequenceNumber: last?.SequenceNumber,
-        approximateArrivalOfFirstRecord: first?.ApproximateCreationDateTime,
-        approximateArrivalOfLastRecord: last?.ApproximateCreationDateTime,
-        batchSize: batch.length,
-        streamArn: this.definition.streamArn,
-      },
-    };
-    this.discarded.push(destination);
-    this.logs.write(
-      'stream-mapping',
-      `${this.definition.logicalId}: discarded ${batch.length} record(s): ${condition}`,
-    );
-    this.definition.onFailure?.(destination);
+    });
   }
 }
