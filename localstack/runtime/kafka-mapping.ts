@@ -105,6 +105,8 @@ export class KafkaMapping {
         `${this.definition.logicalId}: consumer crashed: ${event.payload.error.message}; restarting`,
       );
     });
+    // Kept before connecting, so that stop() also ends a consumer whose start failed half way.
+    this.consumer = consumer;
     await consumer.connect();
     await consumer.subscribe({
       topics: this.definition.topics,
@@ -116,7 +118,6 @@ export class KafkaMapping {
       partitionsConsumedConcurrently: this.options.partitionsConcurrently,
       eachBatch: (payload) => this.onBatch(payload),
     });
-    this.consumer = consumer;
   }
 
   private async onBatch({

@@ -1,0 +1,137 @@
+import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import type { LocalFunctions } from './functions';
+import { KafkaMapping } from './kafka-mapping';
+import type { LogSink } from './logs';
+import type { OnFailureDestination } from './on-failure';
+import type { Resolver } from './resolve';
+import { type MappingOptions, StreamMapping } from './stream-mapping';
+import type { LocalTable } from './tables';
+import { type LocatedResource, resourcesOfType, type StackTemplate, TemplateError } from './template';
+
+export interface MappingsContext {
+  stacks: readonly StackTemplate[];
+  resolver: Resolver;
+  functions: LocalFunctions;
+  logs: LogSink;
+  /** Where an on-failure record for the SQS queue `queueName` goes. */
+  enqueue: (queueName: string, record: unknown) => void;
+}
+
+/** The name of the SQS queue a destination ARN points at; other destination kinds are not emulated. */
+function queueName(stack: StackTemplate, resolver: Resolver, destination: unknown): string | undefined {
+  const arn = resolver.resolve(stack, destination);
+  return typeof arn === 'string' && arn.startsWith('arn:aws:sqs:') ? arn.split(':').pop() : undefined;
+}
+
+/** The mapping's on-failure destination, when it is an SQS queue. */
+function onFailureDestination(
+  { stack, resource }: LocatedResource,
+  { resolver, enqueue }: MappingsContext,
+): OnFailureDestination | undefined {
+  const destination = (
+    resource.Properties?.DestinationConfig as { OnFailure?: { Destination?: unknown } } | undefined
+  )?.OnFailure?.Destination;
+  const queue = destination === undefined ? undefined : queueName(stack, resolver, destination);
+  return queue ? (record) => enqueue(queue, record) : undefined;
+}
+
+/**
+ * The template's DynamoDB stream event source mappings (those whose EventSourceArn is a table
+ * stream), not yet started. Throws a TemplateError when one refers to a table without a stream or
+ * to a function the runtime does not run.
+ */
+export function streamMappingsFromTemplate(
+  context: MappingsContext,
+  tables: ReadonlyMap<string, LocalTable>,
+  streams: DynamoDBStreamsClient,
+  options: MappingOptions,
+): StreamMapping[] {
+  const { stacks, resolver, functions, logs } = context;
+  const mappings: StreamMapping[] = [];
+  for (const located of resourcesOfType(stacks, 'AWS::Lambda::EventSourceMapping')) {
+    const { stack, logicalId, resource } = located;
+    const props = resource.Properties ?? {};
+    const sourceArn = resolver.resolve(stack, props.EventSourceArn);
+    const tableName =
+      typeof sourceArn === 'string' ? /:table\/([^/]+)\/stream\//.exec(sourceArn)?.[1] : undefined;
+    if (!tableName) continue;
+    const table = [...tables.values()].find((t) => t.name === tableName);
+    const fn = functions.find(resolver.resolve(stack, props.FunctionName));
+    if (!table?.streamArn || !fn)
+      throw new TemplateError(`Event source mapping ${logicalId} refers to an unknown table or function`);
+    const filters = (
+      (props.FilterCriteria as { Filters?: { Pattern: string }[] } | undefined)?.Filters ?? []
+    ).map((filter) => JSON.parse(filter.Pattern) as Record<string, unknown>);
+    mappings.push(
+      new StreamMapping(
+        {
+          logicalId,
+          fn,
+          tableName,
+          streamArn: table.streamArn,
+          batchSize: Number(props.BatchSize ?? 100),
+          maxBatchingWindowMs: Number(props.MaximumBatchingWindowInSeconds ?? 0) * 1000,
+          startingPosition: props.StartingPosition === 'LATEST' ? 'LATEST' : 'TRIM_HORIZON',
+          bisectOnError: props.BisectBatchOnFunctionError === true,
+          maxRetryAttempts: Number(props.MaximumRetryAttempts ?? -1),
+          maxRecordAgeSeconds: Number(props.MaximumRecordAgeInSeconds ?? -1),
+          reportBatchItemFailures: ((props.FunctionResponseTypes as string[] | undefined) ?? []).includes(
+            'ReportBatchItemFailures',
+          ),
+          filters,
+          onFailure: onFailureDestination(located, context),
+        },
+        streams,
+        logs,
+        options,
+      ),
+    );
+  }
+  return mappings;
+}
+
+/**
+ * The template's Amazon MSK event source mappings (those whose EventSourceArn is an MSK cluster),
+ * not yet started; each becomes a consumer group on the local Kafka cluster.
+ */
+export function kafkaMappingsFromTemplate(
+  context: MappingsContext,
+  bootstrapServers: string,
+  options: { retryBaseDelayMs: number; partitionsConcurrently: number },
+): KafkaMapping[] {
+  const { stacks, resolver, functions, logs } = context;
+  const mappings: KafkaMapping[] = [];
+  for (const located of resourcesOfType(stacks, 'AWS::Lambda::EventSourceMapping')) {
+    const { stack, logicalId, resource } = located;
+    const props = resource.Properties ?? {};
+    const sourceArn = resolver.resolve(stack, props.EventSourceArn);
+    if (typeof sourceArn !== 'string' || !sourceArn.startsWith('arn:aws:kafka:')) continue;
+    const fn = functions.find(resolver.resolve(stack, props.FunctionName));
+    if (!fn) throw new TemplateError(`Event source mapping ${logicalId} refers to an unknown function`);
+    const topics = (resolver.resolve(stack, props.Topics) as string[] | undefined) ?? [];
+    const config = props.AmazonManagedKafkaEventSourceConfig as { ConsumerGroupId?: unknown } | undefined;
+    mappings.push(
+      new KafkaMapping(
+        {
+          logicalId,
+          fn,
+          clusterArn: sourceArn,
+          topics,
+          consumerGroupId: config?.ConsumerGroupId
+            ? resolver.resolveString(stack, config.ConsumerGroupId)
+            : `lambda-${logicalId}`,
+          batchSize: Number(props.BatchSize ?? 100),
+          maxBatchingWindowMs: Number(props.MaximumBatchingWindowInSeconds ?? 0.5) * 1000,
+          startingPosition: props.StartingPosition === 'LATEST' ? 'LATEST' : 'TRIM_HORIZON',
+          maxRetryAttempts: Number(props.MaximumRetryAttempts ?? -1),
+          bisectOnError: props.BisectBatchOnFunctionError === true,
+          onFailure: onFailureDestination(located, context),
+        },
+        bootstrapServers,
+        logs,
+        options,
+      ),
+    );
+  }
+  return mappings;
+}
