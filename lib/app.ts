@@ -5,26 +5,28 @@ import { AnalyticsStack } from './stacks/analytics-stack';
 import { InventoryStack } from './stacks/inventory-stack';
 import { MessagingStack } from './stacks/messaging-stack';
 import { NetworkStack } from './stacks/network-stack';
-import { NotificationStack } from './stacks/notification-stack';
+import { NotificationsStack } from './stacks/notifications-stack';
 import { ObservabilityStack } from './stacks/observability-stack';
-import { OrderServiceStack } from './stacks/order-service-stack';
-import { PaymentStack } from './stacks/payment-stack';
+import { OrdersStack } from './stacks/orders-stack';
+import { PaymentsStack } from './stacks/payments-stack';
 
 export interface OrderSagaStacks {
   readonly network: NetworkStack;
   readonly messaging: MessagingStack;
   readonly analytics: AnalyticsStack;
-  readonly orderService: OrderServiceStack;
+  readonly orders: OrdersStack;
   readonly inventory: InventoryStack;
-  readonly payments: PaymentStack;
-  readonly notification: NotificationStack;
+  readonly payments: PaymentsStack;
+  readonly notifications: NotificationsStack;
   readonly observability: ObservabilityStack;
 }
 
 /**
- * Builds the platform into `app`: `OrderSaga-<stage>-Network`, `-Messaging`, `-OrderService` (with
- * the REST API) and `-Observability`. Stacks are environment-agnostic unless the config names an
- * account or region, so `cdk synth` works offline.
+ * Builds the platform into `app`, one stack per service named after it (`OrderSaga-<stage>-Orders`,
+ * `-Inventory`, `-Payments`, `-Notifications`, `-Analytics`) on top of `-Network` (VPC) and
+ * `-Messaging` (Kafka, topics, dead letters), and `-Observability` (dashboard, alarm notifications).
+ * Stacks are environment-agnostic unless the config names an account or region, so `cdk synth` works
+ * offline.
  */
 export function buildApp(app: App, config: AppConfig): OrderSagaStacks {
   const prefix = stackPrefix(config);
@@ -36,83 +38,56 @@ export function buildApp(app: App, config: AppConfig): OrderSagaStacks {
         }
       : undefined;
   const common = { config, ...(env ? { env } : {}) };
+  const describe = (what: string) => `OrderSaga ${config.stage}: ${what}`;
 
   const network = new NetworkStack(app, `${prefix}-Network`, {
     ...common,
-    description: `OrderSaga ${config.stage}: VPC, endpoints and the Kafka client security group`,
+    description: describe('VPC, endpoints and the Kafka client security group'),
   });
   const messaging = new MessagingStack(app, `${prefix}-Messaging`, {
     ...common,
-    description: `OrderSaga ${config.stage}: MSK Serverless (IAM auth) and Kafka topics`,
+    description: describe('MSK Serverless (IAM auth), Kafka topics and dead letters'),
     vpc: network.vpc,
     subnets: network.isolatedSubnets,
     kafkaClientSecurityGroup: network.kafkaClientSecurityGroup,
   });
+  const service = { ...common, kafka: messaging.kafka, deadLetters: messaging.deadLetters };
   const analytics = new AnalyticsStack(app, `${prefix}-Analytics`, {
-    ...common,
-    description: `OrderSaga ${config.stage}: analytics counters over every topic`,
-    kafka: messaging.kafka,
-    deadLetters: messaging.deadLetters,
+    ...service,
+    description: describe('analytics counters over every topic'),
   });
-  const orderService = new OrderServiceStack(app, `${prefix}-OrderService`, {
-    ...common,
-    description: `OrderSaga ${config.stage}: order service, catalog, outbox relay and the public REST API`,
-    kafka: messaging.kafka,
-    deadLetters: messaging.deadLetters,
+  const orders = new OrdersStack(app, `${prefix}-Orders`, {
+    ...service,
+    description: describe('order service, catalog, outbox relay and the public REST API'),
     analyticsTable: analytics.analyticsTable,
   });
   const inventory = new InventoryStack(app, `${prefix}-Inventory`, {
-    ...common,
-    description: `OrderSaga ${config.stage}: inventory service (stock reservations) and its outbox relay`,
-    kafka: messaging.kafka,
-    productsTable: orderService.productsTable,
-    deadLetters: messaging.deadLetters,
+    ...service,
+    description: describe('inventory service (stock reservations) and its outbox relay'),
+    productsTable: orders.productsTable,
   });
-  const pspBaseUrl = config.pspMode === 'live' ? config.pspBaseUrl : orderService.psp?.baseUrl;
+  const pspBaseUrl = config.pspMode === 'live' ? config.pspBaseUrl : orders.psp?.baseUrl;
   if (pspBaseUrl === undefined)
     throw new ConfigError('No PSP base URL: set "pspBaseUrl" with "pspMode=live"');
-  const payments = new PaymentStack(app, `${prefix}-Payments`, {
-    ...common,
-    description: `OrderSaga ${config.stage}: payment service, PSP status workflow and its outbox relay`,
-    kafka: messaging.kafka,
-    deadLetters: messaging.deadLetters,
+  const payments = new PaymentsStack(app, `${prefix}-Payments`, {
+    ...service,
+    description: describe('payment service, PSP status workflow and its outbox relay'),
     pspBaseUrl,
   });
-  const notification = new NotificationStack(app, `${prefix}-Notification`, {
-    ...common,
-    description: `OrderSaga ${config.stage}: notification service (email and SMS) and its outbox relay`,
-    kafka: messaging.kafka,
-    deadLetters: messaging.deadLetters,
+  const notifications = new NotificationsStack(app, `${prefix}-Notifications`, {
+    ...service,
+    description: describe('notification service (email and SMS) and its outbox relay'),
   });
   const observability = new ObservabilityStack(app, `${prefix}-Observability`, {
     ...common,
-    description: `OrderSaga ${config.stage}: dashboard, alarm topic and notifications`,
-    api: orderService.api.api,
-    functions: [
-      ...orderService.functions,
-      ...inventory.functions,
-      ...payments.functions,
-      ...notification.functions,
-      ...analytics.functions,
-    ],
-    outboxes: [
-      { label: 'orders', relay: orderService.outbox },
-      { label: 'inventory', relay: inventory.outbox },
-      { label: 'payments', relay: payments.outbox },
-      { label: 'notifications', relay: notification.outbox },
-      { label: 'dead-letters', relay: messaging.deadLetterOutbox },
-    ],
-    alarms: [
-      ...orderService.alarms,
-      ...inventory.alarms,
-      ...payments.alarms,
-      ...notification.alarms,
-      ...analytics.alarms,
-      ...messaging.deadLetterOutbox.alarms,
-    ],
+    description: describe('dashboard, alarm topic and notifications'),
+    api: orders.api.api,
+    services: [orders, inventory, payments, notifications, analytics],
+    outboxes: [messaging.deadLetterOutbox],
+    alarms: messaging.deadLetterOutbox.alarms,
   });
 
   Tags.of(app).add('project', 'order-saga');
   Tags.of(app).add('stage', config.stage);
-  return { network, messaging, analytics, orderService, inventory, payments, notification, observability };
+  return { network, messaging, analytics, orders, inventory, payments, notifications, observability };
 }

@@ -1,4 +1,3 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   type DynamoDBDocumentClient,
@@ -6,6 +5,9 @@ import {
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { DomainEvent } from '#events';
+import { backoff as jitteredBackoff } from '#platform/backoff';
+import { cancellationCodes } from '#platform/dynamo';
+import { RetryableError } from '#platform/errors';
 import { aggregate, counterItemKey, markerKey } from './domain/counters';
 
 /** DynamoDB's limit of items in one TransactWriteItems. */
@@ -15,8 +17,8 @@ export const MARKER_RETENTION_SECONDS = 7 * 24 * 3600;
 const MAX_ROUNDS = 6;
 
 /** Counting kept failing (conflicts); the batch is retried by the event source mapping. */
-export class CountingConflictError extends Error {
-  override readonly name = 'CountingConflictError';
+export class CountingConflictError extends RetryableError {
+  readonly code = 'COUNTING_CONFLICT';
 }
 
 export interface CountOutcome {
@@ -55,7 +57,7 @@ export class AnalyticsStore {
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
     private readonly backoff: (round: number) => Promise<void> = (round) =>
-      new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * 2 ** round)),
+      jitteredBackoff(round + 1, { baseDelayMs: 20 }),
   ) {}
 
   /**
@@ -80,7 +82,7 @@ export class AnalyticsStore {
           outcome.counted += pending.length;
           pending = [];
         } catch (error) {
-          if (!(error instanceof TransactionCanceledException)) throw error;
+          if (cancellationCodes(error).length === 0) throw error;
           const existing = await this.existingMarkers(pending.map((event) => event.eventId));
           outcome.duplicates += existing.size;
           const remaining = pending.filter((event) => !existing.has(event.eventId));

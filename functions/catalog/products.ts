@@ -1,6 +1,17 @@
 import { BatchGetCommand, type DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import type { CatalogProduct } from '#functions/orders/domain/pricing';
+import { backoff } from '#platform/backoff';
+import { RetryableError } from '#platform/errors';
 
+/** A product as orders see it: what it costs and who sells it. */
+export interface CatalogProduct {
+  readonly productId: string;
+  readonly name: string;
+  readonly priceMinor: number;
+  readonly currency: string;
+  readonly sellerId: string;
+}
+
+/** A product item of the `products` table. */
 export interface ProductItem extends CatalogProduct {
   stock: number;
 }
@@ -15,11 +26,9 @@ export function productView(item: ProductItem) {
   };
 }
 
-export class CatalogUnavailableError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'CatalogUnavailableError';
-  }
+/** DynamoDB kept some keys of a lookup unprocessed (throttling); the request may be retried. */
+export class CatalogUnavailableError extends RetryableError {
+  readonly code = 'CATALOG_UNAVAILABLE';
 }
 
 const BATCH_GET_LIMIT = 100;
@@ -61,7 +70,7 @@ export class ProductCatalog {
         if (attempt > UNPROCESSED_RETRIES) {
           throw new CatalogUnavailableError(`Catalog lookup left ${keys.length} product(s) unprocessed`);
         }
-        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
+        if (attempt > 0) await backoff(attempt, { baseDelayMs: 40 });
         const response = await this.client.send(
           new BatchGetCommand({
             RequestItems: {

@@ -1,4 +1,3 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   type DynamoDBDocumentClient,
@@ -6,8 +5,10 @@ import {
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { causedBy, createEvent, type DomainEventOf, type StockRejectionReason } from '#events';
+import { backoff } from '#platform/backoff';
+import { cancellationCodes } from '#platform/dynamo';
 import { outboxPut } from '#platform/outbox/row';
-import { findShortage, jitteredDelayMs, sortLines } from './domain/reservation';
+import { findShortage, sortLines } from './domain/reservation';
 import { InventoryBusyError, InventoryWriteError, ReservationNotFoundError } from './errors';
 import {
   INVENTORY_SOURCE,
@@ -34,13 +35,8 @@ export type ReleaseOutcome = 'RELEASED' | 'ALREADY_RELEASED' | 'NOTHING_RESERVED
 const DEFAULT_MAX_ATTEMPTS = 8;
 const UNPROCESSED_READS = 5;
 
-const defaultBackoff = (attempt: number) =>
-  new Promise<void>((resolve) => setTimeout(resolve, jitteredDelayMs(attempt)));
-
-/** Cancellation reason codes of a cancelled transaction, one per item ('None' where the item was fine). */
-function cancellationCodes(error: TransactionCanceledException): string[] {
-  return (error.CancellationReasons ?? []).map((reason) => reason.Code ?? 'None');
-}
+/** Full jitter below 20 ms · 2^attempt, at most 1 s. */
+const defaultBackoff = (attempt: number) => backoff(attempt + 1, { baseDelayMs: 20, maxDelayMs: 1_000 });
 
 /**
  * Stock reservations over the catalog's `products` table, with the reservation items and outbox rows
@@ -75,8 +71,8 @@ export class InventoryService {
         );
         return 'RESERVED';
       } catch (error) {
-        if (!(error instanceof TransactionCanceledException)) throw error;
         codes = cancellationCodes(error);
+        if (codes.length === 0) throw error;
         if (codes[0] === 'ConditionalCheckFailed') return 'ALREADY_DONE';
         if (codes.includes('TransactionConflict')) continue;
         const stockFailed = codes.slice(1, 1 + lines.length).includes('ConditionalCheckFailed');
@@ -98,8 +94,8 @@ export class InventoryService {
         );
         return 'REJECTED';
       } catch (error) {
-        if (!(error instanceof TransactionCanceledException)) throw error;
         const rejectCodes = cancellationCodes(error);
+        if (rejectCodes.length === 0) throw error;
         if (rejectCodes[0] === 'ConditionalCheckFailed') return 'ALREADY_DONE';
         if (!rejectCodes.includes('TransactionConflict')) {
           throw new InventoryWriteError(
@@ -136,8 +132,8 @@ export class InventoryService {
         );
         return 'RELEASED';
       } catch (error) {
-        if (!(error instanceof TransactionCanceledException)) throw error;
         const codes = cancellationCodes(error);
+        if (codes.length === 0) throw error;
         // Released by a concurrent delivery: the next read sees RELEASED.
         if (codes[0] === 'ConditionalCheckFailed' || codes.includes('TransactionConflict')) continue;
         throw new InventoryWriteError(`Release of order ${orderId} failed: ${codes.join(', ')}`, {

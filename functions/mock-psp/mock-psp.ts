@@ -1,3 +1,4 @@
+import { sleep } from '#platform/backoff';
 import type { AuthorizationBody, PspPaymentRecord, PspStatus } from './model';
 import { behaviourOf } from './model';
 import type { PspStore } from './store';
@@ -11,6 +12,21 @@ export interface MockPspSettings {
   faultRate5xx: number;
   /** Share of authorization calls recorded, then answered too late for the caller (0..1). */
   faultRateTimeout: number;
+}
+
+/** The mock PSP's settings from its parsed environment (see `MOCK_PSP_SETTINGS`). */
+export function mockPspSettingsOf(env: {
+  readonly PSP_TIMEOUT_DELAY_MS: number;
+  readonly PSP_SLOW_DELAY_MS: number;
+  readonly PSP_FAULT_RATE_5XX: number;
+  readonly PSP_FAULT_RATE_TIMEOUT: number;
+}): MockPspSettings {
+  return {
+    timeoutDelayMs: env.PSP_TIMEOUT_DELAY_MS,
+    slowDelayMs: env.PSP_SLOW_DELAY_MS,
+    faultRate5xx: env.PSP_FAULT_RATE_5XX,
+    faultRateTimeout: env.PSP_FAULT_RATE_TIMEOUT,
+  };
 }
 
 export interface MockPspDeps {
@@ -60,7 +76,7 @@ export class MockPsp {
   constructor(private readonly deps: MockPspDeps) {
     this.clock = deps.clock ?? (() => new Date());
     this.random = deps.random ?? Math.random;
-    this.sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.sleep = deps.sleep ?? sleep;
     this.newReference =
       deps.newReference ?? (() => `psp_${crypto.randomUUID().replaceAll('-', '').slice(0, 20)}`);
   }

@@ -1,4 +1,5 @@
 import type { NotificationChannel, NotificationTemplate } from '#events';
+import { AppError } from '#platform/errors';
 
 export type { NotificationChannel, NotificationTemplate };
 
@@ -40,8 +41,8 @@ export interface NotificationProvider {
 }
 
 /** A provider refused or failed a message. */
-export class ProviderError extends Error {
-  override readonly name = 'ProviderError';
+export class ProviderError extends AppError {
+  readonly code = 'PROVIDER_ERROR';
 
   constructor(
     message: string,

@@ -1,3 +1,4 @@
+import { backoffDelayMs } from '#platform/backoff';
 import { type CircuitBreaker, CircuitOpenError } from '#platform/circuit-breaker';
 import { type NotificationMessage, type NotificationProvider, ProviderError } from './provider';
 
@@ -13,11 +14,6 @@ export interface RetryPolicy {
 
 export const DEFAULT_MAX_ATTEMPTS = 3;
 export const DEFAULT_BASE_DELAY_MS = 100;
-
-/** Full-jitter backoff before retry number `retry` (1-based): uniform in [0, base·2^(retry-1)). */
-export function backoffDelayMs(retry: number, policy: Pick<RetryPolicy, 'baseDelayMs' | 'random'>): number {
-  return Math.floor(policy.random() * policy.baseDelayMs * 2 ** Math.max(0, retry - 1));
-}
 
 /** Longest reason a NotificationFailed event carries. */
 const MAX_REASON_LENGTH = 1024;

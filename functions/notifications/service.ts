@@ -1,7 +1,8 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { causedBy, createEvent, type DomainEvent } from '#events';
 import { type CircuitBreaker, CircuitOpenError } from '#platform/circuit-breaker';
+import { cancellationCodes } from '#platform/dynamo';
+import { RetryableError } from '#platform/errors';
 import { outboxPut } from '#platform/outbox/row';
 import {
   CHANNELS_BY_TEMPLATE,
@@ -20,14 +21,13 @@ import type { NotificationChannel, NotificationMessage, NotificationProvider } f
 import { type RetryPolicy, type SendOutcome, sendWithRetries } from './retry';
 
 /** A provider's circuit is open: the notification was not attempted and the event must be retried. */
-export class NotificationDeferredError extends Error {
-  override readonly name = 'NotificationDeferredError';
-  readonly retryable = true;
+export class NotificationDeferredError extends RetryableError {
+  readonly code = 'NOTIFICATION_DEFERRED';
 }
 
 /** DynamoDB rejected a notification write for a reason that is not its condition. */
-export class NotificationWriteError extends Error {
-  override readonly name = 'NotificationWriteError';
+export class NotificationWriteError extends RetryableError {
+  readonly code = 'NOTIFICATION_WRITE_FAILED';
 }
 
 export interface NotificationDeps {
@@ -152,8 +152,8 @@ export class NotificationService {
         }),
       );
     } catch (error) {
-      if (error instanceof TransactionCanceledException) {
-        const codes = (error.CancellationReasons ?? []).map((reason) => reason.Code ?? 'None');
+      const codes = cancellationCodes(error);
+      if (codes.length > 0) {
         if (codes[0] === 'ConditionalCheckFailed') {
           return { notificationId, channel, status: 'ALREADY_DONE' };
         }

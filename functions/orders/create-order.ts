@@ -1,9 +1,6 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { createEvent } from '#events';
 import type { ProductCatalog } from '#functions/catalog/products';
-import { HttpError } from '#platform/errors';
-import { outboxPut } from '#platform/outbox/row';
+import { backoff } from '#platform/backoff';
 import { requestHash } from './canonical';
 import type { CreateOrderRequest } from './domain/create-order-request';
 import { initialHistory } from './domain/order';
@@ -16,11 +13,11 @@ import {
   orderKey,
   orderView,
 } from './model';
+import type { OrderStore } from './order-store';
 
 export interface CreateOrderDeps {
-  client: DynamoDBDocumentClient;
+  store: OrderStore;
   catalog: ProductCatalog;
-  ordersTable: string;
   clock: () => Date;
   newOrderId: () => string;
   /** Backoff before retrying a transaction that lost a race; injectable for tests. */
@@ -33,63 +30,71 @@ export interface CreateOrderInput {
   traceHeader?: string;
 }
 
-export interface CreateOrderOutcome {
-  replayed: boolean;
-  statusCode: number;
-  /** The response body, serialized; a replay returns the original bytes. */
-  body: string;
-  location: string;
-  orderId: string;
-}
+/** What became of a request to place an order; the API handler maps each kind to a response. */
+export type CreateOrderResult =
+  /** Created now (`replayed: false`) or earlier with the same key and body (`replayed: true`). */
+  | {
+      kind: 'ACCEPTED';
+      replayed: boolean;
+      statusCode: number;
+      /** The response body, serialized; a replay returns the original bytes. */
+      body: string;
+      location: string;
+      orderId: string;
+    }
+  /** Products that are not in the catalog, with the index of their line. */
+  | { kind: 'UNKNOWN_PRODUCTS'; products: { productId: string; line: number }[] }
+  | { kind: 'MIXED_CURRENCIES'; currencies: string[] }
+  /** The key was used before with another body. */
+  | { kind: 'KEY_REUSED' }
+  /** Concurrent requests with this key kept winning the race; the client may retry. */
+  | { kind: 'IN_PROGRESS' };
 
 const SOURCE = 'order-service';
 const MAX_CONFLICT_RETRIES = 6;
 
-const defaultBackoff = (attempt: number) =>
-  new Promise<void>((resolve) => setTimeout(resolve, Math.random() * 25 * 2 ** attempt));
+/** Full jitter below 25 ms · 2^attempt. */
+const defaultBackoff = (attempt: number) => backoff(attempt + 1, { baseDelayMs: 25 });
 
 /**
- * Creates an order: prices it from the catalog and writes, in ONE transaction, the order, its
+ * Places an order: prices it from the catalog and writes, in ONE transaction, the order, its
  * OrderCreated outbox row and the Idempotency-Key record. Because the key record commits with the
  * order, a key maps to at most one order no matter how many requests race, and a replay returns the
- * stored response. A key reused with a different body is a 409.
+ * stored response. A key reused with a different body is `KEY_REUSED`.
  */
 export async function createOrder(
   deps: CreateOrderDeps,
   input: CreateOrderInput,
-): Promise<CreateOrderOutcome> {
-  const hash = requestHash(input.request);
-  const priced = priceOrder(
-    input.request.items,
-    await deps.catalog.getMany(input.request.items.map((i) => i.productId)),
-  );
+): Promise<CreateOrderResult> {
+  const { request } = input;
+  const hash = requestHash(request);
+  const priced = priceOrder(request.items, await deps.catalog.getMany(request.items.map((i) => i.productId)));
   if (!priced.ok) {
     if (priced.reason === 'UNKNOWN_PRODUCTS') {
-      throw new HttpError(422, 'UNKNOWN_PRODUCT', 'One or more products do not exist in the catalog', {
-        details: priced.productIds.map((productId) => ({
-          path: `items.${input.request.items.findIndex((i) => i.productId === productId)}.productId`,
-          message: `unknown product ${productId}`,
+      return {
+        kind: 'UNKNOWN_PRODUCTS',
+        products: priced.productIds.map((productId) => ({
           productId,
+          line: request.items.findIndex((item) => item.productId === productId),
         })),
-      });
+      };
     }
-    throw new HttpError(422, 'MIXED_CURRENCIES', 'All products of one order must share a currency', {
-      details: [{ message: `currencies: ${priced.currencies.join(', ')}` }],
-    });
+    return { kind: 'MIXED_CURRENCIES', currencies: priced.currencies };
   }
 
-  const backoff = deps.backoff ?? defaultBackoff;
-  for (let attempt = 0; ; attempt++) {
+  const pause = deps.backoff ?? defaultBackoff;
+  for (let attempt = 0; attempt <= MAX_CONFLICT_RETRIES; attempt++) {
+    if (attempt > 0) await pause(attempt - 1);
     const now = deps.clock();
     const orderId = deps.newOrderId();
     const event = createEvent(
       'OrderCreated',
       {
         orderId,
-        customerId: input.request.customerId,
+        customerId: request.customerId,
         lines: priced.lines,
         total: priced.total,
-        payment: input.request.payment,
+        payment: request.payment,
         createdAt: now.toISOString(),
       },
       {
@@ -103,11 +108,11 @@ export async function createOrder(
       ...orderKey(orderId),
       entity: 'ORDER',
       orderId,
-      customerId: input.request.customerId,
+      customerId: request.customerId,
       status: 'PENDING',
       lines: priced.lines,
       total: priced.total,
-      payment: input.request.payment,
+      payment: request.payment,
       correlationId: event.correlationId,
       createdAt: now.toISOString(),
       updatedAt: now.toISOString(),
@@ -116,7 +121,6 @@ export async function createOrder(
     };
     const location = `/orders/${orderId}`;
     const body = JSON.stringify(orderView(order));
-    const nowSeconds = Math.floor(now.getTime() / 1000);
     const record: IdempotencyItem = {
       ...idempotencyKey(input.idempotencyKey),
       entity: 'IDEMPOTENCY',
@@ -126,84 +130,27 @@ export async function createOrder(
       responseBody: body,
       location,
       createdAt: now.toISOString(),
-      expiresAt: nowSeconds + IDEMPOTENCY_TTL_SECONDS,
+      expiresAt: Math.floor(now.getTime() / 1000) + IDEMPOTENCY_TTL_SECONDS,
     };
 
-    try {
-      await deps.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: deps.ordersTable,
-                Item: record,
-                ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
-                ExpressionAttributeValues: { ':now': nowSeconds },
-              },
-            },
-            {
-              Put: {
-                TableName: deps.ordersTable,
-                Item: order,
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
-            outboxPut(deps.ordersTable, event),
-          ],
-        }),
-      );
-      return { replayed: false, statusCode: 202, body, location, orderId };
-    } catch (error) {
-      if (!(error instanceof TransactionCanceledException)) throw error;
-      const codes = (error.CancellationReasons ?? []).map((reason) => reason.Code ?? 'None');
-      if (codes[0] === 'ConditionalCheckFailed') {
-        const existing = await readRecord(deps, input.idempotencyKey);
-        if (existing) return replay(existing, hash, input.idempotencyKey);
-        // The record expired and vanished between the write and the read: try again as new.
-      } else if (!codes.includes('TransactionConflict')) {
-        throw error;
+    const created = await deps.store.create(order, record, event);
+    if (created === 'CREATED')
+      return { kind: 'ACCEPTED', replayed: false, statusCode: 202, body, location, orderId };
+    if (created === 'KEY_TAKEN') {
+      const existing = await deps.store.getIdempotencyRecord(input.idempotencyKey);
+      if (existing) {
+        if (existing.requestHash !== hash) return { kind: 'KEY_REUSED' };
+        return {
+          kind: 'ACCEPTED',
+          replayed: true,
+          statusCode: existing.statusCode,
+          body: existing.responseBody,
+          location: existing.location,
+          orderId: existing.orderId,
+        };
       }
-      if (attempt >= MAX_CONFLICT_RETRIES) {
-        throw new HttpError(
-          409,
-          'REQUEST_IN_PROGRESS',
-          'Another request with this Idempotency-Key is in progress',
-          {
-            headers: { 'retry-after': '1' },
-            cause: error,
-          },
-        );
-      }
-      await backoff(attempt);
+      // The record expired and vanished between the write and the read: try again as new.
     }
   }
-}
-
-async function readRecord(deps: CreateOrderDeps, key: string): Promise<IdempotencyItem | undefined> {
-  const { Item } = await deps.client.send(
-    new GetCommand({ TableName: deps.ordersTable, Key: idempotencyKey(key), ConsistentRead: true }),
-  );
-  return Item as IdempotencyItem | undefined;
-}
-
-function replay(record: IdempotencyItem, hash: string, key: string): CreateOrderOutcome {
-  if (record.requestHash !== hash) {
-    throw new HttpError(
-      409,
-      'IDEMPOTENCY_KEY_REUSED',
-      'This Idempotency-Key was already used with a different request body',
-      {
-        details: [
-          { path: 'headers.idempotency-key', message: `use a new key for a different order (key "${key}")` },
-        ],
-      },
-    );
-  }
-  return {
-    replayed: true,
-    statusCode: record.statusCode,
-    body: record.responseBody,
-    location: record.location,
-    orderId: record.orderId,
-  };
+  return { kind: 'IN_PROGRESS' };
 }

@@ -1,3 +1,4 @@
+import { PermanentError, RetryableError } from '#platform/errors';
 import type { Money } from '#platform/money';
 import type { PaymentSplit } from './domain/split';
 
@@ -37,13 +38,13 @@ export interface PaymentProvider {
 }
 
 /** The PSP did not answer usefully (5xx, 429, timeout, network); the same call may succeed later. */
-export class PspTransientError extends Error {
-  override readonly name = 'PspTransientError';
+export class PspTransientError extends RetryableError {
+  readonly code = 'PSP_UNAVAILABLE';
 }
 
 /** The PSP refused the request (4xx other than 429); retrying the same request cannot succeed. */
-export class PspRejectedError extends Error {
-  override readonly name = 'PspRejectedError';
+export class PspRejectedError extends PermanentError {
+  readonly code = 'PSP_REJECTED';
   constructor(
     message: string,
     readonly statusCode: number,

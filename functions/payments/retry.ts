@@ -1,3 +1,4 @@
+import { backoffDelayMs } from '#platform/backoff';
 import {
   type AuthorizationRequest,
   type AuthorizationResult,
@@ -20,15 +21,6 @@ export interface RetryPolicy {
 export type AuthorizeAttempt =
   | { kind: 'result'; result: AuthorizationResult; attempts: number }
   | { kind: 'transient'; error: PspTransientError; attempts: number };
-
-/** Full-jitter backoff before retry number `retry` (1-based): uniform in [0, min(max, base·2^(retry-1))). */
-export function backoffDelayMs(
-  retry: number,
-  policy: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs' | 'random'>,
-): number {
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, retry - 1));
-  return Math.floor(policy.random() * ceiling);
-}
 
 /**
  * Authorizes with short in-call retries: transient errors are retried with exponential backoff and

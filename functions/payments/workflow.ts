@@ -1,4 +1,5 @@
 import { ExecutionAlreadyExists, type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { RetryableError } from '#platform/errors';
 import type { PaymentWorkflowInput } from './model';
 
 /** Starts the payment status workflow; starting one name twice must be harmless. */
@@ -7,8 +8,8 @@ export interface WorkflowStarter {
 }
 
 /** The workflow could not be started; the event is retried. */
-export class WorkflowStartError extends Error {
-  override readonly name = 'WorkflowStartError';
+export class WorkflowStartError extends RetryableError {
+  readonly code = 'WORKFLOW_START_FAILED';
 }
 
 /**

@@ -1,3 +1,5 @@
+import { RetryableError } from './errors';
+
 /** States of a circuit breaker. */
 export type CircuitState = 'CLOSED' | 'OPEN' | 'HALF_OPEN';
 
@@ -25,9 +27,8 @@ export interface CircuitBreakerOptions {
  * A call was refused without reaching the dependency because its circuit is open (or its half-open
  * trial call is still running). Retryable: the same call may go through once the circuit closes.
  */
-export class CircuitOpenError extends Error {
-  override readonly name = 'CircuitOpenError';
-  readonly retryable = true;
+export class CircuitOpenError extends RetryableError {
+  readonly code = 'CIRCUIT_OPEN';
 
   constructor(
     readonly circuit: string,

@@ -1,10 +1,7 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
-import middy, { type MiddlewareObj } from '@middy/core';
+import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { HttpError } from './errors';
-import { logger, metrics, tracer } from './powertools';
+import { instrumented, logger } from './powertools';
 
 const BASE_HEADERS = {
   'content-type': 'application/json; charset=utf-8',
@@ -73,12 +70,7 @@ type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<API
 
 /** Composes an API handler with the project's middleware: tracing, logging context, metrics, errors. */
 export function apiHandler(handler: ApiHandler) {
-  return middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
-    .use(captureLambdaHandler(tracer))
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics, { captureColdStartMetric: true }))
-    .use(httpErrors())
-    .handler(handler);
+  return instrumented(handler, { coldStartMetric: true, middlewares: [httpErrors()] });
 }
 
 export interface JsonBodyOptions {

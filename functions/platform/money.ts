@@ -1,3 +1,5 @@
+import { PermanentError } from './errors';
+
 /**
  * Money is an integer number of minor units (cents) plus an ISO 4217 currency code. No floating
  * point is used anywhere an amount is computed.
@@ -7,11 +9,9 @@ export interface Money {
   readonly currency: string;
 }
 
-export class MoneyError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'MoneyError';
-  }
+/** An amount or currency that breaks the money rules; a bug, never something to retry. */
+export class MoneyError extends PermanentError {
+  readonly code = 'INVALID_MONEY';
 }
 
 const CURRENCY = /^[A-Z]{3}$/;

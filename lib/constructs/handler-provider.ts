@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 import { acknowledgeSynchronousInvocation } from './service-function';
 
 export interface HandlerProviderProps {
-  /** The project's `onEvent` handler (a `ServiceFunction` under `functions/custom-resources/`). */
+  /** The project's `onEvent` handler (a `ServiceFunction` of a custom resource contract). */
   readonly onEvent: lambda.Function;
   /** @default DESTROY */
   readonly logRemovalPolicy?: RemovalPolicy;

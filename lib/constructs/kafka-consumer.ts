@@ -6,42 +6,46 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { ManagedKafkaEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import type { CONSUMER_TABLES } from '#platform/consumer/contract';
+import { type AnyContract, topicsOf } from '#platform/contract';
 import { InfrastructureError } from '../errors';
 import { alarmAboveZero } from './alarms';
 import { type KafkaConnection, kafkaGroupArn, kafkaTopicArn } from './kafka-connection';
 import {
   acknowledgeSynchronousInvocation,
-  bindTable,
   METRICS_NAMESPACE,
   ServiceFunction,
+  type ServiceFunctionProps,
+  type SettingsOf,
+  type TablesOf,
 } from './service-function';
 
-export interface KafkaConsumerProps {
-  /** Handler file relative to `functions/`; it exports `handler` (usually `kafkaConsumerHandler`). */
-  readonly entry: string;
-  /** Bounded context of the consumer (`POWERTOOLS_SERVICE_NAME`, consumer groups, metrics dimension). */
-  readonly service: string;
+export interface KafkaConsumerProps<C extends AnyContract> {
+  /**
+   * The consumer's contract: its service (consumer groups, metrics dimension), the event types it
+   * handles (one event source mapping per topic they are published to), its tables and settings.
+   */
+  readonly contract: C;
   readonly kafka: KafkaConnection;
-  /** Topics to consume; one event source mapping each. */
-  readonly topics: readonly string[];
   /** The dead-letter table (messaging stack). */
   readonly deadLetters: dynamodb.ITable;
+  /** The consumer's own tables (the idempotency table is created here, the dead-letter table given). */
+  readonly tables: Omit<TablesOf<C>, keyof typeof CONSUMER_TABLES>;
+  readonly settings?: SettingsOf<C>;
   /** Records per invocation. @default 100 */
   readonly batchSize?: number;
   /** How long the poller gathers records before it invokes. @default 1 second */
   readonly maxBatchingWindow?: Duration;
-  /** Failed handler runs of one event before it becomes a dead letter (`CONSUMER_MAX_ATTEMPTS`). @default 3 */
-  readonly maxAttempts?: number;
   /**
    * Retries of a failing batch by the event source mapping before it goes to the on-failure queue;
-   * more than `maxAttempts`, so events reach the dead-letter table first. @default 10
+   * more than the contract's `CONSUMER_MAX_ATTEMPTS`, so events reach the dead-letter table first.
+   * @default 10
    */
   readonly retryAttempts?: number;
   /** @default 512 */
   readonly memorySize?: number;
   /** @default 60 seconds */
   readonly timeout?: Duration;
-  readonly environment?: Record<string, string>;
   /** @default DESTROY */
   readonly removalPolicy?: RemovalPolicy;
 }
@@ -61,41 +65,54 @@ export function consumerGroupId(service: string, topic: string): string {
  *   shared dead-letter table (`DEAD_LETTER_TABLE_NAME`);
  * - IAM for the mappings scoped to this consumer's topics and groups.
  */
-export class KafkaConsumer extends Construct {
-  readonly fn: ServiceFunction;
-  readonly idempotencyTable: dynamodb.Table;
+export class KafkaConsumer<C extends AnyContract = AnyContract> extends Construct {
+  readonly fn: ServiceFunction<C>;
+  /** The consumer's Powertools idempotency table, when its contract reads one. */
+  readonly idempotencyTable?: dynamodb.Table;
   /** Batches the event source mappings gave up on (metadata pointing at the records). */
   readonly onFailureQueue: sqs.Queue;
   readonly eventSources: ManagedKafkaEventSource[];
   readonly consumerGroups: string[];
   readonly alarms: cloudwatch.Alarm[];
 
-  constructor(scope: Construct, id: string, props: KafkaConsumerProps) {
+  constructor(scope: Construct, id: string, props: KafkaConsumerProps<C>) {
     super(scope, id);
+    const { contract } = props;
+    const service = contract.service;
+    if (service === undefined)
+      throw new InfrastructureError(`${this.node.path}: the consumer names no service`);
+    const topics = topicsOf(contract);
+    if (topics.length === 0)
+      throw new InfrastructureError(`${this.node.path}: the contract consumes no events`);
     const batchSize = props.batchSize ?? 100;
     const maxBatchingWindow = props.maxBatchingWindow ?? Duration.seconds(1);
-    const maxAttempts = props.maxAttempts ?? 3;
     const retryAttempts = props.retryAttempts ?? 10;
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
-    if (props.topics.length === 0) throw new InfrastructureError(`${this.node.path}: no topics to consume`);
-    if (new Set(props.topics).size !== props.topics.length) {
-      throw new InfrastructureError(`${this.node.path}: a topic is listed twice`);
-    }
-    if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
-      throw new InfrastructureError(`${this.node.path}: maxAttempts must be a positive integer`);
-    }
+    // Handler failures per event before it is dead-lettered (the framework's setting; 1 without it).
+    const attemptsSetting = contract.settings.shape.CONSUMER_MAX_ATTEMPTS;
+    const given = (props.settings as Record<string, unknown> | undefined)?.CONSUMER_MAX_ATTEMPTS;
+    const maxAttempts = attemptsSetting ? Number(attemptsSetting.parse(given)) : 1;
     if (!Number.isInteger(retryAttempts) || retryAttempts <= maxAttempts) {
-      throw new InfrastructureError(`${this.node.path}: retryAttempts must be an integer above maxAttempts`);
+      throw new InfrastructureError(
+        `${this.node.path}: retryAttempts must be an integer above CONSUMER_MAX_ATTEMPTS (${maxAttempts})`,
+      );
     }
 
-    this.idempotencyTable = new dynamodb.Table(this, 'IdempotencyTable', {
-      partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
-      timeToLiveAttribute: 'expiration',
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      encryption: dynamodb.TableEncryption.AWS_MANAGED,
-      removalPolicy,
-    });
+    const ownTables: Record<string, dynamodb.ITable> = {
+      ...(props.tables as Record<string, dynamodb.ITable>),
+      DEAD_LETTER_TABLE_NAME: props.deadLetters,
+    };
+    if ('IDEMPOTENCY_TABLE_NAME' in contract.tables) {
+      this.idempotencyTable = new dynamodb.Table(this, 'IdempotencyTable', {
+        partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+        timeToLiveAttribute: 'expiration',
+        billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+        encryption: dynamodb.TableEncryption.AWS_MANAGED,
+        removalPolicy,
+      });
+      ownTables.IDEMPOTENCY_TABLE_NAME = this.idempotencyTable;
+    }
 
     this.onFailureQueue = new sqs.Queue(this, 'OnFailureQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
@@ -114,28 +131,26 @@ export class KafkaConsumer extends Construct {
         'This queue is the failure destination of the Kafka event source mappings; it holds pointers to records for investigation, nothing consumes it automatically.',
     });
 
-    this.fn = new ServiceFunction(this, 'Function', {
-      entry: props.entry,
-      serviceName: props.service,
-      description: `${props.service}: consumes ${props.topics.join(', ')}`,
+    this.fn = new ServiceFunction<C>(this, 'Function', {
+      contract,
+      tables: ownTables as TablesOf<C>,
+      ...(props.settings === undefined ? {} : { settings: props.settings }),
+      description: `${service}: consumes ${topics.join(', ')}`,
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(60),
       logRemovalPolicy: removalPolicy,
-      environment: { CONSUMER_MAX_ATTEMPTS: String(maxAttempts), ...props.environment },
-    });
-    bindTable(this.fn, this.idempotencyTable, 'IDEMPOTENCY_TABLE_NAME', 'readWrite');
-    bindTable(this.fn, props.deadLetters, 'DEAD_LETTER_TABLE_NAME', 'readWrite');
+    } as ServiceFunctionProps<C>);
     acknowledgeSynchronousInvocation(
       this.fn,
       'its MSK event source mappings, whose failed batches go to the on-failure queue',
     );
 
-    this.consumerGroups = props.topics.map((topic) => consumerGroupId(props.service, topic));
-    this.eventSources = props.topics.map((topic) => {
+    this.consumerGroups = topics.map((topic) => consumerGroupId(service, topic));
+    this.eventSources = topics.map((topic) => {
       const source = new ManagedKafkaEventSource({
         clusterArn: props.kafka.clusterArn,
         topic,
-        consumerGroupId: consumerGroupId(props.service, topic),
+        consumerGroupId: consumerGroupId(service, topic),
         startingPosition: lambda.StartingPosition.TRIM_HORIZON,
         batchSize,
         maxBatchingWindow,
@@ -165,7 +180,7 @@ export class KafkaConsumer extends Construct {
       new iam.PolicyStatement({
         sid: 'MskConsumerTopics',
         actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'],
-        resources: props.topics.map((topic) => kafkaTopicArn(props.kafka.clusterArn, topic)),
+        resources: topics.map((topic) => kafkaTopicArn(props.kafka.clusterArn, topic)),
       }),
     );
     this.fn.addToRolePolicy(
@@ -185,7 +200,7 @@ export class KafkaConsumer extends Construct {
       alarmAboveZero(
         this,
         'OnFailureQueueAlarm',
-        `${props.service} consumer: the event source mapping gave up on batches (see the on-failure queue)`,
+        `${service} consumer: the event source mapping gave up on batches (see the on-failure queue)`,
         this.onFailureQueue.metricApproximateNumberOfMessagesVisible({
           period: Duration.minutes(1),
           statistic: cloudwatch.Stats.MAXIMUM,
@@ -194,17 +209,17 @@ export class KafkaConsumer extends Construct {
       alarmAboveZero(
         this,
         'DeadLettersAlarm',
-        `${props.service} consumer: records were dead-lettered (GET /admin/dead-letters)`,
+        `${service} consumer: records were dead-lettered (GET /admin/dead-letters)`,
         new cloudwatch.Metric({
           namespace: METRICS_NAMESPACE,
           metricName: 'EventsDeadLettered',
-          dimensionsMap: { service: props.service },
+          dimensionsMap: { service },
           period: Duration.minutes(5),
           statistic: cloudwatch.Stats.SUM,
         }),
       ),
       new cloudwatch.Alarm(this, 'OffsetLagAlarm', {
-        alarmDescription: `${props.service} consumer: more than 1000 records behind for 15 minutes`,
+        alarmDescription: `${service} consumer: more than 1000 records behind for 15 minutes`,
         metric: this.fn.metric('OffsetLag', {
           period: Duration.minutes(5),
           statistic: cloudwatch.Stats.MAXIMUM,

@@ -1,5 +1,6 @@
 import { CustomResource, Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { KafkaTopicsFn } from '#platform/outbox/contract';
 import type { TopicSpec } from '../topics';
 import { HandlerProvider } from './handler-provider';
 import type { KafkaConnection } from './kafka-connection';
@@ -13,18 +14,18 @@ export interface KafkaTopicsProps {
 
 /**
  * Creates the Kafka topics through the cluster's admin API: a `Custom::KafkaTopics` resource with the
- * property `Topics: [{ name, partitions }]`, handled by `functions/custom-resources/kafka-topics.ts`.
+ * property `Topics: [{ name, partitions }]`, handled by `functions/platform/handlers/kafka-topics.ts`.
  * Changing a partition count updates the resource (partitions only grow); deleting it keeps the topics.
  */
 export class KafkaTopics extends Construct {
-  readonly handler: ServiceFunction;
+  readonly handler: ServiceFunction<typeof KafkaTopicsFn>;
   readonly resource: CustomResource;
 
   constructor(scope: Construct, id: string, props: KafkaTopicsProps) {
     super(scope, id);
     this.handler = new ServiceFunction(this, 'Handler', {
-      entry: 'platform/handlers/kafka-topics.ts',
-      serviceName: 'messaging',
+      contract: KafkaTopicsFn,
+      tables: {},
       description: 'Creates the Kafka topics (Custom::KafkaTopics onEvent)',
       timeout: Duration.minutes(2),
       logRemovalPolicy: props.logRemovalPolicy,

@@ -7,15 +7,12 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import type { ServiceName } from '#platform/contract';
+import { OutboxRelayFn, OutboxSweeperFn } from '#platform/outbox/contract';
 import { InfrastructureError } from '../errors';
 import { alarmAboveZero } from './alarms';
 import type { KafkaConnection } from './kafka-connection';
-import {
-  acknowledgeSynchronousInvocation,
-  bindTable,
-  grantTableActions,
-  ServiceFunction,
-} from './service-function';
+import { acknowledgeSynchronousInvocation, grantTableActions, ServiceFunction } from './service-function';
 
 /** Name of the sparse index of rows not yet published (see docs/architecture.md). */
 export const UNPUBLISHED_INDEX_NAME = 'unpublished';
@@ -29,10 +26,10 @@ export const OUTBOX_INSERT_FILTER = lambda.FilterCriteria.filter({
 export interface OutboxRelayProps {
   /** The service table holding the outbox rows; it must have a stream and the `unpublished` index. */
   readonly table: dynamodb.ITable;
-  /** Bounded context that owns the table (`orders`, `inventory`, ...). */
-  readonly serviceName: string;
+  /** The service that owns the table (`orders`, `inventory`, ...). */
+  readonly serviceName: ServiceName;
   readonly kafka: KafkaConnection;
-  /** Age after which the sweeper republishes a row that is still unpublished. @default 120 */
+  /** Age after which the sweeper republishes a row that is still unpublished (`OUTBOX_GRACE_SECONDS`). */
   readonly graceSeconds?: number;
   /** Stream records per relay invocation. @default 100 */
   readonly batchSize?: number;
@@ -45,16 +42,16 @@ export interface OutboxRelayProps {
 /**
  * The transactional outbox publisher of one service table, written once for every service:
  *
- * - relay: the table's stream (outbox inserts only) drives `functions/outbox/relay.ts`, which
+ * - relay: the table's stream (outbox inserts only) drives `functions/platform/handlers/outbox-relay.ts`, which
  *   publishes to Kafka and marks rows published. Failing batches are bisected and retried; after the
  *   retry limit, the batch's stream pointer goes to the on-failure queue (the rows stay in the table);
- * - sweeper: every minute `functions/outbox/sweeper.ts` republishes rows still unpublished after
+ * - sweeper: every minute `functions/platform/handlers/outbox-sweeper.ts` republishes rows still unpublished after
  *   the grace period (a relay that gave up, stream records past their 24 h retention);
  * - alarms for every way this can fall behind, exposed as `alarms` for the observability stack.
  */
 export class OutboxRelay extends Construct {
-  readonly relayFunction: ServiceFunction;
-  readonly sweeperFunction: ServiceFunction;
+  readonly relayFunction: ServiceFunction<typeof OutboxRelayFn>;
+  readonly sweeperFunction: ServiceFunction<typeof OutboxSweeperFn>;
   /** Stream batches the relay gave up on (pointers to the records, not the rows themselves). */
   readonly onFailureQueue: sqs.Queue;
   /** Failed scheduled sweeper invocations. */
@@ -68,12 +65,16 @@ export class OutboxRelay extends Construct {
     if (props.table.tableStreamArn === undefined) {
       throw new InfrastructureError(`${this.node.path}: the outbox table needs a stream (NEW_IMAGE)`);
     }
-    const graceSeconds = props.graceSeconds ?? 120;
+    // A deployed sweeper must leave the relay time to publish first: at least 10 s of grace.
+    const grace = OutboxSweeperFn.settings.shape.OUTBOX_GRACE_SECONDS.safeParse(props.graceSeconds);
+    if (!grace.success || grace.data < 10) {
+      throw new InfrastructureError(`${this.node.path}: graceSeconds must be an integer of at least 10`, {
+        cause: grace.error,
+      });
+    }
+    const graceSeconds = grace.data;
     const batchSize = props.batchSize ?? 100;
     const retryAttempts = props.retryAttempts ?? 5;
-    if (!Number.isInteger(graceSeconds) || graceSeconds < 10) {
-      throw new InfrastructureError(`${this.node.path}: graceSeconds must be an integer of at least 10`);
-    }
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
 
     this.onFailureQueue = this.deadLetterQueue(
@@ -95,8 +96,9 @@ export class OutboxRelay extends Construct {
     );
 
     this.relayFunction = new ServiceFunction(this, 'Relay', {
-      entry: 'platform/handlers/outbox-relay.ts',
-      serviceName: props.serviceName,
+      contract: OutboxRelayFn,
+      service: props.serviceName,
+      tables: { OUTBOX_TABLE_NAME: props.table },
       description: `Publishes ${props.serviceName} outbox rows from the table stream to Kafka`,
       memorySize: 512,
       timeout: Duration.seconds(60),
@@ -107,7 +109,6 @@ export class OutboxRelay extends Construct {
         clientId: `order-saga-${props.serviceName}-relay`,
       },
     });
-    bindTable(this.relayFunction, props.table, 'OUTBOX_TABLE_NAME', 'streamRead');
     grantTableActions(this.relayFunction, props.table, ['dynamodb:UpdateItem']);
     acknowledgeSynchronousInvocation(
       this.relayFunction,
@@ -127,21 +128,21 @@ export class OutboxRelay extends Construct {
     this.relayFunction.addEventSource(this.eventSource);
 
     this.sweeperFunction = new ServiceFunction(this, 'Sweeper', {
-      entry: 'platform/handlers/outbox-sweeper.ts',
-      serviceName: props.serviceName,
+      contract: OutboxSweeperFn,
+      service: props.serviceName,
+      tables: { OUTBOX_TABLE_NAME: props.table },
       description: `Republishes ${props.serviceName} outbox rows still unpublished after ${graceSeconds} s`,
       memorySize: 512,
       timeout: Duration.seconds(55),
       logRemovalPolicy: removalPolicy,
       deadLetterQueue: this.sweeperDeadLetterQueue,
-      environment: { OUTBOX_GRACE_SECONDS: String(graceSeconds) },
+      settings: { OUTBOX_GRACE_SECONDS: graceSeconds },
       kafka: {
         connection: props.kafka,
         access: 'produce',
         clientId: `order-saga-${props.serviceName}-sweeper`,
       },
     });
-    this.sweeperFunction.addEnvironment('OUTBOX_TABLE_NAME', props.table.tableName);
     grantTableActions(this.sweeperFunction, props.table, ['dynamodb:Query'], {
       indexName: UNPUBLISHED_INDEX_NAME,
     });

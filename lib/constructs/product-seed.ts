@@ -3,10 +3,11 @@ import { join } from 'node:path';
 import { CustomResource, Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
+import { SeedProductsFn } from '#functions/catalog/contract';
 import { InfrastructureError } from '../errors';
 import { DATA_DIR } from '../paths';
 import { HandlerProvider } from './handler-provider';
-import { bindTable, ServiceFunction } from './service-function';
+import { ServiceFunction } from './service-function';
 
 export interface SeedProduct {
   readonly productId: string;
@@ -61,29 +62,27 @@ export function loadSeedCatalog(file = join(DATA_DIR, 'products.json')): SeedPro
 export interface ProductSeedProps {
   readonly table: dynamodb.ITable;
   readonly products: readonly SeedProduct[];
-  readonly serviceName: string;
   readonly logRemovalPolicy?: RemovalPolicy;
 }
 
 /**
  * Seeds the products table: a `Custom::SeedProducts` resource whose `Products` property is the whole
  * catalog, so any catalog change re-runs the seed. Handled by
- * `functions/custom-resources/seed-products.ts`.
+ * `functions/catalog/handlers/seed-products.ts`.
  */
 export class ProductSeed extends Construct {
-  readonly handler: ServiceFunction;
+  readonly handler: ServiceFunction<typeof SeedProductsFn>;
   readonly resource: CustomResource;
 
   constructor(scope: Construct, id: string, props: ProductSeedProps) {
     super(scope, id);
     this.handler = new ServiceFunction(this, 'Handler', {
-      entry: 'catalog/handlers/seed-products.ts',
-      serviceName: props.serviceName,
+      contract: SeedProductsFn,
+      tables: { PRODUCTS_TABLE_NAME: props.table },
       description: 'Seeds the product catalog (Custom::SeedProducts onEvent)',
       timeout: Duration.minutes(2),
       logRemovalPolicy: props.logRemovalPolicy,
     });
-    bindTable(this.handler, props.table, 'PRODUCTS_TABLE_NAME', 'readWrite');
     const provider = new HandlerProvider(this, 'Provider', {
       onEvent: this.handler,
       logRemovalPolicy: props.logRemovalPolicy,

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -8,6 +8,8 @@ import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-n
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import type { z } from 'zod';
+import type { AnyContract, ServiceName, TableAccess } from '#platform/contract';
 import { InfrastructureError } from '../errors';
 import { FUNCTIONS_DIR, PROJECT_ROOT } from '../paths';
 import { PROJECT_TOPIC_NAMES } from '../topics';
@@ -26,17 +28,28 @@ export interface KafkaBinding {
   readonly clientId: string;
 }
 
-export interface ServiceFunctionProps {
-  /** Handler file relative to `functions/`, e.g. `api/create-order.ts`; it exports `handler`. */
-  readonly entry: string;
-  /** Bounded context the function belongs to (`POWERTOOLS_SERVICE_NAME`, the metrics dimension). */
-  readonly serviceName: string;
+/** The table each table variable of a contract is bound to. */
+export type TablesOf<C extends AnyContract> = { readonly [K in keyof C['tables']]: dynamodb.ITable };
+
+/** The settings a contract needs from the CDK app: required where the contract has no default. */
+export type SettingsOf<C extends AnyContract> = z.input<C['settings']>;
+
+type SettingsProp<C extends AnyContract> =
+  Record<never, never> extends SettingsOf<C>
+    ? { readonly settings?: SettingsOf<C> }
+    : { readonly settings: SettingsOf<C> };
+
+interface BaseFunctionProps<C extends AnyContract> {
+  /** What the function is: entry, service, tables, settings, metrics, events (see functions/platform/contract.ts). */
+  readonly contract: C;
+  /** The owning service of a function deployed once per service (contract without a service). */
+  readonly service?: ServiceName;
+  /** @default the contract's description */
   readonly description?: string;
   /** @default 256 */
   readonly memorySize?: number;
   /** @default 10 seconds */
   readonly timeout?: Duration;
-  readonly environment?: Record<string, string>;
   /** @default INFO */
   readonly logLevel?: LogLevelName;
   /** What happens to the function's log group when the stack is deleted. @default DESTROY */
@@ -49,6 +62,11 @@ export interface ServiceFunctionProps {
   /** Dead-letter queue for asynchronous invocations (schedules, events). */
   readonly deadLetterQueue?: sqs.IQueue;
 }
+
+export type ServiceFunctionProps<C extends AnyContract> = BaseFunctionProps<C> & {
+  /** The table behind each table variable of the contract, granted the contract's access. */
+  readonly tables: TablesOf<C>;
+} & SettingsProp<C>;
 
 /** Loads the CommonJS `require` into the ESM bundle for dependencies that still call it. */
 const ESM_REQUIRE_BANNER =
@@ -63,14 +81,27 @@ const ESM_REQUIRE_BANNER =
  * The bundle is a self-contained directory in the cloud assembly (`cdk.out/asset.<hash>/index.mjs`
  * plus its source map), which is also what the local runtime executes.
  */
-export class ServiceFunction extends NodejsFunction {
-  readonly serviceName: string;
-  readonly entryName: string;
+export class ServiceFunction<C extends AnyContract = AnyContract> extends NodejsFunction {
+  readonly contract: C;
+  /** The service the function belongs to: POWERTOOLS_SERVICE_NAME and the metrics dimension. */
+  readonly serviceName: ServiceName;
+  /** `<service>-<function>`: the function's label on dashboards. */
+  readonly label: string;
 
-  constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
-    const entry = join(FUNCTIONS_DIR, props.entry);
+  constructor(scope: Construct, id: string, props: ServiceFunctionProps<C>) {
+    const { contract } = props;
+    const serviceName = contract.service ?? props.service;
+    if (serviceName === undefined) {
+      throw new InfrastructureError(`${id}: ${contract.name} is deployed per service; pass "service"`);
+    }
+    if (contract.service !== undefined && props.service !== undefined && props.service !== contract.service) {
+      throw new InfrastructureError(
+        `${id}: ${contract.name} belongs to ${contract.service}, not ${props.service}`,
+      );
+    }
+    const entry = join(FUNCTIONS_DIR, contract.entry);
     if (!existsSync(entry)) {
-      throw new InfrastructureError(`Function entry functions/${props.entry} does not exist`);
+      throw new InfrastructureError(`Function entry functions/${contract.entry} does not exist`);
     }
     const logGroup = new logs.LogGroup(scope, `${id}LogGroup`, {
       retention: logs.RetentionDays.ONE_MONTH,
@@ -82,7 +113,7 @@ export class ServiceFunction extends NodejsFunction {
       handler: 'handler',
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
-      description: props.description ?? `${props.serviceName}: functions/${props.entry}`,
+      description: props.description ?? contract.description,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
@@ -95,11 +126,14 @@ export class ServiceFunction extends NodejsFunction {
         ? { vpc: kafka.vpc, vpcSubnets: kafka.subnets, securityGroups: [kafka.clientSecurityGroup] }
         : {}),
       environment: {
-        POWERTOOLS_SERVICE_NAME: props.serviceName,
+        POWERTOOLS_SERVICE_NAME: serviceName,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
         NODE_OPTIONS: '--enable-source-maps',
-        ...props.environment,
+        ...renderSettings(contract, {
+          ...(props.kafka ? kafkaClientSettings(props.kafka) : {}),
+          ...(props.settings as Record<string, unknown> | undefined),
+        }),
       },
       bundling: {
         format: OutputFormat.ESM,
@@ -114,8 +148,9 @@ export class ServiceFunction extends NodejsFunction {
         logLevel: LogLevel.WARNING,
       },
     });
-    this.serviceName = props.serviceName;
-    this.entryName = props.entry;
+    this.contract = contract;
+    this.serviceName = serviceName;
+    this.label = `${serviceName}-${contract.name}`;
 
     const validations = Validations.of(this);
     validations.acknowledge({
@@ -135,11 +170,49 @@ export class ServiceFunction extends NodejsFunction {
           'AWSLambdaVPCAccessExecutionRole only manages the function’s network interfaces; Lambda needs it to run in the VPC that reaches MSK.',
       });
     }
-    if (props.kafka) bindKafka(this, props.kafka.connection, props.kafka.access, props.kafka.clientId);
+    if (props.kafka) bindKafka(this, props.kafka.connection, props.kafka.access);
+    for (const [envName, access] of Object.entries(contract.tables)) {
+      const table = (props.tables as Record<string, dynamodb.ITable | undefined>)[envName];
+      if (!table) throw new InfrastructureError(`${this.node.path}: no table for ${envName}`);
+      bindTable(this, table, envName, access);
+    }
   }
 }
 
-export type TableAccess = 'read' | 'readWrite' | 'streamRead';
+/**
+ * The contract's settings as environment variables: validated with the contract's schema (values CDK
+ * resolves only at deploy time are passed through), defaults filled in, rendered as text.
+ */
+export function renderSettings(
+  contract: AnyContract,
+  values: Record<string, unknown>,
+): Record<string, string> {
+  const schema = contract.settings;
+  const unknownNames = Object.keys(values).filter((name) => !(name in schema.shape));
+  if (unknownNames.length > 0) {
+    throw new InfrastructureError(`${contract.name} does not declare ${unknownNames.join(', ')}`);
+  }
+  const deferred = Object.fromEntries(
+    Object.entries(values).filter(([, value]) => typeof value === 'string' && Token.isUnresolved(value)),
+  ) as Record<string, string>;
+  const checked = schema.omit(Object.fromEntries(Object.keys(deferred).map((name) => [name, true])));
+  const result = checked.safeParse(
+    Object.fromEntries(Object.entries(values).filter(([name]) => !(name in deferred))),
+  );
+  if (!result.success) {
+    throw new InfrastructureError(
+      `${contract.name}: invalid settings: ${result.error.issues
+        .map((issue) => `${issue.path.join('.')}: ${issue.message}`)
+        .join('; ')}`,
+      { cause: result.error },
+    );
+  }
+  const rendered: Record<string, string> = { ...deferred };
+  for (const [name, value] of Object.entries(result.data as Record<string, unknown>)) {
+    rendered[name] = typeof value === 'string' ? value : String(value);
+  }
+  return rendered;
+}
 
 /** Item reads plus DescribeTable (health checks). */
 export const TABLE_READ_ACTIONS = [
@@ -169,14 +242,15 @@ const ENV_NAME_PATTERN = /^[A-Z][A-Z0-9_]*$/;
  * the table's ARN (indexes and other tables stay out of reach; see `grantTableActions`).
  * - `read`: item reads and DescribeTable;
  * - `readWrite`: `read` plus item writes (also what transactions need);
- * - `streamRead`: the table's stream (for stream consumers), no item access.
+ * - `streamRead`: the table's stream (for stream consumers), no item access;
+ * - `named`: the name only; the caller grants narrower actions itself.
  */
 export function bindTable(
   fn: lambda.Function,
   table: dynamodb.ITable,
   envName: string,
   access: TableAccess,
-): iam.Grant {
+): iam.Grant | undefined {
   if (!ENV_NAME_PATTERN.test(envName)) {
     throw new InfrastructureError(`Environment variable name "${envName}" must be UPPER_SNAKE_CASE`);
   }
@@ -191,6 +265,8 @@ export function bindTable(
         throw new InfrastructureError(`${fn.node.path}: streamRead needs a table with a stream`);
       }
       return table.grantStreamRead(fn);
+    case 'named':
+      return undefined;
   }
 }
 
@@ -209,21 +285,27 @@ export function grantTableActions(
   return iam.Grant.addToPrincipal({ grantee: fn, actions: [...actions], resourceArns: [resourceArn] });
 }
 
+/** The Kafka client settings (`KAFKA_CLIENT_SETTINGS`) of a function bound to `kafka`. */
+export function kafkaClientSettings(binding: KafkaBinding): Record<string, string> {
+  const { connection } = binding;
+  return {
+    MSK_CLUSTER_ARN: connection.clusterArn,
+    KAFKA_BOOTSTRAP_BROKERS: connection.bootstrapBrokers ?? '',
+    KAFKA_AUTH: connection.auth ?? 'iam',
+    KAFKA_IDEMPOTENT_PRODUCER: 'true',
+    KAFKA_CLIENT_ID: binding.clientId,
+  };
+}
+
 /**
- * Gives a function Kafka access: the connection environment (see docs/architecture.md), with
- * `KAFKA_AUTH` from the connection (MSK IAM unless it says `none`), and IAM scoped to the cluster and
- * the project's topics.
+ * Gives a function Kafka access: IAM scoped to the cluster and the project's topics (the connection
+ * settings are rendered from the function's contract, see `kafkaClientSettings`).
  * - `produce`: connect, write (idempotently) and describe the topics;
  * - `admin`: connect, create, describe and alter the topics.
  * The function must already run in the connection's VPC with its client security group (create it
  * as a `ServiceFunction` with the `kafka` prop, which calls this).
  */
-export function bindKafka(
-  fn: lambda.Function,
-  kafka: KafkaConnection,
-  access: KafkaAccess,
-  clientId: string,
-): void {
+export function bindKafka(fn: lambda.Function, kafka: KafkaConnection, access: KafkaAccess): void {
   const inVpc =
     fn.isBoundToVpc && fn.connections.securityGroups.some((group) => group === kafka.clientSecurityGroup);
   if (!inVpc) {
@@ -231,11 +313,6 @@ export function bindKafka(
       `${fn.node.path}: a Kafka client must run in the cluster's VPC with the client security group; create it as a ServiceFunction with the "kafka" prop`,
     );
   }
-  fn.addEnvironment('MSK_CLUSTER_ARN', kafka.clusterArn);
-  fn.addEnvironment('KAFKA_BOOTSTRAP_BROKERS', kafka.bootstrapBrokers ?? '');
-  fn.addEnvironment('KAFKA_AUTH', kafka.auth ?? 'iam');
-  fn.addEnvironment('KAFKA_IDEMPOTENT_PRODUCER', 'true');
-  fn.addEnvironment('KAFKA_CLIENT_ID', clientId);
 
   const topicArns = PROJECT_TOPIC_NAMES.map((topic) => kafkaTopicArn(kafka.clusterArn, topic));
   fn.addToRolePolicy(

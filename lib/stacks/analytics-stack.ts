@@ -1,36 +1,21 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
-import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { CfnOutput } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
-import { type AppConfig, removalPolicyFor } from '../config';
-import type { KafkaConnection } from '../constructs/kafka-connection';
-import { KafkaConsumer } from '../constructs/kafka-consumer';
-import { bindTable } from '../constructs/service-function';
-import { PROJECT_TOPIC_NAMES } from '../topics';
-import type { LabelledFunction } from './order-service-stack';
-
-export interface AnalyticsStackProps extends StackProps {
-  readonly config: AppConfig;
-  readonly kafka: KafkaConnection;
-  readonly deadLetters: dynamodb.ITable;
-}
+import { AnalyticsConsumerFn } from '#functions/analytics/contract';
+import type { KafkaConsumer } from '../constructs/kafka-consumer';
+import { ServiceStack, type ServiceStackProps } from './service-stack';
 
 /**
  * Analytics: consumes every topic and keeps counters by hour in the `analytics` table (one ADD per
- * counter and batch, exactly once through per-event markers). The order service reads the table for
- * GET /admin/metrics; this stack depends on nothing but messaging.
+ * counter and batch, exactly once through per-event markers). The orders stack's API reads the table
+ * for GET /admin/metrics; this stack depends on nothing but messaging.
  */
-export class AnalyticsStack extends Stack {
+export class AnalyticsStack extends ServiceStack {
   readonly analyticsTable: dynamodb.Table;
-  readonly consumer: KafkaConsumer;
-  readonly functions: LabelledFunction[];
-  readonly alarms: cloudwatch.Alarm[];
+  readonly consumer: KafkaConsumer<typeof AnalyticsConsumerFn>;
 
-  constructor(scope: Construct, id: string, props: AnalyticsStackProps) {
-    super(scope, id, props);
-    const { config } = props;
-    const removalPolicy = removalPolicyFor(config);
-
+  constructor(scope: Construct, id: string, props: ServiceStackProps) {
+    super(scope, id, 'analytics', props);
     this.analyticsTable = new dynamodb.Table(this, 'AnalyticsTable', {
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
       sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
@@ -38,22 +23,13 @@ export class AnalyticsStack extends Stack {
       timeToLiveAttribute: 'expiresAt',
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
-      deletionProtection: config.stage === 'prod',
-      removalPolicy,
+      deletionProtection: this.config.stage === 'prod',
+      removalPolicy: this.removalPolicy,
     });
-
-    this.consumer = new KafkaConsumer(this, 'Consumer', {
-      entry: 'analytics/handlers/consumer.ts',
-      service: 'analytics',
-      kafka: props.kafka,
-      topics: PROJECT_TOPIC_NAMES,
-      deadLetters: props.deadLetters,
-      removalPolicy,
+    this.consumer = this.addConsumer('Consumer', {
+      contract: AnalyticsConsumerFn,
+      tables: { ANALYTICS_TABLE_NAME: this.analyticsTable },
     });
-    bindTable(this.consumer.fn, this.analyticsTable, 'ANALYTICS_TABLE_NAME', 'readWrite');
-
-    this.functions = [{ label: 'analytics-consumer', fn: this.consumer.fn }];
-    this.alarms = [...this.consumer.alarms];
     new CfnOutput(this, 'AnalyticsTableName', { value: this.analyticsTable.tableName });
   }
 }

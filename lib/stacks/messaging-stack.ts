@@ -108,7 +108,7 @@ export class MessagingStack extends Stack {
     });
     this.deadLetterOutbox = new OutboxRelay(this, 'DeadLetterOutbox', {
       table: this.deadLetters,
-      serviceName: 'dead-letters',
+      serviceName: 'messaging',
       kafka: this.kafka,
       removalPolicy,
     });

@@ -6,25 +6,29 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
+import { InventoryConsumerFn } from '#functions/inventory/contract';
+import { NotificationConsumerFn } from '#functions/notifications/contract';
+import { CreateOrderFn, SagaConsumerFn } from '#functions/orders/contract';
+import { CheckStatusFn, PaymentConsumerFn } from '#functions/payments/contract';
+import type { AnyContract } from '#platform/contract';
 import type { AppConfig } from '../config';
 import type { OutboxRelay } from '../constructs/outbox-relay';
-import { METRICS_NAMESPACE } from '../constructs/service-function';
+import { METRICS_NAMESPACE, type ServiceFunction } from '../constructs/service-function';
 import { InfrastructureError } from '../errors';
-import type { LabelledFunction } from './order-service-stack';
+import type { ServiceStack } from './service-stack';
 
 export interface ObservabilityStackProps extends StackProps {
   readonly config: AppConfig;
   readonly api: apigateway.RestApi;
-  readonly functions: readonly LabelledFunction[];
-  readonly outboxes: readonly { readonly label: string; readonly relay: OutboxRelay }[];
-  /** Alarms defined next to the resources they watch (outbox relays, APIs). */
+  /** The service stacks: their functions, outboxes and alarms. */
+  readonly services: readonly ServiceStack[];
+  /** Outboxes outside the service stacks (the dead-letter table's, in the messaging stack). */
+  readonly outboxes: readonly OutboxRelay[];
+  /** Alarms outside the service stacks. */
   readonly alarms: readonly cloudwatch.IAlarm[];
 }
 
 const FIVE_MINUTES = Duration.minutes(5);
-
-/** Entry files of the Kafka consumers (`functions/<service>/consumer.ts`, the order saga's consumer). */
-const KAFKA_CONSUMER_ENTRY = /(^|[/-])consumer\.ts$/;
 
 /**
  * Dashboard and notifications for the platform.
@@ -42,6 +46,9 @@ export class ObservabilityStack extends Stack {
   constructor(scope: Construct, id: string, props: ObservabilityStackProps) {
     super(scope, id, props);
     const { config } = props;
+    const functions = props.services.flatMap((service) => service.functions);
+    const outboxes = [...props.services.flatMap((service) => service.outboxes), ...props.outboxes];
+    const alarms = [...props.services.flatMap((service) => service.alarms), ...props.alarms];
 
     // CloudWatch can only publish to an encrypted topic whose key lets it; the AWS managed SNS key
     // cannot, so the topic has its own key.
@@ -73,7 +80,7 @@ export class ObservabilityStack extends Stack {
     }
 
     const notify = new actions.SnsAction(this.alarmTopic);
-    this.notifyingAlarms = props.alarms.map((alarm, index) => {
+    this.notifyingAlarms = alarms.map((alarm, index) => {
       const composite = new cloudwatch.CompositeAlarm(this, `Notify${index}`, {
         alarmRule: cloudwatch.AlarmRule.fromAlarm(alarm, cloudwatch.AlarmState.ALARM),
         alarmDescription: `Notifies the alarm topic when ${alarm.alarmName} is in ALARM`,
@@ -111,15 +118,15 @@ export class ObservabilityStack extends Stack {
       new cloudwatch.GraphWidget({
         title: 'Lambda errors',
         width: 12,
-        left: props.functions.map(({ label, fn }) =>
-          fn.metricErrors({ period: FIVE_MINUTES, statistic: cloudwatch.Stats.SUM, label }),
+        left: functions.map((fn) =>
+          fn.metricErrors({ period: FIVE_MINUTES, statistic: cloudwatch.Stats.SUM, label: fn.label }),
         ),
       }),
       new cloudwatch.GraphWidget({
         title: 'Lambda duration p99',
         width: 12,
-        left: props.functions.map(({ label, fn }) =>
-          fn.metricDuration({ period: FIVE_MINUTES, statistic: 'p99', label }),
+        left: functions.map((fn) =>
+          fn.metricDuration({ period: FIVE_MINUTES, statistic: 'p99', label: fn.label }),
         ),
       }),
     );
@@ -127,11 +134,11 @@ export class ObservabilityStack extends Stack {
       new cloudwatch.GraphWidget({
         title: 'Outbox relay iterator age (ms)',
         width: 12,
-        left: props.outboxes.map(({ label, relay }) =>
+        left: outboxes.map((relay) =>
           relay.relayFunction.metric('IteratorAge', {
             period: Duration.minutes(1),
             statistic: cloudwatch.Stats.MAXIMUM,
-            label,
+            label: relay.relayFunction.serviceName,
           }),
         ),
         leftAnnotations: [{ value: 60_000, label: 'alarm' }],
@@ -139,16 +146,16 @@ export class ObservabilityStack extends Stack {
       new cloudwatch.GraphWidget({
         title: 'Outbox dead-letter depth',
         width: 12,
-        left: props.outboxes.flatMap(({ label, relay }) => [
+        left: outboxes.flatMap((relay) => [
           relay.onFailureQueue.metricApproximateNumberOfMessagesVisible({
             period: Duration.minutes(1),
             statistic: cloudwatch.Stats.MAXIMUM,
-            label: `${label} relay on-failure`,
+            label: `${relay.relayFunction.serviceName} relay on-failure`,
           }),
           relay.sweeperDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
             period: Duration.minutes(1),
             statistic: cloudwatch.Stats.MAXIMUM,
-            label: `${label} sweeper DLQ`,
+            label: `${relay.relayFunction.serviceName} sweeper DLQ`,
           }),
         ]),
       }),
@@ -171,49 +178,36 @@ export class ObservabilityStack extends Stack {
         left: [businessMetric('OutboxPublishLagMs', 'p50'), businessMetric('OutboxPublishLagMs', 'p99')],
       }),
     );
-    this.addBusinessWidgets(props);
-    this.dashboard.addWidgets(
-      new cloudwatch.AlarmStatusWidget({ title: 'Alarms', width: 24, alarms: [...props.alarms] }),
-    );
+    this.addBusinessWidgets(functions, outboxes);
+    this.dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', width: 24, alarms }));
 
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn });
     new CfnOutput(this, 'DashboardName', { value: this.dashboard.dashboardName });
   }
 
-  /**
-   * The saga's business metrics, each under the `service` dimension of the function that emits it
-   * (its POWERTOOLS_SERVICE_NAME), found through the function's entry file.
-   */
-  private addBusinessWidgets(props: ObservabilityStackProps): void {
-    const serviceOf = (entry: string): string => {
-      const found = props.functions.find(({ fn }) => fn.entryName === entry);
-      if (!found) throw new InfrastructureError(`Observability: no function for functions/${entry}`);
-      return found.fn.serviceName;
-    };
-    const orders = serviceOf('orders/handlers/create-order.ts');
-    const saga = serviceOf('orders/handlers/saga-consumer.ts');
-    const inventory = serviceOf('inventory/handlers/consumer.ts');
-    const payments = serviceOf('payments/handlers/consumer.ts');
-    const paymentStatus = serviceOf('payments/handlers/check-status.ts');
-    const notification = serviceOf('notifications/handlers/consumer.ts');
-    const consumers = props.functions.filter(({ fn }) => KAFKA_CONSUMER_ENTRY.test(fn.entryName));
-    const sum = (service: string, name: string, label = name) =>
-      serviceMetric(service, name, cloudwatch.Stats.SUM, label);
-    const percentiles = (service: string, name: string) => [
-      serviceMetric(service, name, 'p50', 'p50'),
-      serviceMetric(service, name, 'p99', 'p99'),
+  /** The saga's business metrics, each under the `service` dimension its function's contract names. */
+  private addBusinessWidgets(functions: readonly ServiceFunction[], outboxes: readonly OutboxRelay[]): void {
+    const consumers = functions.filter((fn) => fn.contract.consumes.length > 0);
+    const sum = contractMetric('Sum');
+    const percentiles = <C extends AnyContract>(contract: C, name: keyof C['metrics'] & string) => [
+      contractMetric('p50')(contract, name, 'p50'),
+      contractMetric('p99')(contract, name, 'p99'),
     ];
 
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         title: 'Saga: orders created, confirmed and cancelled',
         width: 12,
-        left: [sum(orders, 'OrdersCreated'), sum(saga, 'OrdersConfirmed'), sum(saga, 'OrdersCancelled')],
+        left: [
+          sum(CreateOrderFn, 'OrdersCreated'),
+          sum(SagaConsumerFn, 'OrdersConfirmed'),
+          sum(SagaConsumerFn, 'OrdersCancelled'),
+        ],
       }),
       new cloudwatch.GraphWidget({
         title: 'Saga: duration from order to outcome (ms)',
         width: 12,
-        left: percentiles(saga, 'SagaDurationMs'),
+        left: percentiles(SagaConsumerFn, 'SagaDurationMs'),
       }),
     );
     this.dashboard.addWidgets(
@@ -221,43 +215,43 @@ export class ObservabilityStack extends Stack {
         title: 'Inventory: reservations',
         width: 8,
         left: [
-          sum(inventory, 'StockReserved'),
-          sum(inventory, 'StockRejected'),
-          sum(inventory, 'StockReleased'),
+          sum(InventoryConsumerFn, 'StockReserved'),
+          sum(InventoryConsumerFn, 'StockRejected'),
+          sum(InventoryConsumerFn, 'StockReleased'),
         ],
       }),
       new cloudwatch.GraphWidget({
         title: 'Payments by outcome',
         width: 8,
         left: [
-          sum(payments, 'PaymentsSucceeded'),
-          sum(payments, 'PaymentsFailed'),
-          sum(payments, 'PaymentsAwaitingStatus'),
-          sum(paymentStatus, 'PaymentsSettledByStatusCheck'),
-          sum(paymentStatus, 'PaymentDeadlinesReached'),
-          sum(paymentStatus, 'PaymentStatusChecks'),
+          sum(PaymentConsumerFn, 'PaymentsSucceeded'),
+          sum(PaymentConsumerFn, 'PaymentsFailed'),
+          sum(PaymentConsumerFn, 'PaymentsAwaitingStatus'),
+          sum(CheckStatusFn, 'PaymentsSettledByStatusCheck'),
+          sum(CheckStatusFn, 'PaymentDeadlinesReached'),
+          sum(CheckStatusFn, 'PaymentStatusChecks'),
         ],
       }),
       new cloudwatch.GraphWidget({
         title: 'PSP authorization latency (ms)',
         width: 8,
-        left: percentiles(payments, 'PspAuthorizeLatencyMs'),
+        left: percentiles(PaymentConsumerFn, 'PspAuthorizeLatencyMs'),
       }),
     );
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         title: 'Outbox per service: publish failures and rows swept',
         width: 12,
-        left: props.outboxes.flatMap(({ label, relay }) => [
-          sum(relay.relayFunction.serviceName, 'OutboxPublishFailures', `${label} failures`),
-          sum(relay.sweeperFunction.serviceName, 'OutboxSweepFound', `${label} swept`),
+        left: outboxes.flatMap((relay) => [
+          sum(relay.relayFunction, 'OutboxPublishFailures', `${relay.relayFunction.serviceName} failures`),
+          sum(relay.sweeperFunction, 'OutboxSweepFound', `${relay.sweeperFunction.serviceName} swept`),
         ]),
       }),
       new cloudwatch.GraphWidget({
         title: 'Outbox per service: publish lag p99 (ms)',
         width: 12,
-        left: props.outboxes.map(({ label, relay }) =>
-          serviceMetric(relay.relayFunction.serviceName, 'OutboxPublishLagMs', 'p99', label),
+        left: outboxes.map((relay) =>
+          contractMetric('p99')(relay.relayFunction, 'OutboxPublishLagMs', relay.relayFunction.serviceName),
         ),
       }),
     );
@@ -265,21 +259,25 @@ export class ObservabilityStack extends Stack {
       new cloudwatch.GraphWidget({
         title: 'Consumers: events consumed (left) and dead-lettered (right)',
         width: 8,
-        left: consumers.map(({ label, fn }) => sum(fn.serviceName, 'EventsConsumed', label)),
-        right: consumers.map(({ label, fn }) =>
-          sum(fn.serviceName, 'EventsDeadLettered', `${label} dead-lettered`),
+        left: consumers.map((fn) => serviceMetric(fn.serviceName, 'EventsConsumed', 'Sum', fn.label)),
+        right: consumers.map((fn) =>
+          serviceMetric(fn.serviceName, 'EventsDeadLettered', 'Sum', `${fn.label} dead-lettered`),
         ),
       }),
       new cloudwatch.GraphWidget({
         title: 'Consumers: duplicates skipped',
         width: 8,
-        left: consumers.map(({ label, fn }) => sum(fn.serviceName, 'EventsSkippedDuplicate', label)),
+        left: consumers.map((fn) => serviceMetric(fn.serviceName, 'EventsSkippedDuplicate', 'Sum', fn.label)),
       }),
       new cloudwatch.GraphWidget({
         title: 'Consumers: offset lag (records)',
         width: 8,
-        left: consumers.map(({ label, fn }) =>
-          fn.metric('OffsetLag', { period: FIVE_MINUTES, statistic: cloudwatch.Stats.MAXIMUM, label }),
+        left: consumers.map((fn) =>
+          fn.metric('OffsetLag', {
+            period: FIVE_MINUTES,
+            statistic: cloudwatch.Stats.MAXIMUM,
+            label: fn.label,
+          }),
         ),
         leftAnnotations: [{ value: 1000, label: 'alarm' }],
       }),
@@ -289,13 +287,29 @@ export class ObservabilityStack extends Stack {
         title: 'Notifications',
         width: 24,
         left: [
-          sum(notification, 'NotificationsSent'),
-          sum(notification, 'NotificationsFailed'),
-          sum(notification, 'NotificationCircuitOpened'),
+          sum(NotificationConsumerFn, 'NotificationsSent'),
+          sum(NotificationConsumerFn, 'NotificationsFailed'),
+          sum(NotificationConsumerFn, 'NotificationCircuitOpened'),
         ],
       }),
     );
   }
+}
+
+/**
+ * A metric a contract declares, under the service dimension of the function that emits it: a contract
+ * with a service, or a deployed function (for contracts deployed once per service).
+ */
+function contractMetric(statistic: string) {
+  return <C extends AnyContract>(
+    source: C | ServiceFunction<C>,
+    name: keyof C['metrics'] & string,
+    label: string = name,
+  ): cloudwatch.Metric => {
+    const service = 'serviceName' in source ? source.serviceName : source.service;
+    if (service === undefined) throw new InfrastructureError(`Metric ${name}: no service to read it from`);
+    return serviceMetric(service, name, statistic, label);
+  };
 }
 
 /** One business metric of the `OrderSaga` namespace, as the function of `service` emits it. */

@@ -1,6 +1,6 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureSynthesized } from '../../localstack/runtime/synth';
+import { ensureSynthesized } from '#localstack/runtime/synth';
 
 /** The end-to-end suites run what `cdk deploy` would deploy: synthesize cdk.out once if it is stale. */
 export default async function setup(): Promise<void> {

@@ -1,7 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseEvent } from '../../events';
-import type { LocalRuntime } from '../../localstack/runtime/runtime';
+import { parseEvent } from '#events';
+import type { LocalRuntime } from '#localstack/runtime/runtime';
 import {
   collectTopic,
   documentClient,

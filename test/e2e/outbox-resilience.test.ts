@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { LocalRuntime } from '../../localstack/runtime/runtime';
+import type { LocalRuntime } from '#localstack/runtime/runtime';
 import {
   collectTopic,
   documentClient,
@@ -75,7 +75,7 @@ describe('End to end: the outbox loses nothing when Kafka fails', () => {
     const created = await postOrder(runtime.apiUrl, order('c-swept'), 'swept-1');
     const orderId = (created.body as { orderId: string }).orderId;
     const relay = runtime.mappings.find((mapping) =>
-      mapping.definition.tableName.includes('OrderService-OrdersTable'),
+      mapping.definition.tableName.includes('Orders-OrdersTable'),
     );
     await waitFor(() => (relay?.discarded.length ?? 0) > 0, {
       timeoutMs: 90_000,
@@ -84,7 +84,7 @@ describe('End to end: the outbox loses nothing when Kafka fails', () => {
     await runtime.kafka.allBrokersUp();
 
     // Act
-    const swept = await runtime.triggerSchedule('OrderService-OutboxSweeper');
+    const swept = await runtime.triggerSchedule('Orders-OutboxSweeper');
 
     // Assess
     expect(created.status).toBe(202);

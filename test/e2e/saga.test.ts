@@ -1,6 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalRuntime } from '../../localstack/runtime/runtime';
+import type { LocalRuntime } from '#localstack/runtime/runtime';
 import { documentClient, http, postOrder, scanAll, startRuntime, tableName } from '../helpers/local-runtime';
 import { waitFor } from '../helpers/wait';
 

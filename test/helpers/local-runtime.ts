@@ -5,8 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { Kafka, logLevel } from 'kafkajs';
-import { localDynamoClientConfig } from '../../localstack/engines';
-import { LocalRuntime, type LocalRuntimeOptions } from '../../localstack/runtime/runtime';
+import { localDynamoClientConfig } from '#localstack/engines/index';
+import { LocalRuntime, type LocalRuntimeOptions } from '#localstack/runtime/runtime';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 

@@ -3,8 +3,8 @@ import { App, CfnElement, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
-import { buildApp, type OrderSagaStacks } from '../../lib/app';
-import { loadConfig } from '../../lib/config';
+import { buildApp, type OrderSagaStacks } from '#lib/app';
+import { loadConfig } from '#lib/config';
 
 const CDK_JSON = new URL('../../cdk.json', import.meta.url);
 

@@ -1,10 +1,15 @@
 import { App, Stack, Token } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { kafkaTopicArn } from '../../lib/constructs/kafka-connection';
-import { bindKafka, ServiceFunction } from '../../lib/constructs/service-function';
-import { InfrastructureError } from '../../lib/errors';
+import { NotificationConsumerFn } from '#functions/notifications/contract';
+import { HealthFn } from '#functions/orders/contract';
+import { kafkaTopicArn } from '#lib/constructs/kafka-connection';
+import { bindKafka, ServiceFunction } from '#lib/constructs/service-function';
+import { InfrastructureError } from '#lib/errors';
+import { defineFunction } from '#platform/contract';
+import { OutboxRelayFn } from '#platform/outbox/contract';
 import { buildTestApp, type TestApp } from './app-fixture';
 
 let testApp: TestApp;
@@ -27,10 +32,10 @@ describe('App: buildApp', () => {
       'OrderSaga-qa-Network',
       'OrderSaga-qa-Messaging',
       'OrderSaga-qa-Analytics',
-      'OrderSaga-qa-OrderService',
+      'OrderSaga-qa-Orders',
       'OrderSaga-qa-Inventory',
       'OrderSaga-qa-Payments',
-      'OrderSaga-qa-Notification',
+      'OrderSaga-qa-Notifications',
       'OrderSaga-qa-Observability',
     ]);
     for (const stack of stacks) {
@@ -41,10 +46,10 @@ describe('App: buildApp', () => {
 
   it('tags every stack with the project and the stage', () => {
     // Prepare
-    const { orderService } = testApp.stacks;
+    const { orders } = testApp.stacks;
 
     // Act
-    const table = testApp.template(orderService).findResources('AWS::DynamoDB::Table');
+    const table = testApp.template(orders).findResources('AWS::DynamoDB::Table');
 
     // Assess
     for (const resource of Object.values(table)) {
@@ -81,11 +86,65 @@ describe('Construct: ServiceFunction', () => {
     const stack = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Test');
 
     // Act
-    const act = () => new ServiceFunction(stack, 'Missing', { entry: 'api/nope.ts', serviceName: 'orders' });
+    const contract = defineFunction({
+      name: 'nope',
+      service: 'orders',
+      entry: 'orders/handlers/nope.ts',
+      trigger: 'nothing',
+      description: 'a function without a file',
+      tables: {},
+      metrics: {},
+    });
+
+    // Act
+    const act = () => new ServiceFunction(stack, 'Missing', { contract, tables: {} });
 
     // Assess
     expect(act).toThrow(InfrastructureError);
-    expect(act).toThrow('functions/api/nope.ts does not exist');
+    expect(act).toThrow('functions/orders/handlers/nope.ts does not exist');
+  });
+
+  it('needs a service for a contract that is deployed once per service', () => {
+    // Prepare
+    const stack = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Test');
+    const table = new dynamodb.Table(stack, 'Table', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      stream: dynamodb.StreamViewType.NEW_IMAGE,
+    });
+
+    // Act
+    const act = () =>
+      new ServiceFunction(stack, 'Relay', { contract: OutboxRelayFn, tables: { OUTBOX_TABLE_NAME: table } });
+
+    // Assess
+    expect(act).toThrow(InfrastructureError);
+    expect(act).toThrow('relay is deployed per service; pass "service"');
+  });
+
+  it('rejects settings the contract does not declare, or declares otherwise', () => {
+    // Prepare
+    const stack = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Test');
+    const table = new dynamodb.Table(stack, 'Table', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+    });
+    const build = (id: string, settings: Record<string, unknown>) => () =>
+      new ServiceFunction(stack, id, {
+        contract: NotificationConsumerFn,
+        tables: {
+          NOTIFICATIONS_TABLE_NAME: table,
+          IDEMPOTENCY_TABLE_NAME: table,
+          DEAD_LETTER_TABLE_NAME: table,
+        },
+        settings,
+      });
+
+    // Act
+    const unknown = build('Unknown', { NOPE: '1' });
+    const outOfRange = build('OutOfRange', { NOTIFY_FAILURE_RATE: 2 });
+
+    // Assess
+    expect(unknown).toThrow('consumer does not declare NOPE');
+    expect(outOfRange).toThrow(/consumer: invalid settings: NOTIFY_FAILURE_RATE/);
   });
 
   it('refuses Kafka access for a function outside the cluster VPC', () => {
@@ -98,13 +157,16 @@ describe('Construct: ServiceFunction', () => {
       vpc,
       subnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
     };
+    const table = new dynamodb.Table(stack, 'Orders', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+    });
     const fn = new ServiceFunction(stack, 'Outside', {
-      entry: 'orders/handlers/health.ts',
-      serviceName: 'orders',
+      contract: HealthFn,
+      tables: { ORDERS_TABLE_NAME: table },
     });
 
     // Act
-    const act = () => bindKafka(fn as lambda.Function, connection, 'produce', 'client');
+    const act = () => bindKafka(fn as lambda.Function, connection, 'produce');
 
     // Assess
     expect(act).toThrow(/must run in the cluster's VPC/);

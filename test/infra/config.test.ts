@@ -1,7 +1,7 @@
 import { App, RemovalPolicy } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_API_THROTTLE, loadConfig, removalPolicyFor } from '../../lib/config';
-import { ConfigError } from '../../lib/errors';
+import { DEFAULT_API_THROTTLE, loadConfig, removalPolicyFor } from '#lib/config';
+import { ConfigError } from '#lib/errors';
 
 const appWith = (context: Record<string, unknown>) => new App({ context });
 const BYO_ARN =

@@ -69,7 +69,7 @@ describe('Stack: InventoryStack', () => {
   it('gives the consumer its table names and item access to exactly the inventory and products tables', () => {
     // Prepare
     const { consumer, inventoryTable } = testApp.stacks.inventory;
-    const { productsTable } = testApp.stacks.orderService;
+    const { productsTable } = testApp.stacks.orders;
 
     // Act
     const env = (
@@ -119,7 +119,7 @@ describe('Stack: InventoryStack', () => {
     // Assess
     expect(descriptions).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(/^Inventory consumer: invocations fail/),
+        expect.stringMatching(/^inventory-consumer: invocations fail/),
         expect.stringMatching(/^inventory consumer: records were dead-lettered/),
         expect.stringMatching(/^inventory outbox: the relay/),
       ]),

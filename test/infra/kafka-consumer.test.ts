@@ -3,8 +3,14 @@ import type { Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { consumerGroupId, KafkaConsumer } from '../../lib/constructs/kafka-consumer';
-import { InfrastructureError } from '../../lib/errors';
+import { AnalyticsConsumerFn } from '#functions/analytics/contract';
+import { SagaConsumerFn } from '#functions/orders/contract';
+import {
+  consumerGroupId,
+  type KafkaConsumer,
+  KafkaConsumer as KafkaConsumerConstruct,
+} from '#lib/constructs/kafka-consumer';
+import { InfrastructureError } from '#lib/errors';
 import {
   actionsOf,
   buildTestApp,
@@ -22,13 +28,13 @@ const GROUP_PREFIX =
 
 let testApp: TestApp;
 let template: Template;
-let consumer: KafkaConsumer;
+let consumer: KafkaConsumer<typeof SagaConsumerFn>;
 
 describe('Construct: KafkaConsumer', () => {
   beforeAll(() => {
     testApp = buildTestApp({ stage: 'test', mskClusterArn: BYO_ARN });
-    consumer = testApp.stacks.orderService.saga;
-    template = testApp.template(testApp.stacks.orderService);
+    consumer = testApp.stacks.orders.saga;
+    template = testApp.template(testApp.stacks.orders);
   });
 
   it('maps each topic with TRIM_HORIZON, a consumer group, batching and a bounded failure path', () => {
@@ -48,7 +54,7 @@ describe('Construct: KafkaConsumer', () => {
         EventSourceArn: BYO_ARN,
         Topics: [topic],
         StartingPosition: 'TRIM_HORIZON',
-        AmazonManagedKafkaEventSourceConfig: { ConsumerGroupId: `order-saga-order-saga-${topic}` },
+        AmazonManagedKafkaEventSourceConfig: { ConsumerGroupId: `order-saga-orders-${topic}` },
         BatchSize: 100,
         MaximumBatchingWindowInSeconds: 1,
         ProvisionedPollerConfig: { MinimumPollers: 1, MaximumPollers: 3 },
@@ -72,10 +78,10 @@ describe('Construct: KafkaConsumer', () => {
     expect(fn.VpcConfig).toBeUndefined();
     expect(fn.Environment).toMatchObject({
       Variables: {
-        IDEMPOTENCY_TABLE_NAME: { Ref: logicalIdOf(consumer.idempotencyTable) },
+        IDEMPOTENCY_TABLE_NAME: { Ref: logicalIdOf(consumer.idempotencyTable as dynamodb.Table) },
         DEAD_LETTER_TABLE_NAME: { 'Fn::ImportValue': expect.stringContaining('DeadLetterTable') },
         CONSUMER_MAX_ATTEMPTS: '3',
-        POWERTOOLS_SERVICE_NAME: 'order-saga',
+        POWERTOOLS_SERVICE_NAME: 'orders',
       },
     });
     expect(messaging.deadLetters).toBeDefined();
@@ -83,7 +89,7 @@ describe('Construct: KafkaConsumer', () => {
 
   it('creates the idempotency table in the Powertools schema, on demand with PITR', () => {
     // Prepare
-    const table = resourceOf(template, consumer.idempotencyTable);
+    const table = resourceOf(template, consumer.idempotencyTable as dynamodb.Table);
 
     // Act
     const properties = table.Properties;
@@ -123,8 +129,8 @@ describe('Construct: KafkaConsumer', () => {
     expect(bySid.MskConsumerGroups).toMatchObject({
       Action: ['kafka-cluster:AlterGroup', 'kafka-cluster:DescribeGroup'],
       Resource: [
-        `${GROUP_PREFIX}/order-saga-order-saga-inventory.events`,
-        `${GROUP_PREFIX}/order-saga-order-saga-payments.events`,
+        `${GROUP_PREFIX}/order-saga-orders-inventory.events`,
+        `${GROUP_PREFIX}/order-saga-orders-payments.events`,
       ],
     });
     const kafkaActions = statements
@@ -175,20 +181,39 @@ describe('Construct: KafkaConsumer', () => {
     };
 
     // Act
+    let attempt = 0;
     const act = () =>
-      new KafkaConsumer(stack, 'Consumer', {
-        entry: 'orders/handlers/saga-consumer.ts',
-        service: 'x',
+      new KafkaConsumerConstruct(stack, `Consumer${attempt++}`, {
+        contract: SagaConsumerFn,
         kafka,
-        topics: ['orders.events'],
+        tables: { ORDERS_TABLE_NAME: table },
         deadLetters: table,
-        maxAttempts: 3,
+        settings: { CONSUMER_MAX_ATTEMPTS: 3 },
         retryAttempts: 3,
         maxBatchingWindow: Duration.seconds(1),
       });
 
     // Assess
     expect(act).toThrow(InfrastructureError);
+    expect(act).toThrow('retryAttempts must be an integer above CONSUMER_MAX_ATTEMPTS (3)');
+  });
+
+  it('gives a consumer without per-record idempotency no idempotency table', () => {
+    // Prepare
+    const { analytics } = testApp.stacks;
+
+    // Act
+    const tables = testApp.template(analytics).findResources('AWS::DynamoDB::Table');
+    const variables = resourceOf(testApp.template(analytics), analytics.consumer.fn).Properties
+      .Environment as {
+      Variables: Record<string, unknown>;
+    };
+
+    // Assess
+    expect(AnalyticsConsumerFn.tables).not.toHaveProperty('IDEMPOTENCY_TABLE_NAME');
+    expect(analytics.consumer.idempotencyTable).toBeUndefined();
+    expect(Object.keys(tables)).toEqual([logicalIdOf(analytics.analyticsTable)]);
+    expect(variables.Variables).not.toHaveProperty('IDEMPOTENCY_TABLE_NAME');
   });
 });
 

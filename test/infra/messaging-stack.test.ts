@@ -1,7 +1,7 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ALL_TOPICS } from '../../events';
-import { PROJECT_TOPICS } from '../../lib/topics';
+import { ALL_TOPICS } from '#events';
+import { PROJECT_TOPICS } from '#lib/topics';
 import {
   actionsOf,
   buildTestApp,
@@ -167,8 +167,8 @@ describe('Stack: MessagingStack', () => {
 
   it('creates no cluster when the context names one, and scopes IAM to its literal ARNs', () => {
     // Prepare
-    const { orderService } = byo.stacks;
-    const relayStatements = roleStatements(byo.template(orderService), orderService.outbox.relayFunction);
+    const { orders } = byo.stacks;
+    const relayStatements = roleStatements(byo.template(orders), orders.outbox.relayFunction);
 
     // Act
     const clusters = byoTemplate.findResources('AWS::MSK::ServerlessCluster');
@@ -189,7 +189,7 @@ describe('Stack: MessagingStack', () => {
       Resource: expect.arrayContaining(PROJECT_TOPICS.map((topic) => `${BYO_TOPIC_PREFIX}${topic.name}`)),
     });
     expect(
-      resourceOf(byo.template(orderService), orderService.outbox.relayFunction).Properties.Environment,
+      resourceOf(byo.template(orders), orders.outbox.relayFunction).Properties.Environment,
     ).toMatchObject({
       Variables: {
         MSK_CLUSTER_ARN: BYO_ARN,
@@ -208,11 +208,11 @@ describe('Stack: MessagingStack', () => {
       mskBootstrapBrokers: 'kafka:9092',
       kafkaAuth: 'none',
     });
-    const { messaging, orderService } = plaintext.stacks;
+    const { messaging, orders } = plaintext.stacks;
     const clients = [
       { template: plaintext.template(messaging), fn: messaging.topics.handler },
-      { template: plaintext.template(orderService), fn: orderService.outbox.relayFunction },
-      { template: plaintext.template(orderService), fn: orderService.outbox.sweeperFunction },
+      { template: plaintext.template(orders), fn: orders.outbox.relayFunction },
+      { template: plaintext.template(orders), fn: orders.outbox.sweeperFunction },
     ];
 
     // Act

@@ -1,6 +1,6 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { VPC_CIDR } from '../../lib/stacks/network-stack';
+import { VPC_CIDR } from '#lib/stacks/network-stack';
 import { buildTestApp, type TestApp } from './app-fixture';
 
 let testApp: TestApp;

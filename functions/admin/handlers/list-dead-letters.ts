@@ -1,10 +1,12 @@
 import { documentClient } from '#platform/clients';
 import { DeadLetterStore } from '#platform/consumer/dead-letters';
-import { requireEnv } from '#platform/env';
+import { readEnv } from '#platform/env';
 import { apiHandler, json } from '#platform/http';
+import { ListDeadLettersFn } from '../contract';
 import { listDeadLetters } from '../dead-letters-api';
 
-const store = new DeadLetterStore(documentClient, requireEnv('DEAD_LETTER_TABLE_NAME'));
+const env = readEnv(ListDeadLettersFn);
+const store = new DeadLetterStore(documentClient, env.DEAD_LETTER_TABLE_NAME);
 
 /** GET /admin/dead-letters?status=OPEN&limit=&cursor= */
 export const handler = apiHandler(async (event) => json(200, await listDeadLetters(store, event)));

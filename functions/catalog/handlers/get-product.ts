@@ -1,10 +1,13 @@
 import { documentClient } from '#platform/clients';
-import { requireEnv } from '#platform/env';
+import { readEnv } from '#platform/env';
 import { badRequest, notFound } from '#platform/errors';
 import { apiHandler, json } from '#platform/http';
+import { GetProductFn } from '../contract';
 import { ProductCatalog, productView } from '../products';
 
-const catalog = new ProductCatalog(documentClient, requireEnv('PRODUCTS_TABLE_NAME'));
+const env = readEnv(GetProductFn);
+
+const catalog = new ProductCatalog(documentClient, env.PRODUCTS_TABLE_NAME);
 const PRODUCT_ID = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,63}$/;
 
 /** GET /products/{productId} */

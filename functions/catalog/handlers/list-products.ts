@@ -1,10 +1,13 @@
 import { documentClient } from '#platform/clients';
-import { requireEnv } from '#platform/env';
+import { readEnv } from '#platform/env';
 import { badRequest } from '#platform/errors';
 import { apiHandler, json } from '#platform/http';
+import { ListProductsFn } from '../contract';
 import { ProductCatalog, productView } from '../products';
 
-const catalog = new ProductCatalog(documentClient, requireEnv('PRODUCTS_TABLE_NAME'));
+const env = readEnv(ListProductsFn);
+
+const catalog = new ProductCatalog(documentClient, env.PRODUCTS_TABLE_NAME);
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 100;
 

@@ -2,10 +2,12 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { z } from 'zod';
 import { documentClient } from '#platform/clients';
-import { requireEnv } from '#platform/env';
+import { readEnv } from '#platform/env';
+import { PermanentError } from '#platform/errors';
 import { logger } from '#platform/powertools';
+import { SeedProductsFn } from '../contract';
 
-const tableName = requireEnv('PRODUCTS_TABLE_NAME');
+const tableName = readEnv(SeedProductsFn).PRODUCTS_TABLE_NAME;
 
 // CloudFormation passes custom resource properties as strings, hence the coercion.
 const ProductsSchema = z.array(
@@ -19,11 +21,9 @@ const ProductsSchema = z.array(
   }),
 );
 
-export class SeedError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'SeedError';
-  }
+/** The seed in the template is malformed; CloudFormation reports the failure and rolls back. */
+export class SeedError extends PermanentError {
+  readonly code = 'INVALID_SEED';
 }
 
 /**

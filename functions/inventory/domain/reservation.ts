@@ -50,14 +50,3 @@ export function findShortage(
   if (short.length === 0) return undefined;
   return { reason: unknown ? 'UNKNOWN_PRODUCT' : 'INSUFFICIENT_STOCK', lines: short };
 }
-
-/** Full-jitter exponential backoff: a random delay in [0, min(cap, base * 2^attempt)). */
-export function jitteredDelayMs(
-  attempt: number,
-  random: () => number = Math.random,
-  baseMs = 20,
-  capMs = 1_000,
-): number {
-  const ceiling = Math.min(capMs, baseMs * 2 ** Math.max(0, attempt));
-  return Math.floor(random() * ceiling);
-}

@@ -1,43 +1,44 @@
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { documentClient } from '#platform/clients';
 import { kafkaConsumerHandler } from '#platform/consumer/kafka-consumer';
-import { requireEnv } from '#platform/env';
-import { logger, metrics } from '#platform/powertools';
-import { InventoryService } from '../service';
+import { readEnv } from '#platform/env';
+import { logger, metricsOf } from '#platform/powertools';
+import { InventoryConsumerFn } from '../contract';
+import { InventoryService, type ReleaseOutcome, type ReserveOutcome } from '../service';
 
+const env = readEnv(InventoryConsumerFn);
 const inventory = new InventoryService({
   client: documentClient,
-  inventoryTable: requireEnv('INVENTORY_TABLE_NAME'),
-  productsTable: requireEnv('PRODUCTS_TABLE_NAME'),
+  inventoryTable: env.INVENTORY_TABLE_NAME,
+  productsTable: env.PRODUCTS_TABLE_NAME,
 });
+const count = metricsOf(InventoryConsumerFn.metrics);
 
 const OUTCOME_METRICS = {
   RESERVED: 'StockReserved',
   REJECTED: 'StockRejected',
   RELEASED: 'StockReleased',
-} as const;
+} as const satisfies Partial<
+  Record<ReserveOutcome | ReleaseOutcome, keyof typeof InventoryConsumerFn.metrics>
+>;
 
-function count(outcome: string): void {
+function countOutcome(outcome: ReserveOutcome | ReleaseOutcome): void {
   const name = OUTCOME_METRICS[outcome as keyof typeof OUTCOME_METRICS];
-  if (name) metrics.addMetric(name, MetricUnit.Count, 1);
+  if (name) count(name);
 }
 
 /**
  * Inventory consumer of `orders.events`: OrderCreated reserves stock (all lines or none),
  * StockReleaseRequested gives a reservation back. Both are exactly-once through conditional writes.
  */
-export const handler = kafkaConsumerHandler({
-  service: 'inventory',
-  handlers: {
-    OrderCreated: async (event, { now }) => {
-      const outcome = await inventory.reserve(event, now);
-      count(outcome);
-      logger.info('reservation handled', { outcome, reservationLines: event.payload.lines.length });
-    },
-    StockReleaseRequested: async (event, { now }) => {
-      const outcome = await inventory.release(event, now);
-      count(outcome);
-      logger.info('release handled', { outcome });
-    },
+export const handler = kafkaConsumerHandler(InventoryConsumerFn, env, {
+  OrderCreated: async (event, { now }) => {
+    const outcome = await inventory.reserve(event, now);
+    countOutcome(outcome);
+    logger.info('reservation handled', { outcome, reservationLines: event.payload.lines.length });
+  },
+  StockReleaseRequested: async (event, { now }) => {
+    const outcome = await inventory.release(event, now);
+    countOutcome(outcome);
+    logger.info('release handled', { outcome });
   },
 });

@@ -1,16 +1,17 @@
 import { documentClient } from '#platform/clients';
-import { requireEnv } from '#platform/env';
+import { readEnv } from '#platform/env';
 import { HttpError } from '#platform/errors';
 import { apiHandler, header, json, parseJsonBody } from '#platform/http';
 import { logger } from '#platform/powertools';
-import { MockPsp } from '../mock-psp';
+import { CreatePaymentFn } from '../contract';
+import { MockPsp, mockPspSettingsOf } from '../mock-psp';
 import { parseAuthorizationBody } from '../request';
-import { mockPspSettingsFromEnv } from '../settings';
 import { DynamoPspStore } from '../store';
 
+const env = readEnv(CreatePaymentFn);
 const psp = new MockPsp({
-  store: new DynamoPspStore(documentClient, requireEnv('PSP_TABLE_NAME')),
-  settings: mockPspSettingsFromEnv(),
+  store: new DynamoPspStore(documentClient, env.PSP_TABLE_NAME),
+  settings: mockPspSettingsOf(env),
 });
 
 /** POST /psp/payments (mock PSP): authorize a payment; header `Idempotency-Key` = paymentId. */

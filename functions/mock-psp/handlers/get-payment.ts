@@ -1,14 +1,15 @@
 import { documentClient } from '#platform/clients';
-import { requireEnv } from '#platform/env';
+import { readEnv } from '#platform/env';
 import { badRequest } from '#platform/errors';
 import { apiHandler, json } from '#platform/http';
-import { MockPsp } from '../mock-psp';
-import { mockPspSettingsFromEnv } from '../settings';
+import { GetPaymentFn } from '../contract';
+import { MockPsp, mockPspSettingsOf } from '../mock-psp';
 import { DynamoPspStore } from '../store';
 
+const env = readEnv(GetPaymentFn);
 const psp = new MockPsp({
-  store: new DynamoPspStore(documentClient, requireEnv('PSP_TABLE_NAME')),
-  settings: mockPspSettingsFromEnv(),
+  store: new DynamoPspStore(documentClient, env.PSP_TABLE_NAME),
+  settings: mockPspSettingsOf(env),
 });
 
 /** GET /psp/payments/{paymentId} (mock PSP): the payment's status; PENDING ones resolve after checks. */

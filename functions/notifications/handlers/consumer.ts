@@ -1,22 +1,22 @@
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { sleep } from '#platform/backoff';
 import { CircuitBreaker } from '#platform/circuit-breaker';
 import { documentClient } from '#platform/clients';
 import { type HandlerContext, kafkaConsumerHandler } from '#platform/consumer/kafka-consumer';
-import { requireEnv } from '#platform/env';
-import { logger, metrics } from '#platform/powertools';
+import { readEnv } from '#platform/env';
+import { logger, metricsOf } from '#platform/powertools';
+import { NotificationConsumerFn } from '../contract';
 import type { OrderOutcomeEvent } from '../model';
 import type { NotificationProvider } from '../provider';
 import { MockEmailProvider, MockSmsProvider } from '../providers';
 import { countsAgainstProvider, DEFAULT_BASE_DELAY_MS, DEFAULT_MAX_ATTEMPTS } from '../retry';
 import { NotificationService } from '../service';
-import { notificationSettingsFromEnv } from '../settings';
 
-const settings = notificationSettingsFromEnv();
-const notificationsTable = requireEnv('NOTIFICATIONS_TABLE_NAME');
+const env = readEnv(NotificationConsumerFn);
+const count = metricsOf(NotificationConsumerFn.metrics);
 
 const providers = {
-  email: new MockEmailProvider({ failureRate: settings.failureRate }),
-  sms: new MockSmsProvider({ failureRate: settings.failureRate }),
+  email: new MockEmailProvider({ failureRate: env.NOTIFY_FAILURE_RATE }),
+  sms: new MockSmsProvider({ failureRate: env.NOTIFY_FAILURE_RATE }),
 };
 
 /** One breaker per provider for the life of the container. */
@@ -26,21 +26,19 @@ const breakerFor = (provider: NotificationProvider) =>
     isFailure: countsAgainstProvider,
     onStateChange: (change) => {
       logger.warn('provider circuit changed state', { ...change });
-      if (change.to === 'OPEN') {
-        metrics.addMetric('NotificationCircuitOpened', MetricUnit.Count, 1);
-      }
+      if (change.to === 'OPEN') count('NotificationCircuitOpened');
     },
   });
 
 const service = new NotificationService({
   client: documentClient,
-  notificationsTable,
+  notificationsTable: env.NOTIFICATIONS_TABLE_NAME,
   providers,
   breakers: { email: breakerFor(providers.email), sms: breakerFor(providers.sms) },
   retry: {
     maxAttempts: DEFAULT_MAX_ATTEMPTS,
     baseDelayMs: DEFAULT_BASE_DELAY_MS,
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    sleep,
     random: Math.random,
   },
 });
@@ -50,9 +48,7 @@ const OUTCOME_METRICS = { SENT: 'NotificationsSent', FAILED: 'NotificationsFaile
 async function onOrderOutcome(event: OrderOutcomeEvent, ctx: HandlerContext): Promise<void> {
   const outcomes = await service.notify(event, ctx.now);
   for (const outcome of outcomes) {
-    if (outcome.status === 'SENT' || outcome.status === 'FAILED') {
-      metrics.addMetric(OUTCOME_METRICS[outcome.status], MetricUnit.Count, 1);
-    }
+    if (outcome.status === 'SENT' || outcome.status === 'FAILED') count(OUTCOME_METRICS[outcome.status]);
   }
   logger.info('notifications handled', {
     notifications: outcomes.map(({ notificationId, status }) => ({ notificationId, status })),
@@ -62,12 +58,9 @@ async function onOrderOutcome(event: OrderOutcomeEvent, ctx: HandlerContext): Pr
 /**
  * Notification service: OrderConfirmed and OrderCancelled on `orders.events` become email/SMS
  * notifications, each recorded exactly once with its NotificationSent or NotificationFailed event
- * (src/notifications/service.ts). An open provider circuit fails the record so it is retried.
+ * (functions/notifications/service.ts). An open provider circuit fails the record so it is retried.
  */
-export const handler = kafkaConsumerHandler({
-  service: 'notification',
-  handlers: {
-    OrderConfirmed: onOrderOutcome,
-    OrderCancelled: onOrderOutcome,
-  },
+export const handler = kafkaConsumerHandler(NotificationConsumerFn, env, {
+  OrderConfirmed: onOrderOutcome,
+  OrderCancelled: onOrderOutcome,
 });

@@ -1,3 +1,5 @@
+import { PermanentError } from '#platform/errors';
+
 /**
  * The order state machine:
  *
@@ -33,13 +35,13 @@ export interface HistoryEntry {
   readonly eventId?: string;
 }
 
-export class InvalidTransitionError extends Error {
+export class InvalidTransitionError extends PermanentError {
+  readonly code = 'INVALID_TRANSITION';
   constructor(
     readonly from: OrderStatus,
     readonly to: OrderStatus,
   ) {
     super(`Order cannot move from ${from} to ${to}`);
-    this.name = 'InvalidTransitionError';
   }
 }
 

@@ -1,13 +1,6 @@
+import type { CatalogProduct } from '#functions/catalog/products';
 import { type Money, money, multiply, sum } from '#platform/money';
 import type { CreateOrderRequest } from './create-order-request';
-
-export interface CatalogProduct {
-  readonly productId: string;
-  readonly name: string;
-  readonly priceMinor: number;
-  readonly currency: string;
-  readonly sellerId: string;
-}
 
 export interface PricedLine {
   readonly productId: string;

@@ -1,16 +1,19 @@
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { monotonicFactory } from 'ulid';
 import { ProductCatalog } from '#functions/catalog/products';
 import { documentClient } from '#platform/clients';
-import { requireEnv } from '#platform/env';
+import { readEnv } from '#platform/env';
 import { badRequest, HttpError } from '#platform/errors';
 import { apiHandler, header, json, parseJsonBody } from '#platform/http';
-import { logger, metrics } from '#platform/powertools';
-import { createOrder } from '../create-order';
+import { logger, metricsOf } from '#platform/powertools';
+import { CreateOrderFn } from '../contract';
+import { type CreateOrderResult, createOrder } from '../create-order';
 import { ORDER_LIMITS, parseCreateOrderRequest } from '../domain/create-order-request';
+import { OrderStore } from '../order-store';
 
-const ordersTable = requireEnv('ORDERS_TABLE_NAME');
-const catalog = new ProductCatalog(documentClient, requireEnv('PRODUCTS_TABLE_NAME'));
+const env = readEnv(CreateOrderFn);
+const store = new OrderStore(documentClient, env.ORDERS_TABLE_NAME);
+const catalog = new ProductCatalog(documentClient, env.PRODUCTS_TABLE_NAME);
+const count = metricsOf(CreateOrderFn.metrics);
 const ulid = monotonicFactory();
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -30,6 +33,51 @@ function idempotencyKeyOf(value: string | undefined): string {
   return key;
 }
 
+/** The HTTP error for each way an order request is refused. */
+function refusal(result: Exclude<CreateOrderResult, { kind: 'ACCEPTED' }>, key: string): HttpError {
+  switch (result.kind) {
+    case 'UNKNOWN_PRODUCTS':
+      return new HttpError(422, 'UNKNOWN_PRODUCT', 'One or more products do not exist in the catalog', {
+        details: result.products.map(({ productId, line }) => ({
+          path: `items.${line}.productId`,
+          message: `unknown product ${productId}`,
+          productId,
+        })),
+      });
+    case 'MIXED_CURRENCIES':
+      return new HttpError(422, 'MIXED_CURRENCIES', 'All products of one order must share a currency', {
+        details: [{ message: `currencies: ${result.currencies.join(', ')}` }],
+      });
+    case 'KEY_REUSED':
+      return new HttpError(
+        409,
+        'IDEMPOTENCY_KEY_REUSED',
+        'This Idempotency-Key was already used with a different request body',
+        {
+          details: [
+            {
+              path: 'headers.idempotency-key',
+              message: `use a new key for a different order (key "${key}")`,
+            },
+          ],
+        },
+      );
+    case 'IN_PROGRESS':
+      return new HttpError(
+        409,
+        'REQUEST_IN_PROGRESS',
+        'Another request with this Idempotency-Key is in progress',
+        {
+          headers: { 'retry-after': '1' },
+        },
+      );
+    default: {
+      const unhandled: never = result;
+      return unhandled;
+    }
+  }
+}
+
 /** POST /orders */
 export const handler = apiHandler(async (event) => {
   const idempotencyKey = idempotencyKeyOf(header(event, 'idempotency-key'));
@@ -39,19 +87,20 @@ export const handler = apiHandler(async (event) => {
     throw new HttpError(400, 'VALIDATION_FAILED', 'The order request is invalid', { details: parsed.issues });
   }
 
-  const outcome = await createOrder(
-    { client: documentClient, catalog, ordersTable, clock: () => new Date(), newOrderId: () => ulid() },
+  const result = await createOrder(
+    { store, catalog, clock: () => new Date(), newOrderId: () => ulid() },
     { request: parsed.value, idempotencyKey, traceHeader: process.env._X_AMZN_TRACE_ID },
   );
+  if (result.kind !== 'ACCEPTED') throw refusal(result, idempotencyKey);
 
-  logger.appendKeys({ orderId: outcome.orderId });
-  metrics.addMetric(outcome.replayed ? 'IdempotentReplays' : 'OrdersCreated', MetricUnit.Count, 1);
-  logger.info(outcome.replayed ? 'order request replayed' : 'order created');
+  logger.appendKeys({ orderId: result.orderId });
+  count(result.replayed ? 'IdempotentReplays' : 'OrdersCreated');
+  logger.info(result.replayed ? 'order request replayed' : 'order created');
   return {
-    ...json(outcome.statusCode, null, {
-      location: outcome.location,
-      ...(outcome.replayed ? { 'idempotent-replayed': 'true' } : {}),
+    ...json(result.statusCode, null, {
+      location: result.location,
+      ...(result.replayed ? { 'idempotent-replayed': 'true' } : {}),
     }),
-    body: outcome.body,
+    body: result.body,
   };
 });

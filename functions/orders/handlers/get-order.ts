@@ -1,11 +1,12 @@
 import { documentClient } from '#platform/clients';
-import { requireEnv } from '#platform/env';
+import { readEnv } from '#platform/env';
 import { badRequest, notFound } from '#platform/errors';
 import { apiHandler, json } from '#platform/http';
-import { getOrder } from '../get-order';
+import { GetOrderFn } from '../contract';
 import { orderView } from '../model';
+import { OrderStore } from '../order-store';
 
-const ordersTable = requireEnv('ORDERS_TABLE_NAME');
+const store = new OrderStore(documentClient, readEnv(GetOrderFn).ORDERS_TABLE_NAME);
 const ORDER_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
 /** GET /orders/{orderId} */
@@ -16,7 +17,7 @@ export const handler = apiHandler(async (event) => {
       { path: 'path.orderId', message: 'an order id is a 26-character ULID' },
     ]);
   }
-  const order = await getOrder(documentClient, ordersTable, orderId);
+  const order = await store.get(orderId, { consistent: false });
   if (!order) throw notFound(`Order ${orderId} does not exist`);
   return json(200, orderView(order));
 });

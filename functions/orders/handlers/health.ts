@@ -1,10 +1,11 @@
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { dynamoDb } from '#platform/clients';
-import { requireEnv } from '#platform/env';
+import { readEnv } from '#platform/env';
 import { apiHandler, json } from '#platform/http';
 import { logger } from '#platform/powertools';
+import { HealthFn } from '../contract';
 
-const ordersTable = requireEnv('ORDERS_TABLE_NAME');
+const ordersTable = readEnv(HealthFn).ORDERS_TABLE_NAME;
 
 /** GET /health: the function runs and its table answers. */
 export const handler = apiHandler(async () => {

@@ -1,11 +1,15 @@
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { documentClient } from '#platform/clients';
 import { type HandlerContext, kafkaConsumerHandler } from '#platform/consumer/kafka-consumer';
-import { requireEnv } from '#platform/env';
-import { logger, metrics } from '#platform/powertools';
-import { applySagaEvent, type SagaEvent } from '../saga';
+import { readEnv } from '#platform/env';
+import { logger, metricsOf } from '#platform/powertools';
+import { SagaConsumerFn } from '../contract';
+import type { SagaEvent } from '../domain/saga';
+import { OrderStore } from '../order-store';
+import { applySagaEvent } from '../saga';
 
-const deps = { client: documentClient, ordersTable: requireEnv('ORDERS_TABLE_NAME') };
+const env = readEnv(SagaConsumerFn);
+const deps = { store: new OrderStore(documentClient, env.ORDERS_TABLE_NAME) };
+const count = metricsOf(SagaConsumerFn.metrics);
 
 async function onSagaEvent(event: SagaEvent, ctx: HandlerContext): Promise<void> {
   const outcome = await applySagaEvent(deps, event, ctx.now);
@@ -19,27 +23,16 @@ async function onSagaEvent(event: SagaEvent, ctx: HandlerContext): Promise<void>
     emitted: outcome.emitted.map((next) => next.eventType),
   });
   if (outcome.to === 'CONFIRMED' || outcome.to === 'CANCELLED') {
-    metrics.addMetric(
-      outcome.to === 'CONFIRMED' ? 'OrdersConfirmed' : 'OrdersCancelled',
-      MetricUnit.Count,
-      1,
-    );
-    metrics.addMetric(
-      'SagaDurationMs',
-      MetricUnit.Milliseconds,
-      ctx.now.getTime() - Date.parse(outcome.order.createdAt),
-    );
+    count(outcome.to === 'CONFIRMED' ? 'OrdersConfirmed' : 'OrdersCancelled');
+    count('SagaDurationMs', ctx.now.getTime() - Date.parse(outcome.order.createdAt));
   }
 }
 
-/** Order saga: inventory and payment events drive the order state machine (src/orders/saga.ts). */
-export const handler = kafkaConsumerHandler({
-  service: 'order-saga',
-  handlers: {
-    StockReserved: onSagaEvent,
-    StockRejected: onSagaEvent,
-    PaymentPending: onSagaEvent,
-    PaymentSucceeded: onSagaEvent,
-    PaymentFailed: onSagaEvent,
-  },
+/** Order saga: inventory and payment events drive the order state machine (functions/orders/saga.ts). */
+export const handler = kafkaConsumerHandler(SagaConsumerFn, env, {
+  StockReserved: onSagaEvent,
+  StockRejected: onSagaEvent,
+  PaymentPending: onSagaEvent,
+  PaymentSucceeded: onSagaEvent,
+  PaymentFailed: onSagaEvent,
 });

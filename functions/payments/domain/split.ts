@@ -1,3 +1,4 @@
+import { PermanentError } from '#platform/errors';
 import type { Money } from '#platform/money';
 
 export interface SplitLine {
@@ -11,8 +12,8 @@ export interface PaymentSplit {
 }
 
 /** The lines of a payment cannot be split so that the shares add up to the amount. */
-export class SplitError extends Error {
-  override readonly name = 'SplitError';
+export class SplitError extends PermanentError {
+  readonly code = 'INVALID_SPLIT';
 }
 
 /**

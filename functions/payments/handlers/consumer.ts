@@ -1,33 +1,34 @@
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { sleep } from '#platform/backoff';
 import { documentClient } from '#platform/clients';
 import { kafkaConsumerHandler } from '#platform/consumer/kafka-consumer';
-import { intEnv, requireEnv } from '#platform/env';
-import { logger, metrics, tracer } from '#platform/powertools';
+import { readEnv } from '#platform/env';
+import { logger, metricsOf, tracer } from '#platform/powertools';
+import { PaymentAuthorization } from '../authorization';
+import { PaymentConsumerFn } from '../contract';
 import { HttpPaymentProvider } from '../http-provider';
 import { paymentIdFor } from '../model';
-import { PaymentService } from '../service';
-import { pspSettingsFromEnv } from '../settings';
+import { PaymentStore } from '../payment-store';
 import { StepFunctionsWorkflowStarter } from '../workflow';
 
-const psp = pspSettingsFromEnv();
-const payments = new PaymentService({
-  client: documentClient,
-  paymentsTable: requireEnv('PAYMENTS_TABLE_NAME'),
-  provider: new HttpPaymentProvider(psp.baseUrl),
+const env = readEnv(PaymentConsumerFn);
+const count = metricsOf(PaymentConsumerFn.metrics);
+const payments = new PaymentAuthorization({
+  store: new PaymentStore(documentClient, env.PAYMENTS_TABLE_NAME),
+  provider: new HttpPaymentProvider(env.PSP_BASE_URL),
   workflow: new StepFunctionsWorkflowStarter(
     tracer.captureAWSv3Client(new SFNClient({ maxAttempts: 3 })),
-    requireEnv('PAYMENT_WORKFLOW_ARN'),
+    env.PAYMENT_WORKFLOW_ARN,
   ),
   retry: {
-    maxAttempts: psp.maxAttempts,
-    baseDelayMs: psp.baseDelayMs,
+    maxAttempts: env.PSP_MAX_ATTEMPTS,
+    baseDelayMs: env.PSP_RETRY_BASE_MS,
     maxDelayMs: 2_000,
-    timeoutMs: psp.timeoutMs,
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    timeoutMs: env.PSP_TIMEOUT_MS,
+    sleep,
     random: Math.random,
   },
-  deadlineSeconds: intEnv('PAYMENT_DEADLINE_SECONDS', 900),
+  deadlineSeconds: env.PAYMENT_DEADLINE_SECONDS,
 });
 
 /**
@@ -35,23 +36,16 @@ const payments = new PaymentService({
  * the per-seller split; final answers become PaymentSucceeded/PaymentFailed, open ones start the
  * payment status workflow.
  */
-export const handler = kafkaConsumerHandler({
-  service: 'payments',
-  handlers: {
-    StockReserved: async (event, { now }) => {
-      const started = Date.now();
-      const outcome = await payments.authorize(event, now);
-      metrics.addMetric('PspAuthorizeLatencyMs', MetricUnit.Milliseconds, Date.now() - started);
-      if (outcome.kind === 'SETTLED') {
-        metrics.addMetric(
-          outcome.status === 'SUCCEEDED' ? 'PaymentsSucceeded' : 'PaymentsFailed',
-          MetricUnit.Count,
-          1,
-        );
-      } else if (outcome.kind === 'AWAITING_STATUS') {
-        metrics.addMetric('PaymentsAwaitingStatus', MetricUnit.Count, 1);
-      }
-      logger.info('payment handled', { ...outcome, paymentId: paymentIdFor(event.payload.orderId) });
-    },
+export const handler = kafkaConsumerHandler(PaymentConsumerFn, env, {
+  StockReserved: async (event, { now }) => {
+    const started = Date.now();
+    const outcome = await payments.authorize(event, now);
+    count('PspAuthorizeLatencyMs', Date.now() - started);
+    if (outcome.kind === 'SETTLED') {
+      count(outcome.status === 'SUCCEEDED' ? 'PaymentsSucceeded' : 'PaymentsFailed');
+    } else if (outcome.kind === 'AWAITING_STATUS') {
+      count('PaymentsAwaitingStatus');
+    }
+    logger.info('payment handled', { ...outcome, paymentId: paymentIdFor(event.payload.orderId) });
   },
 });

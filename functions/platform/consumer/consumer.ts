@@ -1,10 +1,11 @@
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, MSKEvent } from 'aws-lambda';
 import { type DomainEvent, type DomainEventOf, type EventType, parseEvent } from '#events';
-import { logger, metrics } from '../powertools';
-import type { DeadLetterStore } from './dead-letters';
+import { AppError, isRetryable, RetryableError } from '../errors';
+import { logger, metricsOf } from '../powertools';
+import { CONSUMER_METRICS } from './contract';
+import { type DeadLetterStore, deadLetterUnparseable } from './dead-letters';
 import { type ConsumedRecord, type DecodedRecord, decodeMskEvent } from './records';
 
 export interface HandlerContext {
@@ -21,7 +22,17 @@ export interface HandlerContext {
  * that second run from applying the effect twice.
  */
 export type EventHandlers = {
-  [T in EventType]?: (event: DomainEventOf<T>, ctx: HandlerContext) => Promise<void>;
+  [T in EventType]?: EventHandler<T>;
+};
+
+export type EventHandler<T extends EventType> = (
+  event: DomainEventOf<T>,
+  ctx: HandlerContext,
+) => Promise<void>;
+
+/** One handler for each event type a consumer's contract declares, and no other. */
+export type HandlersFor<Consumes extends readonly EventType[]> = {
+  [T in Consumes[number]]: EventHandler<T>;
 };
 
 /** Seconds an idempotency record of a processed event is kept (Kafka redelivery window). */
@@ -38,13 +49,16 @@ export interface ConsumerSettings {
 }
 
 /** A handler failed and the event still has attempts left: the invocation fails so the batch is retried. */
-export class RetryableConsumerError extends Error {
-  override readonly name = 'RetryableConsumerError';
+export class RetryableConsumerError extends RetryableError {
+  readonly code = 'CONSUMER_RETRY';
 }
 
-/** Marks an error thrown by a handler (as opposed to the idempotency layer). */
-class HandlerFailure extends Error {
-  override readonly name = 'HandlerFailure';
+/** Marks an error thrown by a handler (as opposed to the idempotency layer); retryable as its cause. */
+class HandlerFailure extends AppError {
+  readonly code = 'HANDLER_FAILED';
+  get retryable(): boolean {
+    return isRetryable(this.cause);
+  }
 }
 
 interface IdempotentInput {
@@ -92,36 +106,15 @@ export function createConsumer(settings: ConsumerSettings) {
     keyPrefix: `order-saga-${service}`,
   });
 
-  const count = (name: string) => metrics.addMetric(name, MetricUnit.Count, 1);
+  const count = metricsOf(CONSUMER_METRICS);
 
-  async function processRecord({ record, value }: DecodedRecord): Promise<void> {
+  async function processRecord(decoded: DecodedRecord): Promise<void> {
+    const { record, value } = decoded;
     const now = clock();
     const parsed = parseEvent(value);
     if (!parsed.ok) {
-      const { error } = parsed;
-      const letter = await deadLetters.write(
-        {
-          service,
-          record,
-          rawValue: value,
-          eventId: error.eventId,
-          eventType: error.eventType,
-          errorKind: error.kind,
-          errorMessage: error.message,
-          issues: error.issues,
-          attempts: 1,
-        },
-        now,
-      );
+      await deadLetterUnparseable(deadLetters, service, decoded, parsed.error, now);
       count('EventsDeadLettered');
-      logger.warn('unparseable record dead-lettered', {
-        deadLetterId: letter.id,
-        errorKind: error.kind,
-        topic: record.topic,
-        partition: record.partition,
-        offset: record.offset,
-        ...(error.eventId ? { eventId: error.eventId } : {}),
-      });
       return;
     }
 
@@ -150,8 +143,9 @@ export function createConsumer(settings: ConsumerSettings) {
             },
           );
         }
-        const attempts = await deadLetters.incrementAttempts(service, event.eventId, now);
-        if (attempts < maxAttempts) {
+        const retryable = error.retryable;
+        const attempts = retryable ? await deadLetters.incrementAttempts(service, event.eventId, now) : 1;
+        if (retryable && attempts < maxAttempts) {
           logger.warn('handler failed; the batch will be retried', {
             attempts,
             maxAttempts,
@@ -170,18 +164,20 @@ export function createConsumer(settings: ConsumerSettings) {
             eventId: event.eventId,
             eventType: event.eventType,
             aggregateId: event.aggregateId,
-            errorKind: 'HANDLER_FAILED',
+            errorKind: retryable ? 'HANDLER_FAILED' : 'HANDLER_REJECTED',
             errorMessage: error.message,
+            ...(error.cause instanceof AppError ? { errorCode: error.cause.code } : {}),
             attempts,
           },
           now,
         );
         count('EventsDeadLettered');
-        logger.error('handler failed for good; event dead-lettered', {
-          deadLetterId: letter.id,
-          attempts,
-          error: error.cause as Error,
-        });
+        logger.error(
+          retryable
+            ? 'handler failed for good; event dead-lettered'
+            : 'handler rejected the event (not retryable); event dead-lettered',
+          { deadLetterId: letter.id, attempts, error: error.cause as Error },
+        );
         return;
       }
       if (executed) {

@@ -1,4 +1,3 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
   GetCommand,
@@ -8,9 +7,11 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { monotonicFactory } from 'ulid';
-import type { EventIssue, EventParseErrorKind } from '#events';
+import type { EventIssue, EventParseError, EventParseErrorKind } from '#events';
+import { failedConditionAt } from '../dynamo';
 import { rawOutboxPut, rawOutboxRow } from '../outbox/row';
-import type { ConsumedRecord } from './records';
+import { logger } from '../powertools';
+import type { ConsumedRecord, DecodedRecord } from './records';
 
 /** Index of dead letters by `status`, sorted by `createdAt` (listed newest first). */
 export const DEAD_LETTER_STATUS_INDEX = 'byStatus';
@@ -20,7 +21,12 @@ export const DEAD_LETTER_RETENTION_SECONDS = 30 * 24 * 3600;
 export const ATTEMPT_COUNTER_RETENTION_SECONDS = 7 * 24 * 3600;
 
 export type DeadLetterStatus = 'OPEN' | 'REDRIVEN';
-export type DeadLetterErrorKind = EventParseErrorKind | 'HANDLER_FAILED';
+/**
+ * Why a record became a dead letter: it did not parse (the parse error's kind), its handler kept
+ * failing with retryable errors until the attempts ran out (`HANDLER_FAILED`), or its handler rejected
+ * it with an error that retrying cannot fix (`HANDLER_REJECTED`).
+ */
+export type DeadLetterErrorKind = EventParseErrorKind | 'HANDLER_FAILED' | 'HANDLER_REJECTED';
 
 /** A Kafka record a consumer gave up on, with the raw value and why. */
 export interface DeadLetterItem {
@@ -41,6 +47,8 @@ export interface DeadLetterItem {
   aggregateId?: string;
   errorKind: DeadLetterErrorKind;
   errorMessage: string;
+  /** The handler error's reason code, when it had one. */
+  errorCode?: string;
   issues?: EventIssue[];
   attempts: number;
   createdAt: string;
@@ -60,6 +68,7 @@ export interface NewDeadLetter {
   aggregateId?: string | undefined;
   errorKind: DeadLetterErrorKind;
   errorMessage: string;
+  errorCode?: string | undefined;
   issues?: EventIssue[] | undefined;
   attempts: number;
 }
@@ -120,6 +129,7 @@ export class DeadLetterStore {
       ...(letter.aggregateId ? { aggregateId: letter.aggregateId } : {}),
       errorKind: letter.errorKind,
       errorMessage: letter.errorMessage.slice(0, 4096),
+      ...(letter.errorCode ? { errorCode: letter.errorCode } : {}),
       ...(letter.issues && letter.issues.length > 0 ? { issues: letter.issues.slice(0, 50) } : {}),
       attempts: letter.attempts,
       createdAt: now.toISOString(),
@@ -236,9 +246,7 @@ export class DeadLetterStore {
         }),
       );
     } catch (error) {
-      const first =
-        error instanceof TransactionCanceledException ? error.CancellationReasons?.[0] : undefined;
-      if (first?.Code !== 'ConditionalCheckFailed') throw error;
+      if (!failedConditionAt(error, 0)) throw error;
       const current = await this.get(id);
       if (!current) return { outcome: 'NOT_FOUND' };
       return { outcome: 'ALREADY_REDRIVEN', item: current };
@@ -249,4 +257,40 @@ export class DeadLetterStore {
       rowId,
     };
   }
+}
+
+/**
+ * Dead-letters a record that is not a valid event (not JSON, bad envelope, unknown type or version,
+ * schema violation): it can never succeed, so it is stored at once and its partition moves on.
+ */
+export async function deadLetterUnparseable(
+  store: DeadLetterStore,
+  service: string,
+  { record, value }: DecodedRecord,
+  error: EventParseError,
+  now: Date,
+): Promise<DeadLetterItem> {
+  const letter = await store.write(
+    {
+      service,
+      record,
+      rawValue: value,
+      eventId: error.eventId,
+      eventType: error.eventType,
+      errorKind: error.kind,
+      errorMessage: error.message,
+      issues: error.issues,
+      attempts: 1,
+    },
+    now,
+  );
+  logger.warn('unparseable record dead-lettered', {
+    deadLetterId: letter.id,
+    errorKind: error.kind,
+    topic: record.topic,
+    partition: record.partition,
+    offset: record.offset,
+    ...(error.eventId ? { eventId: error.eventId } : {}),
+  });
+  return letter;
 }

@@ -1,24 +1,29 @@
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
 import type { Context, MSKEvent } from 'aws-lambda';
+import type { EventType } from '#events';
 import { documentClient, dynamoDb } from '../clients';
-import { intEnv, requireEnv } from '../env';
-import { ConfigurationError } from '../errors';
-import { logger, metrics } from '../powertools';
-import { createConsumer, type EventHandlers } from './consumer';
+import { ContractError, type ServiceName } from '../contract';
+import { instrumented, metrics } from '../powertools';
+import { createConsumer, type EventHandlers, type HandlersFor } from './consumer';
 import { DeadLetterStore } from './dead-letters';
 
-export type { EventHandlers, HandlerContext } from './consumer';
+export type { EventHandlers, HandlerContext, HandlersFor } from './consumer';
 export { RetryableConsumerError } from './consumer';
 export type { ConsumedRecord } from './records';
 
-// Read once per container; a missing setting fails the cold start.
-const idempotencyTableName = requireEnv('IDEMPOTENCY_TABLE_NAME');
-const deadLetterTableName = requireEnv('DEAD_LETTER_TABLE_NAME');
-const maxAttempts = intEnv('CONSUMER_MAX_ATTEMPTS', 3);
-if (maxAttempts < 1) throw new ConfigurationError('CONSUMER_MAX_ATTEMPTS must be at least 1');
+/** What the framework needs of a consumer's contract (see `defineConsumer`). */
+export interface ConsumerContract {
+  readonly name: string;
+  readonly service: ServiceName | undefined;
+  readonly consumes: readonly EventType[];
+}
+
+/** What the consumer framework reads of a consumer's environment (`readEnv` of its contract). */
+export interface ConsumerEnv {
+  readonly IDEMPOTENCY_TABLE_NAME: string;
+  readonly DEAD_LETTER_TABLE_NAME: string;
+  readonly CONSUMER_MAX_ATTEMPTS: number;
+}
 
 /**
  * A Lambda handler for an MSK event source mapping. For each partition of the batch, in offset order,
@@ -29,32 +34,33 @@ if (maxAttempts < 1) throw new ConfigurationError('CONSUMER_MAX_ATTEMPTS must be
  * 2. an event type the service has no handler for is skipped;
  * 3. the handler runs inside Powertools idempotency keyed on the envelope's eventId (records of
  *    `IDEMPOTENCY_TABLE_NAME`, kept 7 days), so a redelivered event is skipped;
- * 4. when the handler throws, a counter of attempts for (service, eventId) in `DEAD_LETTER_TABLE_NAME`
- *    is incremented; below `CONSUMER_MAX_ATTEMPTS` the invocation fails and the event source mapping
- *    retries the batch (records already done are skipped by idempotency); at the limit the event
- *    becomes a dead letter (`HANDLER_FAILED`) and the partition moves on.
+ * 4. when the handler throws an error that retrying cannot fix (`isRetryable` is false), the event
+ *    becomes a dead letter at once (`HANDLER_REJECTED`); any other error increments a counter of
+ *    attempts for (service, eventId) in `DEAD_LETTER_TABLE_NAME`: below `CONSUMER_MAX_ATTEMPTS` the
+ *    invocation fails and the event source mapping retries the batch (records already done are
+ *    skipped by idempotency); at the limit the event becomes a dead letter (`HANDLER_FAILED`) and the
+ *    partition moves on.
  *
- * Handlers must follow the contract described on `EventHandlers`. Metrics: `EventsConsumed`,
- * `EventsDeadLettered`, `EventsSkippedDuplicate`, with the `service` dimension.
+ * `handlers` has one handler per event type of the contract's `consumes`. Handlers must follow the
+ * contract described on `EventHandlers`. Metrics: `CONSUMER_METRICS`, under the service's dimension.
  */
-export function kafkaConsumerHandler(options: {
-  service: string;
-  handlers: EventHandlers;
-}): (event: MSKEvent, context: Context) => Promise<void> {
-  metrics.setDefaultDimensions({ service: options.service });
+export function kafkaConsumerHandler<C extends ConsumerContract>(
+  contract: C,
+  env: ConsumerEnv,
+  handlers: HandlersFor<C['consumes']>,
+): (event: MSKEvent, context: Context) => Promise<void> {
+  const { service } = contract;
+  if (service === undefined) throw new ContractError(`Consumer ${contract.name} names no service`);
+  metrics.setDefaultDimensions({ service });
   const consume = createConsumer({
-    service: options.service,
-    handlers: options.handlers,
-    deadLetters: new DeadLetterStore(documentClient, deadLetterTableName),
+    service,
+    handlers: handlers as EventHandlers,
+    deadLetters: new DeadLetterStore(documentClient, env.DEAD_LETTER_TABLE_NAME),
     persistenceStore: new DynamoDBPersistenceLayer({
-      tableName: idempotencyTableName,
+      tableName: env.IDEMPOTENCY_TABLE_NAME,
       awsSdkV3Client: dynamoDb,
     }),
-    maxAttempts,
+    maxAttempts: env.CONSUMER_MAX_ATTEMPTS,
   });
-  const handler = middy<MSKEvent, void>()
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics))
-    .handler(consume);
-  return (event, context) => handler(event, context);
+  return instrumented<MSKEvent, void>(consume);
 }

@@ -1,20 +1,21 @@
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { Kafka } from 'kafkajs';
 import { z } from 'zod';
-import { kafkaClientConfig, kafkaSettingsFromEnv, resolveBootstrapBrokers } from '../outbox/kafka-producer';
+import { readEnv } from '../env';
+import { PermanentError } from '../errors';
+import { KafkaTopicsFn } from '../outbox/contract';
+import { kafkaClientConfig, kafkaSettingsOf, resolveBootstrapBrokers } from '../outbox/kafka-producer';
 import { logger } from '../powertools';
 
-const settings = kafkaSettingsFromEnv();
+const settings = kafkaSettingsOf(readEnv(KafkaTopicsFn));
 
 const TopicsSchema = z
   .array(z.object({ name: z.string().min(1), partitions: z.coerce.number().int().min(1) }))
   .min(1);
 
-export class TopicProvisioningError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'TopicProvisioningError';
-  }
+/** The topics could not be created; CloudFormation reports the failure and rolls back. */
+export class TopicProvisioningError extends PermanentError {
+  readonly code = 'TOPIC_PROVISIONING_FAILED';
 }
 
 /**

@@ -1,21 +1,19 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import middy from '@middy/core';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { documentClient } from '../clients';
-import { intEnv, requireEnv } from '../env';
-import { KafkaEventProducer, kafkaSettingsFromEnv } from '../outbox/kafka-producer';
+import { readEnv } from '../env';
+import { OutboxRelayFn } from '../outbox/contract';
+import { KafkaEventProducer, kafkaSettingsOf } from '../outbox/kafka-producer';
 import { OutboxPublisher } from '../outbox/publisher';
 import type { OutboxRow } from '../outbox/row';
 import { DynamoOutboxStore } from '../outbox/store';
-import { logger, metrics } from '../powertools';
+import { instrumented, logger } from '../powertools';
 
-const tableName = requireEnv('OUTBOX_TABLE_NAME');
+const env = readEnv(OutboxRelayFn);
 const publisher = new OutboxPublisher(
-  new KafkaEventProducer(kafkaSettingsFromEnv()),
-  new DynamoOutboxStore(documentClient, tableName),
-  { chunkSize: intEnv('OUTBOX_CHUNK_SIZE', 100) },
+  new KafkaEventProducer(kafkaSettingsOf(env)),
+  new DynamoOutboxStore(documentClient, env.OUTBOX_TABLE_NAME),
+  { chunkSize: env.OUTBOX_CHUNK_SIZE },
 );
 
 interface StreamRow {
@@ -41,13 +39,10 @@ function toStreamRow(record: DynamoDBRecord): StreamRow | undefined {
  * first unacknowledged record, so the event source mapping retries from there (and bisects, and after
  * its retry limit sends the batch's pointer to the on-failure queue; the sweeper republishes the rows).
  */
-export const handler = middy<DynamoDBStreamEvent, DynamoDBBatchResponse>()
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics))
-  .handler(async (event) => {
-    const rows = event.Records.map(toStreamRow).filter((row): row is StreamRow => row !== undefined);
-    const outcome = await publisher.publish(rows.map(({ row }) => row));
-    logger.info('outbox batch relayed', { records: event.Records.length, published: outcome.published });
-    const failed = outcome.failedAt === undefined ? undefined : rows[outcome.failedAt];
-    return { batchItemFailures: failed ? [{ itemIdentifier: failed.sequenceNumber }] : [] };
-  });
+export const handler = instrumented<DynamoDBStreamEvent, DynamoDBBatchResponse>(async (event) => {
+  const rows = event.Records.map(toStreamRow).filter((row): row is StreamRow => row !== undefined);
+  const outcome = await publisher.publish(rows.map(({ row }) => row));
+  logger.info('outbox batch relayed', { records: event.Records.length, published: outcome.published });
+  const failed = outcome.failedAt === undefined ? undefined : rows[outcome.failedAt];
+  return { batchItemFailures: failed ? [{ itemIdentifier: failed.sequenceNumber }] : [] };
+});

@@ -1,27 +1,22 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
 import { documentClient } from '../clients';
-import { intEnv, requireEnv } from '../env';
-import { KafkaEventProducer, kafkaSettingsFromEnv } from '../outbox/kafka-producer';
+import { readEnv } from '../env';
+import { RetryableError } from '../errors';
+import { OutboxSweeperFn } from '../outbox/contract';
+import { KafkaEventProducer, kafkaSettingsOf } from '../outbox/kafka-producer';
 import { OutboxPublisher } from '../outbox/publisher';
 import { DynamoOutboxStore } from '../outbox/store';
-import { logger, metrics } from '../powertools';
+import { instrumented, logger, metricsOf } from '../powertools';
 
-const tableName = requireEnv('OUTBOX_TABLE_NAME');
-const graceSeconds = intEnv('OUTBOX_GRACE_SECONDS', 120);
-const batchLimit = intEnv('OUTBOX_SWEEP_LIMIT', 500);
-const store = new DynamoOutboxStore(documentClient, tableName);
-const publisher = new OutboxPublisher(new KafkaEventProducer(kafkaSettingsFromEnv()), store, {
-  chunkSize: intEnv('OUTBOX_CHUNK_SIZE', 100),
+const env = readEnv(OutboxSweeperFn);
+const store = new DynamoOutboxStore(documentClient, env.OUTBOX_TABLE_NAME);
+const publisher = new OutboxPublisher(new KafkaEventProducer(kafkaSettingsOf(env)), store, {
+  chunkSize: env.OUTBOX_CHUNK_SIZE,
 });
+const count = metricsOf(OutboxSweeperFn.metrics);
 
-export class SweepIncompleteError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'SweepIncompleteError';
-  }
+/** Some stale rows were not acknowledged by Kafka; the next run (or the schedule's retry) tries again. */
+export class SweepIncompleteError extends RetryableError {
+  readonly code = 'SWEEP_INCOMPLETE';
 }
 
 /**
@@ -29,20 +24,17 @@ export class SweepIncompleteError extends Error {
  * gave up, stream records past their 24 h retention). Consumers deduplicate by eventId, so a row the
  * relay published but could not mark is harmless to send again.
  */
-export const handler = middy()
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics))
-  .handler(async (): Promise<{ found: number; published: number }> => {
-    const cutoff = new Date(Date.now() - graceSeconds * 1000);
-    const rows = await store.findUnpublished(cutoff, batchLimit);
-    metrics.addMetric('OutboxSweepFound', MetricUnit.Count, rows.length);
-    if (rows.length === 0) return { found: 0, published: 0 };
-    logger.warn('republishing stale outbox rows', { count: rows.length, oldest: rows[0]?.createdAt });
-    const outcome = await publisher.publish(rows);
-    if (outcome.failedAt !== undefined) {
-      throw new SweepIncompleteError(`Swept ${outcome.published} of ${rows.length} stale outbox rows`, {
-        cause: outcome.error,
-      });
-    }
-    return { found: rows.length, published: outcome.published };
-  });
+export const handler = instrumented(async (): Promise<{ found: number; published: number }> => {
+  const cutoff = new Date(Date.now() - env.OUTBOX_GRACE_SECONDS * 1000);
+  const rows = await store.findUnpublished(cutoff, env.OUTBOX_SWEEP_LIMIT);
+  count('OutboxSweepFound', rows.length);
+  if (rows.length === 0) return { found: 0, published: 0 };
+  logger.warn('republishing stale outbox rows', { count: rows.length, oldest: rows[0]?.createdAt });
+  const outcome = await publisher.publish(rows);
+  if (outcome.failedAt !== undefined) {
+    throw new SweepIncompleteError(`Swept ${outcome.published} of ${rows.length} stale outbox rows`, {
+      cause: outcome.error,
+    });
+  }
+  return { found: rows.length, published: outcome.published };
+});

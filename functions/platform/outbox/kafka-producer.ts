@@ -1,10 +1,16 @@
 import { GetBootstrapBrokersCommand, KafkaClient } from '@aws-sdk/client-kafka';
 import { generateAuthToken } from 'aws-msk-iam-sasl-signer-js';
 import { Kafka, type KafkaConfig, logLevel, Partitioners, type Producer } from 'kafkajs';
-import { boolEnv, intEnv, optionalEnv } from '../env';
+import type { z } from 'zod';
 import { ConfigurationError } from '../errors';
 import { logger } from '../powertools';
+import type { KAFKA_CLIENT_SETTINGS } from './contract';
 import { type EventProducer, type OutboundMessage, PublishError } from './producer';
+
+/** The Kafka client settings of a function's parsed environment (see `KAFKA_CLIENT_SETTINGS`). */
+export type KafkaClientEnv = {
+  readonly [K in keyof typeof KAFKA_CLIENT_SETTINGS]: z.output<(typeof KAFKA_CLIENT_SETTINGS)[K]>;
+};
 
 export interface KafkaSettings {
   /** Comma-separated host:port list; empty means "resolve from clusterArn". */
@@ -19,21 +25,23 @@ export interface KafkaSettings {
   requestTimeoutMs: number;
 }
 
-/** Reads the Kafka connection from the environment (see docs/architecture.md). */
-export function kafkaSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): KafkaSettings {
-  const auth = optionalEnv('KAFKA_AUTH', 'iam', env);
-  if (auth !== 'iam' && auth !== 'none') {
-    throw new ConfigurationError(`KAFKA_AUTH must be "iam" or "none", got "${auth}"`);
-  }
+/**
+ * The Kafka connection of a function, from its parsed environment. The region is the function's own
+ * (`AWS_REGION`, set by Lambda), which is where the MSK IAM token is signed.
+ */
+export function kafkaSettingsOf(
+  env: KafkaClientEnv,
+  region: string = process.env.AWS_REGION ?? 'us-east-1',
+): KafkaSettings {
   const settings: KafkaSettings = {
-    bootstrapBrokers: optionalEnv('KAFKA_BOOTSTRAP_BROKERS', '', env),
-    clusterArn: optionalEnv('MSK_CLUSTER_ARN', '', env),
-    auth,
-    idempotent: boolEnv('KAFKA_IDEMPOTENT_PRODUCER', true, env),
-    clientId: optionalEnv('KAFKA_CLIENT_ID', 'order-saga', env),
-    region: optionalEnv('AWS_REGION', 'us-east-1', env),
-    retries: intEnv('KAFKA_SEND_RETRIES', 6, env),
-    requestTimeoutMs: intEnv('KAFKA_REQUEST_TIMEOUT_MS', 10_000, env),
+    bootstrapBrokers: env.KAFKA_BOOTSTRAP_BROKERS,
+    clusterArn: env.MSK_CLUSTER_ARN,
+    auth: env.KAFKA_AUTH,
+    idempotent: env.KAFKA_IDEMPOTENT_PRODUCER,
+    clientId: env.KAFKA_CLIENT_ID,
+    region,
+    retries: env.KAFKA_SEND_RETRIES,
+    requestTimeoutMs: env.KAFKA_REQUEST_TIMEOUT_MS,
   };
   if (settings.bootstrapBrokers === '' && settings.clusterArn === '') {
     throw new ConfigurationError('Set KAFKA_BOOTSTRAP_BROKERS or MSK_CLUSTER_ARN');

@@ -1,3 +1,5 @@
+import { RetryableError } from '../errors';
+
 /** A message for the event bus. Value is the serialized envelope; key is the aggregate id. */
 export interface OutboundMessage {
   topic: string;
@@ -15,9 +17,7 @@ export interface EventProducer {
   disconnect(): Promise<void>;
 }
 
-export class PublishError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'PublishError';
-  }
+/** The event bus did not acknowledge messages (or could not be reached); they stay unpublished. */
+export class PublishError extends RetryableError {
+  readonly code = 'PUBLISH_FAILED';
 }

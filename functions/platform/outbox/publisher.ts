@@ -1,8 +1,10 @@
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logger, metrics } from '../powertools';
+import { logger, metricsOf } from '../powertools';
+import { OUTBOX_METRICS } from './contract';
 import type { EventProducer, OutboundMessage } from './producer';
 import type { OutboxRow } from './row';
 import type { OutboxStore } from './store';
+
+const count = metricsOf(OUTBOX_METRICS);
 
 export interface PublishOutcome {
   /** Rows acknowledged by the event bus, in input order. */
@@ -56,19 +58,13 @@ export class OutboxPublisher {
           failedAt: start,
           pending: rows.length - start,
         });
-        metrics.addMetric('OutboxPublishFailures', MetricUnit.Count, rows.length - start);
+        count('OutboxPublishFailures', rows.length - start);
         return { published, failedAt: start, error: error as Error };
       }
       published += chunk.length;
       const now = this.clock();
-      metrics.addMetric('OutboxPublished', MetricUnit.Count, chunk.length);
-      for (const row of chunk) {
-        metrics.addMetric(
-          'OutboxPublishLagMs',
-          MetricUnit.Milliseconds,
-          now.getTime() - Date.parse(row.createdAt),
-        );
-      }
+      count('OutboxPublished', chunk.length);
+      for (const row of chunk) count('OutboxPublishLagMs', now.getTime() - Date.parse(row.createdAt));
       try {
         await this.store.markPublished(chunk, now);
       } catch (error) {

@@ -20,9 +20,9 @@ import {
   EngineUnavailableError,
   getFreePort,
   localDynamoClientConfig,
-} from '../../../localstack/engines';
-import { probePort, processExists } from '../../helpers/net';
-import { waitFor } from '../../helpers/wait';
+} from '#localstack/engines/index';
+import { probePort, processExists } from '#test/helpers/net';
+import { waitFor } from '#test/helpers/wait';
 
 const TABLE = 'orders';
 

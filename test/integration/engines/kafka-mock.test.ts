@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, type KafkaConfig, logLevel, type Producer, type RetryOptions } from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { KafkaMock, KafkaMockCommandError, type KafkaMockOptions } from '../../../localstack/engines';
-import { probePort, processExists } from '../../helpers/net';
-import { waitFor } from '../../helpers/wait';
+import { KafkaMock, KafkaMockCommandError, type KafkaMockOptions } from '#localstack/engines/index';
+import { probePort, processExists } from '#test/helpers/net';
+import { waitFor } from '#test/helpers/wait';
 
 /** Long enough for a 5 s outage: about 20 s of retries. */
 const RETRY: RetryOptions = { retries: 20, initialRetryTime: 200, maxRetryTime: 1000 };

@@ -1,10 +1,10 @@
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEvent, type DomainEventOf } from '#events';
 import { InventoryBusyError } from '#functions/inventory/errors';
 import { InventoryService, type ReserveOutcome } from '#functions/inventory/service';
-import { createEvent, type DomainEventOf } from '../../../events';
-import { DynamoDbLocal, localDynamoClientConfig } from '../../../localstack/engines';
+import { DynamoDbLocal, localDynamoClientConfig } from '#localstack/engines/index';
 
 const INVENTORY = 'inventory';
 const PRODUCTS = 'products';

@@ -1,25 +1,31 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEvent, type DomainEventOf } from '#events';
 import { MockPsp } from '#functions/mock-psp/mock-psp';
 import { DynamoPspStore } from '#functions/mock-psp/store';
+import { PaymentAuthorization } from '#functions/payments/authorization';
 import { HttpPaymentProvider } from '#functions/payments/http-provider';
 import type { PaymentItem, PaymentWorkflowInput } from '#functions/payments/model';
-import { PaymentService } from '#functions/payments/service';
-import { createEvent, type DomainEventOf } from '../../../events';
-import { DynamoDbLocal, localDynamoClientConfig } from '../../../localstack/engines';
+import { PaymentStore } from '#functions/payments/payment-store';
+import { PaymentStatusChecks } from '#functions/payments/status-checks';
+import { DynamoDbLocal, localDynamoClientConfig } from '#localstack/engines/index';
+import { sleep } from '#platform/backoff';
 
 const PAYMENTS = 'payments';
 const PSP = 'psp';
 const NOW = new Date('2025-03-01T12:00:00.000Z');
+/** Timeout of one PSP call by the payment functions. */
+const PSP_TIMEOUT_MS = 500;
 
 let ddb: DynamoDbLocal | undefined;
 let raw: DynamoDBClient;
 let client: DynamoDBDocumentClient;
 let server: Server | undefined;
-let payments: PaymentService;
+let payments: PaymentAuthorization;
+let checks: PaymentStatusChecks;
 const started: { name: string; input: PaymentWorkflowInput }[] = [];
 
 const eur = (amountMinor: number) => ({ amountMinor, currency: 'EUR' });
@@ -90,7 +96,7 @@ async function createTable(name: string, keys: string[]): Promise<void> {
   );
 }
 
-describe('Class: PaymentService with the mock PSP over HTTP (DynamoDB Local)', () => {
+describe('Class: PaymentAuthorization, then PaymentStatusChecks, with the mock PSP over HTTP (DynamoDB Local)', () => {
   beforeAll(async () => {
     ddb = await DynamoDbLocal.start();
     raw = new DynamoDBClient(localDynamoClientConfig(ddb.endpoint));
@@ -100,8 +106,9 @@ describe('Class: PaymentService with the mock PSP over HTTP (DynamoDB Local)', (
 
     const psp = new MockPsp({
       store: new DynamoPspStore(client, PSP),
-      // The late answer must outlast the payment service's 150 ms timeout.
-      settings: { timeoutDelayMs: 600, slowDelayMs: 20, faultRate5xx: 0, faultRateTimeout: 0 },
+      // The late answer must outlast the payment functions' timeout by far, and the slow one stay far
+      // below it, however busy the machine is.
+      settings: { timeoutDelayMs: 2_000, slowDelayMs: 20, faultRate5xx: 0, faultRateTimeout: 0 },
     });
     server = createServer((req, res) => {
       const chunks: Buffer[] = [];
@@ -124,10 +131,24 @@ describe('Class: PaymentService with the mock PSP over HTTP (DynamoDB Local)', (
     await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
 
-    payments = new PaymentService({
-      client,
-      paymentsTable: PAYMENTS,
-      provider: new HttpPaymentProvider(`http://127.0.0.1:${port}/psp`),
+    const store = new PaymentStore(client, PAYMENTS);
+    const provider = new HttpPaymentProvider(`http://127.0.0.1:${port}/psp`);
+
+    // Warm-up: the first requests to a fresh DynamoDB Local and HTTP server are slow; they must not
+    // count against the timeout of the calls under test. The warm-up payment is not an order's.
+    const warmUp = {
+      paymentId: 'pay-warm-up',
+      amount: eur(1),
+      token: 'tok_ok',
+      splits: [{ sellerId: 'seller-a', amount: eur(1) }],
+    };
+    await provider.authorize(warmUp, { idempotencyKey: warmUp.paymentId, timeoutMs: 30_000 });
+    await provider.getStatus(warmUp.paymentId, { timeoutMs: 30_000 });
+    await client.send(new PutCommand({ TableName: PAYMENTS, Item: { pk: 'WARM-UP', sk: 'WARM-UP' } }));
+    await paymentOf('warm-up');
+    payments = new PaymentAuthorization({
+      store,
+      provider,
       workflow: {
         start: async (name, input) => {
           started.push({ name, input });
@@ -137,12 +158,13 @@ describe('Class: PaymentService with the mock PSP over HTTP (DynamoDB Local)', (
         maxAttempts: 3,
         baseDelayMs: 5,
         maxDelayMs: 20,
-        timeoutMs: 150,
-        sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+        timeoutMs: PSP_TIMEOUT_MS,
+        sleep,
         random: Math.random,
       },
       deadlineSeconds: 900,
     });
+    checks = new PaymentStatusChecks({ store, provider, timeoutMs: PSP_TIMEOUT_MS });
   });
 
   afterAll(async () => {
@@ -194,7 +216,7 @@ describe('Class: PaymentService with the mock PSP over HTTP (DynamoDB Local)', (
     let input = workflow?.input;
     const results = [];
     for (let check = 0; check < 5 && input; check++) {
-      const result = await payments.checkStatus(input, NOW);
+      const result = await checks.checkStatus(input, NOW);
       results.push(result);
       if (result.settled) break;
       input = { ...input, waitSeconds: result.nextWaitSeconds };
@@ -219,8 +241,8 @@ describe('Class: PaymentService with the mock PSP over HTTP (DynamoDB Local)', (
     if (!input) throw new Error('the workflow was not started');
 
     // Act
-    const first = await payments.expire(input, new Date('2025-03-01T12:15:00.000Z'));
-    const second = await payments.expire(input, new Date('2025-03-01T12:15:01.000Z'));
+    const first = await checks.expire(input, new Date('2025-03-01T12:15:00.000Z'));
+    const second = await checks.expire(input, new Date('2025-03-01T12:15:01.000Z'));
 
     // Assess
     expect(first).toEqual({ status: 'FAILED' });

@@ -1,16 +1,24 @@
-import '../../unit/setup-env';
+import '#test/unit/setup-env';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { CreateTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SagaEvent } from '#functions/orders/domain/saga';
 import type { OrderItem } from '#functions/orders/model';
-import { applySagaEvent, type SagaEvent } from '#functions/orders/saga';
+import { OrderStore } from '#functions/orders/order-store';
+import { applySagaEvent } from '#functions/orders/saga';
+import { DynamoDbLocal, localDynamoClientConfig } from '#localstack/engines/index';
 import { createConsumer, type EventHandlers, RetryableConsumerError } from '#platform/consumer/consumer';
 import { DeadLetterStore } from '#platform/consumer/dead-letters';
-import { DynamoDbLocal, localDynamoClientConfig } from '../../../localstack/engines';
-import { lambdaContext, mskEvent } from '../../helpers/msk';
-import { sample } from '../../unit/events/helpers';
+import { lambdaContext, mskEvent } from '#test/helpers/msk';
+import { sample } from '#test/unit/events/helpers';
 
 const ORDERS = 'orders';
 const DEAD_LETTERS = 'dead-letters';
@@ -62,7 +70,7 @@ const keyed = (
 
 function consumer(handlers: EventHandlers) {
   return createConsumer({
-    service: 'order-saga',
+    service: 'orders',
     handlers,
     deadLetters: new DeadLetterStore(doc, DEAD_LETTERS),
     persistenceStore: new DynamoDBPersistenceLayer({ tableName: IDEMPOTENCY, awsSdkV3Client: client }),
@@ -72,7 +80,7 @@ function consumer(handlers: EventHandlers) {
 }
 
 const applyToOrders = async (event: SagaEvent): Promise<void> => {
-  await applySagaEvent({ client: doc, ordersTable: ORDERS }, event, NOW);
+  await applySagaEvent({ store: new OrderStore(doc, ORDERS) }, event, NOW);
 };
 
 async function placeOrder(orderId: string): Promise<void> {
@@ -254,6 +262,59 @@ describe('Function: createConsumer (DynamoDB Local)', () => {
       ['10', 'NOT_JSON'],
     ]);
     expect(poison[1]?.rawValue).toBe('{"not":"an envelope"');
+  });
+
+  it('dead-letters at once an event the saga rejects for good, without counting attempts', async () => {
+    // Prepare: an order reserved without a reservation id cannot be compensated
+    const orderId = 'order-broken';
+    await placeOrder(orderId);
+    await doc.send(
+      new UpdateCommand({
+        TableName: ORDERS,
+        Key: { pk: `ORDER#${orderId}`, sk: 'ORDER' },
+        UpdateExpression: 'SET #status = :reserved',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':reserved': 'STOCK_RESERVED' },
+      }),
+    );
+    const failed = sample('PaymentFailed');
+    const event = {
+      ...failed,
+      eventId: '01JN8S7QWWHQQKNETG34RA1004',
+      aggregateId: orderId,
+      payload: { ...failed.payload, orderId },
+    };
+    const consume = consumer({ PaymentFailed: applyToOrders });
+
+    // Act
+    const run = consume(
+      mskEvent([{ topic: 'payments.events', partition: 5, offset: 20, key: orderId, value: event }]),
+      lambdaContext(),
+    );
+
+    // Assess
+    await expect(run).resolves.toBeUndefined();
+    const page = await new DeadLetterStore(doc, DEAD_LETTERS).list('OPEN', 50);
+    expect(page.items.filter((item) => item.eventId === event.eventId)).toEqual([
+      expect.objectContaining({
+        service: 'orders',
+        partition: 5,
+        offset: '20',
+        errorKind: 'HANDLER_REJECTED',
+        errorCode: 'SAGA_INVARIANT_BROKEN',
+        attempts: 1,
+      }),
+    ]);
+    const counter = await doc.send(
+      new GetCommand({
+        TableName: DEAD_LETTERS,
+        Key: { pk: `ATTEMPTS#orders#${event.eventId}`, sk: 'ATTEMPTS' },
+      }),
+    );
+    expect(counter.Item).toBeUndefined();
+    const order = await readOrder(orderId);
+    expect(order?.status).toBe('STOCK_RESERVED');
+    expect(await outboxRows(orderId)).toEqual([]);
   });
 
   it('redrives a dead letter as an outbox row of the original value, once', async () => {

@@ -19,13 +19,13 @@ import type { Context, DynamoDBRecord } from 'aws-lambda';
 import { type IHeaders, Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ALL_TOPICS, type DomainEvent, parseEvent, topicFor } from '#events';
+import { DynamoDbLocal, KafkaMock, localDynamoClientConfig } from '#localstack/engines/index';
 import { KafkaEventProducer, type KafkaSettings } from '#platform/outbox/kafka-producer';
 import { type EventProducer, type OutboundMessage, PublishError } from '#platform/outbox/producer';
 import { OutboxPublisher, type PublishOutcome } from '#platform/outbox/publisher';
 import { type OutboxRow, outboxPut, UNPUBLISHED_INDEX } from '#platform/outbox/row';
 import { DynamoOutboxStore } from '#platform/outbox/store';
-import { DynamoDbLocal, KafkaMock, localDynamoClientConfig } from '../../../localstack/engines';
-import { waitFor } from '../../helpers/wait';
+import { waitFor } from '#test/helpers/wait';
 import {
   CANCELLED_ORDER,
   CONFIRMED_ORDER,

@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { KafkaMock } from '../../../localstack/engines';
-import { KafkaMapping, type KafkaMappingDefinition } from '../../../localstack/runtime/kafka-mapping';
-import { LocalLambda } from '../../../localstack/runtime/lambda';
-import { LogSink } from '../../../localstack/runtime/logs';
-import { ROOT } from '../../helpers/local-runtime';
-import { waitFor } from '../../helpers/wait';
+import { KafkaMock } from '#localstack/engines/index';
+import { KafkaMapping, type KafkaMappingDefinition } from '#localstack/runtime/kafka-mapping';
+import { LocalLambda } from '#localstack/runtime/lambda';
+import { LogSink } from '#localstack/runtime/logs';
+import { ROOT } from '#test/helpers/local-runtime';
+import { waitFor } from '#test/helpers/wait';
 
 interface MskRecord {
   topic: string;

@@ -2,11 +2,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalLambda } from '../../../localstack/runtime/lambda';
-import { LogSink } from '../../../localstack/runtime/logs';
-import { LocalStepFunctions, type StateMachineDefinition } from '../../../localstack/runtime/step-functions';
-import { ROOT } from '../../helpers/local-runtime';
-import { waitFor } from '../../helpers/wait';
+import { LocalLambda } from '#localstack/runtime/lambda';
+import { LogSink } from '#localstack/runtime/logs';
+import { LocalStepFunctions, type StateMachineDefinition } from '#localstack/runtime/step-functions';
+import { ROOT } from '#test/helpers/local-runtime';
+import { waitFor } from '#test/helpers/wait';
 
 const FUNCTION_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:status-check';
 const MACHINE_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:payment-status';

@@ -11,13 +11,13 @@ import {
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoDbLocal, localDynamoClientConfig } from '../../../localstack/engines';
-import { LocalLambda } from '../../../localstack/runtime/lambda';
-import { LogSink } from '../../../localstack/runtime/logs';
-import type { OnFailureRecord } from '../../../localstack/runtime/on-failure';
-import { StreamMapping, type StreamMappingDefinition } from '../../../localstack/runtime/stream-mapping';
-import { ROOT } from '../../helpers/local-runtime';
-import { waitFor } from '../../helpers/wait';
+import { DynamoDbLocal, localDynamoClientConfig } from '#localstack/engines/index';
+import { LocalLambda } from '#localstack/runtime/lambda';
+import { LogSink } from '#localstack/runtime/logs';
+import type { OnFailureRecord } from '#localstack/runtime/on-failure';
+import { StreamMapping, type StreamMappingDefinition } from '#localstack/runtime/stream-mapping';
+import { ROOT } from '#test/helpers/local-runtime';
+import { waitFor } from '#test/helpers/wait';
 
 const STUB = join(ROOT, 'test/integration/runtime/fixtures/stream-stub.mjs');
 

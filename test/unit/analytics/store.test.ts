@@ -7,9 +7,9 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
+import type { DomainEvent } from '#events';
 import { getMetrics, hoursUntil } from '#functions/analytics/metrics-api';
 import { AnalyticsStore, chunkEvents } from '#functions/analytics/store';
-import type { DomainEvent } from '../../../events';
 import { sample } from '../events/helpers';
 
 const NOW = new Date('2025-03-01T12:30:00.000Z');

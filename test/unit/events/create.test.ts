@@ -9,7 +9,7 @@ import {
   EventValidationError,
   parseEvent,
   ULID_PATTERN,
-} from '../../../events';
+} from '#events';
 import { sample } from './helpers';
 
 const NOW = new Date('2025-03-01T12:00:00.000Z');

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { DomainEventOf, EventType } from '../../../events';
+import type { DomainEventOf, EventType } from '#events';
 
 export const SAMPLES_DIR = fileURLToPath(new URL('../../../events/samples/', import.meta.url));
 

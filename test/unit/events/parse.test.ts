@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { EventParseError, type EventParseErrorKind, type ParseResult, parseEvent } from '../../../events';
+import { EventParseError, type EventParseErrorKind, type ParseResult, parseEvent } from '#events';
 import { sample, without, withValue } from './helpers';
 
 function expectFailure(result: ParseResult, kind: EventParseErrorKind): EventParseError {

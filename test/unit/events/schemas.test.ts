@@ -8,7 +8,7 @@ import {
   MoneySchema,
   payloadSchemaFor,
   versionsOf,
-} from '../../../events';
+} from '#events';
 import { sample } from './helpers';
 
 describe('Constant: EVENT_SCHEMAS', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ALL_TOPICS, EVENT_TYPES, type EventType, type TopicName, Topics, topicFor } from '../../../events';
+import { ALL_TOPICS, EVENT_TYPES, type EventType, type TopicName, Topics, topicFor } from '#events';
 
 const EXPECTED: Record<EventType, TopicName> = {
   OrderCreated: 'orders.events',

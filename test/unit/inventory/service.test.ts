@@ -8,10 +8,10 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { parseEvent } from '#events';
 import { InventoryBusyError, ReservationNotFoundError } from '#functions/inventory/errors';
 import type { ReservationItem } from '#functions/inventory/model';
 import { InventoryService } from '#functions/inventory/service';
-import { parseEvent } from '../../../events';
 import { sample } from '../events/helpers';
 
 const INVENTORY = 'inventory-test';

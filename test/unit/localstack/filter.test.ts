@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { matchesAnyFilter, matchesPattern } from '../../../localstack/runtime/filter';
+import { matchesAnyFilter, matchesPattern } from '#localstack/runtime/filter';
 
 /** A DynamoDB stream record as a mapping filters it (attribute values in DynamoDB JSON). */
 function streamRecord(eventName: string, image: Record<string, unknown>): Record<string, unknown> {

@@ -1,12 +1,12 @@
 import { describe, expect, it, vi } from 'vitest';
-import { LogSink } from '../../../localstack/runtime/logs';
+import { LogSink } from '#localstack/runtime/logs';
 import {
   type DiscardedBatch,
   OnFailure,
   type OnFailureRecord,
   onFailureRecord,
   type StreamBatchInfo,
-} from '../../../localstack/runtime/on-failure';
+} from '#localstack/runtime/on-failure';
 
 const FUNCTION_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:relay';
 const STREAM_ARN = 'arn:aws:dynamodb:us-east-1:000000000000:table/outbox/stream/local';

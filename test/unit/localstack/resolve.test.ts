@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { localIdentity } from '../../../localstack/runtime/identity';
-import { type LocalIdentity, Resolver } from '../../../localstack/runtime/resolve';
-import { type CfnResource, type StackTemplate, TemplateError } from '../../../localstack/runtime/template';
+import { localIdentity } from '#localstack/runtime/identity';
+import { type LocalIdentity, Resolver } from '#localstack/runtime/resolve';
+import { type CfnResource, type StackTemplate, TemplateError } from '#localstack/runtime/template';
 
 function stack(
   stackName: string,

@@ -25,13 +25,13 @@ describe('Class: MockProvider', () => {
     ['email', new MockEmailProvider({ messageId: fixedId }), 'mock-email'],
     ['sms', new MockSmsProvider({ messageId: fixedId }), 'mock-sms'],
   ] as const)('accepts %s for an ordinary customer', async (channel, provider, name) => {
-    // Given
+    // Prepare
     const request = message(channel, 'c-1');
 
-    // When
+    // Act
     const receipt = await provider.send(request, { attempt: 1 });
 
-    // Then
+    // Assess
     expect(provider.name).toBe(name);
     expect(receipt).toEqual({ providerMessageId: `${name}-0000-1111` });
   });
@@ -40,24 +40,24 @@ describe('Class: MockProvider', () => {
     ['email', new MockEmailProvider(), 'fail-email-42'],
     ['sms', new MockSmsProvider(), 'fail-sms'],
   ] as const)('rejects %s for good for a fail-<channel> customer', async (channel, provider, customer) => {
-    // Given
+    // Prepare
     const request = message(channel, customer);
 
-    // When
+    // Act
     const sent = provider.send(request, { attempt: 1 });
 
-    // Then
+    // Assess
     await expect(sent).rejects.toMatchObject({ name: 'ProviderError', retryable: false });
   });
 
   it('fails a channel only for its own failure mode', async () => {
-    // Given
+    // Prepare
     const sms = new MockSmsProvider({ messageId: fixedId });
 
-    // When
+    // Act
     const receipt = await sms.send(message('sms', 'fail-email-1'), { attempt: 1 });
 
-    // Then
+    // Assess
     expect(receipt.providerMessageId).toBe('mock-sms-0000-1111');
   });
 
@@ -67,13 +67,13 @@ describe('Class: MockProvider', () => {
   ] as const)(
     'fails %s transiently twice for a flaky customer, then accepts',
     async (channel, provider, customer) => {
-      // Given
+      // Prepare
       const request = message(channel, customer);
 
-      // When
+      // Act
       const calls = await Promise.allSettled([1, 2, 3].map((attempt) => provider.send(request, { attempt })));
 
-      // Then
+      // Assess
       expect(FLAKY_FAILURES).toBe(2);
       expect(calls.map((call) => call.status)).toEqual(['rejected', 'rejected', 'fulfilled']);
       for (const call of calls.slice(0, 2)) {
@@ -86,62 +86,62 @@ describe('Class: MockProvider', () => {
   );
 
   it('keeps no state between notifications: each attempt counter starts over', async () => {
-    // Given
+    // Prepare
     const provider = new MockEmailProvider({ messageId: fixedId });
     await provider.send(message('email', 'flaky-email'), { attempt: 3 });
 
-    // When
+    // Act
     const again = provider.send(message('email', 'flaky-email'), { attempt: 1 });
 
-    // Then
+    // Assess
     await expect(again).rejects.toMatchObject({ retryable: true });
   });
 
   it('fails transiently at the configured rate', async () => {
-    // Given
+    // Prepare
     const rolls = [0.05, 0.5, 0.09, 0.95];
     const provider = new MockEmailProvider({ failureRate: 0.1, random: () => rolls.shift() ?? 1 });
 
-    // When
+    // Act
     const calls = await Promise.allSettled(
       [0, 1, 2, 3].map(() => provider.send(message('email', 'c-1'), { attempt: 1 })),
     );
 
-    // Then
+    // Assess
     expect(calls.map((call) => call.status)).toEqual(['rejected', 'fulfilled', 'rejected', 'fulfilled']);
     expect(calls[0]?.status === 'rejected' && calls[0].reason).toMatchObject({ retryable: true });
   });
 
   it('never fails at random with the default rate', async () => {
-    // Given
+    // Prepare
     const provider = new MockSmsProvider({ random: () => 0 });
 
-    // When
+    // Act
     const receipt = await provider.send(message('sms', 'c-1'), { attempt: 1 });
 
-    // Then
+    // Assess
     expect(receipt.providerMessageId).toMatch(/^mock-sms-/);
   });
 
   it('refuses a message for another channel', async () => {
-    // Given
+    // Prepare
     const provider = new MockSmsProvider();
 
-    // When
+    // Act
     const sent = provider.send(message('email', 'c-1'), { attempt: 1 });
 
-    // Then
+    // Assess
     await expect(sent).rejects.toMatchObject({ retryable: false });
   });
 
   it.each([-0.1, 1.5, Number.NaN])('rejects the failure rate %s', (failureRate) => {
-    // Given
+    // Prepare
     const options = { failureRate };
 
-    // When
+    // Act
     const create = () => new MockProvider('email', options);
 
-    // Then
+    // Assess
     expect(create).toThrow(RangeError);
   });
 });

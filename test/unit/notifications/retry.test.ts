@@ -5,12 +5,7 @@ import {
   ProviderError,
 } from '#functions/notifications/provider';
 import { MockEmailProvider } from '#functions/notifications/providers';
-import {
-  backoffDelayMs,
-  countsAgainstProvider,
-  type RetryPolicy,
-  sendWithRetries,
-} from '#functions/notifications/retry';
+import { countsAgainstProvider, type RetryPolicy, sendWithRetries } from '#functions/notifications/retry';
 import { CircuitBreaker, CircuitOpenError } from '#platform/circuit-breaker';
 
 const MESSAGE: NotificationMessage = {
@@ -39,37 +34,23 @@ function providerWith(send: NotificationProvider['send']): NotificationProvider 
 const breaker = (now = () => 0) =>
   new CircuitBreaker({ name: 'test-email', now, isFailure: countsAgainstProvider });
 
-describe('Function: backoffDelayMs', () => {
-  it('doubles the ceiling per retry and applies full jitter below it', () => {
-    // Given
-    const settings = { baseDelayMs: 100, random: () => 0.999_999 };
-
-    // When
-    const delays = [1, 2, 3].map((retry) => backoffDelayMs(retry, settings));
-
-    // Then
-    expect(delays).toEqual([99, 199, 399]);
-    expect(backoffDelayMs(2, { ...settings, random: () => 0 })).toBe(0);
-  });
-});
-
 describe('Function: sendWithRetries', () => {
   it('returns the receipt of the first call without sleeping', async () => {
-    // Given
+    // Prepare
     const send = vi.fn(async () => ({ providerMessageId: 'm-1' }));
     const settings = policy();
 
-    // When
+    // Act
     const outcome = await sendWithRetries(providerWith(send), breaker(), MESSAGE, settings);
 
-    // Then
+    // Assess
     expect(outcome).toEqual({ kind: 'SENT', providerMessageId: 'm-1', attempts: 1 });
     expect(send).toHaveBeenCalledWith(MESSAGE, { attempt: 1 });
     expect(settings.sleep).not.toHaveBeenCalled();
   });
 
   it('retries transient failures with exponential backoff and full jitter', async () => {
-    // Given
+    // Prepare
     const send = vi
       .fn<NotificationProvider['send']>()
       .mockRejectedValueOnce(new ProviderError('throttled', true))
@@ -77,44 +58,44 @@ describe('Function: sendWithRetries', () => {
       .mockResolvedValue({ providerMessageId: 'm-3' });
     const settings = policy({ random: () => 0.5 });
 
-    // When
+    // Act
     const outcome = await sendWithRetries(providerWith(send), breaker(), MESSAGE, settings);
 
-    // Then
+    // Assess
     expect(outcome).toEqual({ kind: 'SENT', providerMessageId: 'm-3', attempts: 3 });
     expect(vi.mocked(settings.sleep).mock.calls).toEqual([[50], [100]]);
     expect(send.mock.calls.map(([, context]) => context.attempt)).toEqual([1, 2, 3]);
   });
 
   it('delivers a flaky-email customer on the third attempt with the mock provider', async () => {
-    // Given
+    // Prepare
     const provider = new MockEmailProvider({ messageId: () => 'x' });
     const flaky = { ...MESSAGE, data: { customerId: 'flaky-email-1' } };
 
-    // When
+    // Act
     const outcome = await sendWithRetries(provider, breaker(), flaky, policy());
 
-    // Then
+    // Assess
     expect(outcome).toEqual({ kind: 'SENT', providerMessageId: 'mock-email-x', attempts: 3 });
   });
 
   it('starts the attempt counter over on every call', async () => {
-    // Given
+    // Prepare
     const provider = new MockEmailProvider();
     const flaky = { ...MESSAGE, data: { customerId: 'flaky-email-1' } };
     const twoAttempts = policy({ maxAttempts: 2 });
 
-    // When
+    // Act
     const first = await sendWithRetries(provider, breaker(), flaky, twoAttempts);
     const second = await sendWithRetries(provider, breaker(), flaky, twoAttempts);
 
-    // Then
+    // Assess
     expect(first).toMatchObject({ kind: 'FAILED', attempts: 2 });
     expect(second).toMatchObject({ kind: 'FAILED', attempts: 2 });
   });
 
   it('gives up after the last attempt with the last error as reason', async () => {
-    // Given
+    // Prepare
     const send = vi
       .fn<NotificationProvider['send']>()
       .mockRejectedValueOnce(new ProviderError('503 first', true))
@@ -122,10 +103,10 @@ describe('Function: sendWithRetries', () => {
       .mockRejectedValueOnce(new ProviderError('503 third', true));
     const settings = policy();
 
-    // When
+    // Act
     const outcome = await sendWithRetries(providerWith(send), breaker(), MESSAGE, settings);
 
-    // Then
+    // Assess
     expect(outcome).toEqual({
       kind: 'FAILED',
       reason: 'after 3 attempts: 503 third',
@@ -137,85 +118,85 @@ describe('Function: sendWithRetries', () => {
   });
 
   it('stops at once on a permanent failure', async () => {
-    // Given
+    // Prepare
     const send = vi
       .fn<NotificationProvider['send']>()
       .mockRejectedValue(new ProviderError('no such mailbox', false));
     const settings = policy();
 
-    // When
+    // Act
     const outcome = await sendWithRetries(providerWith(send), breaker(), MESSAGE, settings);
 
-    // Then
+    // Assess
     expect(outcome).toEqual({ kind: 'FAILED', reason: 'no such mailbox', attempts: 1, permanent: true });
     expect(settings.sleep).not.toHaveBeenCalled();
   });
 
   it('cuts an overlong reason to what NotificationFailed carries', async () => {
-    // Given
+    // Prepare
     const send = vi
       .fn<NotificationProvider['send']>()
       .mockRejectedValue(new ProviderError('x'.repeat(5000), false));
 
-    // When
+    // Act
     const outcome = await sendWithRetries(providerWith(send), breaker(), MESSAGE, policy());
 
-    // Then
+    // Assess
     expect(outcome.kind === 'FAILED' && outcome.reason.length).toBe(1024);
   });
 
   it('throws CircuitOpenError without calling the provider when the circuit is open', async () => {
-    // Given
+    // Prepare
     const openBreaker = breaker();
     for (let i = 0; i < 5; i++)
       await openBreaker.execute(() => Promise.reject(new Error('down'))).catch(() => undefined);
     const send = vi.fn(async () => ({ providerMessageId: 'm' }));
 
-    // When
+    // Act
     const sent = sendWithRetries(providerWith(send), openBreaker, MESSAGE, policy());
 
-    // Then
+    // Assess
     await expect(sent).rejects.toBeInstanceOf(CircuitOpenError);
     expect(send).not.toHaveBeenCalled();
   });
 
   it('stops retrying when its own failures open the circuit', async () => {
-    // Given
+    // Prepare
     const shared = breaker();
     for (let i = 0; i < 4; i++)
       await shared.execute(() => Promise.reject(new Error('down'))).catch(() => undefined);
     const send = vi.fn<NotificationProvider['send']>().mockRejectedValue(new ProviderError('503', true));
 
-    // When
+    // Act
     const sent = sendWithRetries(providerWith(send), shared, MESSAGE, policy());
 
-    // Then
+    // Assess
     await expect(sent).rejects.toBeInstanceOf(CircuitOpenError);
     expect(send).toHaveBeenCalledTimes(1);
   });
 
   it('does not count permanent failures against the provider', async () => {
-    // Given
+    // Prepare
     const shared = breaker();
     const send = vi.fn<NotificationProvider['send']>().mockRejectedValue(new ProviderError('blocked', false));
 
-    // When
+    // Act
     for (let i = 0; i < 6; i++) await sendWithRetries(providerWith(send), shared, MESSAGE, policy());
 
-    // Then
+    // Assess
     expect(shared.state).toBe('CLOSED');
     expect(countsAgainstProvider(new ProviderError('503', true))).toBe(true);
     expect(countsAgainstProvider(new Error('network'))).toBe(true);
   });
 
   it('rejects a policy without attempts', async () => {
-    // Given
+    // Prepare
     const send = vi.fn(async () => ({ providerMessageId: 'm' }));
 
-    // When
+    // Act
     const sent = sendWithRetries(providerWith(send), breaker(), MESSAGE, policy({ maxAttempts: 0 }));
 
-    // Then
+    // Assess
     await expect(sent).rejects.toBeInstanceOf(RangeError);
     expect(send).not.toHaveBeenCalled();
   });

@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { parseEvent } from '#events';
 import { customerIdOf, type OrderOutcomeEvent, recipientFor } from '#functions/notifications/model';
 import type { NotificationProvider } from '#functions/notifications/provider';
 import { MockEmailProvider, MockSmsProvider } from '#functions/notifications/providers';
@@ -13,7 +14,6 @@ import {
   NotificationWriteError,
 } from '#functions/notifications/service';
 import { CircuitBreaker, CircuitOpenError } from '#platform/circuit-breaker';
-import { parseEvent } from '../../../events';
 import { sample } from '../events/helpers';
 import { transactionCanceled } from '../helpers/dynamodb';
 
@@ -77,15 +77,15 @@ describe('Class: NotificationService', () => {
   });
 
   it('emails the confirmation and records it with NotificationSent in one conditional transaction', async () => {
-    // Given
+    // Prepare
     const { service } = harness();
     const event = confirmed();
     const orderId = event.payload.orderId;
 
-    // When
+    // Act
     const outcomes = await service.notify(event, NOW);
 
-    // Then
+    // Assess
     expect(outcomes).toEqual([
       { notificationId: `${orderId}#ORDER_CONFIRMED#email`, channel: 'email', status: 'SENT', attempts: 1 },
     ]);
@@ -149,14 +149,14 @@ describe('Class: NotificationService', () => {
   });
 
   it('notifies a cancellation by email and SMS, one transaction each', async () => {
-    // Given
+    // Prepare
     const { service } = harness();
     const event = cancelled();
 
-    // When
+    // Act
     const outcomes = await service.notify(event, NOW);
 
-    // Then
+    // Assess
     expect(outcomes.map(({ channel, status }) => [channel, status])).toEqual([
       ['email', 'SENT'],
       ['sms', 'SENT'],
@@ -174,7 +174,7 @@ describe('Class: NotificationService', () => {
   });
 
   it('sends and writes nothing when the notification is already recorded', async () => {
-    // Given
+    // Prepare
     const send = vi.fn(async () => ({ providerMessageId: 'never' }));
     const email: NotificationProvider = { name: 'spy-email', channel: 'email', send };
     const { service } = harness({ providers: { email, sms: new MockSmsProvider() } });
@@ -183,10 +183,10 @@ describe('Class: NotificationService', () => {
       .on(GetCommand)
       .resolves({ Item: { pk: `NOTIFICATION#${event.payload.orderId}#ORDER_CONFIRMED#email` } });
 
-    // When
+    // Act
     const outcomes = await service.notify(event, NOW);
 
-    // Then
+    // Assess
     expect(outcomes).toEqual([
       {
         notificationId: `${event.payload.orderId}#ORDER_CONFIRMED#email`,
@@ -199,7 +199,7 @@ describe('Class: NotificationService', () => {
   });
 
   it('sends nothing the second time the same event is delivered', async () => {
-    // Given
+    // Prepare
     const send = vi.fn(async () => ({ providerMessageId: 'p-1' }));
     const email: NotificationProvider = { name: 'spy-email', channel: 'email', send };
     const { service } = harness({ providers: { email, sms: new MockSmsProvider() } });
@@ -214,11 +214,11 @@ describe('Class: NotificationService', () => {
         return {};
       });
 
-    // When
+    // Act
     const first = await service.notify(event, NOW);
     const second = await service.notify(event, NOW);
 
-    // Then
+    // Assess
     expect(first[0]?.status).toBe('SENT');
     expect(second[0]?.status).toBe('ALREADY_DONE');
     expect(send).toHaveBeenCalledTimes(1);
@@ -226,39 +226,39 @@ describe('Class: NotificationService', () => {
   });
 
   it('treats a lost race on the notification item as already done', async () => {
-    // Given
+    // Prepare
     const { service } = harness();
     doc.on(TransactWriteCommand).rejects(transactionCanceled('ConditionalCheckFailed', 'None'));
 
-    // When
+    // Act
     const outcomes = await service.notify(confirmed(), NOW);
 
-    // Then
+    // Assess
     expect(outcomes[0]?.status).toBe('ALREADY_DONE');
   });
 
   it('fails with a write error when the transaction is cancelled for another reason', async () => {
-    // Given
+    // Prepare
     const { service } = harness();
     doc.on(TransactWriteCommand).rejects(transactionCanceled('None', 'TransactionConflict'));
 
-    // When
+    // Act
     const run = service.notify(confirmed(), NOW);
 
-    // Then
+    // Assess
     await expect(run).rejects.toBeInstanceOf(NotificationWriteError);
     await expect(run).rejects.toThrow('None, TransactionConflict');
   });
 
   it('records NotificationFailed for a permanent failure instead of throwing', async () => {
-    // Given
+    // Prepare
     const { service, sleep } = harness();
     const event = cancelled('fail-email-order-1');
 
-    // When
+    // Act
     const outcomes = await service.notify(event, NOW);
 
-    // Then
+    // Assess
     expect(outcomes.map(({ channel, status }) => [channel, status])).toEqual([
       ['email', 'FAILED'],
       ['sms', 'SENT'],
@@ -281,15 +281,15 @@ describe('Class: NotificationService', () => {
   });
 
   it('records NotificationFailed after the retries are exhausted', async () => {
-    // Given
+    // Prepare
     const send = vi.fn().mockRejectedValue(new Error('smtp timeout'));
     const email: NotificationProvider = { name: 'down-email', channel: 'email', send };
     const { service, sleep } = harness({ providers: { email, sms: new MockSmsProvider() } });
 
-    // When
+    // Act
     const outcomes = await service.notify(confirmed(), NOW);
 
-    // Then
+    // Assess
     expect(outcomes[0]).toMatchObject({ status: 'FAILED', attempts: 3 });
     expect(send).toHaveBeenCalledTimes(3);
     expect(sleep.mock.calls).toEqual([[50], [100]]);
@@ -300,29 +300,29 @@ describe('Class: NotificationService', () => {
   });
 
   it('sends a flaky customer on the third attempt', async () => {
-    // Given
+    // Prepare
     const { service } = harness();
 
-    // When
+    // Act
     const outcomes = await service.notify(confirmed('flaky-email-order-9'), NOW);
 
-    // Then
+    // Assess
     expect(outcomes[0]).toMatchObject({ status: 'SENT', attempts: 3 });
     expect(transactions()[0]?.[0]?.Put?.Item).toMatchObject({ status: 'SENT', attempts: 3 });
   });
 
   it('throws a retryable error when a circuit is open, after handling the other channels', async () => {
-    // Given
+    // Prepare
     const { service, breakers } = harness();
     for (let i = 0; i < 5; i++) {
       await breakers.sms.execute(() => Promise.reject(new Error('sms gateway down'))).catch(() => undefined);
     }
     const event = cancelled();
 
-    // When
+    // Act
     const run = service.notify(event, NOW);
 
-    // Then
+    // Assess
     await expect(run).rejects.toBeInstanceOf(NotificationDeferredError);
     await expect(run).rejects.toMatchObject({ retryable: true, cause: expect.any(CircuitOpenError) });
     const writes = transactions();
@@ -330,16 +330,16 @@ describe('Class: NotificationService', () => {
   });
 
   it('writes nothing for a notification whose circuit is open', async () => {
-    // Given
+    // Prepare
     const { service, breakers } = harness();
     for (let i = 0; i < 5; i++) {
       await breakers.email.execute(() => Promise.reject(new Error('down'))).catch(() => undefined);
     }
 
-    // When
+    // Act
     const run = service.notify(confirmed(), NOW);
 
-    // Then
+    // Assess
     await expect(run).rejects.toThrow(/Deferred .*#ORDER_CONFIRMED#email: Circuit mock-email is open/);
     expect(doc.commandCalls(TransactWriteCommand)).toHaveLength(0);
   });
@@ -347,30 +347,30 @@ describe('Class: NotificationService', () => {
 
 describe('Function: customerIdOf', () => {
   it('falls back to the orderId because order outcome events carry no customerId', () => {
-    // Given
+    // Prepare
     const event = confirmed('order-77');
 
-    // When
+    // Act
     const customerId = customerIdOf(event);
 
-    // Then
+    // Assess
     expect(customerId).toBe('order-77');
     expect(recipientFor('email', customerId)).toBe('order-77@customers.example');
     expect(recipientFor('sms', customerId)).toBe('+15555550100');
   });
 
   it('uses a customerId when a payload carries one', () => {
-    // Given
+    // Prepare
     const event = confirmed('order-77');
     const withCustomer = {
       ...event,
       payload: { ...event.payload, customerId: 'c-9' },
     } as unknown as OrderOutcomeEvent;
 
-    // When
+    // Act
     const customerId = customerIdOf(withCustomer);
 
-    // Then
+    // Assess
     expect(customerId).toBe('c-9');
   });
 });

@@ -2,7 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { emittedMetricNames } from './emitted-metrics';
+import { FUNCTION_CONTRACTS } from '#functions/contracts';
+import { SERVICE_NAMES } from '#platform/contract';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const DASHBOARD = join(ROOT, 'observability/grafana/order-saga.json');
@@ -77,22 +78,26 @@ function queriedMetrics(dashboard: Dashboard): [string, string][] {
     .map((query) => [query.namespace ?? '', query.metricName ?? '']);
 }
 
-/** Service names the CDK app gives its functions (POWERTOOLS_SERVICE_NAME, the `service` dimension). */
-function configuredServices(): Set<string> {
-  const lib = join(ROOT, 'lib');
-  const files = readdirSync(lib, { recursive: true, encoding: 'utf8' }).filter((file) =>
-    file.endsWith('.ts'),
-  );
-  const services = new Set<string>();
-  for (const file of files) {
-    const text = readFileSync(join(lib, file), 'utf8');
-    for (const match of text.matchAll(
-      /\b(?:serviceName|service):\s*'([^']+)'|\bconst SERVICE = '([^']+)'/g,
-    )) {
-      services.add(match[1] ?? match[2] ?? '');
+/**
+ * The business metrics the function contracts declare, each with the services whose dimension it is
+ * emitted under: the contract's service, or every service for a function deployed once per service
+ * (the outbox relay and sweeper).
+ */
+function declaredMetrics(): Map<string, Set<string>> {
+  const declared = new Map<string, Set<string>>();
+  for (const contract of FUNCTION_CONTRACTS) {
+    for (const name of Object.keys(contract.metrics)) {
+      const services = declared.get(name) ?? new Set<string>();
+      for (const service of contract.service ? [contract.service] : SERVICE_NAMES) services.add(service);
+      declared.set(name, services);
     }
   }
-  return services;
+  return declared;
+}
+
+/** Files under `dir`, recursively. */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).map((file) => join(dir, file));
 }
 
 describe('Dashboard: Grafana', () => {
@@ -158,31 +163,31 @@ describe('Dashboard: Grafana', () => {
     }
   });
 
-  it('queries only metrics the functions emit or AWS services publish', () => {
+  it('queries only metrics the function contracts declare or AWS services publish', () => {
     // Prepare
-    const emitted = emittedMetricNames();
+    const declared = declaredMetrics();
     const dashboard = loadDashboard();
 
     // Act
     const queried = queriedMetrics(dashboard);
 
     // Assess
-    expect([...emitted]).toEqual(
+    expect([...declared.keys()]).toEqual(
       expect.arrayContaining(['OrdersConfirmed', 'StockReserved', 'NotificationsSent', 'EventsDeadLettered']),
     );
     expect(queried.length).toBeGreaterThan(0);
     for (const [namespace, metricName] of queried) {
       if (namespace === 'OrderSaga') {
-        expect(emitted.has(metricName), `${metricName} is emitted under functions/`).toBe(true);
+        expect(declared.has(metricName), `${metricName} is declared by a function contract`).toBe(true);
       } else {
         expect(AWS_METRICS[namespace] ?? [], `${namespace} ${metricName}`).toContain(metricName);
       }
     }
   });
 
-  it('shows every business metric the functions emit', () => {
+  it('shows every business metric the function contracts declare', () => {
     // Prepare
-    const emitted = emittedMetricNames();
+    const declared = declaredMetrics();
 
     // Act
     const shown = new Set(
@@ -192,30 +197,44 @@ describe('Dashboard: Grafana', () => {
     );
 
     // Assess
-    expect([...emitted].filter((name) => !shown.has(name))).toEqual([]);
+    expect([...declared.keys()].filter((name) => !shown.has(name))).toEqual([]);
   });
 
-  it('reads business metrics under the service dimension of a service the CDK app configures', () => {
+  it('can trust the contracts: no function emits a metric except through metricsOf', () => {
     // Prepare
-    const services = configuredServices();
+    const functionsDir = join(ROOT, 'functions');
+
+    // Act
+    const emitting = filesUnder(functionsDir)
+      .filter((file) => file.endsWith('.ts'))
+      .filter((file) => readFileSync(file, 'utf8').includes('.addMetric('))
+      .map((file) => file.slice(functionsDir.length + 1));
+
+    // Assess
+    expect(emitting).toEqual(['platform/powertools.ts']);
+  });
+
+  it('reads each business metric under the service dimension of a service that emits it', () => {
+    // Prepare
+    const declared = declaredMetrics();
     const targets = allPanels(loadDashboard()).flatMap((panel) => panel.targets ?? []);
 
     // Act
     const business = targets.filter((target) => target.namespace === 'OrderSaga');
 
     // Assess
-    expect([...services]).toEqual(expect.arrayContaining(['orders', 'order-saga', 'inventory', 'payments']));
     expect(business.length).toBeGreaterThan(0);
     for (const target of business) {
-      const service = target.dimensions?.service;
+      const service = String(target.dimensions?.service);
+      const emittedBy = declared.get(target.metricName ?? '') ?? new Set<string>();
       expect(Object.keys(target.dimensions ?? {}), target.metricName).toEqual(['service']);
-      expect(service === '*' || services.has(String(service)), `${target.metricName} ${service}`).toBe(true);
+      expect(service === '*' || emittedBy.has(service), `${target.metricName} under ${service}`).toBe(true);
     }
   });
 
   it('scopes the API panels to the REST API name the CDK app gives', () => {
     // Prepare
-    const stack = readFileSync(join(ROOT, 'lib/stacks/order-service-stack.ts'), 'utf8');
+    const stack = readFileSync(join(ROOT, 'lib/stacks/orders-stack.ts'), 'utf8');
     const targets = allPanels(loadDashboard()).flatMap((panel) => panel.targets ?? []);
 
     // Act

@@ -1,5 +1,5 @@
 import '../setup-env';
-import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   DynamoDBDocumentClient,
@@ -10,14 +10,14 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { parseEvent, Topics } from '#events';
 import { ProductCatalog } from '#functions/catalog/products';
 import { requestHash } from '#functions/orders/canonical';
-import { type CreateOrderDeps, createOrder } from '#functions/orders/create-order';
+import { type CreateOrderDeps, type CreateOrderResult, createOrder } from '#functions/orders/create-order';
 import type { CreateOrderRequest } from '#functions/orders/domain/create-order-request';
 import type { IdempotencyItem, OrderItem } from '#functions/orders/model';
-import { HttpError } from '#platform/errors';
+import { OrderStore } from '#functions/orders/order-store';
 import type { OutboxRow } from '#platform/outbox/row';
-import { parseEvent, Topics } from '../../../events';
 import { HUB, MOUSE, PRODUCTS, transactionCanceled } from '../helpers/dynamodb';
 
 const ORDERS_TABLE = 'orders-test';
@@ -45,9 +45,8 @@ function makeDeps() {
   let issued = 0;
   const backoff = vi.fn(async (_attempt: number) => {});
   const deps: CreateOrderDeps = {
-    client,
+    store: new OrderStore(client, ORDERS_TABLE),
     catalog: new ProductCatalog(client, PRODUCTS_TABLE),
-    ordersTable: ORDERS_TABLE,
     clock: () => NOW,
     newOrderId: () => orderIdAt(issued++),
     backoff,
@@ -78,13 +77,10 @@ function storedRecord(overrides: Partial<IdempotencyItem> = {}): IdempotencyItem
   };
 }
 
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('Expected the promise to reject');
+/** The result, which the test expects to be an accepted order. */
+function accepted(result: CreateOrderResult): Extract<CreateOrderResult, { kind: 'ACCEPTED' }> {
+  if (result.kind !== 'ACCEPTED') throw new Error(`Expected ACCEPTED, got ${result.kind}`);
+  return result;
 }
 
 describe('Function: createOrder', () => {
@@ -169,7 +165,7 @@ describe('Function: createOrder', () => {
       const { deps } = makeDeps();
 
       // Act
-      const outcome = await createOrder(deps, { request: REQUEST, idempotencyKey: KEY });
+      const outcome = accepted(await createOrder(deps, { request: REQUEST, idempotencyKey: KEY }));
 
       // Assess
       expect(transactItems()[0]?.Put?.Item).toEqual({
@@ -252,16 +248,17 @@ describe('Function: createOrder', () => {
       expect(JSON.parse(row.event)).toMatchObject({ trace: { xrayTraceHeader: traceHeader } });
     });
 
-    it('returns 202 with the order view and its location, not replayed', async () => {
+    it('accepts the order with status 202, the order view and its location, not replayed', async () => {
       // Prepare
       const { deps } = makeDeps();
       const orderId = orderIdAt(0);
 
       // Act
-      const outcome = await createOrder(deps, { request: REQUEST, idempotencyKey: KEY });
+      const outcome = accepted(await createOrder(deps, { request: REQUEST, idempotencyKey: KEY }));
 
       // Assess
       expect(outcome).toMatchObject({
+        kind: 'ACCEPTED',
         replayed: false,
         statusCode: 202,
         location: `/orders/${orderId}`,
@@ -292,6 +289,7 @@ describe('Function: createOrder', () => {
 
       // Assess
       expect(outcome).toEqual({
+        kind: 'ACCEPTED',
         replayed: true,
         statusCode: 202,
         body: stored.responseBody,
@@ -321,29 +319,23 @@ describe('Function: createOrder', () => {
       const outcome = await createOrder(deps, { request: reordered, idempotencyKey: KEY });
 
       // Assess
-      expect(outcome.replayed).toBe(true);
+      expect(outcome).toMatchObject({ kind: 'ACCEPTED', replayed: true });
     });
 
-    it('rejects with 409 IDEMPOTENCY_KEY_REUSED when the request differs', async () => {
+    it('refuses with KEY_REUSED, and writes nothing more, when the request differs', async () => {
       // Prepare
-      const { deps } = makeDeps();
+      const { deps, backoff } = makeDeps();
       ddb.on(TransactWriteCommand).rejects(transactionCanceled('ConditionalCheckFailed', 'None', 'None'));
       ddb.on(GetCommand).resolves({ Item: storedRecord({ requestHash: requestHash({ other: 'request' }) }) });
 
       // Act
-      const error = await rejectionOf(createOrder(deps, { request: REQUEST, idempotencyKey: KEY }));
+      const outcome = await createOrder(deps, { request: REQUEST, idempotencyKey: KEY });
 
       // Assess
-      expect(error).toBeInstanceOf(HttpError);
-      expect(error).toMatchObject({
-        statusCode: 409,
-        code: 'IDEMPOTENCY_KEY_REUSED',
-        message: 'This Idempotency-Key was already used with a different request body',
-        details: [
-          { path: 'headers.idempotency-key', message: `use a new key for a different order (key "${KEY}")` },
-        ],
-      });
+      expect(outcome).toEqual({ kind: 'KEY_REUSED' });
       expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
+      expect(ddb.commandCalls(GetCommand)).toHaveLength(1);
+      expect(backoff).not.toHaveBeenCalled();
     });
 
     it('creates the order as new when the stored record expired before it could be read', async () => {
@@ -359,7 +351,7 @@ describe('Function: createOrder', () => {
       const outcome = await createOrder(deps, { request: REQUEST, idempotencyKey: KEY });
 
       // Assess
-      expect(outcome.replayed).toBe(false);
+      expect(outcome).toMatchObject({ kind: 'ACCEPTED', replayed: false, orderId: orderIdAt(1) });
       expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(2);
       expect(backoff).toHaveBeenCalledTimes(1);
     });
@@ -379,30 +371,46 @@ describe('Function: createOrder', () => {
       const outcome = await createOrder(deps, { request: REQUEST, idempotencyKey: KEY });
 
       // Assess
-      expect(outcome).toMatchObject({ replayed: false, statusCode: 202, orderId: orderIdAt(2) });
+      expect(outcome).toMatchObject({
+        kind: 'ACCEPTED',
+        replayed: false,
+        statusCode: 202,
+        orderId: orderIdAt(2),
+      });
       expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(3);
       expect(backoff.mock.calls).toEqual([[0], [1]]);
       expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
     });
 
-    it('gives up with 409 REQUEST_IN_PROGRESS and Retry-After after too many conflicts', async () => {
+    it('gives up with IN_PROGRESS after too many conflicts, backing off between the seven attempts', async () => {
       // Prepare
       const { deps, backoff } = makeDeps();
       ddb.on(TransactWriteCommand).rejects(transactionCanceled('TransactionConflict', 'None', 'None'));
 
       // Act
-      const error = await rejectionOf(createOrder(deps, { request: REQUEST, idempotencyKey: KEY }));
+      const outcome = await createOrder(deps, { request: REQUEST, idempotencyKey: KEY });
 
       // Assess
-      expect(error).toBeInstanceOf(HttpError);
-      expect(error).toMatchObject({
-        statusCode: 409,
-        code: 'REQUEST_IN_PROGRESS',
-        headers: { 'retry-after': '1' },
-      });
-      expect((error as HttpError).cause).toBeInstanceOf(TransactionCanceledException);
+      expect(outcome).toEqual({ kind: 'IN_PROGRESS' });
       expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(7);
       expect(backoff.mock.calls).toEqual([[0], [1], [2], [3], [4], [5]]);
+      expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
+    });
+
+    it('gives up with IN_PROGRESS when the key stays taken but its record keeps vanishing', async () => {
+      // Prepare
+      const { deps, backoff } = makeDeps();
+      ddb.on(TransactWriteCommand).rejects(transactionCanceled('ConditionalCheckFailed', 'None', 'None'));
+      ddb.on(GetCommand).resolves({});
+
+      // Act
+      const outcome = await createOrder(deps, { request: REQUEST, idempotencyKey: KEY });
+
+      // Assess
+      expect(outcome).toEqual({ kind: 'IN_PROGRESS' });
+      expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(7);
+      expect(ddb.commandCalls(GetCommand)).toHaveLength(7);
+      expect(backoff).toHaveBeenCalledTimes(6);
     });
 
     it('rethrows a cancellation that is neither a key collision nor a conflict', async () => {
@@ -412,10 +420,10 @@ describe('Function: createOrder', () => {
       ddb.on(TransactWriteCommand).rejects(cancelled);
 
       // Act
-      const error = await rejectionOf(createOrder(deps, { request: REQUEST, idempotencyKey: KEY }));
+      const outcome = createOrder(deps, { request: REQUEST, idempotencyKey: KEY });
 
       // Assess
-      expect(error).toBe(cancelled);
+      await expect(outcome).rejects.toBe(cancelled);
       expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
       expect(backoff).not.toHaveBeenCalled();
     });
@@ -427,41 +435,52 @@ describe('Function: createOrder', () => {
       ddb.on(TransactWriteCommand).rejects(failure);
 
       // Act
-      const error = await rejectionOf(createOrder(deps, { request: REQUEST, idempotencyKey: KEY }));
+      const outcome = createOrder(deps, { request: REQUEST, idempotencyKey: KEY });
 
       // Assess
-      expect(error).toBe(failure);
+      await expect(outcome).rejects.toBe(failure);
       expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
       expect(backoff).not.toHaveBeenCalled();
     });
   });
 
   describe('catalog problems', () => {
-    it('rejects with 422 UNKNOWN_PRODUCT naming the line, and writes nothing', async () => {
+    it('refuses with UNKNOWN_PRODUCTS naming the product and its line, and writes nothing', async () => {
       // Prepare
       const { deps } = makeDeps();
       ddb.on(BatchGetCommand).resolves({ Responses: { [PRODUCTS_TABLE]: [MOUSE] } });
 
       // Act
-      const error = await rejectionOf(createOrder(deps, { request: REQUEST, idempotencyKey: KEY }));
+      const outcome = await createOrder(deps, { request: REQUEST, idempotencyKey: KEY });
 
       // Assess
-      expect(error).toBeInstanceOf(HttpError);
-      expect(error).toMatchObject({
-        statusCode: 422,
-        code: 'UNKNOWN_PRODUCT',
-        details: [
-          {
-            path: 'items.1.productId',
-            message: 'unknown product 33333333-3333-3333-3333-333333333333',
-            productId: '33333333-3333-3333-3333-333333333333',
-          },
+      expect(outcome).toEqual({
+        kind: 'UNKNOWN_PRODUCTS',
+        products: [{ productId: '33333333-3333-3333-3333-333333333333', line: 1 }],
+      });
+      expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    });
+
+    it('refuses with UNKNOWN_PRODUCTS listing every missing product in line order', async () => {
+      // Prepare
+      const { deps } = makeDeps();
+      ddb.on(BatchGetCommand).resolves({ Responses: { [PRODUCTS_TABLE]: [] } });
+
+      // Act
+      const outcome = await createOrder(deps, { request: REQUEST, idempotencyKey: KEY });
+
+      // Assess
+      expect(outcome).toEqual({
+        kind: 'UNKNOWN_PRODUCTS',
+        products: [
+          { productId: '11111111-1111-1111-1111-111111111111', line: 0 },
+          { productId: '33333333-3333-3333-3333-333333333333', line: 1 },
         ],
       });
       expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
     });
 
-    it('rejects with 422 MIXED_CURRENCIES when the products are priced in different currencies', async () => {
+    it('refuses with MIXED_CURRENCIES when the products are priced in different currencies', async () => {
       // Prepare
       const { deps } = makeDeps();
       ddb
@@ -469,14 +488,10 @@ describe('Function: createOrder', () => {
         .resolves({ Responses: { [PRODUCTS_TABLE]: [MOUSE, { ...HUB, currency: 'USD' }] } });
 
       // Act
-      const error = await rejectionOf(createOrder(deps, { request: REQUEST, idempotencyKey: KEY }));
+      const outcome = await createOrder(deps, { request: REQUEST, idempotencyKey: KEY });
 
       // Assess
-      expect(error).toMatchObject({
-        statusCode: 422,
-        code: 'MIXED_CURRENCIES',
-        details: [{ message: 'currencies: EUR, USD' }],
-      });
+      expect(outcome).toEqual({ kind: 'MIXED_CURRENCIES', currencies: ['EUR', 'USD'] });
       expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
     });
   });

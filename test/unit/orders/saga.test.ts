@@ -1,252 +1,35 @@
-import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { parseEvent } from '#events';
 import type { OrderStatus } from '#functions/orders/domain/order';
+import { type OrderState, SagaInvariantError } from '#functions/orders/domain/saga';
 import type { OrderItem } from '#functions/orders/model';
+import { OrderStore } from '#functions/orders/order-store';
 import {
   applySagaEvent,
-  decide,
-  type OrderState,
-  type SagaEvent,
-  SagaInvariantError,
+  envelopesFor,
+  OrderNotFoundError,
+  SAGA_SOURCE,
+  SagaConflictError,
   SagaNotReadyError,
+  stateOf,
 } from '#functions/orders/saga';
-import { parseEvent } from '../../../events';
+import { isRetryable } from '#platform/errors';
 import { sample } from '../events/helpers';
+import { transactionCanceled } from '../helpers/dynamodb';
 
 const NOW = new Date('2025-03-01T12:05:00.000Z');
 const ORDER_ID = '6f1c2a9e-3b7d-4c1e-9a55-0d2f8e7b1c43';
-
-function givenOrder(status: OrderStatus, overrides: Partial<OrderState> = {}): OrderState {
-  return {
-    orderId: ORDER_ID,
-    status,
-    version: 3,
-    total: { amountMinor: 9997, currency: 'EUR' },
-    lines: [
-      { productId: '11111111-1111-1111-1111-111111111111', quantity: 2 },
-      { productId: '33333333-3333-3333-3333-333333333333', quantity: 1 },
-    ],
-    ...(status === 'PENDING' ? {} : { reservationId: 'res-1' }),
-    ...overrides,
-  };
-}
-
-const stockReserved = () => sample('StockReserved');
-const stockRejected = () => sample('StockRejected');
-const paymentSucceeded = () => sample('PaymentSucceeded');
-function paymentFailed(reason: 'DECLINED' | 'DEADLINE_EXCEEDED' = 'DECLINED'): SagaEvent {
-  const event = sample('PaymentFailed');
-  return { ...event, payload: { ...event.payload, reason } };
-}
-
-describe('Function: decide', () => {
-  it('reserves the order when stock is reserved for a pending order', () => {
-    // Given
-    const order = givenOrder('PENDING');
-
-    // When
-    const decision = decide(order, stockReserved(), NOW);
-
-    // Then
-    expect(decision).toEqual({
-      kind: 'TRANSITION',
-      from: ['PENDING'],
-      to: 'STOCK_RESERVED',
-      reason: `Stock reserved (${stockReserved().payload.reservationId})`,
-      set: { reservationId: stockReserved().payload.reservationId },
-      emit: [],
-    });
-  });
-
-  it('cancels the order when stock is rejected', () => {
-    // Given
-    const order = givenOrder('PENDING');
-
-    // When
-    const decision = decide(order, stockRejected(), NOW);
-
-    // Then
-    expect(decision).toMatchObject({ kind: 'TRANSITION', from: ['PENDING'], to: 'CANCELLED' });
-    expect(decision.kind === 'TRANSITION' && decision.emit).toEqual([
-      {
-        type: 'OrderCancelled',
-        payload: expect.objectContaining({
-          orderId: ORDER_ID,
-          reason: 'STOCK_REJECTED',
-          cancelledAt: NOW.toISOString(),
-        }),
-      },
-    ]);
-  });
-
-  it.each(['STOCK_RESERVED', 'PAYMENT_PENDING'] as const)(
-    'confirms a %s order when the payment succeeds',
-    (status) => {
-      // Given
-      const order = givenOrder(status);
-
-      // When
-      const decision = decide(order, paymentSucceeded(), NOW);
-
-      // Then
-      expect(decision).toMatchObject({
-        kind: 'TRANSITION',
-        from: ['STOCK_RESERVED', 'PAYMENT_PENDING'],
-        to: 'CONFIRMED',
-        set: { paymentId: paymentSucceeded().payload.paymentId },
-        emit: [
-          {
-            type: 'OrderConfirmed',
-            payload: {
-              orderId: ORDER_ID,
-              paymentId: paymentSucceeded().payload.paymentId,
-              total: order.total,
-              confirmedAt: NOW.toISOString(),
-            },
-          },
-        ],
-      });
-    },
-  );
-
-  it('moves a reserved order to PAYMENT_PENDING when the payment awaits status checks', () => {
-    // Given
-    const order = givenOrder('STOCK_RESERVED');
-    const pending = sample('PaymentPending');
-
-    // When
-    const decision = decide(order, pending, NOW);
-
-    // Then
-    expect(decision).toEqual({
-      kind: 'TRANSITION',
-      from: ['STOCK_RESERVED'],
-      to: 'PAYMENT_PENDING',
-      reason: `Payment pending at the PSP; status checks until ${pending.payload.deadline}`,
-      set: { paymentId: pending.payload.paymentId },
-      emit: [],
-    });
-  });
-
-  it.each(['PAYMENT_PENDING', 'CONFIRMED', 'CANCELLED'] as const)(
-    'ignores PaymentPending for an order already %s',
-    (status) => {
-      // Given
-      const order = givenOrder(status);
-
-      // When
-      const decision = decide(order, sample('PaymentPending'), NOW);
-
-      // Then
-      expect(decision.kind).toBe('IGNORE');
-    },
-  );
-
-  it('is not ready for PaymentPending before the reservation is recorded', () => {
-    // Given
-    const order = givenOrder('PENDING');
-
-    // When
-    const decision = decide(order, sample('PaymentPending'), NOW);
-
-    // Then
-    expect(decision.kind).toBe('NOT_READY');
-  });
-
-  it('releases the stock and cancels the order when the payment fails', () => {
-    // Given
-    const order = givenOrder('STOCK_RESERVED', { reservationId: 'res-42' });
-
-    // When
-    const decision = decide(order, paymentFailed('DECLINED'), NOW);
-
-    // Then
-    expect(decision).toMatchObject({
-      kind: 'TRANSITION',
-      to: 'CANCELLED',
-      reason: 'Payment failed: DECLINED',
-    });
-    expect(decision.kind === 'TRANSITION' && decision.emit.map((e) => e.type)).toEqual([
-      'StockReleaseRequested',
-      'OrderCancelled',
-    ]);
-    expect(decision.kind === 'TRANSITION' && decision.emit[0]?.payload).toEqual({
-      orderId: ORDER_ID,
-      reservationId: 'res-42',
-      lines: order.lines,
-      reason: 'Payment failed: DECLINED',
-    });
-    expect(decision.kind === 'TRANSITION' && decision.emit[1]?.payload).toMatchObject({
-      reason: 'PAYMENT_FAILED',
-    });
-  });
-
-  it('cancels with PAYMENT_DEADLINE_EXCEEDED when the payment missed its deadline', () => {
-    // Given
-    const order = givenOrder('PAYMENT_PENDING');
-
-    // When
-    const decision = decide(order, paymentFailed('DEADLINE_EXCEEDED'), NOW);
-
-    // Then
-    expect(decision.kind === 'TRANSITION' && decision.emit[1]?.payload).toMatchObject({
-      reason: 'PAYMENT_DEADLINE_EXCEEDED',
-    });
-  });
-
-  it.each([
-    ['PaymentSucceeded', paymentSucceeded],
-    ['PaymentFailed', () => paymentFailed()],
-  ] as const)('asks for a retry when %s arrives before the stock reservation', (_name, event) => {
-    // Given
-    const order = givenOrder('PENDING');
-
-    // When
-    const decision = decide(order, event(), NOW);
-
-    // Then
-    expect(decision.kind).toBe('NOT_READY');
-  });
-
-  it.each([
-    ['StockReserved', 'CONFIRMED', stockReserved],
-    ['StockReserved', 'STOCK_RESERVED', stockReserved],
-    ['StockRejected', 'CANCELLED', stockRejected],
-    ['PaymentSucceeded', 'CONFIRMED', paymentSucceeded],
-    ['PaymentSucceeded', 'CANCELLED', paymentSucceeded],
-    ['PaymentFailed', 'CANCELLED', () => paymentFailed()],
-  ] as const)('ignores %s for an order already %s', (_name, status, event) => {
-    // Given
-    const order = givenOrder(status);
-
-    // When
-    const decision = decide(order, event(), NOW);
-
-    // Then
-    expect(decision.kind).toBe('IGNORE');
-  });
-
-  it('refuses to compensate a reserved order without a reservation id', () => {
-    // Given
-    const order = givenOrder('STOCK_RESERVED', { reservationId: undefined });
-
-    // When
-    const act = () => decide(order, paymentFailed(), NOW);
-
-    // Then
-    expect(act).toThrow(SagaInvariantError);
-  });
-});
+const TABLE = 'orders';
 
 const doc = mockClient(DynamoDBDocumentClient);
 const deps = () => ({
-  client: DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })),
-  ordersTable: 'orders',
+  store: new OrderStore(DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })), TABLE),
 });
 
-function storedOrder(status: OrderStatus, version = 3): OrderItem {
+function storedOrder(status: OrderStatus, version = 3, overrides: Partial<OrderItem> = {}): OrderItem {
   return {
     pk: `ORDER#${ORDER_ID}`,
     sk: 'ORDER',
@@ -272,7 +55,15 @@ function storedOrder(status: OrderStatus, version = 3): OrderItem {
     version,
     history: [{ status: 'PENDING', at: '2025-03-01T12:00:00.000Z', reason: 'Order placed' }],
     ...(status === 'PENDING' ? {} : { reservationId: 'res-1' }),
+    ...overrides,
   };
+}
+
+const stockReserved = () => sample('StockReserved');
+const paymentSucceeded = () => sample('PaymentSucceeded');
+function paymentFailed() {
+  const event = sample('PaymentFailed');
+  return { ...event, aggregateId: ORDER_ID, payload: { ...event.payload, orderId: ORDER_ID } };
 }
 
 describe('Function: applySagaEvent', () => {
@@ -280,7 +71,7 @@ describe('Function: applySagaEvent', () => {
     doc.reset();
   });
 
-  it('writes the transition conditioned on the source statuses and version, with the outbox rows', async () => {
+  it('writes the transition conditioned on the status and version read, with the outbox rows', async () => {
     // Prepare
     doc.on(GetCommand).resolves({ Item: storedOrder('STOCK_RESERVED') });
     doc.on(TransactWriteCommand).resolves({});
@@ -291,20 +82,28 @@ describe('Function: applySagaEvent', () => {
 
     // Assess
     expect(outcome).toMatchObject({ applied: true, from: 'STOCK_RESERVED', to: 'CONFIRMED' });
-    const [update, outbox] = doc.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
+    expect(doc.commandCalls(GetCommand)[0]?.args[0].input).toEqual({
+      TableName: TABLE,
+      Key: { pk: `ORDER#${ORDER_ID}`, sk: 'ORDER' },
+      ConsistentRead: true,
+    });
+    const items = doc.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
+    expect(items).toHaveLength(2);
+    const [update, outbox] = items;
     expect(update?.Update).toEqual({
-      TableName: 'orders',
+      TableName: TABLE,
       Key: { pk: `ORDER#${ORDER_ID}`, sk: 'ORDER' },
       UpdateExpression:
-        'SET #status = :to, updatedAt = :now, version = version + :one, history = list_append(history, :entry), paymentId = :paymentId',
-      ConditionExpression: '#status IN (:from0, :from1) AND version = :version',
+        'SET #status = :to, updatedAt = :now, version = version + :one, history = list_append(history, :entries), paymentId = :paymentId',
+      ConditionExpression: '#status = :from AND version = :version',
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: {
         ':to': 'CONFIRMED',
         ':now': NOW.toISOString(),
         ':one': 1,
         ':version': 3,
-        ':entry': [
+        ':from': 'STOCK_RESERVED',
+        ':entries': [
           {
             status: 'CONFIRMED',
             at: NOW.toISOString(),
@@ -313,12 +112,10 @@ describe('Function: applySagaEvent', () => {
           },
         ],
         ':paymentId': event.payload.paymentId,
-        ':from0': 'STOCK_RESERVED',
-        ':from1': 'PAYMENT_PENDING',
       },
     });
     expect(outbox?.Put).toMatchObject({
-      TableName: 'orders',
+      TableName: TABLE,
       ConditionExpression: 'attribute_not_exists(pk)',
       Item: {
         entity: 'OUTBOX',
@@ -336,6 +133,35 @@ describe('Function: applySagaEvent', () => {
     });
   });
 
+  it('returns the order after the transition, with its creation time, and the emitted events', async () => {
+    // Prepare
+    doc.on(GetCommand).resolves({ Item: storedOrder('PAYMENT_PENDING', 4, { paymentId: 'pay-old' }) });
+    doc.on(TransactWriteCommand).resolves({});
+    const event = paymentFailed();
+
+    // Act
+    const outcome = await applySagaEvent(deps(), event, NOW);
+
+    // Assess
+    if (!outcome.applied) throw new Error('Expected the event to apply');
+    expect(outcome.order).toMatchObject({
+      orderId: ORDER_ID,
+      status: 'CANCELLED',
+      version: 5,
+      reservationId: 'res-1',
+      paymentId: event.payload.paymentId,
+      updatedAt: NOW.toISOString(),
+      createdAt: '2025-03-01T12:00:00.000Z',
+    });
+    expect(outcome.order.history.map((entry) => entry.status)).toEqual(['PENDING', 'CANCELLED']);
+    expect(outcome.emitted.map((emitted) => emitted.eventType)).toEqual([
+      'StockReleaseRequested',
+      'OrderCancelled',
+    ]);
+    const rows = doc.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.slice(1);
+    expect(rows?.map((row) => row.Put?.Item?.eventId)).toEqual(outcome.emitted.map((e) => e.eventId));
+  });
+
   it('changes nothing for an event the order is already past', async () => {
     // Prepare
     doc.on(GetCommand).resolves({ Item: storedOrder('CONFIRMED') });
@@ -344,11 +170,14 @@ describe('Function: applySagaEvent', () => {
     const outcome = await applySagaEvent(deps(), stockReserved(), NOW);
 
     // Assess
-    expect(outcome).toMatchObject({ applied: false });
+    expect(outcome).toEqual({
+      applied: false,
+      reason: 'StockReserved does not apply to an order in CONFIRMED',
+    });
     expect(doc.commandCalls(TransactWriteCommand)).toHaveLength(0);
   });
 
-  it('throws a retryable error when the payment result is ahead of the reservation', async () => {
+  it('throws a retryable SagaNotReadyError when the payment result is ahead of the reservation', async () => {
     // Prepare
     doc.on(GetCommand).resolves({ Item: storedOrder('PENDING') });
 
@@ -357,6 +186,8 @@ describe('Function: applySagaEvent', () => {
 
     // Assess
     await expect(run).rejects.toBeInstanceOf(SagaNotReadyError);
+    await expect(run).rejects.toMatchObject({ code: 'SAGA_NOT_READY', retryable: true });
+    expect(isRetryable(await run.catch((error: unknown) => error))).toBe(true);
     expect(doc.commandCalls(TransactWriteCommand)).toHaveLength(0);
   });
 
@@ -366,13 +197,7 @@ describe('Function: applySagaEvent', () => {
       .on(GetCommand)
       .resolvesOnce({ Item: storedOrder('PENDING', 1) })
       .resolves({ Item: storedOrder('STOCK_RESERVED', 2) });
-    doc.on(TransactWriteCommand).rejects(
-      new TransactionCanceledException({
-        message: 'cancelled',
-        $metadata: {},
-        CancellationReasons: [{ Code: 'ConditionalCheckFailed' }],
-      }),
-    );
+    doc.on(TransactWriteCommand).rejects(transactionCanceled('ConditionalCheckFailed'));
 
     // Act
     const outcome = await applySagaEvent(deps(), stockReserved(), NOW);
@@ -380,6 +205,178 @@ describe('Function: applySagaEvent', () => {
     // Assess
     expect(outcome).toMatchObject({ applied: false });
     expect(doc.commandCalls(GetCommand)).toHaveLength(2);
-    expect(doc.commandCalls(GetCommand)[0]?.args[0].input.ConsistentRead).toBe(true);
+    expect(doc.commandCalls(GetCommand).map((call) => call.args[0].input.ConsistentRead)).toEqual([
+      true,
+      true,
+    ]);
+    expect(doc.commandCalls(TransactWriteCommand)).toHaveLength(1);
+  });
+
+  it('saves on the fresh read after a TransactionConflict', async () => {
+    // Prepare
+    doc
+      .on(GetCommand)
+      .resolvesOnce({ Item: storedOrder('STOCK_RESERVED', 2) })
+      .resolves({ Item: storedOrder('PAYMENT_PENDING', 3) });
+    doc.on(TransactWriteCommand).rejectsOnce(transactionCanceled('TransactionConflict', 'None')).resolves({});
+
+    // Act
+    const outcome = await applySagaEvent(deps(), paymentSucceeded(), NOW);
+
+    // Assess
+    expect(outcome).toMatchObject({ applied: true, from: 'PAYMENT_PENDING', to: 'CONFIRMED' });
+    const calls = doc.commandCalls(TransactWriteCommand);
+    expect(calls).toHaveLength(2);
+    expect(calls[1]?.args[0].input.TransactItems?.[0]?.Update?.ExpressionAttributeValues).toMatchObject({
+      ':from': 'PAYMENT_PENDING',
+      ':version': 3,
+    });
+  });
+
+  it('gives up with a retryable SagaConflictError when the order keeps changing', async () => {
+    // Prepare
+    doc.on(GetCommand).resolves({ Item: storedOrder('STOCK_RESERVED') });
+    doc.on(TransactWriteCommand).rejects(transactionCanceled('TransactionConflict', 'None'));
+
+    // Act
+    const run = applySagaEvent(deps(), paymentSucceeded(), NOW);
+
+    // Assess
+    await expect(run).rejects.toBeInstanceOf(SagaConflictError);
+    await expect(run).rejects.toMatchObject({ code: 'SAGA_CONFLICT', retryable: true });
+    expect(doc.commandCalls(GetCommand)).toHaveLength(6);
+    expect(doc.commandCalls(TransactWriteCommand)).toHaveLength(6);
+  });
+
+  it('throws a permanent OrderNotFoundError for an order that does not exist', async () => {
+    // Prepare
+    doc.on(GetCommand).resolves({});
+
+    // Act
+    const run = applySagaEvent(deps(), stockReserved(), NOW);
+
+    // Assess
+    await expect(run).rejects.toBeInstanceOf(OrderNotFoundError);
+    await expect(run).rejects.toMatchObject({
+      code: 'ORDER_NOT_FOUND',
+      retryable: false,
+      message: `Order ${ORDER_ID} does not exist`,
+    });
+    expect(doc.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+
+  it('lets a broken invariant through without writing', async () => {
+    // Prepare
+    const { reservationId: _, ...withoutReservation } = storedOrder('STOCK_RESERVED');
+    doc.on(GetCommand).resolves({ Item: withoutReservation });
+
+    // Act
+    const run = applySagaEvent(deps(), paymentFailed(), NOW);
+
+    // Assess
+    await expect(run).rejects.toBeInstanceOf(SagaInvariantError);
+    expect(doc.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+
+  it('rethrows a DynamoDB failure that is not a lost race', async () => {
+    // Prepare
+    const failure = new Error('Internal server error');
+    doc.on(GetCommand).resolves({ Item: storedOrder('STOCK_RESERVED') });
+    doc.on(TransactWriteCommand).rejects(failure);
+
+    // Act
+    const run = applySagaEvent(deps(), paymentSucceeded(), NOW);
+
+    // Assess
+    await expect(run).rejects.toBe(failure);
+    expect(doc.commandCalls(GetCommand)).toHaveLength(1);
+  });
+
+  it('saves through the store it is given, decided on the state it read', async () => {
+    // Prepare
+    const order = storedOrder('PENDING', 7);
+    const store = {
+      get: vi.fn(async () => order),
+      save: vi.fn(async () => 'SAVED' as const),
+    };
+    const event = stockReserved();
+
+    // Act
+    await applySagaEvent({ store: store as unknown as OrderStore }, event, NOW);
+
+    // Assess
+    expect(store.get).toHaveBeenCalledWith(event.aggregateId, { consistent: true });
+    expect(store.save).toHaveBeenCalledTimes(1);
+    const [before, after, emitted] = store.save.mock.calls[0] as unknown as [
+      OrderState,
+      OrderState,
+      unknown[],
+    ];
+    expect(before).toEqual(stateOf(order));
+    expect(after).toMatchObject({
+      status: 'STOCK_RESERVED',
+      version: 8,
+      reservationId: event.payload.reservationId,
+    });
+    expect(emitted).toEqual([]);
+  });
+});
+
+describe('Function: stateOf', () => {
+  it('keeps what the saga decides on, including the history and the last update', () => {
+    // Prepare
+    const order = storedOrder('PAYMENT_PENDING', 4, { paymentId: 'pay-1' });
+
+    // Act
+    const state = stateOf(order);
+
+    // Assess
+    expect(state).toEqual({
+      orderId: ORDER_ID,
+      status: 'PAYMENT_PENDING',
+      version: 4,
+      total: order.total,
+      lines: order.lines,
+      reservationId: 'res-1',
+      paymentId: 'pay-1',
+      history: order.history,
+      updatedAt: order.updatedAt,
+    });
+  });
+});
+
+describe('Function: envelopesFor', () => {
+  it('wraps emitted payloads in events of the order service caused by the incoming event', () => {
+    // Prepare
+    const parent = paymentSucceeded();
+
+    // Act
+    const [confirmed] = envelopesFor(
+      [
+        {
+          type: 'OrderConfirmed',
+          payload: {
+            orderId: ORDER_ID,
+            paymentId: parent.payload.paymentId,
+            total: { amountMinor: 9997, currency: 'EUR' },
+            confirmedAt: NOW.toISOString(),
+          },
+        },
+      ],
+      parent,
+      NOW,
+    );
+
+    // Assess
+    expect(SAGA_SOURCE).toBe('order-service');
+    expect(confirmed).toMatchObject({
+      eventType: 'OrderConfirmed',
+      source: 'order-service',
+      aggregateId: parent.aggregateId,
+      correlationId: parent.correlationId,
+      causationId: parent.eventId,
+      occurredAt: NOW.toISOString(),
+    });
+    expect(confirmed?.eventId).not.toBe(parent.eventId);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { type PaymentProvider, PspRejectedError, PspTransientError } from '#functions/payments/provider';
-import { authorizeWithRetries, backoffDelayMs, type RetryPolicy } from '#functions/payments/retry';
+import { authorizeWithRetries, type RetryPolicy } from '#functions/payments/retry';
 
 const request = {
   paymentId: 'pay-1',
@@ -24,20 +24,6 @@ function policy(overrides: Partial<RetryPolicy> = {}): RetryPolicy {
 function provider(authorize: PaymentProvider['authorize']): PaymentProvider {
   return { authorize, getStatus: vi.fn() };
 }
-
-describe('Function: backoffDelayMs', () => {
-  it('doubles the ceiling per retry and applies full jitter below it', () => {
-    // Prepare
-    const settings = { baseDelayMs: 100, maxDelayMs: 2_000, random: () => 0.999_999 };
-
-    // Act
-    const delays = [1, 2, 3, 10].map((retry) => backoffDelayMs(retry, settings));
-
-    // Assess
-    expect(delays).toEqual([99, 199, 399, 1_999]);
-    expect(backoffDelayMs(3, { ...settings, random: () => 0 })).toBe(0);
-  });
-});
 
 describe('Function: authorizeWithRetries', () => {
   it('returns the first answer with the paymentId as idempotency key', async () => {

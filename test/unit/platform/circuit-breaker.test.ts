@@ -29,14 +29,14 @@ function breakerWith(
 
 describe('Class: CircuitBreaker', () => {
   it('passes results and errors of calls through while closed', async () => {
-    // Given
+    // Prepare
     const breaker = breakerWith(manualClock());
 
-    // When
+    // Act
     const result = await breaker.execute(ok);
     const failure = breaker.execute(boom);
 
-    // Then
+    // Assess
     expect(result).toBe('ok');
     await expect(failure).rejects.toThrow('provider down');
     expect(breaker.state).toBe('CLOSED');
@@ -44,20 +44,20 @@ describe('Class: CircuitBreaker', () => {
   });
 
   it('stays closed after four failures within the window', async () => {
-    // Given
+    // Prepare
     const clock = manualClock();
     const breaker = breakerWith(clock);
 
-    // When
+    // Act
     await failTimes(breaker, 4);
 
-    // Then
+    // Assess
     expect(breaker.state).toBe('CLOSED');
     await expect(breaker.execute(ok)).resolves.toBe('ok');
   });
 
   it('opens on the fifth failure within 60 seconds and then fails fast without calling', async () => {
-    // Given
+    // Prepare
     const clock = manualClock();
     const breaker = breakerWith(clock);
     for (let i = 0; i < 5; i++) {
@@ -66,10 +66,10 @@ describe('Class: CircuitBreaker', () => {
     }
     const operation = vi.fn(ok);
 
-    // When
+    // Act
     const refused = breaker.execute(operation);
 
-    // Then
+    // Assess
     expect(breaker.state).toBe('OPEN');
     await expect(refused).rejects.toBeInstanceOf(CircuitOpenError);
     await expect(refused).rejects.toMatchObject({ circuit: 'mock-email', retryable: true });
@@ -77,53 +77,53 @@ describe('Class: CircuitBreaker', () => {
   });
 
   it('forgets failures older than the window', async () => {
-    // Given
+    // Prepare
     const clock = manualClock();
     const breaker = breakerWith(clock);
     await failTimes(breaker, 4);
     clock.advance(60_000);
 
-    // When
+    // Act
     await failTimes(breaker, 1);
 
-    // Then
+    // Assess
     expect(breaker.state).toBe('CLOSED');
     expect(breaker.recentFailures).toBe(1);
   });
 
   it('does not count errors that isFailure excludes', async () => {
-    // Given
+    // Prepare
     const clock = manualClock();
     const breaker = breakerWith(clock, { isFailure: (error) => !(error instanceof RangeError) });
 
-    // When
+    // Act
     for (let i = 0; i < 10; i++) {
       await breaker.execute(() => Promise.reject(new RangeError('bad recipient'))).catch(() => undefined);
     }
 
-    // Then
+    // Assess
     expect(breaker.state).toBe('CLOSED');
     expect(breaker.recentFailures).toBe(0);
   });
 
   it('reports how long it stays open', async () => {
-    // Given
+    // Prepare
     const clock = manualClock();
     const breaker = breakerWith(clock);
     await failTimes(breaker, 5);
     clock.advance(10_000);
 
-    // When
+    // Act
     const error = await breaker.execute(ok).catch((caught: unknown) => caught);
 
-    // Then
+    // Assess
     expect(error).toBeInstanceOf(CircuitOpenError);
     expect((error as CircuitOpenError).retryAfterMs).toBe(20_000);
     expect((error as CircuitOpenError).message).toContain('mock-email');
   });
 
   it('becomes half-open after 30 seconds and closes when the trial call succeeds', async () => {
-    // Given
+    // Prepare
     const clock = manualClock();
     const breaker = breakerWith(clock);
     await failTimes(breaker, 5);
@@ -131,11 +131,11 @@ describe('Class: CircuitBreaker', () => {
     await expect(breaker.execute(ok)).rejects.toBeInstanceOf(CircuitOpenError);
     clock.advance(1);
 
-    // When
+    // Act
     const stateBefore = breaker.state;
     const result = await breaker.execute(ok);
 
-    // Then
+    // Assess
     expect(stateBefore).toBe('HALF_OPEN');
     expect(result).toBe('ok');
     expect(breaker.state).toBe('CLOSED');
@@ -143,7 +143,7 @@ describe('Class: CircuitBreaker', () => {
   });
 
   it('lets exactly one trial call through while half-open', async () => {
-    // Given
+    // Prepare
     const clock = manualClock();
     const breaker = breakerWith(clock);
     await failTimes(breaker, 5);
@@ -157,10 +157,10 @@ describe('Class: CircuitBreaker', () => {
     );
     const second = vi.fn(ok);
 
-    // When
+    // Act
     const refused = breaker.execute(second);
 
-    // Then
+    // Assess
     await expect(refused).rejects.toMatchObject({ name: 'CircuitOpenError', retryAfterMs: 0 });
     expect(second).not.toHaveBeenCalled();
     finishTrial('trial ok');
@@ -169,16 +169,16 @@ describe('Class: CircuitBreaker', () => {
   });
 
   it('opens again for 30 seconds when the trial call fails', async () => {
-    // Given
+    // Prepare
     const clock = manualClock();
     const breaker = breakerWith(clock);
     await failTimes(breaker, 5);
     clock.advance(30_000);
 
-    // When
+    // Act
     await expect(breaker.execute(boom)).rejects.toThrow('provider down');
 
-    // Then
+    // Assess
     expect(breaker.state).toBe('OPEN');
     clock.advance(29_999);
     await expect(breaker.execute(ok)).rejects.toBeInstanceOf(CircuitOpenError);
@@ -187,40 +187,40 @@ describe('Class: CircuitBreaker', () => {
   });
 
   it('closes when the trial call fails with an error that does not count', async () => {
-    // Given
+    // Prepare
     const clock = manualClock();
     const breaker = breakerWith(clock, { isFailure: (error) => !(error instanceof RangeError) });
     await failTimes(breaker, 5);
     clock.advance(30_000);
 
-    // When
+    // Act
     const trial = breaker.execute(() => Promise.reject(new RangeError('bad recipient')));
 
-    // Then
+    // Assess
     await expect(trial).rejects.toBeInstanceOf(RangeError);
     expect(breaker.state).toBe('CLOSED');
   });
 
   it('counts a fresh window of five failures after closing again', async () => {
-    // Given
+    // Prepare
     const clock = manualClock();
     const breaker = breakerWith(clock);
     await failTimes(breaker, 5);
     clock.advance(30_000);
     await breaker.execute(ok);
 
-    // When
+    // Act
     await failTimes(breaker, 4);
     const afterFour = breaker.state;
     await failTimes(breaker, 1);
 
-    // Then
+    // Assess
     expect(afterFour).toBe('CLOSED');
     expect(breaker.state).toBe('OPEN');
   });
 
   it('ignores failures of calls admitted before the circuit opened', async () => {
-    // Given
+    // Prepare
     const clock = manualClock();
     const breaker = breakerWith(clock);
     let failLate: (error: Error) => void = () => undefined;
@@ -233,29 +233,29 @@ describe('Class: CircuitBreaker', () => {
     await failTimes(breaker, 5);
     clock.advance(30_000);
 
-    // When
+    // Act
     failLate(new Error('late failure'));
 
-    // Then
+    // Assess
     await expect(late).rejects.toThrow('late failure');
     expect(breaker.state).toBe('HALF_OPEN');
     await expect(breaker.execute(ok)).resolves.toBe('ok');
   });
 
   it('reports every state change', async () => {
-    // Given
+    // Prepare
     const clock = manualClock();
     const changes: [CircuitState, CircuitState][] = [];
     const breaker = breakerWith(clock, { onStateChange: ({ from, to }) => changes.push([from, to]) });
 
-    // When
+    // Act
     await failTimes(breaker, 5);
     clock.advance(30_000);
     await breaker.execute(boom).catch(() => undefined);
     clock.advance(30_000);
     await breaker.execute(ok);
 
-    // Then
+    // Assess
     expect(changes).toEqual([
       ['CLOSED', 'OPEN'],
       ['OPEN', 'HALF_OPEN'],
@@ -266,28 +266,28 @@ describe('Class: CircuitBreaker', () => {
   });
 
   it('honours custom thresholds', async () => {
-    // Given
+    // Prepare
     const clock = manualClock();
     const breaker = breakerWith(clock, { failureThreshold: 2, windowMs: 1_000, openMs: 500 });
 
-    // When
+    // Act
     await failTimes(breaker, 2);
     const opened = breaker.state;
     clock.advance(500);
 
-    // Then
+    // Assess
     expect(opened).toBe('OPEN');
     expect(breaker.state).toBe('HALF_OPEN');
   });
 
   it('rejects invalid settings', () => {
-    // Given
+    // Prepare
     const clock = manualClock();
 
-    // When
+    // Act
     const settings = [{ failureThreshold: 0 }, { failureThreshold: 1.5 }, { windowMs: 0 }, { openMs: -1 }];
 
-    // Then
+    // Assess
     for (const extra of settings) {
       expect(() => breakerWith(clock, extra), JSON.stringify(extra)).toThrow(RangeError);
     }

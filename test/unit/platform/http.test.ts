@@ -2,7 +2,7 @@ import '../setup-env';
 import { describe, expect, it } from 'vitest';
 import { HttpError } from '#platform/errors';
 import { errorResponse, header, json, parseJsonBody } from '#platform/http';
-import { apiGatewayEvent } from '../../helpers/fixtures';
+import { apiGatewayEvent } from '#test/helpers/fixtures';
 
 describe('Function: header', () => {
   it('finds a header whatever its case', () => {

@@ -1,11 +1,11 @@
-import '../../setup-env';
+import '#test/unit/setup-env';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '#functions/catalog/handlers/get-product';
-import { apiGatewayEvent, lambdaContext } from '../../../helpers/fixtures';
-import { MOUSE } from '../../helpers/dynamodb';
-import { TEST_ENV } from '../../setup-env';
+import { apiGatewayEvent, lambdaContext } from '#test/helpers/fixtures';
+import { MOUSE } from '#test/unit/helpers/dynamodb';
+import { TEST_ENV } from '#test/unit/setup-env';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const MOUSE_ID = '11111111-1111-1111-1111-111111111111';

@@ -1,11 +1,11 @@
-import '../../setup-env';
+import '#test/unit/setup-env';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '#functions/catalog/handlers/list-products';
-import { apiGatewayEvent, lambdaContext } from '../../../helpers/fixtures';
-import { HUB, MOUSE } from '../../helpers/dynamodb';
-import { TEST_ENV } from '../../setup-env';
+import { apiGatewayEvent, lambdaContext } from '#test/helpers/fixtures';
+import { HUB, MOUSE } from '#test/unit/helpers/dynamodb';
+import { TEST_ENV } from '#test/unit/setup-env';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findShortage, jitteredDelayMs, sortLines } from '#functions/inventory/domain/reservation';
+import { findShortage, sortLines } from '#functions/inventory/domain/reservation';
 import { reservationIdFor, reservationKey } from '#functions/inventory/model';
 
 const eur = (amountMinor: number) => ({ amountMinor, currency: 'EUR' });
@@ -98,27 +98,6 @@ describe('Function: findShortage', () => {
 
     // Assess
     expect(shortage).toBeUndefined();
-  });
-});
-
-describe('Function: jitteredDelayMs', () => {
-  it('stays below the exponential ceiling and the cap', () => {
-    // Prepare
-    const almostOne = () => 0.999_999;
-
-    // Act
-    const delays = [0, 1, 2, 10].map((attempt) => jitteredDelayMs(attempt, almostOne, 20, 1_000));
-
-    // Assess
-    expect(delays).toEqual([19, 39, 79, 999]);
-  });
-
-  it('can be zero (full jitter)', () => {
-    // Act
-    const delay = jitteredDelayMs(3, () => 0);
-
-    // Assess
-    expect(delay).toBe(0);
   });
 });
 

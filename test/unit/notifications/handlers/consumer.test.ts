@@ -1,4 +1,4 @@
-import '../../setup-env';
+import '#test/unit/setup-env';
 import {
   ConditionalCheckFailedException,
   DynamoDBClient,
@@ -15,8 +15,8 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MockProvider } from '#functions/notifications/providers';
-import { lambdaContext, mskEvent } from '../../../helpers/msk';
-import { sample } from '../../events/helpers';
+import { lambdaContext, mskEvent } from '#test/helpers/msk';
+import { sample } from '#test/unit/events/helpers';
 
 vi.hoisted(() => {
   Object.assign(process.env, {
@@ -39,7 +39,7 @@ function completedRecord(eventId: string) {
     message: 'exists',
     $metadata: {},
     Item: marshall({
-      id: 'order-saga-notification#x',
+      id: 'order-saga-notifications#x',
       status: 'COMPLETED',
       expiration: Math.floor(Date.now() / 1000) + 3600,
       data: JSON.stringify({ eventId }),
@@ -47,7 +47,7 @@ function completedRecord(eventId: string) {
   });
 }
 
-describe('Function: notification consumer handler', () => {
+describe('Handler: notifications consumer', () => {
   beforeEach(() => {
     ddb.reset();
     doc.reset();
@@ -63,13 +63,13 @@ describe('Function: notification consumer handler', () => {
   });
 
   it('records the confirmation email with a put conditioned on attribute_not_exists(pk)', async () => {
-    // Given
+    // Prepare
     const event = mskEvent([{ topic: 'orders.events', offset: 1, value: orderConfirmed }]);
 
-    // When
+    // Act
     await handler(event, lambdaContext());
 
-    // Then
+    // Assess
     const [write] = doc.commandCalls(TransactWriteCommand);
     const [notification, outbox] = write?.args[0].input.TransactItems ?? [];
     expect(notification?.Put).toMatchObject({
@@ -88,18 +88,18 @@ describe('Function: notification consumer handler', () => {
       Item: { entity: 'OUTBOX', eventType: 'NotificationSent', topic: 'notifications.events' },
     });
     expect(ddb.commandCalls(PutItemCommand)[0]?.args[0].input.Item?.id?.S).toMatch(
-      /^order-saga-notification#/,
+      /^order-saga-notifications#/,
     );
   });
 
   it('sends an email and an SMS for a cancellation', async () => {
-    // Given
+    // Prepare
     const event = mskEvent([{ topic: 'orders.events', offset: 2, value: orderCancelled }]);
 
-    // When
+    // Act
     await handler(event, lambdaContext());
 
-    // Then
+    // Assess
     const channels = doc
       .commandCalls(TransactWriteCommand)
       .map((call) => call.args[0].input.TransactItems?.[0]?.Put?.Item?.channel);
@@ -107,42 +107,42 @@ describe('Function: notification consumer handler', () => {
   });
 
   it('sends nothing when the same event is delivered again', async () => {
-    // Given
+    // Prepare
     const send = vi.spyOn(MockProvider.prototype, 'send');
     ddb.on(PutItemCommand).rejects(completedRecord(orderConfirmed.eventId));
     const event = mskEvent([{ topic: 'orders.events', offset: 1, value: orderConfirmed }]);
 
-    // When
+    // Act
     await handler(event, lambdaContext());
 
-    // Then
+    // Assess
     expect(send).not.toHaveBeenCalled();
     expect(doc.commandCalls(GetCommand)).toHaveLength(0);
     expect(doc.commandCalls(TransactWriteCommand)).toHaveLength(0);
   });
 
   it('sends nothing when the notification item exists though the idempotency record expired', async () => {
-    // Given
+    // Prepare
     const send = vi.spyOn(MockProvider.prototype, 'send');
     doc.on(GetCommand).resolves({ Item: { pk: 'NOTIFICATION#x' } });
     const event = mskEvent([{ topic: 'orders.events', offset: 1, value: orderConfirmed }]);
 
-    // When
+    // Act
     await handler(event, lambdaContext());
 
-    // Then
+    // Assess
     expect(send).not.toHaveBeenCalled();
     expect(doc.commandCalls(TransactWriteCommand)).toHaveLength(0);
   });
 
   it('ignores order events it has no notification for', async () => {
-    // Given
+    // Prepare
     const event = mskEvent([{ topic: 'orders.events', offset: 3, value: sample('OrderCreated') }]);
 
-    // When
+    // Act
     await handler(event, lambdaContext());
 
-    // Then
+    // Assess
     expect(ddb.commandCalls(PutItemCommand)).toHaveLength(0);
     expect(doc.commandCalls(TransactWriteCommand)).toHaveLength(0);
   });

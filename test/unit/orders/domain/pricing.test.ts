@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type CatalogProduct, priceOrder } from '#functions/orders/domain/pricing';
+import type { CatalogProduct } from '#functions/catalog/products';
+import { priceOrder } from '#functions/orders/domain/pricing';
 import { MoneyError } from '#platform/money';
 
 const MOUSE: CatalogProduct = {

@@ -1,4 +1,4 @@
-import '../../setup-env';
+import '#test/unit/setup-env';
 import { ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
@@ -14,9 +14,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler } from '#functions/orders/handlers/create-order';
 import type { IdempotencyItem } from '#functions/orders/model';
 import type { OutboxRow } from '#platform/outbox/row';
-import { apiGatewayEvent, lambdaContext } from '../../../helpers/fixtures';
-import { PRODUCTS, transactionCanceled } from '../../helpers/dynamodb';
-import { TEST_ENV } from '../../setup-env';
+import { apiGatewayEvent, lambdaContext } from '#test/helpers/fixtures';
+import { HUB, MOUSE, PRODUCTS, transactionCanceled } from '#test/unit/helpers/dynamodb';
+import { TEST_ENV } from '#test/unit/setup-env';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const REQUEST_ID = 'c6af9ac6-7b61-11e6-9a41-93e8deadbeef';
@@ -69,6 +69,7 @@ describe('Handler: create-order', () => {
 
   afterEach(() => {
     vi.unstubAllEnvs();
+    vi.restoreAllMocks();
   });
 
   describe('accepted orders', () => {
@@ -204,17 +205,52 @@ describe('Handler: create-order', () => {
       expect(result.body).toBe(record.responseBody);
     });
 
-    it('returns 409 IDEMPOTENCY_KEY_REUSED when the key was used for another request', async () => {
+    it('returns 409 IDEMPOTENCY_KEY_REUSED when the key was used for another request, and writes nothing', async () => {
       // Prepare
       ddb.on(TransactWriteCommand).rejects(transactionCanceled('ConditionalCheckFailed', 'None', 'None'));
       ddb.on(GetCommand).resolves({ Item: stored('0'.repeat(64)) });
+      const event = postOrders({ headers: { 'Idempotency-Key': 'order-2025-03-01:42' } });
+
+      // Act
+      const result = await handler(event, lambdaContext());
+
+      // Assess
+      expect(result.statusCode).toBe(409);
+      expect(errorOf(result)).toEqual({
+        code: 'IDEMPOTENCY_KEY_REUSED',
+        message: 'This Idempotency-Key was already used with a different request body',
+        details: [
+          {
+            path: 'headers.idempotency-key',
+            message: 'use a new key for a different order (key "order-2025-03-01:42")',
+          },
+        ],
+        requestId: REQUEST_ID,
+      });
+      expect(headerOf(result, 'location')).toBeUndefined();
+      expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
+      expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+      expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+    });
+
+    it('returns 409 REQUEST_IN_PROGRESS with Retry-After when concurrent requests keep winning', async () => {
+      // Prepare: no backoff delay between the attempts
+      vi.spyOn(Math, 'random').mockReturnValue(0);
+      ddb.on(TransactWriteCommand).rejects(transactionCanceled('TransactionConflict', 'None', 'None'));
 
       // Act
       const result = await handler(postOrders(), lambdaContext());
 
       // Assess
       expect(result.statusCode).toBe(409);
-      expect(errorOf(result)).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED', requestId: REQUEST_ID });
+      expect(headerOf(result, 'retry-after')).toBe('1');
+      expect(errorOf(result)).toEqual({
+        code: 'REQUEST_IN_PROGRESS',
+        message: 'Another request with this Idempotency-Key is in progress',
+        details: [],
+        requestId: REQUEST_ID,
+      });
+      expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(7);
     });
   });
 
@@ -402,12 +438,61 @@ describe('Handler: create-order', () => {
 
       // Assess
       expect(result.statusCode).toBe(422);
-      expect(errorOf(result)).toMatchObject({
+      expect(errorOf(result)).toEqual({
         code: 'UNKNOWN_PRODUCT',
+        message: 'One or more products do not exist in the catalog',
         details: [
-          { path: 'items.0.productId', message: 'unknown product 11111111-1111-1111-1111-111111111111' },
-          { path: 'items.1.productId', message: 'unknown product 33333333-3333-3333-3333-333333333333' },
+          {
+            path: 'items.0.productId',
+            message: 'unknown product 11111111-1111-1111-1111-111111111111',
+            productId: '11111111-1111-1111-1111-111111111111',
+          },
+          {
+            path: 'items.1.productId',
+            message: 'unknown product 33333333-3333-3333-3333-333333333333',
+            productId: '33333333-3333-3333-3333-333333333333',
+          },
         ],
+        requestId: REQUEST_ID,
+      });
+      expectNoWrites();
+    });
+
+    it('names only the unknown line of an order whose other products exist', async () => {
+      // Prepare
+      ddb.on(BatchGetCommand).resolves({ Responses: { [TEST_ENV.productsTable]: [MOUSE] } });
+
+      // Act
+      const result = await handler(postOrders(), lambdaContext());
+
+      // Assess
+      expect(result.statusCode).toBe(422);
+      expect(errorOf(result).details).toEqual([
+        {
+          path: 'items.1.productId',
+          message: 'unknown product 33333333-3333-3333-3333-333333333333',
+          productId: '33333333-3333-3333-3333-333333333333',
+        },
+      ]);
+      expectNoWrites();
+    });
+
+    it('returns 422 MIXED_CURRENCIES when the products are priced in different currencies, and writes nothing', async () => {
+      // Prepare
+      ddb
+        .on(BatchGetCommand)
+        .resolves({ Responses: { [TEST_ENV.productsTable]: [MOUSE, { ...HUB, currency: 'USD' }] } });
+
+      // Act
+      const result = await handler(postOrders(), lambdaContext());
+
+      // Assess
+      expect(result.statusCode).toBe(422);
+      expect(errorOf(result)).toEqual({
+        code: 'MIXED_CURRENCIES',
+        message: 'All products of one order must share a currency',
+        details: [{ message: 'currencies: EUR, USD' }],
+        requestId: REQUEST_ID,
       });
       expectNoWrites();
     });

@@ -1,11 +1,11 @@
-import '../../setup-env';
+import '#test/unit/setup-env';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '#functions/orders/handlers/get-order';
 import type { OrderItem } from '#functions/orders/model';
-import { apiGatewayEvent, lambdaContext } from '../../../helpers/fixtures';
-import { TEST_ENV } from '../../setup-env';
+import { apiGatewayEvent, lambdaContext } from '#test/helpers/fixtures';
+import { TEST_ENV } from '#test/unit/setup-env';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const ORDER_ID = '01JN8S7QG0AAAAAAAAAAAAAAAA';

@@ -1,10 +1,10 @@
-import '../../setup-env';
+import '#test/unit/setup-env';
 import { DescribeTableCommand, DynamoDBClient, type TableStatus } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '#functions/orders/handlers/health';
-import { apiGatewayEvent, lambdaContext } from '../../../helpers/fixtures';
-import { TEST_ENV } from '../../setup-env';
+import { apiGatewayEvent, lambdaContext } from '#test/helpers/fixtures';
+import { TEST_ENV } from '#test/unit/setup-env';
 
 const dynamoDb = mockClient(DynamoDBClient);
 const event = () => apiGatewayEvent('GET /products', { resource: '/health', path: '/health' });

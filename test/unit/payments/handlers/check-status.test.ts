@@ -8,7 +8,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler, InvalidTaskInputError } from '#functions/payments/handlers/check-status';
-import { lambdaContext } from '../../../helpers/fixtures';
+import { lambdaContext } from '#test/helpers/fixtures';
 
 const doc = mockClient(DynamoDBDocumentClient);
 const NOW = Date.parse('2025-03-01T12:00:10.000Z');

@@ -1,4 +1,4 @@
-import '../../setup-env';
+import '#test/unit/setup-env';
 
 /** Environment the payment functions read at module load; import before the handler. */
 Object.assign(process.env, {

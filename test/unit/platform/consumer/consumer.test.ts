@@ -3,6 +3,7 @@ import {
   ConditionalCheckFailedException,
   DeleteItemCommand,
   DynamoDBClient,
+  ProvisionedThroughputExceededException,
   PutItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
@@ -12,8 +13,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createConsumer, type EventHandlers, RetryableConsumerError } from '#platform/consumer/consumer';
 import { DeadLetterStore } from '#platform/consumer/dead-letters';
-import { lambdaContext, mskEvent } from '../../../helpers/msk';
-import { sample, withValue } from '../../events/helpers';
+import { PermanentError, RetryableError } from '#platform/errors';
+import { lambdaContext, mskEvent } from '#test/helpers/msk';
+import { sample, withValue } from '#test/unit/events/helpers';
 
 const NOW = new Date('2025-03-01T12:00:00.000Z');
 const DEAD_LETTERS = 'dead-letters';
@@ -26,7 +28,7 @@ let ids = 0;
 function consumerWith(handlers: EventHandlers, maxAttempts = 3) {
   const client = new DynamoDBClient({ region: 'us-east-1' });
   return createConsumer({
-    service: 'order-saga',
+    service: 'orders',
     handlers,
     deadLetters: new DeadLetterStore(
       DynamoDBDocumentClient.from(client),
@@ -37,6 +39,16 @@ function consumerWith(handlers: EventHandlers, maxAttempts = 3) {
     maxAttempts,
     clock: () => NOW,
   });
+}
+
+/** A handler error that retrying cannot fix. */
+class OrderBroken extends PermanentError {
+  readonly code = 'ORDER_BROKEN';
+}
+
+/** A handler error that a later attempt may not meet. */
+class OrderNotReady extends RetryableError {
+  readonly code = 'ORDER_NOT_READY';
 }
 
 const stockReserved = sample('StockReserved');
@@ -80,7 +92,7 @@ describe('Function: createConsumer', () => {
       TableName: IDEMPOTENCY,
       Item: { status: { S: 'INPROGRESS' } },
     });
-    expect(inProgress?.args[0].input.Item?.id?.S).toMatch(/^order-saga-order-saga#/);
+    expect(inProgress?.args[0].input.Item?.id?.S).toMatch(/^order-saga-orders#/);
     const [completed] = ddb.commandCalls(UpdateItemCommand);
     expect(completed?.args[0].input.ExpressionAttributeValues?.[':status']).toEqual({ S: 'COMPLETED' });
     expect(doc.commandCalls(PutCommand)).toHaveLength(0);
@@ -95,7 +107,7 @@ describe('Function: createConsumer', () => {
         message: 'exists',
         $metadata: {},
         Item: marshall({
-          id: 'order-saga-order-saga#x',
+          id: 'order-saga-orders#x',
           status: 'COMPLETED',
           expiration: Math.floor(Date.now() / 1000) + 3600,
           data: JSON.stringify({ eventId: stockReserved.eventId }),
@@ -137,7 +149,7 @@ describe('Function: createConsumer', () => {
         pk: 'DEADLETTER#01JN8S7QWWHQQKNETG34RA0000',
         sk: 'DEADLETTER',
         entity: 'DEADLETTER',
-        service: 'order-saga',
+        service: 'orders',
         topic: 'inventory.events',
         partition: 0,
         offset: '1',
@@ -203,7 +215,7 @@ describe('Function: createConsumer', () => {
     await expect(run).rejects.toMatchObject({ cause: failure });
     expect(doc.commandCalls(UpdateCommand)[0]?.args[0].input).toEqual({
       TableName: DEAD_LETTERS,
-      Key: { pk: `ATTEMPTS#order-saga#${stockReserved.eventId}`, sk: 'ATTEMPTS' },
+      Key: { pk: `ATTEMPTS#orders#${stockReserved.eventId}`, sk: 'ATTEMPTS' },
       UpdateExpression: 'ADD attempts :one SET entity = :entity, expiresAt = :expiresAt',
       ExpressionAttributeValues: {
         ':one': 1,
@@ -243,6 +255,141 @@ describe('Function: createConsumer', () => {
       rawValue: JSON.stringify(stockReserved),
     });
     expect(failed).toHaveBeenCalledTimes(1);
+  });
+
+  it('dead-letters at once, without counting an attempt, an event whose handler rejects it for good', async () => {
+    // Prepare
+    const rejected = vi.fn(async () => Promise.reject(new OrderBroken('reserved without a reservation id')));
+    const failed = vi.fn(async () => undefined);
+    const consume = consumerWith({ StockReserved: rejected, PaymentFailed: failed }, 5);
+
+    // Act
+    const run = consume(
+      mskEvent([
+        { topic: 'inventory.events', offset: 3, value: stockReserved },
+        { topic: 'inventory.events', offset: 4, value: paymentFailed },
+      ]),
+      lambdaContext(),
+    );
+
+    // Assess
+    await expect(run).resolves.toBeUndefined();
+    expect(rejected).toHaveBeenCalledTimes(1);
+    expect(doc.commandCalls(UpdateCommand)).toHaveLength(0);
+    expect(doc.commandCalls(PutCommand)).toHaveLength(1);
+    expect(doc.commandCalls(PutCommand)[0]?.args[0].input).toMatchObject({
+      TableName: DEAD_LETTERS,
+      ConditionExpression: 'attribute_not_exists(pk)',
+      Item: {
+        service: 'orders',
+        topic: 'inventory.events',
+        offset: '3',
+        errorKind: 'HANDLER_REJECTED',
+        errorCode: 'ORDER_BROKEN',
+        errorMessage: 'reserved without a reservation id',
+        attempts: 1,
+        eventId: stockReserved.eventId,
+        eventType: 'StockReserved',
+        aggregateId: stockReserved.aggregateId,
+        rawValue: JSON.stringify(stockReserved),
+        status: 'OPEN',
+      },
+    });
+    expect(failed).toHaveBeenCalledTimes(1);
+  });
+
+  it('dead-letters at once, without an errorCode, an SDK error that is not retryable', async () => {
+    // Prepare
+    const consume = consumerWith({
+      StockReserved: vi.fn(async () =>
+        Promise.reject(new ConditionalCheckFailedException({ message: 'condition failed', $metadata: {} })),
+      ),
+    });
+
+    // Act
+    const run = consume(
+      mskEvent([{ topic: 'inventory.events', offset: 3, value: stockReserved }]),
+      lambdaContext(),
+    );
+
+    // Assess
+    await expect(run).resolves.toBeUndefined();
+    expect(doc.commandCalls(UpdateCommand)).toHaveLength(0);
+    const item = doc.commandCalls(PutCommand)[0]?.args[0].input.Item;
+    expect(item).toMatchObject({
+      errorKind: 'HANDLER_REJECTED',
+      attempts: 1,
+      errorMessage: 'condition failed',
+    });
+    expect(item).not.toHaveProperty('errorCode');
+  });
+
+  it('counts the attempts of a retryable handler error and fails the invocation while attempts remain', async () => {
+    // Prepare
+    const failure = new OrderNotReady('stock reservation not recorded yet');
+    const consume = consumerWith({ StockReserved: vi.fn(async () => Promise.reject(failure)) });
+    doc.on(UpdateCommand).resolves({ Attributes: { attempts: 2 } });
+
+    // Act
+    const run = consume(
+      mskEvent([{ topic: 'inventory.events', offset: 3, value: stockReserved }]),
+      lambdaContext(),
+    );
+
+    // Assess
+    await expect(run).rejects.toBeInstanceOf(RetryableConsumerError);
+    await expect(run).rejects.toMatchObject({ cause: failure, code: 'CONSUMER_RETRY', retryable: true });
+    expect(doc.commandCalls(UpdateCommand)).toHaveLength(1);
+    expect(doc.commandCalls(UpdateCommand)[0]?.args[0].input.Key).toEqual({
+      pk: `ATTEMPTS#orders#${stockReserved.eventId}`,
+      sk: 'ATTEMPTS',
+    });
+    expect(doc.commandCalls(PutCommand)).toHaveLength(0);
+  });
+
+  it('retries, rather than dead-letters, an event whose handler hit a DynamoDB throttle', async () => {
+    // Prepare
+    const throttled = new ProvisionedThroughputExceededException({
+      message: 'The level of configured provisioned throughput for the table was exceeded',
+      $metadata: {},
+    });
+    const consume = consumerWith({ StockReserved: vi.fn(async () => Promise.reject(throttled)) });
+    doc.on(UpdateCommand).resolves({ Attributes: { attempts: 1 } });
+
+    // Act
+    const run = consume(
+      mskEvent([{ topic: 'inventory.events', offset: 3, value: stockReserved }]),
+      lambdaContext(),
+    );
+
+    // Assess
+    await expect(run).rejects.toBeInstanceOf(RetryableConsumerError);
+    expect(doc.commandCalls(UpdateCommand)).toHaveLength(1);
+    expect(doc.commandCalls(PutCommand)).toHaveLength(0);
+  });
+
+  it('dead-letters a retryable handler error as HANDLER_FAILED with its errorCode on the last attempt', async () => {
+    // Prepare
+    const consume = consumerWith({
+      StockReserved: vi.fn(async () => Promise.reject(new OrderNotReady('still not ready'))),
+    });
+    doc.on(UpdateCommand).resolves({ Attributes: { attempts: 3 } });
+
+    // Act
+    const run = consume(
+      mskEvent([{ topic: 'inventory.events', offset: 3, value: stockReserved }]),
+      lambdaContext(),
+    );
+
+    // Assess
+    await expect(run).resolves.toBeUndefined();
+    expect(doc.commandCalls(UpdateCommand)).toHaveLength(1);
+    expect(doc.commandCalls(PutCommand)[0]?.args[0].input.Item).toMatchObject({
+      errorKind: 'HANDLER_FAILED',
+      errorCode: 'ORDER_NOT_READY',
+      errorMessage: 'still not ready',
+      attempts: 3,
+    });
   });
 
   it('fails the invocation without counting an attempt when the idempotency store fails', async () => {

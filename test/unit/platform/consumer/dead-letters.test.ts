@@ -2,14 +2,17 @@ import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dy
 import {
   DynamoDBDocumentClient,
   GetCommand,
+  PutCommand,
   QueryCommand,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { parseEvent } from '#events';
 import { listDeadLetters, redriveDeadLetter } from '#functions/admin/dead-letters-api';
-import { type DeadLetterItem, DeadLetterStore } from '#platform/consumer/dead-letters';
+import { type DeadLetterItem, DeadLetterStore, deadLetterUnparseable } from '#platform/consumer/dead-letters';
 import { HttpError } from '#platform/errors';
+import { sample, withValue } from '#test/unit/events/helpers';
 
 const NOW = new Date('2025-03-02T08:00:00.000Z');
 const TABLE = 'dead-letters';
@@ -30,7 +33,7 @@ function letter(overrides: Partial<DeadLetterItem> = {}): DeadLetterItem {
     sk: 'DEADLETTER',
     entity: 'DEADLETTER',
     id: ID,
-    service: 'order-saga',
+    service: 'orders',
     topic: 'payments.events',
     partition: 2,
     offset: '41',
@@ -154,6 +157,37 @@ describe('Class: DeadLetterStore', () => {
     const put = doc.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.[1]?.Put;
     expect(put?.Item).toMatchObject({ pk: 'OUTBOX#order-7', eventId: ROW_ID, eventType: 'Unknown' });
   });
+
+  it('records the reason code of a rejected event', async () => {
+    // Prepare
+    doc.on(PutCommand).resolves({});
+    const record = { topic: 'payments.events', partition: 2, offset: '41', key: 'order-7', headers: {} };
+
+    // Act
+    const item = await store().write(
+      {
+        service: 'orders',
+        record,
+        rawValue: '{}',
+        eventId: '01JN8S7QWWHQQKNETG34RA04PS',
+        eventType: 'PaymentFailed',
+        aggregateId: 'order-7',
+        errorKind: 'HANDLER_REJECTED',
+        errorMessage: 'Order order-7 is STOCK_RESERVED but has no reservation id',
+        errorCode: 'SAGA_INVARIANT_BROKEN',
+        attempts: 1,
+      },
+      NOW,
+    );
+
+    // Assess
+    expect(doc.commandCalls(PutCommand)[0]?.args[0].input.Item).toMatchObject({
+      errorKind: 'HANDLER_REJECTED',
+      errorCode: 'SAGA_INVARIANT_BROKEN',
+      attempts: 1,
+    });
+    expect(item.errorCode).toBe('SAGA_INVARIANT_BROKEN');
+  });
 });
 
 describe('Function: redriveDeadLetter', () => {
@@ -267,5 +301,46 @@ describe('Function: listDeadLetters', () => {
       details: [expect.objectContaining({ path })],
     });
     expect(doc.calls()).toHaveLength(0);
+  });
+});
+
+describe('Function: deadLetterUnparseable', () => {
+  beforeEach(() => {
+    doc.reset();
+    doc.on(PutCommand).resolves({});
+  });
+
+  it('stores a record that is not a valid event as an OPEN dead letter of the service, with its issues', async () => {
+    // Prepare
+    const reserved = sample('StockReserved');
+    const value = JSON.stringify(withValue(reserved, ['payload', 'lines', 0, 'quantity'], 0));
+    const parsed = parseEvent(value);
+    if (parsed.ok) throw new Error('the fixture must not parse');
+    const record = { topic: 'inventory.events', partition: 3, offset: '17', key: 'order-7', headers: {} };
+
+    // Act
+    const letter = await deadLetterUnparseable(store(), 'analytics', { record, value }, parsed.error, NOW);
+
+    // Assess
+    const put = doc.commandCalls(PutCommand)[0]?.args[0].input;
+    expect(put).toMatchObject({ TableName: TABLE, ConditionExpression: 'attribute_not_exists(pk)' });
+    expect(put?.Item).toEqual(letter);
+    expect(letter).toMatchObject({
+      pk: `DEADLETTER#${ROW_ID}`,
+      service: 'analytics',
+      topic: 'inventory.events',
+      partition: 3,
+      offset: '17',
+      key: 'order-7',
+      rawValue: value,
+      eventId: reserved.eventId,
+      eventType: 'StockReserved',
+      errorKind: 'INVALID_PAYLOAD',
+      issues: [expect.objectContaining({ path: 'payload.lines.0.quantity' })],
+      attempts: 1,
+      status: 'OPEN',
+      createdAt: NOW.toISOString(),
+    });
+    expect(letter).not.toHaveProperty('errorCode');
   });
 });

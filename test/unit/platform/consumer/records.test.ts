@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeMskEvent } from '#platform/consumer/records';
-import { mskEvent } from '../../../helpers/msk';
+import { mskEvent } from '#test/helpers/msk';
 
 describe('Function: decodeMskEvent', () => {
   it('decodes keys, values and headers and sorts each partition by offset', () => {

@@ -1,20 +1,25 @@
-import '../../setup-env';
+import '#test/unit/setup-env';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { OutboundMessage } from '#platform/outbox/producer';
-import { lambdaContext, outboxStreamEvent } from '../../../helpers/fixtures';
-import { TEST_ENV } from '../../setup-env';
+import { lambdaContext, outboxStreamEvent } from '#test/helpers/fixtures';
+import { TEST_ENV } from '#test/unit/setup-env';
 
 const kafka = vi.hoisted(() => ({
   sends: [] as OutboundMessage[][],
   send: vi.fn(async (_messages: readonly OutboundMessage[]): Promise<void> => {}),
+  /** The parsed environments the relay built its Kafka settings from, one per module load. */
+  settingsFrom: [] as unknown[],
 }));
 
 vi.mock('#platform/outbox/kafka-producer', () => ({
-  kafkaSettingsFromEnv: () => ({ bootstrapBrokers: 'localhost:9092' }),
+  kafkaSettingsOf: (env: unknown) => {
+    kafka.settingsFrom.push(env);
+    return { bootstrapBrokers: 'localhost:9092' };
+  },
   KafkaEventProducer: class {
     async send(messages: readonly OutboundMessage[]) {
       kafka.sends.push([...messages]);
@@ -65,6 +70,7 @@ describe('Handler: outbox relay', () => {
     ddb.reset();
     ddb.on(UpdateCommand).resolves({});
     kafka.sends.length = 0;
+    kafka.settingsFrom.length = 0;
     kafka.send.mockReset().mockResolvedValue(undefined);
   });
 
@@ -93,6 +99,27 @@ describe('Handler: outbox relay', () => {
     expect(kafka.sends[0]?.map((message) => message.value)).toEqual(
       event.Records.map((record) => stringAttribute(record, 'event')),
     );
+  });
+
+  it('connects to Kafka with the settings of its parsed environment, read once at module load', async () => {
+    // Prepare
+    const relay = await loadRelay(25);
+
+    // Act
+    await relay(outboxStreamEvent());
+    await relay(outboxStreamEvent());
+
+    // Assess
+    expect(kafka.settingsFrom).toEqual([
+      expect.objectContaining({
+        OUTBOX_TABLE_NAME: TEST_ENV.outboxTable,
+        OUTBOX_CHUNK_SIZE: 25,
+        KAFKA_BOOTSTRAP_BROKERS: 'localhost:9092',
+        KAFKA_AUTH: 'none',
+        KAFKA_IDEMPOTENT_PRODUCER: false,
+        KAFKA_CLIENT_ID: 'order-saga',
+      }),
+    ]);
   });
 
   it('carries eventId, correlationId and the X-Ray trace header of the envelope as Kafka headers', async () => {

@@ -1,4 +1,4 @@
-import '../../setup-env';
+import '#test/unit/setup-env';
 import {
   DynamoDBDocumentClient,
   QueryCommand,
@@ -9,15 +9,15 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SweepIncompleteError } from '#platform/handlers/outbox-sweeper';
 import type { OutboundMessage } from '#platform/outbox/producer';
-import { lambdaContext } from '../../../helpers/fixtures';
-import { outboxRowFor } from '../../helpers/outbox';
+import { lambdaContext } from '#test/helpers/fixtures';
+import { outboxRowFor } from '#test/unit/helpers/outbox';
 
 const kafka = vi.hoisted(() => ({
   send: vi.fn(async (_messages: readonly OutboundMessage[]): Promise<void> => {}),
 }));
 
 vi.mock('#platform/outbox/kafka-producer', () => ({
-  kafkaSettingsFromEnv: () => ({ bootstrapBrokers: 'localhost:9092' }),
+  kafkaSettingsOf: () => ({ bootstrapBrokers: 'localhost:9092' }),
   KafkaEventProducer: class {
     send(messages: readonly OutboundMessage[]) {
       return kafka.send(messages);

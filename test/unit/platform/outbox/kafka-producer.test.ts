@@ -1,14 +1,16 @@
-import '../../setup-env';
+import '#test/unit/setup-env';
 import { GetBootstrapBrokersCommand, KafkaClient } from '@aws-sdk/client-kafka';
 import { mockClient } from 'aws-sdk-client-mock';
 import { logLevel, type ProducerBatch, type ProducerConfig, type SASLOptions } from 'kafkajs';
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { readEnv } from '#platform/env';
 import { ConfigurationError } from '#platform/errors';
+import { KafkaTopicsFn } from '#platform/outbox/contract';
 import {
   KafkaEventProducer,
   type KafkaSettings,
   kafkaClientConfig,
-  kafkaSettingsFromEnv,
+  kafkaSettingsOf,
   resolveBootstrapBrokers,
 } from '#platform/outbox/kafka-producer';
 import { type OutboundMessage, PublishError } from '#platform/outbox/producer';
@@ -63,21 +65,28 @@ const message = (topic: string, key: string, value: string): OutboundMessage => 
   headers: { eventId: value },
 });
 
-describe('Function: kafkaSettingsFromEnv', () => {
-  it('reads brokers, auth and producer options from the environment', () => {
+/** The Kafka settings of a function whose contract declares only the Kafka client settings. */
+const settingsFrom = (env: NodeJS.ProcessEnv, region?: string) =>
+  kafkaSettingsOf(readEnv(KafkaTopicsFn, env), region);
+
+describe('Function: kafkaSettingsOf', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it('reads brokers, auth and producer options from the parsed environment', () => {
     // Prepare
     const env = {
       KAFKA_BOOTSTRAP_BROKERS: 'b-1:9098,b-2:9098',
       KAFKA_AUTH: 'iam',
       KAFKA_IDEMPOTENT_PRODUCER: 'false',
       KAFKA_CLIENT_ID: 'relay',
-      AWS_REGION: 'eu-west-1',
       KAFKA_SEND_RETRIES: '2',
       KAFKA_REQUEST_TIMEOUT_MS: '3000',
     };
 
     // Act
-    const settings = kafkaSettingsFromEnv(env);
+    const settings = settingsFrom(env, 'eu-west-1');
 
     // Assess
     expect(settings).toEqual({
@@ -97,7 +106,7 @@ describe('Function: kafkaSettingsFromEnv', () => {
     const env = { MSK_CLUSTER_ARN: 'arn:aws:kafka:us-east-1:123456789012:cluster/orders/abc' };
 
     // Act
-    const settings = kafkaSettingsFromEnv(env);
+    const settings = settingsFrom(env);
 
     // Assess
     expect(settings).toMatchObject({
@@ -111,30 +120,70 @@ describe('Function: kafkaSettingsFromEnv', () => {
     });
   });
 
+  it('signs in the region of the function (AWS_REGION) unless told another', () => {
+    // Prepare
+    vi.stubEnv('AWS_REGION', 'ap-southeast-2');
+
+    // Act
+    const settings = settingsFrom({ KAFKA_BOOTSTRAP_BROKERS: 'localhost:9092' });
+
+    // Assess
+    expect(settings.region).toBe('ap-southeast-2');
+  });
+
+  it('falls back to us-east-1 when the function has no AWS_REGION', () => {
+    // Prepare
+    vi.stubEnv('AWS_REGION', undefined);
+
+    // Act
+    const settings = settingsFrom({ KAFKA_BOOTSTRAP_BROKERS: 'localhost:9092' });
+
+    // Assess
+    expect(settings.region).toBe('us-east-1');
+  });
+
   it.each([
     ['neither is set', {}],
     ['both are blank', { KAFKA_BOOTSTRAP_BROKERS: ' ', MSK_CLUSTER_ARN: '' }],
   ])('fails fast when %s: brokers and cluster ARN', (_, env) => {
     // Act & Assess
-    expect(() => kafkaSettingsFromEnv({ KAFKA_AUTH: 'none', ...env })).toThrow(
+    expect(() => settingsFrom({ KAFKA_AUTH: 'none', ...env })).toThrow(
       new ConfigurationError('Set KAFKA_BOOTSTRAP_BROKERS or MSK_CLUSTER_ARN'),
     );
   });
 
   it.each(['scram', 'IAM', 'plaintext'])('fails fast for KAFKA_AUTH "%s"', (auth) => {
     // Act
-    const act = () => kafkaSettingsFromEnv({ KAFKA_AUTH: auth, KAFKA_BOOTSTRAP_BROKERS: 'localhost:9092' });
+    const act = () => settingsFrom({ KAFKA_AUTH: auth, KAFKA_BOOTSTRAP_BROKERS: 'localhost:9092' });
 
     // Assess
     expect(act).toThrow(ConfigurationError);
-    expect(act).toThrow(`KAFKA_AUTH must be "iam" or "none", got "${auth}"`);
+    expect(act).toThrow(`KAFKA_AUTH is invalid (`);
+    expect(act).toThrow(`got "${auth}")`);
   });
 
   it('fails fast for a malformed KAFKA_IDEMPOTENT_PRODUCER', () => {
-    // Act & Assess
-    expect(() =>
-      kafkaSettingsFromEnv({ KAFKA_BOOTSTRAP_BROKERS: 'localhost:9092', KAFKA_IDEMPOTENT_PRODUCER: 'yes' }),
-    ).toThrow('Environment variable KAFKA_IDEMPOTENT_PRODUCER must be "true" or "false", got "yes"');
+    // Act
+    const act = () =>
+      settingsFrom({ KAFKA_BOOTSTRAP_BROKERS: 'localhost:9092', KAFKA_IDEMPOTENT_PRODUCER: 'yes' });
+
+    // Assess
+    expect(act).toThrow(ConfigurationError);
+    expect(act).toThrow('KAFKA_IDEMPOTENT_PRODUCER is invalid (');
+    expect(act).toThrow('got "yes")');
+  });
+
+  it.each([
+    ['KAFKA_SEND_RETRIES', '-1'],
+    ['KAFKA_REQUEST_TIMEOUT_MS', '0'],
+    ['KAFKA_REQUEST_TIMEOUT_MS', 'soon'],
+  ])('fails fast for %s "%s"', (name, value) => {
+    // Act
+    const act = () => settingsFrom({ KAFKA_BOOTSTRAP_BROKERS: 'localhost:9092', [name]: value });
+
+    // Assess
+    expect(act).toThrow(ConfigurationError);
+    expect(act).toThrow(`${name} is invalid (`);
   });
 });
 

@@ -1,7 +1,7 @@
-import '../../setup-env';
+import '#test/unit/setup-env';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { OutboxPublisher, toMessage } from '#platform/outbox/publisher';
-import { FakeProducer, FakeStore, outboxRowFor } from '../../helpers/outbox';
+import { FakeProducer, FakeStore, outboxRowFor } from '#test/unit/helpers/outbox';
 
 const NOW = new Date('2025-03-01T12:00:05.000Z');
 const rows = (count: number) => Array.from({ length: count }, (_, index) => outboxRowFor(index));

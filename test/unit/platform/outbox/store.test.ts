@@ -1,4 +1,4 @@
-import '../../setup-env';
+import '#test/unit/setup-env';
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DynamoDBDocumentClient,
@@ -10,7 +10,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { PUBLISHED_RETENTION_SECONDS, UNPUBLISHED_SHARDS } from '#platform/outbox/row';
 import { DynamoOutboxStore } from '#platform/outbox/store';
-import { outboxRowFor } from '../../helpers/outbox';
+import { outboxRowFor } from '#test/unit/helpers/outbox';
 
 const TABLE = 'orders-test';
 const ddb = mockClient(DynamoDBDocumentClient);

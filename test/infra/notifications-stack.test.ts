@@ -1,10 +1,11 @@
 import { App } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../lib/config';
-import { TABLE_WRITE_ACTIONS } from '../../lib/constructs/service-function';
-import { InfrastructureError } from '../../lib/errors';
-import { NotificationStack } from '../../lib/stacks/notification-stack';
+import { loadConfig } from '#lib/config';
+import { TABLE_WRITE_ACTIONS } from '#lib/constructs/service-function';
+import { InfrastructureError } from '#lib/errors';
+import { NotificationsStack } from '#lib/stacks/notifications-stack';
 import {
   actionsOf,
   buildTestApp,
@@ -24,31 +25,31 @@ const dynamoStatements = (statements: PolicyStatementJson[]) =>
 /** The table a statement is on: the logical id inside `Fn::GetAtt`/`Fn::ImportValue`, as a string. */
 const resourceText = (statement: PolicyStatementJson) => JSON.stringify(statement.Resource);
 
-describe('Stack: NotificationStack', () => {
+describe('Stack: NotificationsStack', () => {
   beforeAll(() => {
     testApp = buildTestApp({ stage: 'test' });
-    template = testApp.template(testApp.stacks.notification);
+    template = testApp.template(testApp.stacks.notifications);
   });
 
   it('is named after the stage', () => {
-    // Given
-    const { notification } = testApp.stacks;
+    // Prepare
+    const { notifications } = testApp.stacks;
 
-    // When
-    const name = notification.stackName;
+    // Act
+    const name = notifications.stackName;
 
-    // Then
-    expect(name).toBe('OrderSaga-test-Notification');
+    // Assess
+    expect(name).toBe('OrderSaga-test-Notifications');
   });
 
   it('creates the notifications table like every outbox table: stream, TTL, PITR, on demand, unpublished index', () => {
-    // Given
-    const { notificationsTable } = testApp.stacks.notification;
+    // Prepare
+    const { notificationsTable } = testApp.stacks.notifications;
 
-    // When
+    // Act
     const table = resourceOf(template, notificationsTable).Properties;
 
-    // Then
+    // Assess
     expect(table).toMatchObject({
       KeySchema: [
         { AttributeName: 'pk', KeyType: 'HASH' },
@@ -74,21 +75,21 @@ describe('Stack: NotificationStack', () => {
   });
 
   it('consumes orders.events only, with its own consumer group', () => {
-    // Given
-    const { consumer } = testApp.stacks.notification;
+    // Prepare
+    const { consumer } = testApp.stacks.notifications;
 
-    // When
+    // Act
     const mappings = template.findResources('AWS::Lambda::EventSourceMapping', {
       Properties: { FunctionName: { Ref: logicalIdOf(consumer.fn) } },
     });
 
-    // Then
+    // Assess
     const properties = Object.values(mappings).map((mapping) => mapping.Properties);
     expect(properties).toHaveLength(1);
     expect(properties[0]).toMatchObject({
       Topics: ['orders.events'],
       StartingPosition: 'TRIM_HORIZON',
-      AmazonManagedKafkaEventSourceConfig: { ConsumerGroupId: 'order-saga-notification-orders.events' },
+      AmazonManagedKafkaEventSourceConfig: { ConsumerGroupId: 'order-saga-notifications-orders.events' },
       BisectBatchOnFunctionError: true,
       DestinationConfig: {
         OnFailure: { Destination: { 'Fn::GetAtt': [logicalIdOf(consumer.onFailureQueue), 'Arn'] } },
@@ -97,19 +98,19 @@ describe('Stack: NotificationStack', () => {
   });
 
   it('gives the consumer its table, the failure rate (default 0) and the consumer settings', () => {
-    // Given
-    const { consumer, notificationsTable } = testApp.stacks.notification;
+    // Prepare
+    const { consumer, notificationsTable } = testApp.stacks.notifications;
 
-    // When
+    // Act
     const env = (
       resourceOf(template, consumer.fn).Properties.Environment as { Variables: Record<string, unknown> }
     ).Variables;
 
-    // Then
+    // Assess
     expect(env).toMatchObject({
-      POWERTOOLS_SERVICE_NAME: 'notification',
+      POWERTOOLS_SERVICE_NAME: 'notifications',
       NOTIFICATIONS_TABLE_NAME: { Ref: logicalIdOf(notificationsTable) },
-      IDEMPOTENCY_TABLE_NAME: { Ref: logicalIdOf(consumer.idempotencyTable) },
+      IDEMPOTENCY_TABLE_NAME: { Ref: logicalIdOf(consumer.idempotencyTable as Table) },
       DEAD_LETTER_TABLE_NAME: expect.anything(),
       CONSUMER_MAX_ATTEMPTS: '3',
       NOTIFY_FAILURE_RATE: '0',
@@ -117,16 +118,16 @@ describe('Stack: NotificationStack', () => {
   });
 
   it('scopes the consumer to item access on its own tables and the dead-letter table', () => {
-    // Given
-    const { consumer, notificationsTable } = testApp.stacks.notification;
+    // Prepare
+    const { consumer, notificationsTable } = testApp.stacks.notifications;
 
-    // When
+    // Act
     const statements = dynamoStatements(roleStatements(template, consumer.fn));
 
-    // Then
+    // Assess
     const resources = statements.flatMap((statement) => [statement.Resource].flat());
     const own = [
-      { 'Fn::GetAtt': [logicalIdOf(consumer.idempotencyTable), 'Arn'] },
+      { 'Fn::GetAtt': [logicalIdOf(consumer.idempotencyTable as Table), 'Arn'] },
       { 'Fn::GetAtt': [logicalIdOf(notificationsTable), 'Arn'] },
     ];
     expect(resources).toEqual(expect.arrayContaining(own));
@@ -141,14 +142,14 @@ describe('Stack: NotificationStack', () => {
   });
 
   it('publishes its outbox through its own relay and sweeper with least privilege', () => {
-    // Given
-    const { outbox, notificationsTable } = testApp.stacks.notification;
+    // Prepare
+    const { outbox, notificationsTable } = testApp.stacks.notifications;
 
-    // When
+    // Act
     const relay = dynamoStatements(roleStatements(template, outbox.relayFunction));
     const sweeper = dynamoStatements(roleStatements(template, outbox.sweeperFunction));
 
-    // Then
+    // Assess
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: { Ref: logicalIdOf(outbox.relayFunction) },
       EventSourceArn: { 'Fn::GetAtt': [logicalIdOf(notificationsTable), 'StreamArn'] },
@@ -176,46 +177,47 @@ describe('Stack: NotificationStack', () => {
   });
 
   it('hands its functions, relay and alarms to the observability stack', () => {
-    // Given
-    const { notification, observability } = testApp.stacks;
+    // Prepare
+    const { notifications, observability } = testApp.stacks;
     const observabilityTemplate = testApp.template(observability);
 
-    // When
+    // Act
     const dashboard = JSON.stringify(
       Object.values(observabilityTemplate.findResources('AWS::CloudWatch::Dashboard'))[0]?.Properties
         .DashboardBody,
     );
 
-    // Then
-    expect(notification.functions.map(({ label }) => label)).toEqual([
-      'notification-consumer',
+    // Assess
+    expect(notifications.functions.map((fn) => fn.label).sort()).toEqual([
+      'notifications-consumer',
       'notifications-relay',
       'notifications-sweeper',
     ]);
-    expect(notification.alarms).toHaveLength(
-      notification.consumer.alarms.length + notification.outbox.alarms.length,
+    // The consumer's own alarms, its errors alarm, and the outbox's.
+    expect(notifications.alarms).toHaveLength(
+      notifications.consumer.alarms.length + 1 + notifications.outbox.alarms.length,
     );
-    expect(notification.alarms.length).toBeGreaterThan(0);
-    expect(observability.notifyingAlarms.length).toBeGreaterThanOrEqual(notification.alarms.length);
+    expect(notifications.alarms.length).toBeGreaterThan(0);
+    expect(observability.notifyingAlarms.length).toBeGreaterThanOrEqual(notifications.alarms.length);
     expect(dashboard).toContain('notifications relay on-failure');
-    expect(dashboard).toContain('notification-consumer');
+    expect(dashboard).toContain('notifications-consumer');
   });
 
   it('rejects a failure rate outside 0..1', () => {
-    // Given
+    // Prepare
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
     const { messaging } = testApp.stacks;
 
-    // When
+    // Act
     const create = () =>
-      new NotificationStack(app, 'Bad', {
+      new NotificationsStack(app, 'Bad', {
         config: loadConfig(app),
         kafka: messaging.kafka,
         deadLetters: messaging.deadLetters,
         failureRate: 1.5,
       });
 
-    // Then
+    // Assess
     expect(create).toThrow(InfrastructureError);
   });
 });

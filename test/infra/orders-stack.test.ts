@@ -2,7 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ServiceFunction, TABLE_WRITE_ACTIONS } from '../../lib/constructs/service-function';
+import { FUNCTION_CONTRACTS } from '#functions/contracts';
+import { ServiceFunction, TABLE_READ_ACTIONS, TABLE_WRITE_ACTIONS } from '#lib/constructs/service-function';
+import { envNamesOf } from '#platform/contract';
 import {
   actionsOf,
   buildTestApp,
@@ -13,64 +15,13 @@ import {
   type TestApp,
 } from './app-fixture';
 
+/** What every function gets besides its contract's variables. */
 const COMMON_ENV = [
   'POWERTOOLS_SERVICE_NAME',
   'POWERTOOLS_METRICS_NAMESPACE',
   'POWERTOOLS_LOG_LEVEL',
   'NODE_OPTIONS',
 ];
-const KAFKA_ENV = [
-  'MSK_CLUSTER_ARN',
-  'KAFKA_BOOTSTRAP_BROKERS',
-  'KAFKA_AUTH',
-  'KAFKA_IDEMPOTENT_PRODUCER',
-  'KAFKA_CLIENT_ID',
-];
-
-/** What every Kafka consumer (lib/constructs/kafka-consumer.ts) gets. */
-const CONSUMER_ENV = ['IDEMPOTENCY_TABLE_NAME', 'DEAD_LETTER_TABLE_NAME', 'CONSUMER_MAX_ATTEMPTS'];
-
-/** What the payment functions read to reach the PSP. */
-const PSP_CLIENT_ENV = ['PSP_BASE_URL', 'PSP_TIMEOUT_MS', 'PSP_MAX_ATTEMPTS'];
-
-/** The mock PSP's functions. */
-const MOCK_PSP_ENV = [
-  'PSP_TABLE_NAME',
-  'PSP_TIMEOUT_DELAY_MS',
-  'PSP_SLOW_DELAY_MS',
-  'PSP_FAULT_RATE_5XX',
-  'PSP_FAULT_RATE_TIMEOUT',
-];
-
-/** The function table of docs/architecture.md: entry -> environment beyond the common variables. */
-const CONTRACT: Record<string, string[]> = {
-  'orders/handlers/create-order.ts': ['ORDERS_TABLE_NAME', 'PRODUCTS_TABLE_NAME'],
-  'orders/handlers/get-order.ts': ['ORDERS_TABLE_NAME'],
-  'catalog/handlers/list-products.ts': ['PRODUCTS_TABLE_NAME'],
-  'catalog/handlers/get-product.ts': ['PRODUCTS_TABLE_NAME'],
-  'orders/handlers/health.ts': ['ORDERS_TABLE_NAME'],
-  'platform/handlers/outbox-relay.ts': ['OUTBOX_TABLE_NAME', ...KAFKA_ENV],
-  'platform/handlers/outbox-sweeper.ts': ['OUTBOX_TABLE_NAME', 'OUTBOX_GRACE_SECONDS', ...KAFKA_ENV],
-  'catalog/handlers/seed-products.ts': ['PRODUCTS_TABLE_NAME'],
-  'platform/handlers/kafka-topics.ts': KAFKA_ENV,
-  'admin/handlers/list-dead-letters.ts': ['DEAD_LETTER_TABLE_NAME'],
-  'admin/handlers/redrive-dead-letter.ts': ['DEAD_LETTER_TABLE_NAME'],
-  'analytics/handlers/get-metrics.ts': ['ANALYTICS_TABLE_NAME'],
-  'orders/handlers/saga-consumer.ts': [...CONSUMER_ENV, 'ORDERS_TABLE_NAME'],
-  'analytics/handlers/consumer.ts': [...CONSUMER_ENV, 'ANALYTICS_TABLE_NAME'],
-  'notifications/handlers/consumer.ts': [...CONSUMER_ENV, 'NOTIFICATIONS_TABLE_NAME', 'NOTIFY_FAILURE_RATE'],
-  'inventory/handlers/consumer.ts': [...CONSUMER_ENV, 'INVENTORY_TABLE_NAME', 'PRODUCTS_TABLE_NAME'],
-  'payments/handlers/consumer.ts': [
-    ...CONSUMER_ENV,
-    'PAYMENTS_TABLE_NAME',
-    'PAYMENT_WORKFLOW_ARN',
-    'PAYMENT_DEADLINE_SECONDS',
-    ...PSP_CLIENT_ENV,
-  ],
-  'payments/handlers/check-status.ts': ['PAYMENTS_TABLE_NAME', ...PSP_CLIENT_ENV],
-  'mock-psp/handlers/create-payment.ts': MOCK_PSP_ENV,
-  'mock-psp/handlers/get-payment.ts': MOCK_PSP_ENV,
-};
 
 let testApp: TestApp;
 let template: Template;
@@ -81,11 +32,11 @@ const envOf = (fn: ServiceFunction, t: Template) =>
 const dynamoStatements = (statements: PolicyStatementJson[]) =>
   statements.filter((statement) => actionsOf(statement).some((action) => action.startsWith('dynamodb:')));
 
-describe('Stack: OrderServiceStack', () => {
+describe('Stack: OrdersStack', () => {
   beforeAll(() => {
     // One bundled synthesis shared by every test of this file.
     testApp = buildTestApp({ stage: 'test' }, { bundle: true });
-    template = testApp.template(testApp.stacks.orderService);
+    template = testApp.template(testApp.stacks.orders);
     testApp.template(testApp.stacks.messaging);
     functions = testApp.app.node
       .findAll()
@@ -94,7 +45,7 @@ describe('Stack: OrderServiceStack', () => {
 
   it('filters the relay stream to outbox inserts', () => {
     // Prepare
-    const relay = testApp.stacks.orderService.outbox;
+    const relay = testApp.stacks.orders.outbox;
 
     // Act
     const mapping = template.findResources('AWS::Lambda::EventSourceMapping', {
@@ -105,7 +56,7 @@ describe('Stack: OrderServiceStack', () => {
     expect(Object.keys(mapping)).toHaveLength(1);
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: { Ref: logicalIdOf(relay.relayFunction) },
-      EventSourceArn: { 'Fn::GetAtt': [logicalIdOf(testApp.stacks.orderService.ordersTable), 'StreamArn'] },
+      EventSourceArn: { 'Fn::GetAtt': [logicalIdOf(testApp.stacks.orders.ordersTable), 'StreamArn'] },
       FilterCriteria: {
         Filters: [
           { Pattern: '{"eventName":["INSERT"],"dynamodb":{"NewImage":{"entity":{"S":["OUTBOX"]}}}}' },
@@ -116,7 +67,7 @@ describe('Stack: OrderServiceStack', () => {
 
   it('retries relay batches boundedly, bisecting, and sends exhausted ones to the on-failure queue', () => {
     // Prepare
-    const relay = testApp.stacks.orderService.outbox;
+    const relay = testApp.stacks.orders.outbox;
 
     // Act
     const expected = {
@@ -154,7 +105,7 @@ describe('Stack: OrderServiceStack', () => {
 
   it('runs the sweeper every minute with a dead-letter queue and the grace period', () => {
     // Prepare
-    const relay = testApp.stacks.orderService.outbox;
+    const relay = testApp.stacks.orders.outbox;
 
     // Act
     const rule = resourceOf(template, relay.schedule);
@@ -177,9 +128,9 @@ describe('Stack: OrderServiceStack', () => {
     });
   });
 
-  it('deploys every function of the contract with the project defaults', () => {
+  it('deploys every function contract, each with the project defaults', () => {
     // Prepare
-    const entries = functions.map((fn) => fn.entryName).sort();
+    const deployed = new Set(functions.map((fn) => fn.contract));
 
     // Act
     const resources = functions.map(
@@ -187,7 +138,8 @@ describe('Stack: OrderServiceStack', () => {
     );
 
     // Assess
-    expect([...new Set(entries)]).toEqual(Object.keys(CONTRACT).sort());
+    expect(FUNCTION_CONTRACTS.filter((contract) => !deployed.has(contract)).map((c) => c.entry)).toEqual([]);
+    expect([...deployed].filter((contract) => !FUNCTION_CONTRACTS.includes(contract))).toEqual([]);
     for (const resource of resources) {
       expect(resource.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -201,16 +153,16 @@ describe('Stack: OrderServiceStack', () => {
     }
   });
 
-  it('gives every function exactly the environment of the contract', () => {
+  it('gives every function exactly the environment its contract declares', () => {
     // Prepare
     const expected = functions.map((fn) => [
-      fn.entryName,
-      [...COMMON_ENV, ...(CONTRACT[fn.entryName] ?? [])].sort(),
+      fn.node.path,
+      [...COMMON_ENV, ...envNamesOf(fn.contract)].sort(),
     ]);
 
     // Act
     const actual = functions.map((fn) => [
-      fn.entryName,
+      fn.node.path,
       Object.keys(envOf(fn, testApp.template(fn.stack))).sort(),
     ]);
 
@@ -218,6 +170,7 @@ describe('Stack: OrderServiceStack', () => {
     expect(actual).toEqual(expected);
     for (const fn of functions) {
       expect(envOf(fn, testApp.template(fn.stack))).toMatchObject({
+        POWERTOOLS_SERVICE_NAME: fn.contract.service ?? fn.serviceName,
         POWERTOOLS_METRICS_NAMESPACE: 'OrderSaga',
         POWERTOOLS_LOG_LEVEL: 'INFO',
         NODE_OPTIONS: '--enable-source-maps',
@@ -225,10 +178,37 @@ describe('Stack: OrderServiceStack', () => {
     }
   });
 
+  it('points every table variable of a contract at a table and grants the declared access', () => {
+    // Prepare
+    const bindings = functions.flatMap((fn) =>
+      Object.entries(fn.contract.tables).map(([name, access]) => ({ fn, name, access })),
+    );
+
+    // Act
+    const checked = bindings.map(({ fn, name, access }) => {
+      const t = testApp.template(fn.stack);
+      const value = envOf(fn, t)[name];
+      const actions = dynamoStatements(roleStatements(t, fn)).flatMap(actionsOf);
+      return { path: `${fn.node.path} ${name}`, value, access, actions };
+    });
+
+    // Assess
+    expect(checked.length).toBeGreaterThan(20);
+    for (const { path, value, access, actions } of checked) {
+      expect(JSON.stringify(value), path).toMatch(/Ref|ImportValue/);
+      if (access === 'read' || access === 'readWrite') {
+        expect(actions, path).toEqual(expect.arrayContaining([...TABLE_READ_ACTIONS]));
+      }
+      if (access === 'readWrite')
+        expect(actions, path).toEqual(expect.arrayContaining([...TABLE_WRITE_ACTIONS]));
+      if (access === 'streamRead') expect(actions, path).toContain('dynamodb:GetRecords');
+    }
+  });
+
   it('sizes the functions explicitly', () => {
     // Prepare
-    const { orderService } = testApp.stacks;
-    const byLabel = Object.fromEntries(orderService.functions.map(({ label, fn }) => [label, fn]));
+    const { orders } = testApp.stacks;
+    const byLabel = Object.fromEntries(orders.functions.map((fn) => [fn.label, fn]));
 
     // Act
     const sizes = Object.fromEntries(
@@ -240,26 +220,27 @@ describe('Stack: OrderServiceStack', () => {
 
     // Assess
     expect(sizes).toEqual({
-      'create-order': [512, 10],
-      'get-order': [256, 10],
-      'list-products': [256, 10],
-      'get-product': [256, 10],
-      health: [256, 10],
-      'list-dead-letters': [256, 10],
-      'redrive-dead-letter': [256, 10],
-      'psp-create-payment': [256, 15],
-      'psp-get-payment': [256, 10],
-      'get-metrics': [256, 10],
-      'order-saga': [512, 60],
+      'orders-create-order': [512, 10],
+      'orders-get-order': [256, 10],
+      'catalog-list-products': [256, 10],
+      'catalog-get-product': [256, 10],
+      'orders-health': [256, 10],
+      'admin-list-dead-letters': [256, 10],
+      'admin-redrive-dead-letter': [256, 10],
+      'mock-psp-create-payment': [256, 15],
+      'mock-psp-get-payment': [256, 10],
+      'analytics-get-metrics': [256, 10],
+      'orders-saga': [512, 60],
       'orders-relay': [512, 60],
       'orders-sweeper': [512, 55],
+      'catalog-seed-products': [256, 120],
     });
   });
 
   it('writes each function log to its own log group kept for one month', () => {
     // Prepare
     const logGroupIds = functions
-      .filter((fn) => fn.stack === testApp.stacks.orderService)
+      .filter((fn) => fn.stack === testApp.stacks.orders)
       .map(
         (fn) =>
           (resourceOf(template, fn).Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref,
@@ -297,8 +278,8 @@ describe('Stack: OrderServiceStack', () => {
 
   it('scopes create-order to item access on the orders table and reads on products', () => {
     // Prepare
-    const { orderService } = testApp.stacks;
-    const createOrder = orderService.functions.find(({ label }) => label === 'create-order')?.fn;
+    const { orders } = testApp.stacks;
+    const createOrder = orders.functions.find((fn) => fn.label === 'orders-create-order');
     if (!createOrder) throw new Error('create-order is missing');
 
     // Act
@@ -308,12 +289,12 @@ describe('Stack: OrderServiceStack', () => {
     const onOrders = statements.filter(
       (s) =>
         JSON.stringify(s.Resource) ===
-        JSON.stringify({ 'Fn::GetAtt': [logicalIdOf(orderService.ordersTable), 'Arn'] }),
+        JSON.stringify({ 'Fn::GetAtt': [logicalIdOf(orders.ordersTable), 'Arn'] }),
     );
     const onProducts = statements.filter(
       (s) =>
         JSON.stringify(s.Resource) ===
-        JSON.stringify({ 'Fn::GetAtt': [logicalIdOf(orderService.productsTable), 'Arn'] }),
+        JSON.stringify({ 'Fn::GetAtt': [logicalIdOf(orders.productsTable), 'Arn'] }),
     );
     expect(onOrders.length + onProducts.length).toBe(statements.length);
     // TransactWriteItems is authorized per item action: Put (order, idempotency record, outbox row) and ConditionCheck.
@@ -328,22 +309,27 @@ describe('Stack: OrderServiceStack', () => {
 
   it('grants read functions no writes and the outbox functions only what they use', () => {
     // Prepare
-    const { orderService } = testApp.stacks;
-    const byLabel = Object.fromEntries(orderService.functions.map(({ label, fn }) => [label, fn]));
-    const ordersArn = { 'Fn::GetAtt': [logicalIdOf(orderService.ordersTable), 'Arn'] };
+    const { orders } = testApp.stacks;
+    const byLabel = Object.fromEntries(orders.functions.map((fn) => [fn.label, fn]));
+    const ordersArn = { 'Fn::GetAtt': [logicalIdOf(orders.ordersTable), 'Arn'] };
 
     // Act
     const actions = (label: string) =>
       dynamoStatements(roleStatements(template, byLabel[label] as ServiceFunction)).flatMap(actionsOf);
-    const sweeper = dynamoStatements(roleStatements(template, orderService.outbox.sweeperFunction));
-    const relay = dynamoStatements(roleStatements(template, orderService.outbox.relayFunction));
+    const sweeper = dynamoStatements(roleStatements(template, orders.outbox.sweeperFunction));
+    const relay = dynamoStatements(roleStatements(template, orders.outbox.relayFunction));
 
     // Assess
-    for (const label of ['get-order', 'list-products', 'get-product', 'health']) {
+    for (const label of [
+      'orders-get-order',
+      'catalog-list-products',
+      'catalog-get-product',
+      'orders-health',
+    ]) {
       expect(actions(label).length).toBeGreaterThan(0);
       for (const write of TABLE_WRITE_ACTIONS) expect(actions(label)).not.toContain(write);
     }
-    expect(actions('health')).toContain('dynamodb:DescribeTable');
+    expect(actions('orders-health')).toContain('dynamodb:DescribeTable');
     expect(sweeper).toEqual(
       expect.arrayContaining([
         expect.objectContaining({
@@ -400,7 +386,7 @@ describe('Stack: OrderServiceStack', () => {
 
   it('creates the orders table with stream, TTL, PITR and the sparse unpublished index', () => {
     // Prepare
-    const { ordersTable } = testApp.stacks.orderService;
+    const { ordersTable } = testApp.stacks.orders;
 
     // Act
     const table = resourceOf(template, ordersTable);
@@ -437,7 +423,7 @@ describe('Stack: OrderServiceStack', () => {
 
   it('creates the products table on demand with PITR and removes tables outside prod', () => {
     // Prepare
-    const { productsTable, ordersTable } = testApp.stacks.orderService;
+    const { productsTable, ordersTable } = testApp.stacks.orders;
 
     // Act
     const products = template.toJSON().Resources[logicalIdOf(productsTable)];
@@ -482,7 +468,7 @@ describe('Stack: OrderServiceStack', () => {
 
   it('writes JSON access logs to a log group', () => {
     // Prepare
-    const { api } = testApp.stacks.orderService;
+    const { api } = testApp.stacks.orders;
 
     // Act
     const stage = template.findResources('AWS::ApiGateway::Stage');
@@ -500,8 +486,8 @@ describe('Stack: OrderServiceStack', () => {
 
   it('requires the Idempotency-Key header on POST /orders through the request validator', () => {
     // Prepare
-    const { api, functions: labelled } = testApp.stacks.orderService;
-    const createOrder = labelled.find(({ label }) => label === 'create-order')?.fn as ServiceFunction;
+    const { api, functions } = testApp.stacks.orders;
+    const createOrder = functions.find((fn) => fn.label === 'orders-create-order') as ServiceFunction;
 
     // Act
     const expected = {
@@ -526,20 +512,19 @@ describe('Stack: OrderServiceStack', () => {
 
   it('routes every path to its function with a Lambda proxy integration', () => {
     // Prepare
-    const { functions: labelled } = testApp.stacks.orderService;
-    const fnId = (label: string) =>
-      logicalIdOf(labelled.find((f) => f.label === label)?.fn as ServiceFunction);
+    const { functions } = testApp.stacks.orders;
+    const fnId = (label: string) => logicalIdOf(functions.find((f) => f.label === label) as ServiceFunction);
     const routes: Array<[string, string]> = [
-      ['POST', 'create-order'],
-      ['GET', 'get-order'],
-      ['GET', 'list-products'],
-      ['GET', 'get-product'],
-      ['GET', 'health'],
-      ['GET', 'list-dead-letters'],
-      ['POST', 'redrive-dead-letter'],
-      ['GET', 'get-metrics'],
-      ['POST', 'psp-create-payment'],
-      ['GET', 'psp-get-payment'],
+      ['POST', 'orders-create-order'],
+      ['GET', 'orders-get-order'],
+      ['GET', 'catalog-list-products'],
+      ['GET', 'catalog-get-product'],
+      ['GET', 'orders-health'],
+      ['GET', 'admin-list-dead-letters'],
+      ['POST', 'admin-redrive-dead-letter'],
+      ['GET', 'analytics-get-metrics'],
+      ['POST', 'mock-psp-create-payment'],
+      ['GET', 'mock-psp-get-payment'],
     ];
 
     // Act
@@ -630,7 +615,7 @@ describe('Stack: OrderServiceStack', () => {
 
   it('defines the outbox alarms', () => {
     // Prepare
-    const { outbox } = testApp.stacks.orderService;
+    const { outbox } = testApp.stacks.orders;
 
     // Act
     const alarms = outbox.alarms.map((alarm) => resourceOf(template, alarm).Properties);

@@ -165,9 +165,9 @@ describe('Stack: PaymentStack', () => {
 
     // Assess
     expect(env.PSP_BASE_URL).toBe('https://psp.example.com/v1');
-    expect(live.stacks.orderService.psp).toBeUndefined();
+    expect(live.stacks.orders.psp).toBeUndefined();
     expect(
-      Object.keys(live.template(live.stacks.orderService).findResources('AWS::ApiGateway::Resource')),
+      Object.keys(live.template(live.stacks.orders).findResources('AWS::ApiGateway::Resource')),
     ).not.toEqual(expect.arrayContaining([expect.stringContaining('psp')]));
   });
 });
@@ -179,8 +179,8 @@ describe('Construct: MockPsp', () => {
 
   it('adds the PSP routes to the REST API and keeps its state in the psp table', () => {
     // Prepare
-    const { psp, api } = testApp.stacks.orderService;
-    const orderTemplate = testApp.template(testApp.stacks.orderService);
+    const { psp, api } = testApp.stacks.orders;
+    const orderTemplate = testApp.template(testApp.stacks.orders);
 
     // Act
     const table = psp ? resourceOf(orderTemplate, psp.table).Properties : undefined;

@@ -1,0 +1,33 @@
+import { defineFunction } from '#platform/contract';
+
+/** The catalog: it writes the `products` table (only its seed does; orders read it for prices). */
+
+export const ListProductsFn = defineFunction({
+  name: 'list-products',
+  service: 'catalog',
+  entry: 'catalog/handlers/list-products.ts',
+  trigger: 'GET /products?limit=&cursor=',
+  description: 'Lists the catalog, paginated',
+  tables: { PRODUCTS_TABLE_NAME: 'read' },
+  metrics: {},
+});
+
+export const GetProductFn = defineFunction({
+  name: 'get-product',
+  service: 'catalog',
+  entry: 'catalog/handlers/get-product.ts',
+  trigger: 'GET /products/{productId}',
+  description: 'Reads one product with its price, seller and stock',
+  tables: { PRODUCTS_TABLE_NAME: 'read' },
+  metrics: {},
+});
+
+export const SeedProductsFn = defineFunction({
+  name: 'seed-products',
+  service: 'catalog',
+  entry: 'catalog/handlers/seed-products.ts',
+  trigger: 'CloudFormation custom resource (Provider framework `onEvent`)',
+  description: 'Seeds the product catalog on deploy',
+  tables: { PRODUCTS_TABLE_NAME: 'readWrite' },
+  metrics: {},
+});

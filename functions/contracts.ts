@@ -1,0 +1,34 @@
+import { ListDeadLettersFn, RedriveDeadLetterFn } from './admin/contract';
+import { AnalyticsConsumerFn, GetMetricsFn } from './analytics/contract';
+import { GetProductFn, ListProductsFn, SeedProductsFn } from './catalog/contract';
+import { InventoryConsumerFn } from './inventory/contract';
+import { CreatePaymentFn, GetPaymentFn } from './mock-psp/contract';
+import { NotificationConsumerFn } from './notifications/contract';
+import { CreateOrderFn, GetOrderFn, HealthFn, SagaConsumerFn } from './orders/contract';
+import { CheckStatusFn, PaymentConsumerFn } from './payments/contract';
+import type { AnyContract } from './platform/contract';
+import { KafkaTopicsFn, OutboxRelayFn, OutboxSweeperFn } from './platform/outbox/contract';
+
+/** Every function of the platform, by service; the reference in docs/ is generated from this list. */
+export const FUNCTION_CONTRACTS: readonly AnyContract[] = [
+  CreateOrderFn,
+  GetOrderFn,
+  HealthFn,
+  SagaConsumerFn,
+  ListProductsFn,
+  GetProductFn,
+  SeedProductsFn,
+  InventoryConsumerFn,
+  PaymentConsumerFn,
+  CheckStatusFn,
+  NotificationConsumerFn,
+  AnalyticsConsumerFn,
+  GetMetricsFn,
+  ListDeadLettersFn,
+  RedriveDeadLetterFn,
+  CreatePaymentFn,
+  GetPaymentFn,
+  OutboxRelayFn,
+  OutboxSweeperFn,
+  KafkaTopicsFn,
+];

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { defineFunction, setting } from '#platform/contract';
+
+/** The mock PSP: it writes the `psp` table (one item per payment it was asked for). */
+
+export const MOCK_PSP_SETTINGS = {
+  PSP_TIMEOUT_DELAY_MS: setting
+    .int(5000)
+    .describe('delay of answers meant to exceed the caller timeout (`tok_timeout`)'),
+  PSP_SLOW_DELAY_MS: setting.int(800).describe('delay of `tok_slow`'),
+  PSP_FAULT_RATE_5XX: setting.rate(0).describe('share of authorizations answered 503'),
+  PSP_FAULT_RATE_TIMEOUT: setting.rate(0).describe('share of authorizations answered too late'),
+};
+
+export const CreatePaymentFn = defineFunction({
+  name: 'create-payment',
+  service: 'mock-psp',
+  entry: 'mock-psp/handlers/create-payment.ts',
+  trigger: 'POST /psp/payments (header `Idempotency-Key` = paymentId)',
+  description: 'Mock PSP: authorizes a payment, idempotent per paymentId',
+  tables: { PSP_TABLE_NAME: 'readWrite' },
+  settings: z.object(MOCK_PSP_SETTINGS),
+  metrics: {},
+});
+
+export const GetPaymentFn = defineFunction({
+  name: 'get-payment',
+  service: 'mock-psp',
+  entry: 'mock-psp/handlers/get-payment.ts',
+  trigger: 'GET /psp/payments/{paymentId}',
+  description: 'Mock PSP: the status of a payment; pending ones resolve after checks',
+  tables: { PSP_TABLE_NAME: 'readWrite' },
+  settings: z.object(MOCK_PSP_SETTINGS),
+  metrics: {},
+});

@@ -1,0 +1,44 @@
+import { defineConsumer } from '#platform/consumer/contract';
+import { defineFunction } from '#platform/contract';
+
+/** The order service: it writes the `orders` table (orders, idempotency records, outbox). */
+
+export const CreateOrderFn = defineFunction({
+  name: 'create-order',
+  service: 'orders',
+  entry: 'orders/handlers/create-order.ts',
+  trigger: 'POST /orders',
+  description: 'Places an order: prices it from the catalog, one transaction with its event and key',
+  tables: { ORDERS_TABLE_NAME: 'readWrite', PRODUCTS_TABLE_NAME: 'read' },
+  metrics: { OrdersCreated: 'Count', IdempotentReplays: 'Count' },
+});
+
+export const GetOrderFn = defineFunction({
+  name: 'get-order',
+  service: 'orders',
+  entry: 'orders/handlers/get-order.ts',
+  trigger: 'GET /orders/{orderId}',
+  description: 'Reads an order with its status history',
+  tables: { ORDERS_TABLE_NAME: 'read' },
+  metrics: {},
+});
+
+export const HealthFn = defineFunction({
+  name: 'health',
+  service: 'orders',
+  entry: 'orders/handlers/health.ts',
+  trigger: 'GET /health',
+  description: 'Reports whether the function runs and its table answers',
+  tables: { ORDERS_TABLE_NAME: 'read' },
+  metrics: {},
+});
+
+export const SagaConsumerFn = defineConsumer({
+  name: 'saga',
+  service: 'orders',
+  entry: 'orders/handlers/saga-consumer.ts',
+  description: 'Order saga: inventory and payment events drive the order state machine',
+  consumes: ['StockReserved', 'StockRejected', 'PaymentPending', 'PaymentSucceeded', 'PaymentFailed'],
+  tables: { ORDERS_TABLE_NAME: 'readWrite' },
+  metrics: { OrdersConfirmed: 'Count', OrdersCancelled: 'Count', SagaDurationMs: 'Milliseconds' },
+});

@@ -1,0 +1,133 @@
+import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { DomainEvent } from '#events';
+import { cancellationCodes, failedConditionAt, isTransactionConflict } from '#platform/dynamo';
+import { outboxPut } from '#platform/outbox/row';
+import type { OrderState } from './domain/saga';
+import { type IdempotencyItem, idempotencyKey, type OrderItem, orderKey } from './model';
+
+/** What became of an attempt to create an order. */
+export type CreateResult = 'CREATED' | 'KEY_TAKEN' | 'CONFLICT';
+
+/** What became of an attempt to save a transition. */
+export type SaveResult = 'SAVED' | 'STALE';
+
+/**
+ * The `orders` table: orders, the API's idempotency records and the outbox rows of the events the
+ * order service emits. Every change is one transaction with its outbox rows.
+ */
+export class OrderStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    readonly tableName: string,
+  ) {}
+
+  /** The order; `consistent` for a read that decisions are made on. */
+  async get(orderId: string, options: { consistent: boolean }): Promise<OrderItem | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: orderKey(orderId),
+        ...(options.consistent ? { ConsistentRead: true } : {}),
+      }),
+    );
+    return Item as OrderItem | undefined;
+  }
+
+  async getIdempotencyRecord(key: string): Promise<IdempotencyItem | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: idempotencyKey(key), ConsistentRead: true }),
+    );
+    return Item as IdempotencyItem | undefined;
+  }
+
+  /**
+   * Creates an order in one transaction with its Idempotency-Key record (which must not exist, or have
+   * expired) and the outbox row of its OrderCreated event. `KEY_TAKEN`: the key is in use (replay or
+   * reuse); `CONFLICT`: a concurrent transaction on the same items won, try again.
+   */
+  async create(order: OrderItem, record: IdempotencyItem, created: DomainEvent): Promise<CreateResult> {
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: record,
+                ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
+                ExpressionAttributeValues: { ':now': Math.floor(Date.parse(record.createdAt) / 1000) },
+              },
+            },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: order,
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            outboxPut(this.tableName, created),
+          ],
+        }),
+      );
+      return 'CREATED';
+    } catch (error) {
+      if (failedConditionAt(error, 0)) return 'KEY_TAKEN';
+      if (isTransactionConflict(error)) return 'CONFLICT';
+      throw error;
+    }
+  }
+
+  /**
+   * Saves a transition decided on `before`: one transaction updates the order, conditioned on the
+   * status and version it was read in (so an order that changed meanwhile, or an invalid transition,
+   * is never written), and puts the outbox rows of the emitted events. `STALE`: the order changed
+   * since it was read; read it again and decide again.
+   */
+  async save(before: OrderState, after: OrderState, emitted: readonly DomainEvent[]): Promise<SaveResult> {
+    const values: Record<string, unknown> = {
+      ':to': after.status,
+      ':now': after.updatedAt,
+      ':one': 1,
+      ':version': before.version,
+      ':from': before.status,
+      ':entries': after.history.slice(before.history.length),
+    };
+    const sets = [
+      '#status = :to',
+      'updatedAt = :now',
+      'version = version + :one',
+      'history = list_append(history, :entries)',
+    ];
+    for (const field of ['reservationId', 'paymentId'] as const) {
+      const value = after[field];
+      if (value !== undefined && value !== before[field]) {
+        sets.push(`${field} = :${field}`);
+        values[`:${field}`] = value;
+      }
+    }
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: orderKey(after.orderId),
+                UpdateExpression: `SET ${sets.join(', ')}`,
+                ConditionExpression: '#status = :from AND version = :version',
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: values,
+              },
+            },
+            ...emitted.map((event) => outboxPut(this.tableName, event)),
+          ],
+        }),
+      );
+      return 'SAVED';
+    } catch (error) {
+      const codes = cancellationCodes(error);
+      if (codes[0] === 'ConditionalCheckFailed' || codes.includes('TransactionConflict')) return 'STALE';
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { NotificationConsumerFn } from '#functions/notifications/contract';
+import { readEnv } from '#platform/env';
+import { ConfigurationError } from '#platform/errors';
+
+const TABLES = {
+  NOTIFICATIONS_TABLE_NAME: 'notifications',
+  IDEMPOTENCY_TABLE_NAME: 'notification-idempotency',
+  DEAD_LETTER_TABLE_NAME: 'dead-letters',
+};
+
+describe('Contract: NotificationConsumerFn', () => {
+  it('defaults the failure rate to 0', () => {
+    // Prepare
+    const env = { ...TABLES };
+
+    // Act
+    const settings = readEnv(NotificationConsumerFn, env);
+
+    // Assess
+    expect(settings.NOTIFY_FAILURE_RATE).toBe(0);
+  });
+
+  it('reads NOTIFY_FAILURE_RATE', () => {
+    // Prepare
+    const env = { ...TABLES, NOTIFY_FAILURE_RATE: ' 0.25 ' };
+
+    // Act
+    const settings = readEnv(NotificationConsumerFn, env);
+
+    // Assess
+    expect(settings.NOTIFY_FAILURE_RATE).toBe(0.25);
+  });
+
+  it.each(['0', '1'])('accepts NOTIFY_FAILURE_RATE=%s at the bounds', (value) => {
+    // Prepare
+    const env = { ...TABLES, NOTIFY_FAILURE_RATE: value };
+
+    // Act
+    const settings = readEnv(NotificationConsumerFn, env);
+
+    // Assess
+    expect(settings.NOTIFY_FAILURE_RATE).toBe(Number(value));
+  });
+
+  it.each(['-0.1', '1.01', 'often', 'NaN'])('fails fast on NOTIFY_FAILURE_RATE=%s', (value) => {
+    // Prepare
+    const env = { ...TABLES, NOTIFY_FAILURE_RATE: value };
+
+    // Act
+    const read = () => readEnv(NotificationConsumerFn, env);
+
+    // Assess
+    expect(read).toThrow(ConfigurationError);
+    expect(read).toThrow(`NOTIFY_FAILURE_RATE is invalid`);
+    expect(read).toThrow(`got "${value}"`);
+  });
+
+  it('needs its notifications table and the consumer framework tables', () => {
+    // Prepare
+    const env = {};
+
+    // Act
+    const read = () => readEnv(NotificationConsumerFn, env);
+
+    // Assess
+    expect(read).toThrow(
+      'Function consumer: environment is incomplete: IDEMPOTENCY_TABLE_NAME is missing; DEAD_LETTER_TABLE_NAME is missing; NOTIFICATIONS_TABLE_NAME is missing',
+    );
+  });
+
+  it('consumes the order outcomes of the orders topic under the notifications service', () => {
+    // Prepare
+    const contract = NotificationConsumerFn;
+
+    // Assess
+    expect(contract).toMatchObject({
+      service: 'notifications',
+      consumes: ['OrderConfirmed', 'OrderCancelled'],
+      trigger: 'MSK: orders.events (OrderConfirmed, OrderCancelled)',
+    });
+  });
+});

@@ -1,0 +1,422 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createEvent, type DomainEvent, parseEvent } from '#events';
+import type { OrderState } from '#functions/orders/domain/saga';
+import type { IdempotencyItem, OrderItem } from '#functions/orders/model';
+import { OrderStore } from '#functions/orders/order-store';
+import { transactionCanceled } from '../helpers/dynamodb';
+
+const TABLE = 'orders-test';
+const ORDER_ID = '01JN8S7QG0AAAAAAAAAAAAAAAA';
+const PLACED_AT = '2025-03-01T12:00:00.000Z';
+const NOW = new Date('2025-03-01T12:05:00.000Z');
+const KEY = '6a1f0c0e-7c1b-4f4e-9a52-2f4d2b8f6c11';
+
+const doc = mockClient(DynamoDBDocumentClient);
+const store = () => new OrderStore(DynamoDBDocumentClient.from(new DynamoDBClient({})), TABLE);
+
+function order(overrides: Partial<OrderItem> = {}): OrderItem {
+  return {
+    pk: `ORDER#${ORDER_ID}`,
+    sk: 'ORDER',
+    entity: 'ORDER',
+    orderId: ORDER_ID,
+    customerId: 'c-1',
+    status: 'PENDING',
+    lines: [
+      {
+        productId: '11111111-1111-1111-1111-111111111111',
+        sellerId: 's-1',
+        name: 'Mouse',
+        quantity: 2,
+        unitPrice: { amountMinor: 2999, currency: 'EUR' },
+        lineTotal: { amountMinor: 5998, currency: 'EUR' },
+      },
+    ],
+    total: { amountMinor: 5998, currency: 'EUR' },
+    payment: { method: 'card', token: 'tok_ok' },
+    correlationId: 'corr-1',
+    createdAt: PLACED_AT,
+    updatedAt: PLACED_AT,
+    version: 1,
+    history: [{ status: 'PENDING', at: PLACED_AT, reason: 'Order placed' }],
+    ...overrides,
+  };
+}
+
+function record(overrides: Partial<IdempotencyItem> = {}): IdempotencyItem {
+  return {
+    pk: `IDEMPOTENCY#${KEY}`,
+    sk: 'IDEMPOTENCY',
+    entity: 'IDEMPOTENCY',
+    requestHash: 'a'.repeat(64),
+    orderId: ORDER_ID,
+    statusCode: 202,
+    responseBody: '{"orderId":"01JN8S7QG0AAAAAAAAAAAAAAAA"}',
+    location: `/orders/${ORDER_ID}`,
+    createdAt: '2025-03-01T12:00:00.900Z',
+    expiresAt: Math.floor(Date.parse(PLACED_AT) / 1000) + 24 * 3600,
+    ...overrides,
+  };
+}
+
+const orderCreated = (): DomainEvent =>
+  createEvent(
+    'OrderCreated',
+    {
+      orderId: ORDER_ID,
+      customerId: 'c-1',
+      lines: order().lines,
+      total: order().total,
+      payment: { method: 'card', token: 'tok_ok' },
+      createdAt: PLACED_AT,
+    },
+    { source: 'order-service', aggregateId: ORDER_ID, now: new Date(PLACED_AT) },
+  );
+
+const orderConfirmed = (): DomainEvent =>
+  createEvent(
+    'OrderConfirmed',
+    { orderId: ORDER_ID, paymentId: 'pay-1', total: order().total, confirmedAt: NOW.toISOString() },
+    { source: 'order-service', aggregateId: ORDER_ID, now: NOW },
+  );
+
+function state(overrides: Partial<OrderState> = {}): OrderState {
+  return {
+    orderId: ORDER_ID,
+    status: 'PENDING',
+    version: 1,
+    total: { amountMinor: 5998, currency: 'EUR' },
+    lines: [{ productId: '11111111-1111-1111-1111-111111111111', quantity: 2 }],
+    history: [{ status: 'PENDING', at: PLACED_AT, reason: 'Order placed' }],
+    updatedAt: PLACED_AT,
+    ...overrides,
+  };
+}
+
+/** `before` after one more transition to `status`, as `evolve` would return it. */
+function next(before: OrderState, status: OrderState['status'], set: Partial<OrderState> = {}): OrderState {
+  return {
+    ...before,
+    ...set,
+    status,
+    version: before.version + 1,
+    updatedAt: NOW.toISOString(),
+    history: [...before.history, { status, at: NOW.toISOString(), reason: `to ${status}`, eventId: 'evt-1' }],
+  };
+}
+
+function transactItems(call = 0) {
+  const items = doc.commandCalls(TransactWriteCommand)[call]?.args[0].input.TransactItems;
+  if (!items) throw new Error(`No TransactWriteCommand number ${call}`);
+  return items;
+}
+
+describe('Class: OrderStore', () => {
+  beforeEach(() => {
+    doc.reset();
+    doc.on(TransactWriteCommand).resolves({});
+  });
+
+  describe('Method: get', () => {
+    it('reads the order with a consistent read when decisions are made on it', async () => {
+      // Prepare
+      doc.on(GetCommand).resolves({ Item: order() });
+
+      // Act
+      const found = await store().get(ORDER_ID, { consistent: true });
+
+      // Assess
+      expect(found).toEqual(order());
+      expect(doc.commandCalls(GetCommand)[0]?.args[0].input).toEqual({
+        TableName: TABLE,
+        Key: { pk: `ORDER#${ORDER_ID}`, sk: 'ORDER' },
+        ConsistentRead: true,
+      });
+    });
+
+    it('reads the order eventually consistent otherwise', async () => {
+      // Prepare
+      doc.on(GetCommand).resolves({ Item: order() });
+
+      // Act
+      await store().get(ORDER_ID, { consistent: false });
+
+      // Assess
+      expect(doc.commandCalls(GetCommand)[0]?.args[0].input).toEqual({
+        TableName: TABLE,
+        Key: { pk: `ORDER#${ORDER_ID}`, sk: 'ORDER' },
+      });
+    });
+
+    it('returns undefined for an order that does not exist', async () => {
+      // Prepare
+      doc.on(GetCommand).resolves({});
+
+      // Act
+      const found = await store().get(ORDER_ID, { consistent: true });
+
+      // Assess
+      expect(found).toBeUndefined();
+    });
+  });
+
+  describe('Method: getIdempotencyRecord', () => {
+    it('reads the record of the key consistently', async () => {
+      // Prepare
+      doc.on(GetCommand).resolves({ Item: record() });
+
+      // Act
+      const found = await store().getIdempotencyRecord(KEY);
+
+      // Assess
+      expect(found).toEqual(record());
+      expect(doc.commandCalls(GetCommand)[0]?.args[0].input).toEqual({
+        TableName: TABLE,
+        Key: { pk: `IDEMPOTENCY#${KEY}`, sk: 'IDEMPOTENCY' },
+        ConsistentRead: true,
+      });
+    });
+  });
+
+  describe('Method: create', () => {
+    it('writes the key record, the order and its outbox row in one transaction, each conditioned', async () => {
+      // Prepare
+      const created = orderCreated();
+
+      // Act
+      const result = await store().create(order(), record(), created);
+
+      // Assess
+      expect(result).toBe('CREATED');
+      expect(doc.commandCalls(TransactWriteCommand)).toHaveLength(1);
+      const [key, item, outbox, ...rest] = transactItems();
+      expect(rest).toEqual([]);
+      expect(key?.Put).toEqual({
+        TableName: TABLE,
+        Item: record(),
+        ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
+        ExpressionAttributeValues: { ':now': Math.floor(Date.parse('2025-03-01T12:00:00.900Z') / 1000) },
+      });
+      expect(item?.Put).toEqual({
+        TableName: TABLE,
+        Item: order(),
+        ConditionExpression: 'attribute_not_exists(pk)',
+      });
+      expect(outbox?.Put).toMatchObject({
+        TableName: TABLE,
+        ConditionExpression: 'attribute_not_exists(pk)',
+        Item: {
+          pk: `OUTBOX#${ORDER_ID}`,
+          sk: created.eventId,
+          entity: 'OUTBOX',
+          eventId: created.eventId,
+          eventType: 'OrderCreated',
+          topic: 'orders.events',
+          messageKey: ORDER_ID,
+        },
+      });
+      const published = parseEvent(String(outbox?.Put?.Item?.event));
+      expect(published.ok && published.event).toEqual(created);
+    });
+
+    it('reports KEY_TAKEN when the key record exists and has not expired', async () => {
+      // Prepare
+      doc.on(TransactWriteCommand).rejects(transactionCanceled('ConditionalCheckFailed', 'None', 'None'));
+
+      // Act
+      const result = await store().create(order(), record(), orderCreated());
+
+      // Assess
+      expect(result).toBe('KEY_TAKEN');
+    });
+
+    it.each([
+      [['TransactionConflict', 'None', 'None']],
+      [['None', 'TransactionConflict', 'None']],
+      [['None', 'None', 'TransactionConflict']],
+    ])('reports CONFLICT when a concurrent transaction won (%j)', async (codes) => {
+      // Prepare
+      doc.on(TransactWriteCommand).rejects(transactionCanceled(...codes));
+
+      // Act
+      const result = await store().create(order(), record(), orderCreated());
+
+      // Assess
+      expect(result).toBe('CONFLICT');
+    });
+
+    it('rethrows a cancellation that is neither a taken key nor a conflict', async () => {
+      // Prepare
+      const cancelled = transactionCanceled('None', 'ConditionalCheckFailed', 'None');
+      doc.on(TransactWriteCommand).rejects(cancelled);
+
+      // Act
+      const result = store().create(order(), record(), orderCreated());
+
+      // Assess
+      await expect(result).rejects.toBe(cancelled);
+    });
+
+    it('rethrows any other DynamoDB error', async () => {
+      // Prepare
+      const failure = new Error('Internal server error');
+      doc.on(TransactWriteCommand).rejects(failure);
+
+      // Act
+      const result = store().create(order(), record(), orderCreated());
+
+      // Assess
+      await expect(result).rejects.toBe(failure);
+    });
+  });
+
+  describe('Method: save', () => {
+    it('updates the order conditioned on the status and version it was read in', async () => {
+      // Prepare
+      const before = state();
+      const after = next(before, 'STOCK_RESERVED', { reservationId: 'res-1' });
+
+      // Act
+      const result = await store().save(before, after, []);
+
+      // Assess
+      expect(result).toBe('SAVED');
+      expect(transactItems()).toEqual([
+        {
+          Update: {
+            TableName: TABLE,
+            Key: { pk: `ORDER#${ORDER_ID}`, sk: 'ORDER' },
+            UpdateExpression:
+              'SET #status = :to, updatedAt = :now, version = version + :one, history = list_append(history, :entries), reservationId = :reservationId',
+            ConditionExpression: '#status = :from AND version = :version',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: {
+              ':to': 'STOCK_RESERVED',
+              ':now': NOW.toISOString(),
+              ':one': 1,
+              ':version': 1,
+              ':from': 'PENDING',
+              ':entries': [
+                {
+                  status: 'STOCK_RESERVED',
+                  at: NOW.toISOString(),
+                  reason: 'to STOCK_RESERVED',
+                  eventId: 'evt-1',
+                },
+              ],
+              ':reservationId': 'res-1',
+            },
+          },
+        },
+      ]);
+    });
+
+    it('appends only the history entries the transition added', async () => {
+      // Prepare
+      const before = next(state(), 'STOCK_RESERVED', { reservationId: 'res-1' });
+      const after = next(before, 'CONFIRMED', { paymentId: 'pay-1' });
+
+      // Act
+      await store().save(before, after, []);
+
+      // Assess
+      const values = transactItems()[0]?.Update?.ExpressionAttributeValues;
+      expect(values?.[':entries']).toEqual([after.history.at(-1)]);
+      expect(values).toMatchObject({ ':from': 'STOCK_RESERVED', ':version': 2, ':to': 'CONFIRMED' });
+    });
+
+    it('sets the payment id only when the transition changes it', async () => {
+      // Prepare
+      const reserved = next(state(), 'STOCK_RESERVED', { reservationId: 'res-1' });
+      const pending = next(reserved, 'PAYMENT_PENDING', { paymentId: 'pay-1' });
+      const confirmed = next(pending, 'CONFIRMED', { paymentId: 'pay-1' });
+
+      // Act
+      await store().save(reserved, pending, []);
+      await store().save(pending, confirmed, []);
+
+      // Assess
+      const [first, second] = [transactItems(0)[0]?.Update, transactItems(1)[0]?.Update];
+      expect(first?.UpdateExpression).toBe(
+        'SET #status = :to, updatedAt = :now, version = version + :one, history = list_append(history, :entries), paymentId = :paymentId',
+      );
+      expect(first?.ExpressionAttributeValues).toMatchObject({ ':paymentId': 'pay-1' });
+      expect(second?.UpdateExpression).toBe(
+        'SET #status = :to, updatedAt = :now, version = version + :one, history = list_append(history, :entries)',
+      );
+      expect(second?.ExpressionAttributeValues).not.toHaveProperty(':paymentId');
+      expect(second?.ExpressionAttributeValues).not.toHaveProperty(':reservationId');
+    });
+
+    it('writes the outbox rows of the emitted events in the same transaction', async () => {
+      // Prepare
+      const before = next(state(), 'STOCK_RESERVED', { reservationId: 'res-1' });
+      const after = next(before, 'CONFIRMED', { paymentId: 'pay-1' });
+      const confirmed = orderConfirmed();
+
+      // Act
+      await store().save(before, after, [confirmed]);
+
+      // Assess
+      const [, outbox, ...rest] = transactItems();
+      expect(rest).toEqual([]);
+      expect(outbox?.Put).toMatchObject({
+        TableName: TABLE,
+        ConditionExpression: 'attribute_not_exists(pk)',
+        Item: {
+          pk: `OUTBOX#${ORDER_ID}`,
+          sk: confirmed.eventId,
+          entity: 'OUTBOX',
+          eventType: 'OrderConfirmed',
+          topic: 'orders.events',
+          messageKey: ORDER_ID,
+        },
+      });
+    });
+
+    it.each([
+      ['the status or version changed', ['ConditionalCheckFailed', 'None']],
+      ['a concurrent transaction won on the order', ['TransactionConflict', 'None']],
+      ['a concurrent transaction won on an outbox row', ['None', 'TransactionConflict']],
+    ])('reports STALE when %s', async (_, codes) => {
+      // Prepare
+      doc.on(TransactWriteCommand).rejects(transactionCanceled(...codes));
+      const before = state();
+
+      // Act
+      const result = await store().save(before, next(before, 'CANCELLED'), [orderConfirmed()]);
+
+      // Assess
+      expect(result).toBe('STALE');
+    });
+
+    it('rethrows a cancellation of an outbox row that is not a conflict', async () => {
+      // Prepare
+      const cancelled = transactionCanceled('None', 'ConditionalCheckFailed');
+      doc.on(TransactWriteCommand).rejects(cancelled);
+      const before = state();
+
+      // Act
+      const result = store().save(before, next(before, 'CANCELLED'), [orderConfirmed()]);
+
+      // Assess
+      await expect(result).rejects.toBe(cancelled);
+    });
+
+    it('rethrows any other DynamoDB error', async () => {
+      // Prepare
+      const failure = new Error('Internal server error');
+      doc.on(TransactWriteCommand).rejects(failure);
+      const before = state();
+
+      // Act
+      const result = store().save(before, next(before, 'CANCELLED'), []);
+
+      // Assess
+      await expect(result).rejects.toBe(failure);
+    });
+  });
+});

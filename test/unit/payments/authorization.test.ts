@@ -1,0 +1,434 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { parseEvent } from '#events';
+import { PaymentAuthorization } from '#functions/payments/authorization';
+import { PaymentInvariantError, PaymentWriteError } from '#functions/payments/errors';
+import { PaymentStore } from '#functions/payments/payment-store';
+import { type PaymentProvider, PspRejectedError, PspTransientError } from '#functions/payments/provider';
+import type { WorkflowStarter } from '#functions/payments/workflow';
+import { transactionCanceled } from '../helpers/dynamodb';
+import {
+  conditionFailed,
+  DEADLINE,
+  NOW,
+  ORDER_ID,
+  outboxEventOf,
+  PAYMENT_ID,
+  payment,
+  stockReserved,
+  TABLE,
+  workflowInput,
+} from './helpers';
+
+const doc = mockClient(DynamoDBDocumentClient);
+
+function setup(provider: Partial<PaymentProvider> = {}) {
+  const psp = {
+    authorize: vi.fn(
+      provider.authorize ?? (async () => ({ status: 'SUCCEEDED' as const, pspReference: 'psp_1' })),
+    ),
+    getStatus: vi.fn(
+      provider.getStatus ?? (async () => ({ status: 'PENDING' as const, pspReference: 'psp_1' })),
+    ),
+  };
+  const workflow = { start: vi.fn<WorkflowStarter['start']>(async () => undefined) };
+  const sleep = vi.fn(async (_ms: number) => undefined);
+  const authorization = new PaymentAuthorization({
+    store: new PaymentStore(DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })), TABLE),
+    provider: psp,
+    workflow,
+    retry: {
+      maxAttempts: 3,
+      baseDelayMs: 100,
+      maxDelayMs: 2_000,
+      timeoutMs: 2_000,
+      sleep,
+      random: () => 0,
+    },
+    deadlineSeconds: 900,
+  });
+  return { authorization, psp, workflow, sleep };
+}
+
+function settlement(index = 0) {
+  const input = doc.commandCalls(TransactWriteCommand)[index]?.args[0].input;
+  return { input, event: outboxEventOf(input) };
+}
+
+describe('Class: PaymentAuthorization', () => {
+  beforeEach(() => {
+    doc.reset();
+    doc.on(PutCommand).resolves({});
+    doc.on(UpdateCommand).resolves({});
+    doc.on(TransactWriteCommand).resolves({});
+  });
+
+  describe('Method: authorize', () => {
+    it('creates the payment once, authorizes with the split and settles PaymentSucceeded in one transaction', async () => {
+      // Prepare
+      const { authorization, psp, workflow } = setup();
+
+      // Act
+      const outcome = await authorization.authorize(stockReserved, NOW);
+
+      // Assess
+      expect(outcome).toEqual({ kind: 'SETTLED', status: 'SUCCEEDED', attempts: 1 });
+      expect(doc.commandCalls(PutCommand)).toHaveLength(1);
+      expect(doc.commandCalls(PutCommand)[0]?.args[0].input).toEqual({
+        TableName: TABLE,
+        ConditionExpression: 'attribute_not_exists(pk)',
+        Item: {
+          pk: `PAYMENT#${PAYMENT_ID}`,
+          sk: 'PAYMENT',
+          entity: 'PAYMENT',
+          paymentId: PAYMENT_ID,
+          orderId: ORDER_ID,
+          reservationId: stockReserved.payload.reservationId,
+          status: 'AUTHORIZING',
+          amount: { amountMinor: 9997, currency: 'EUR' },
+          splits: payment().splits,
+          token: 'tok_ok',
+          attempts: 0,
+          statusChecks: 0,
+          correlationId: stockReserved.correlationId,
+          causationId: stockReserved.eventId,
+          createdAt: NOW.toISOString(),
+          updatedAt: NOW.toISOString(),
+        },
+      });
+      expect(psp.authorize).toHaveBeenCalledWith(
+        {
+          paymentId: PAYMENT_ID,
+          amount: { amountMinor: 9997, currency: 'EUR' },
+          token: 'tok_ok',
+          splits: payment().splits,
+        },
+        { idempotencyKey: PAYMENT_ID, timeoutMs: 2_000 },
+      );
+      const { input, event } = settlement();
+      expect(input?.TransactItems).toHaveLength(2);
+      expect(input?.TransactItems?.[0]?.Update).toEqual({
+        TableName: TABLE,
+        Key: { pk: `PAYMENT#${PAYMENT_ID}`, sk: 'PAYMENT' },
+        UpdateExpression:
+          'SET #status = :final, attempts = :attempts, statusChecks = :checks, settledAt = :now, updatedAt = :now, pspReference = :pspReference',
+        ConditionExpression: '#status = :from',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':final': 'SUCCEEDED',
+          ':from': 'AUTHORIZING',
+          ':attempts': 1,
+          ':checks': 0,
+          ':now': NOW.toISOString(),
+          ':pspReference': 'psp_1',
+        },
+      });
+      expect(event).toMatchObject({
+        eventType: 'PaymentSucceeded',
+        source: 'payment-service',
+        aggregateId: ORDER_ID,
+        causationId: stockReserved.eventId,
+        correlationId: stockReserved.correlationId,
+        payload: {
+          orderId: ORDER_ID,
+          paymentId: PAYMENT_ID,
+          amount: { amountMinor: 9997, currency: 'EUR' },
+          pspReference: 'psp_1',
+          attempts: 1,
+          splits: payment().splits,
+        },
+      });
+      expect(workflow.start).not.toHaveBeenCalled();
+    });
+
+    it.each([
+      ['DECLINED', 'DECLINED'],
+      ['INSUFFICIENT_FUNDS', 'INSUFFICIENT_FUNDS'],
+    ] as const)('settles a %s answer as PaymentFailed', async (status, reason) => {
+      // Prepare
+      const { authorization, workflow } = setup({
+        authorize: async () => ({ status, pspReference: 'psp_2' }),
+      });
+
+      // Act
+      const outcome = await authorization.authorize(stockReserved, NOW);
+
+      // Assess
+      expect(outcome).toEqual({ kind: 'SETTLED', status: 'FAILED', attempts: 1, reason });
+      const { input, event } = settlement();
+      expect(input?.TransactItems?.[0]?.Update).toMatchObject({
+        UpdateExpression:
+          'SET #status = :final, attempts = :attempts, statusChecks = :checks, settledAt = :now, updatedAt = :now, failureReason = :reason, pspReference = :pspReference',
+        ConditionExpression: '#status = :from',
+        ExpressionAttributeValues: { ':final': 'FAILED', ':from': 'AUTHORIZING', ':reason': reason },
+      });
+      expect(event).toMatchObject({
+        eventType: 'PaymentFailed',
+        payload: { reason, attempts: 1 },
+      });
+      expect(workflow.start).not.toHaveBeenCalled();
+    });
+
+    it('settles a request the PSP rejects as PaymentFailed with PSP_ERROR, without retrying it', async () => {
+      // Prepare
+      const { authorization, psp } = setup({
+        authorize: async () => {
+          throw new PspRejectedError('PSP answered 400: invalid token', 400);
+        },
+      });
+
+      // Act
+      const outcome = await authorization.authorize(stockReserved, NOW);
+
+      // Assess
+      expect(outcome).toEqual({ kind: 'SETTLED', status: 'FAILED', attempts: 1, reason: 'PSP_ERROR' });
+      expect(psp.authorize).toHaveBeenCalledTimes(1);
+      const { input, event } = settlement();
+      expect(input?.TransactItems?.[0]?.Update?.UpdateExpression).not.toContain('pspReference');
+      expect(event).toMatchObject({
+        eventType: 'PaymentFailed',
+        payload: { reason: 'PSP_ERROR', detail: 'PSP answered 400: invalid token', attempts: 1 },
+      });
+    });
+
+    it('marks a PENDING payment AWAITING_STATUS and starts the workflow named after it', async () => {
+      // Prepare
+      const { authorization, workflow } = setup({
+        authorize: async () => ({ status: 'PENDING', pspReference: 'psp_3' }),
+      });
+
+      // Act
+      const outcome = await authorization.authorize(stockReserved, NOW);
+
+      // Assess
+      expect(outcome).toEqual({ kind: 'AWAITING_STATUS', attempts: 1 });
+      const [update, pending] = doc.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
+      expect(update?.Update).toEqual({
+        TableName: TABLE,
+        Key: { pk: `PAYMENT#${PAYMENT_ID}`, sk: 'PAYMENT' },
+        UpdateExpression:
+          'SET #status = :awaiting, attempts = :attempts, deadline = :deadline, lastError = :lastError, updatedAt = :now, pspReference = :pspReference',
+        ConditionExpression: '#status = :authorizing',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':awaiting': 'AWAITING_STATUS',
+          ':authorizing': 'AUTHORIZING',
+          ':attempts': 1,
+          ':deadline': DEADLINE,
+          ':lastError': 'PSP answered PENDING',
+          ':now': NOW.toISOString(),
+          ':pspReference': 'psp_3',
+        },
+      });
+      expect(pending?.Put?.ConditionExpression).toBe('attribute_not_exists(pk)');
+      const event = parseEvent(pending?.Put?.Item?.event);
+      expect(event.ok && event.event).toMatchObject({
+        eventType: 'PaymentPending',
+        source: 'payment-service',
+        causationId: stockReserved.eventId,
+        correlationId: stockReserved.correlationId,
+        payload: {
+          paymentId: PAYMENT_ID,
+          reason: 'PSP_PENDING',
+          deadline: DEADLINE,
+          attempts: 1,
+        },
+      });
+      expect(workflow.start).toHaveBeenCalledWith(PAYMENT_ID, workflowInput());
+      expect(doc.commandCalls(TransactWriteCommand)).toHaveLength(1);
+    });
+
+    it('awaits the status after the short retries keep failing', async () => {
+      // Prepare
+      const { authorization, psp, workflow, sleep } = setup({
+        authorize: async () => {
+          throw new PspTransientError('timed out');
+        },
+      });
+
+      // Act
+      const outcome = await authorization.authorize(stockReserved, NOW);
+
+      // Assess
+      expect(outcome).toEqual({ kind: 'AWAITING_STATUS', attempts: 3 });
+      expect(psp.authorize).toHaveBeenCalledTimes(3);
+      expect(sleep).toHaveBeenCalledTimes(2);
+      const [update, pending] = doc.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
+      expect(update?.Update?.UpdateExpression).not.toContain('pspReference');
+      expect(update?.Update?.ExpressionAttributeValues).toMatchObject({
+        ':attempts': 3,
+        ':lastError': 'timed out',
+      });
+      expect(update?.Update?.ExpressionAttributeValues).not.toHaveProperty(':pspReference');
+      const event = parseEvent(pending?.Put?.Item?.event);
+      expect(event.ok && event.event.payload).toMatchObject({ reason: 'PSP_UNAVAILABLE', attempts: 3 });
+      expect(workflow.start).toHaveBeenCalledTimes(1);
+    });
+
+    it('awaits the status with PSP_TIMEOUT when the PSP calls timed out', async () => {
+      // Prepare
+      const timeout = Object.assign(new Error('The operation was aborted due to timeout'), {
+        name: 'TimeoutError',
+      });
+      const { authorization } = setup({
+        authorize: async () => {
+          throw new PspTransientError('PSP did not answer within 2000 ms', { cause: timeout });
+        },
+      });
+
+      // Act
+      await authorization.authorize(stockReserved, NOW);
+
+      // Assess
+      const pending = doc.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.[1];
+      const event = parseEvent(pending?.Put?.Item?.event);
+      expect(event.ok && event.event.payload).toMatchObject({ reason: 'PSP_TIMEOUT', attempts: 3 });
+    });
+
+    it('changes nothing for a redelivered event of a settled payment', async () => {
+      // Prepare
+      const { authorization, psp, workflow } = setup();
+      doc.on(PutCommand).rejects(conditionFailed());
+      doc.on(GetCommand).resolves({ Item: payment({ status: 'SUCCEEDED' }) });
+
+      // Act
+      const outcome = await authorization.authorize(stockReserved, NOW);
+
+      // Assess
+      expect(outcome).toEqual({ kind: 'ALREADY_HANDLED', status: 'SUCCEEDED' });
+      expect(doc.commandCalls(GetCommand)[0]?.args[0].input).toEqual({
+        TableName: TABLE,
+        Key: { pk: `PAYMENT#${PAYMENT_ID}`, sk: 'PAYMENT' },
+        ConsistentRead: true,
+      });
+      expect(psp.authorize).not.toHaveBeenCalled();
+      expect(workflow.start).not.toHaveBeenCalled();
+      expect(doc.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    });
+
+    it('starts the workflow again (harmlessly) for a redelivered event of an awaiting payment', async () => {
+      // Prepare
+      const { authorization, psp, workflow } = setup();
+      doc.on(PutCommand).rejects(conditionFailed());
+      doc.on(GetCommand).resolves({ Item: payment() });
+
+      // Act
+      const outcome = await authorization.authorize(stockReserved, NOW);
+
+      // Assess
+      expect(outcome).toEqual({ kind: 'ALREADY_HANDLED', status: 'AWAITING_STATUS' });
+      expect(psp.authorize).not.toHaveBeenCalled();
+      expect(workflow.start).toHaveBeenCalledWith(PAYMENT_ID, workflowInput());
+      expect(doc.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    });
+
+    it('refuses to start the workflow of an awaiting payment without a deadline', async () => {
+      // Prepare
+      const { authorization, workflow } = setup();
+      doc.on(PutCommand).rejects(conditionFailed());
+      doc.on(GetCommand).resolves({ Item: payment({ deadline: undefined }) });
+
+      // Act
+      const run = authorization.authorize(stockReserved, NOW);
+
+      // Assess
+      await expect(run).rejects.toBeInstanceOf(PaymentInvariantError);
+      await expect(run).rejects.toThrow(`Payment ${PAYMENT_ID} awaits its status without a deadline`);
+      expect(workflow.start).not.toHaveBeenCalled();
+    });
+
+    it('resumes a payment left AUTHORIZING by a crashed run, with the same idempotency key', async () => {
+      // Prepare
+      const { authorization, psp } = setup();
+      doc.on(PutCommand).rejects(conditionFailed());
+      doc.on(GetCommand).resolves({ Item: payment({ status: 'AUTHORIZING', attempts: 1, token: 'tok_ok' }) });
+
+      // Act
+      const outcome = await authorization.authorize(stockReserved, NOW);
+
+      // Assess
+      expect(outcome).toEqual({ kind: 'SETTLED', status: 'SUCCEEDED', attempts: 2 });
+      expect(psp.authorize.mock.calls[0]?.[1]).toEqual({ idempotencyKey: PAYMENT_ID, timeoutMs: 2_000 });
+      expect(settlement().input?.TransactItems?.[0]?.Update?.ExpressionAttributeValues).toMatchObject({
+        ':from': 'AUTHORIZING',
+        ':attempts': 2,
+      });
+    });
+
+    it('does not settle twice when a concurrent run settled first', async () => {
+      // Prepare
+      const { authorization, workflow } = setup();
+      doc.on(TransactWriteCommand).rejects(transactionCanceled('ConditionalCheckFailed', 'None'));
+      doc.on(GetCommand).resolves({ Item: payment({ status: 'SUCCEEDED' }) });
+
+      // Act
+      const outcome = await authorization.authorize(stockReserved, NOW);
+
+      // Assess
+      expect(outcome).toEqual({ kind: 'ALREADY_HANDLED', status: 'SUCCEEDED' });
+      expect(doc.commandCalls(TransactWriteCommand)).toHaveLength(1);
+      expect(workflow.start).not.toHaveBeenCalled();
+    });
+
+    it('resumes instead of handing over when a concurrent run moved the payment on', async () => {
+      // Prepare
+      const { authorization, workflow } = setup({
+        authorize: async () => ({ status: 'PENDING', pspReference: 'psp_3' }),
+      });
+      doc.on(TransactWriteCommand).rejects(transactionCanceled('ConditionalCheckFailed', 'None'));
+      doc.on(GetCommand).resolves({ Item: payment({ deadline: '2025-03-01T12:15:00.500Z' }) });
+
+      // Act
+      const outcome = await authorization.authorize(stockReserved, NOW);
+
+      // Assess
+      expect(outcome).toEqual({ kind: 'ALREADY_HANDLED', status: 'AWAITING_STATUS' });
+      expect(workflow.start).toHaveBeenCalledTimes(1);
+      expect(workflow.start).toHaveBeenCalledWith(PAYMENT_ID, workflowInput(2, '2025-03-01T12:15:00.500Z'));
+    });
+
+    it('fails with a retryable PaymentWriteError when DynamoDB rejects the settlement', async () => {
+      // Prepare
+      const { authorization } = setup();
+      const cause = transactionCanceled('ValidationError', 'None');
+      doc.on(TransactWriteCommand).rejects(cause);
+
+      // Act
+      const run = authorization.authorize(stockReserved, NOW);
+
+      // Assess
+      await expect(run).rejects.toBeInstanceOf(PaymentWriteError);
+      await expect(run).rejects.toMatchObject({
+        message: `Payment ${PAYMENT_ID} could not be settled`,
+        code: 'PAYMENT_WRITE_FAILED',
+        retryable: true,
+        cause,
+      });
+    });
+
+    it('passes an unexpected provider error through without settling', async () => {
+      // Prepare
+      const failure = new TypeError('fetch is not a function');
+      const { authorization } = setup({
+        authorize: async () => {
+          throw failure;
+        },
+      });
+
+      // Act
+      const run = authorization.authorize(stockReserved, NOW);
+
+      // Assess
+      await expect(run).rejects.toBe(failure);
+      expect(doc.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    });
+  });
+});

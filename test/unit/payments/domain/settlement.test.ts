@@ -1,0 +1,158 @@
+import { describe, expect, it } from 'vitest';
+import {
+  finalOutcomeOf,
+  isFinalStatus,
+  nextWaitSeconds,
+  settlementEvent,
+} from '#functions/payments/domain/settlement';
+import type { PaymentStatus } from '#functions/payments/model';
+import { DEADLINE, NOW, ORDER_ID, PAYMENT_ID, payment, stockReserved, workflowInput } from '../helpers';
+
+describe('Function: finalOutcomeOf', () => {
+  it('makes a SUCCEEDED answer a success with its PSP reference', () => {
+    // Act
+    const outcome = finalOutcomeOf({ status: 'SUCCEEDED', pspReference: 'psp_1' });
+
+    // Assess
+    expect(outcome).toEqual({ status: 'SUCCEEDED', pspReference: 'psp_1' });
+  });
+
+  it.each(['DECLINED', 'INSUFFICIENT_FUNDS'] as const)(
+    'makes a %s answer a failure for that reason',
+    (status) => {
+      // Act
+      const outcome = finalOutcomeOf({ status, pspReference: 'psp_2' });
+
+      // Assess
+      expect(outcome).toEqual({ status: 'FAILED', reason: status, pspReference: 'psp_2' });
+    },
+  );
+
+  it('has no final outcome for a PENDING answer', () => {
+    // Act
+    const outcome = finalOutcomeOf({ status: 'PENDING', pspReference: 'psp_3' });
+
+    // Assess
+    expect(outcome).toBeUndefined();
+  });
+});
+
+describe('Function: isFinalStatus', () => {
+  it.each([
+    ['SUCCEEDED', true],
+    ['FAILED', true],
+    ['AUTHORIZING', false],
+    ['AWAITING_STATUS', false],
+  ] as const)('says %s is final: %s', (status: PaymentStatus, expected) => {
+    // Assess
+    expect(isFinalStatus(status)).toBe(expected);
+  });
+});
+
+describe('Function: settlementEvent', () => {
+  it('emits PaymentSucceeded with the split and the PSP reference, caused by the StockReserved', () => {
+    // Prepare
+    const paid = payment({ status: 'AWAITING_STATUS' });
+
+    // Act
+    const event = settlementEvent(paid, { status: 'SUCCEEDED', pspReference: 'psp_9' }, 2, NOW);
+
+    // Assess
+    expect(event).toMatchObject({
+      eventType: 'PaymentSucceeded',
+      source: 'payment-service',
+      aggregateId: ORDER_ID,
+      correlationId: stockReserved.correlationId,
+      causationId: stockReserved.eventId,
+      occurredAt: NOW.toISOString(),
+      payload: {
+        orderId: ORDER_ID,
+        paymentId: PAYMENT_ID,
+        amount: paid.amount,
+        splits: paid.splits,
+        pspReference: 'psp_9',
+        attempts: 2,
+      },
+    });
+  });
+
+  it('emits PaymentFailed with the reason and the detail', () => {
+    // Act
+    const event = settlementEvent(
+      payment(),
+      { status: 'FAILED', reason: 'DEADLINE_EXCEEDED', detail: 'no answer' },
+      1,
+      NOW,
+    );
+
+    // Assess
+    expect(event).toMatchObject({
+      eventType: 'PaymentFailed',
+      payload: {
+        orderId: ORDER_ID,
+        paymentId: PAYMENT_ID,
+        amount: payment().amount,
+        reason: 'DEADLINE_EXCEEDED',
+        detail: 'no answer',
+        attempts: 1,
+      },
+    });
+  });
+
+  it('leaves the detail out of PaymentFailed when there is none', () => {
+    // Act
+    const event = settlementEvent(payment(), { status: 'FAILED', reason: 'DECLINED' }, 1, NOW);
+
+    // Assess
+    expect(event.payload).not.toHaveProperty('detail');
+  });
+
+  it('reports at least one attempt', () => {
+    // Act
+    const event = settlementEvent(payment(), { status: 'FAILED', reason: 'PSP_ERROR' }, 0, NOW);
+
+    // Assess
+    expect(event.payload).toMatchObject({ attempts: 1 });
+  });
+});
+
+describe('Function: nextWaitSeconds', () => {
+  it.each([
+    [2, 4],
+    [4, 8],
+    [16, 30],
+    [30, 30],
+  ])('doubles a wait of %d s to %d s, capped at the maximum', (wait, expected) => {
+    // Act
+    const next = nextWaitSeconds(workflowInput(wait), NOW, 30);
+
+    // Assess
+    expect(next).toBe(expected);
+  });
+
+  it('never waits past the deadline', () => {
+    // Act
+    const next = nextWaitSeconds(workflowInput(8, '2025-03-01T12:00:04.000Z'), NOW, 30);
+
+    // Assess
+    expect(next).toBe(3);
+  });
+
+  it('rounds the time left up to whole seconds', () => {
+    // Act
+    const next = nextWaitSeconds(workflowInput(8, '2025-03-01T12:00:03.200Z'), NOW, 30);
+
+    // Assess
+    expect(next).toBe(3);
+  });
+
+  it('waits at least one second, even past the deadline or after a wait below one', () => {
+    // Act
+    const past = nextWaitSeconds(workflowInput(8, '2025-03-01T11:59:00.000Z'), NOW, 30);
+    const tiny = nextWaitSeconds(workflowInput(0.2, DEADLINE), NOW, 30);
+
+    // Assess
+    expect(past).toBe(1);
+    expect(tiny).toBe(2);
+  });
+});

@@ -1,0 +1,262 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createEvent } from '#events';
+import { PaymentNotFoundError, PaymentWriteError } from '#functions/payments/errors';
+import { PaymentStore } from '#functions/payments/payment-store';
+import { transactionCanceled } from '../helpers/dynamodb';
+import { conditionFailed, DEADLINE, NOW, ORDER_ID, PAYMENT_ID, payment, TABLE } from './helpers';
+
+const doc = mockClient(DynamoDBDocumentClient);
+const store = () =>
+  new PaymentStore(DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })), TABLE);
+
+const pending = () =>
+  createEvent(
+    'PaymentPending',
+    {
+      orderId: ORDER_ID,
+      paymentId: PAYMENT_ID,
+      amount: payment().amount,
+      reason: 'PSP_TIMEOUT',
+      deadline: DEADLINE,
+      attempts: 3,
+    },
+    { source: 'payment-service', aggregateId: ORDER_ID, now: NOW },
+  );
+
+describe('Class: PaymentStore', () => {
+  beforeEach(() => {
+    doc.reset();
+  });
+
+  describe('Method: createOrGet', () => {
+    it('creates the payment when it does not exist', async () => {
+      // Prepare
+      doc.on(PutCommand).resolves({});
+      const item = payment({ status: 'AUTHORIZING' });
+
+      // Act
+      const result = await store().createOrGet(item);
+
+      // Assess
+      expect(result).toEqual({ created: true, payment: item });
+      expect(doc.commandCalls(PutCommand)[0]?.args[0].input).toEqual({
+        TableName: TABLE,
+        Item: item,
+        ConditionExpression: 'attribute_not_exists(pk)',
+      });
+      expect(doc.commandCalls(GetCommand)).toHaveLength(0);
+    });
+
+    it('returns the stored payment when it exists', async () => {
+      // Prepare
+      doc.on(PutCommand).rejects(conditionFailed());
+      doc.on(GetCommand).resolves({ Item: payment({ status: 'SUCCEEDED' }) });
+
+      // Act
+      const result = await store().createOrGet(payment({ status: 'AUTHORIZING' }));
+
+      // Assess
+      expect(result).toEqual({ created: false, payment: payment({ status: 'SUCCEEDED' }) });
+    });
+
+    it('fails with a PaymentWriteError when the payment exists but cannot be read', async () => {
+      // Prepare
+      const cause = conditionFailed();
+      doc.on(PutCommand).rejects(cause);
+      doc.on(GetCommand).resolves({});
+
+      // Act
+      const run = store().createOrGet(payment({ status: 'AUTHORIZING' }));
+
+      // Assess
+      await expect(run).rejects.toBeInstanceOf(PaymentWriteError);
+      await expect(run).rejects.toMatchObject({
+        message: `Payment ${PAYMENT_ID} exists but cannot be read`,
+        cause,
+      });
+    });
+
+    it('passes any other DynamoDB error through', async () => {
+      // Prepare
+      const failure = new Error('Internal server error');
+      doc.on(PutCommand).rejects(failure);
+
+      // Act
+      const run = store().createOrGet(payment({ status: 'AUTHORIZING' }));
+
+      // Assess
+      await expect(run).rejects.toBe(failure);
+    });
+  });
+
+  describe('Method: mustGet', () => {
+    it('fails with a PaymentNotFoundError for a payment the table does not hold', async () => {
+      // Prepare
+      doc.on(GetCommand).resolves({});
+
+      // Act
+      const run = store().mustGet(PAYMENT_ID);
+
+      // Assess
+      await expect(run).rejects.toBeInstanceOf(PaymentNotFoundError);
+      await expect(run).rejects.toThrow(`Payment ${PAYMENT_ID} does not exist`);
+    });
+  });
+
+  describe('Method: handOver', () => {
+    it('moves an AUTHORIZING payment to AWAITING_STATUS with its PaymentPending row, in one transaction', async () => {
+      // Prepare
+      doc.on(TransactWriteCommand).resolves({});
+      const event = pending();
+
+      // Act
+      const handed = await store().handOver(
+        PAYMENT_ID,
+        { attempts: 3, deadline: DEADLINE, lastError: 'x'.repeat(2000) },
+        event,
+        NOW,
+      );
+
+      // Assess
+      expect(handed).toBe(true);
+      const [update, outbox, ...rest] =
+        doc.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
+      expect(rest).toEqual([]);
+      expect(update?.Update).toEqual({
+        TableName: TABLE,
+        Key: { pk: `PAYMENT#${PAYMENT_ID}`, sk: 'PAYMENT' },
+        UpdateExpression:
+          'SET #status = :awaiting, attempts = :attempts, deadline = :deadline, lastError = :lastError, updatedAt = :now',
+        ConditionExpression: '#status = :authorizing',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':awaiting': 'AWAITING_STATUS',
+          ':authorizing': 'AUTHORIZING',
+          ':attempts': 3,
+          ':deadline': DEADLINE,
+          ':lastError': 'x'.repeat(1024),
+          ':now': NOW.toISOString(),
+        },
+      });
+      expect(outbox?.Put).toMatchObject({
+        TableName: TABLE,
+        ConditionExpression: 'attribute_not_exists(pk)',
+        Item: {
+          entity: 'OUTBOX',
+          eventId: event.eventId,
+          eventType: 'PaymentPending',
+          topic: 'payments.events',
+        },
+      });
+    });
+
+    it('reports false when the payment was no longer AUTHORIZING', async () => {
+      // Prepare
+      doc.on(TransactWriteCommand).rejects(transactionCanceled('ConditionalCheckFailed', 'None'));
+
+      // Act
+      const handed = await store().handOver(
+        PAYMENT_ID,
+        { attempts: 1, deadline: DEADLINE, lastError: 'PSP answered PENDING' },
+        pending(),
+        NOW,
+      );
+
+      // Assess
+      expect(handed).toBe(false);
+    });
+
+    it('fails with a retryable PaymentWriteError for any other failure', async () => {
+      // Prepare
+      const cause = transactionCanceled('TransactionConflict', 'None');
+      doc.on(TransactWriteCommand).rejects(cause);
+
+      // Act
+      const run = store().handOver(
+        PAYMENT_ID,
+        { attempts: 1, deadline: DEADLINE, lastError: 'PSP answered PENDING' },
+        pending(),
+        NOW,
+      );
+
+      // Assess
+      await expect(run).rejects.toBeInstanceOf(PaymentWriteError);
+      await expect(run).rejects.toMatchObject({
+        message: `Payment ${PAYMENT_ID} could not be handed to status checks`,
+        retryable: true,
+        cause,
+      });
+    });
+  });
+
+  describe('Method: settle', () => {
+    it('keeps the stored PSP reference when the outcome has none', async () => {
+      // Prepare
+      doc.on(TransactWriteCommand).resolves({});
+
+      // Act
+      await store().settle(
+        payment({ pspReference: 'psp_stored' }),
+        'AWAITING_STATUS',
+        { status: 'FAILED', reason: 'PSP_ERROR', detail: 'rejected' },
+        { attempts: 0, statusChecks: 2 },
+        NOW,
+      );
+
+      // Assess
+      const update = doc.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.[0]?.Update;
+      expect(update?.UpdateExpression).toBe(
+        'SET #status = :final, attempts = :attempts, statusChecks = :checks, settledAt = :now, updatedAt = :now, failureReason = :reason, pspReference = :pspReference',
+      );
+      expect(update?.ExpressionAttributeValues).toEqual({
+        ':final': 'FAILED',
+        ':from': 'AWAITING_STATUS',
+        ':attempts': 1,
+        ':checks': 2,
+        ':now': NOW.toISOString(),
+        ':reason': 'PSP_ERROR',
+        ':pspReference': 'psp_stored',
+      });
+    });
+
+    it('reports false when the payment was no longer in the status it was decided on', async () => {
+      // Prepare
+      doc.on(TransactWriteCommand).rejects(transactionCanceled('ConditionalCheckFailed', 'None'));
+
+      // Act
+      const settled = await store().settle(
+        payment(),
+        'AWAITING_STATUS',
+        { status: 'SUCCEEDED', pspReference: 'psp_1' },
+        { attempts: 1, statusChecks: 1 },
+        NOW,
+      );
+
+      // Assess
+      expect(settled).toBe(false);
+    });
+  });
+
+  describe('Method: countCheck', () => {
+    it('passes a failure other than its condition through', async () => {
+      // Prepare
+      const failure = new Error('Internal server error');
+      doc.on(UpdateCommand).rejects(failure);
+
+      // Act
+      const run = store().countCheck(PAYMENT_ID, NOW);
+
+      // Assess
+      await expect(run).rejects.toBe(failure);
+    });
+  });
+});
