@@ -215,6 +215,7 @@ export class LocalRuntime {
       functions: this.lambdas,
       logs: this.logs,
       enqueue: (queueName, record) => this.enqueue(queueName, record),
+      timeScale: this.options.timeScale ?? 1,
     };
   }
 
