@@ -120,6 +120,14 @@ export class StreamMapping {
     return this.control.set(enabled);
   }
 
+  /** Changes the batching (UpdateEventSourceMapping `BatchSize`, `MaximumBatchingWindowInSeconds`). */
+  configure(changes: { batchSize?: number; maxBatchingWindowMs?: number }): void {
+    if (changes.batchSize !== undefined) this.definition.batchSize = changes.batchSize;
+    if (changes.maxBatchingWindowMs !== undefined)
+      this.definition.maxBatchingWindowMs = changes.maxBatchingWindowMs;
+    this.control.lastModified = new Date();
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     await this.haltPolling();
