@@ -83,8 +83,8 @@ export class LocalFaults {
     const now = new Date();
     const duration = spec.durationSeconds;
     const fault: Fault = {
-      ...spec,
       id: randomUUID(),
+      ...spec,
       createdAt: now.toISOString(),
       ...(duration === undefined
         ? {}
@@ -124,8 +124,8 @@ export class LocalFaults {
       throw bad('durationSeconds must be a positive number');
     switch (spec.type) {
       case 'kafka-brokers-down': {
-        const unknown = (spec.brokerIds ?? []).filter((id) => !this.targets.kafka.brokerIds.includes(id));
-        if (!Array.isArray(spec.brokerIds ?? []) || unknown.length > 0)
+        const ids: unknown = spec.brokerIds ?? [];
+        if (!Array.isArray(ids) || ids.some((id) => !this.targets.kafka.brokerIds.includes(id as number)))
           throw bad(`brokerIds must be some of ${this.targets.kafka.brokerIds.join(', ')}`);
         return;
       }
