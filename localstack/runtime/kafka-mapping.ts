@@ -257,9 +257,14 @@ export class KafkaMapping {
     consumer.on(consumer.events.CRASH, (event) => {
       this.log(`consumer crashed: ${event.payload.error.message}; restarting`);
     });
-    // A consumer that (re)joined the group fetches every partition again, from the committed offsets.
+    // A consumer that restarted has forgotten which partitions were paused: ask it.
     consumer.on(consumer.events.GROUP_JOIN, () => {
-      for (const state of this.partitions.values()) state.paused = false;
+      const paused = consumer.paused();
+      for (const state of this.partitions.values()) {
+        state.paused = paused.some(
+          ({ topic, partitions }) => topic === state.topic && (partitions ?? []).includes(state.partition),
+        );
+      }
     });
     // Kept before connecting, so that stop() also ends a consumer whose start failed half way.
     this.consumer = consumer;
