@@ -11,18 +11,21 @@ const { values } = parseArgs({
     port: { type: 'string', default: process.env.PORT ?? '3000' },
     host: { type: 'string', default: process.env.HOST ?? '127.0.0.1' },
     'time-scale': { type: 'string', default: process.env.LOCAL_TIME_SCALE ?? '1' },
+    'control-port': { type: 'string', default: process.env.CONTROL_PORT ?? '0' },
     logs: { type: 'string', default: 'file' },
     help: { type: 'boolean', default: false },
   },
 });
 
 if (values.help) {
-  console.log(`Usage: npm start -- [--port 3000] [--host 127.0.0.1] [--time-scale 1] [--logs file|console]
+  console.log(`Usage: npm start -- [--port 3000] [--host 127.0.0.1] [--time-scale 1] [--logs file|console] [--control-port 0]
 
 Runs the synthesized app (cdk.out) locally: DynamoDB Local, the librdkafka mock Kafka cluster, the
 bundled Lambda functions, the REST API, stream event source mappings and schedules.
-  --time-scale N   schedules (and later, Step Functions waits) run N times faster
-  --logs console   also print every function log line (always written to .local/logs/functions.log)`);
+  --time-scale N     schedules, Step Functions waits and batching windows run N times faster
+  --logs console     also print every function log line (always written to .local/logs/functions.log)
+  --control-port N   port of the AWS API endpoint (Lambda, Kafka, Step Functions, /_local/faults) on
+                     127.0.0.1; 0 (the default) picks a free one`);
   process.exit(0);
 }
 
@@ -36,6 +39,7 @@ const runtime = await LocalRuntime.start({
   timeScale: Number(values['time-scale']),
   logFile,
   echoLogs: values.logs === 'console',
+  controlPlanePort: Number(values['control-port']),
 });
 
 console.log(`
@@ -44,6 +48,9 @@ Order saga is running locally (started in ${((Date.now() - started) / 1000).toFi
   REST API         ${runtime.apiUrl}
   DynamoDB         ${runtime.dynamoEndpoint}   (aws dynamodb list-tables --endpoint-url ${runtime.dynamoEndpoint})
   Kafka bootstrap  ${runtime.kafkaBootstrap}   (kcat -b ${runtime.kafkaBootstrap} -t orders.events -C)
+  AWS APIs         ${runtime.controlPlaneUrl}   (Lambda, Kafka, Step Functions; not authenticated)
+                   aws lambda list-event-source-mappings --endpoint-url ${runtime.controlPlaneUrl}
+  Local faults     ${runtime.controlPlaneUrl}/_local/faults   (see localstack/README.md)
   Function logs    ${logFile}
 
 Try:

@@ -13,12 +13,15 @@ const READS = new Set(['GetItem', 'Query', 'Scan']);
 
 /**
  * A pass-through HTTP proxy in front of DynamoDB Local that counts requests and item writes, so the
- * local runtime can report what a workload costs in DynamoDB terms (the AWS bill is per request unit).
+ * local runtime can report what a workload costs in DynamoDB terms (the AWS bill is per request unit),
+ * and that can hold requests for a while (the local fault endpoint's added latency).
  */
 export class DynamoMeter {
   private server: Server | undefined;
   endpoint = '';
   readonly usage: DynamoUsage = { requests: {}, itemWrites: 0, itemReads: 0 };
+  /** Milliseconds to hold a request of this operation before forwarding it (the latency fault). */
+  addedLatency: (operation: string) => number = () => 0;
 
   constructor(private readonly target: string) {}
 
@@ -71,15 +74,7 @@ export class DynamoMeter {
   async start(): Promise<string> {
     const target = new URL(this.target);
     const server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.on('end', () => {
-        const body = Buffer.concat(chunks as Uint8Array[]);
-        const operation =
-          String(req.headers['x-amz-target'] ?? '')
-            .split('.')
-            .pop() ?? '';
-        if (operation) this.count(operation, body);
+      const forward = (body: Buffer) => {
         const upstream = request(
           {
             hostname: target.hostname,
@@ -103,6 +98,19 @@ export class DynamoMeter {
           );
         });
         upstream.end(body);
+      };
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks as Uint8Array[]);
+        const operation =
+          String(req.headers['x-amz-target'] ?? '')
+            .split('.')
+            .pop() ?? '';
+        if (operation) this.count(operation, body);
+        const delay = this.addedLatency(operation);
+        if (delay > 0) setTimeout(() => forward(body), delay);
+        else forward(body);
       });
     });
     server.keepAliveTimeout = 5_000;

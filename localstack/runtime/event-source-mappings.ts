@@ -1,7 +1,8 @@
 import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { LocalFunctions } from './functions';
-import { KafkaMapping } from './kafka-mapping';
+import { KafkaMapping, type KafkaMappingOptions } from './kafka-mapping';
 import type { LogSink } from './logs';
+import { mappingUuid } from './mapping-switch';
 import type { OnFailureDestination } from './on-failure';
 import type { Resolver } from './resolve';
 import { type MappingOptions, StreamMapping } from './stream-mapping';
@@ -15,12 +16,38 @@ export interface MappingsContext {
   logs: LogSink;
   /** Where an on-failure record for the SQS queue `queueName` goes. */
   enqueue: (queueName: string, record: unknown) => void;
+  /** Batching windows run this many times faster, like every other duration the runtime scales. */
+  timeScale?: number;
+}
+
+/** The patterns of a mapping's `FilterCriteria`. */
+function filtersOf(props: Record<string, unknown>): Record<string, unknown>[] {
+  return ((props.FilterCriteria as { Filters?: { Pattern: string }[] } | undefined)?.Filters ?? []).map(
+    (filter) => JSON.parse(filter.Pattern) as Record<string, unknown>,
+  );
+}
+
+/** Whether `FunctionResponseTypes` holds `ReportBatchItemFailures`. */
+function reportsBatchItemFailures(props: Record<string, unknown>): boolean {
+  return ((props.FunctionResponseTypes as string[] | undefined) ?? []).includes('ReportBatchItemFailures');
 }
 
 /** The name of the SQS queue a destination ARN points at; other destination kinds are not emulated. */
 function queueName(stack: StackTemplate, resolver: Resolver, destination: unknown): string | undefined {
   const arn = resolver.resolve(stack, destination);
   return typeof arn === 'string' && arn.startsWith('arn:aws:sqs:') ? arn.split(':').pop() : undefined;
+}
+
+/** The ARN of the mapping's on-failure destination, whatever its kind. */
+function destinationArn(
+  { stack, resource }: LocatedResource,
+  { resolver }: MappingsContext,
+): string | undefined {
+  const destination = (
+    resource.Properties?.DestinationConfig as { OnFailure?: { Destination?: unknown } } | undefined
+  )?.OnFailure?.Destination;
+  const arn = destination === undefined ? undefined : resolver.resolve(stack, destination);
+  return typeof arn === 'string' ? arn : undefined;
 }
 
 /** The mapping's on-failure destination, when it is an SQS queue. */
@@ -59,26 +86,26 @@ export function streamMappingsFromTemplate(
     const fn = functions.find(resolver.resolve(stack, props.FunctionName));
     if (!table?.streamArn || !fn)
       throw new TemplateError(`Event source mapping ${logicalId} refers to an unknown table or function`);
-    const filters = (
-      (props.FilterCriteria as { Filters?: { Pattern: string }[] } | undefined)?.Filters ?? []
-    ).map((filter) => JSON.parse(filter.Pattern) as Record<string, unknown>);
     mappings.push(
       new StreamMapping(
         {
           logicalId,
+          uuid: mappingUuid(stack.stackName, logicalId),
+          enabled: props.Enabled !== false,
           fn,
           tableName,
           streamArn: table.streamArn,
           batchSize: Number(props.BatchSize ?? 100),
-          maxBatchingWindowMs: Number(props.MaximumBatchingWindowInSeconds ?? 0) * 1000,
+          maxBatchingWindowMs:
+            (Number(props.MaximumBatchingWindowInSeconds ?? 0) * 1000) / (context.timeScale ?? 1),
           startingPosition: props.StartingPosition === 'LATEST' ? 'LATEST' : 'TRIM_HORIZON',
           bisectOnError: props.BisectBatchOnFunctionError === true,
           maxRetryAttempts: Number(props.MaximumRetryAttempts ?? -1),
           maxRecordAgeSeconds: Number(props.MaximumRecordAgeInSeconds ?? -1),
-          reportBatchItemFailures: ((props.FunctionResponseTypes as string[] | undefined) ?? []).includes(
-            'ReportBatchItemFailures',
-          ),
-          filters,
+          reportBatchItemFailures: reportsBatchItemFailures(props),
+          filters: filtersOf(props),
+          timeScale: context.timeScale ?? 1,
+          destinationArn: destinationArn(located, context),
           onFailure: onFailureDestination(located, context),
         },
         streams,
@@ -97,7 +124,7 @@ export function streamMappingsFromTemplate(
 export function kafkaMappingsFromTemplate(
   context: MappingsContext,
   bootstrapServers: string,
-  options: { retryBaseDelayMs: number; partitionsConcurrently: number },
+  options: KafkaMappingOptions,
 ): KafkaMapping[] {
   const { stacks, resolver, functions, logs } = context;
   const mappings: KafkaMapping[] = [];
@@ -114,6 +141,8 @@ export function kafkaMappingsFromTemplate(
       new KafkaMapping(
         {
           logicalId,
+          uuid: mappingUuid(stack.stackName, logicalId),
+          enabled: props.Enabled !== false,
           fn,
           clusterArn: sourceArn,
           topics,
@@ -121,10 +150,17 @@ export function kafkaMappingsFromTemplate(
             ? resolver.resolveString(stack, config.ConsumerGroupId)
             : `lambda-${logicalId}`,
           batchSize: Number(props.BatchSize ?? 100),
-          maxBatchingWindowMs: Number(props.MaximumBatchingWindowInSeconds ?? 0.5) * 1000,
+          // Lambda's default batching window for Amazon MSK sources is 500 ms.
+          maxBatchingWindowMs:
+            (Number(props.MaximumBatchingWindowInSeconds ?? 0.5) * 1000) / (context.timeScale ?? 1),
           startingPosition: props.StartingPosition === 'LATEST' ? 'LATEST' : 'TRIM_HORIZON',
           maxRetryAttempts: Number(props.MaximumRetryAttempts ?? -1),
           bisectOnError: props.BisectBatchOnFunctionError === true,
+          maxRecordAgeSeconds: Number(props.MaximumRecordAgeInSeconds ?? -1),
+          reportBatchItemFailures: reportsBatchItemFailures(props),
+          filters: filtersOf(props),
+          timeScale: context.timeScale ?? 1,
+          destinationArn: destinationArn(located, context),
           onFailure: onFailureDestination(located, context),
         },
         bootstrapServers,

@@ -45,6 +45,13 @@ export function functionDefinition(
   const stringEnv = Object.fromEntries(
     Object.entries(templateEnv).map(([k, v]) => [k, v === undefined ? '' : String(v)]),
   );
+  const env = localEnvironment(
+    stringEnv,
+    { name: identity.ref, memoryMb, timeoutMs },
+    endpoints,
+    environment,
+  );
+  const role = resolver.resolve(stack, props.Role);
   return {
     logicalId,
     name: identity.ref,
@@ -53,12 +60,15 @@ export function functionDefinition(
     handlerExport,
     memoryMb,
     timeoutMs,
-    environment: localEnvironment(
-      stringEnv,
-      { name: identity.ref, memoryMb, timeoutMs },
-      endpoints,
-      environment,
+    environment: env,
+    // The function's own variables are those the template (and the overrides) set, as resolved here.
+    variables: Object.fromEntries(
+      [...Object.keys(stringEnv), ...Object.keys(environment)].map((key) => [key, env[key] ?? '']),
     ),
+    runtime: typeof props.Runtime === 'string' ? props.Runtime : undefined,
+    handler,
+    role: typeof role === 'string' ? role : undefined,
+    description: typeof props.Description === 'string' ? props.Description : undefined,
   };
 }
 

@@ -28,7 +28,10 @@ try {
 
 process.on('message', async (message) => {
   if (message?.type !== 'invoke') return;
-  const { id, event, context: meta } = message;
+  const { id, event, context: meta, crashAfterMs } = message;
+  // The local fault endpoint's crash: the process dies during the invocation, without a result.
+  const crash = () => process.kill(process.pid, 'SIGKILL');
+  if (crashAfterMs !== undefined) setTimeout(crash, crashAfterMs);
   process.env._X_AMZN_TRACE_ID = meta.traceId;
   const context = {
     callbackWaitsForEmptyEventLoop: true,
@@ -46,8 +49,10 @@ process.on('message', async (message) => {
   };
   try {
     const payload = await handler(event, context);
+    if (crashAfterMs !== undefined) crash();
     process.send({ type: 'result', id, ok: true, payload: payload === undefined ? null : payload });
   } catch (error) {
+    if (crashAfterMs !== undefined) crash();
     process.send({ type: 'result', id, ok: false, error: serializeError(error) });
   }
 });

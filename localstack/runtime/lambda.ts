@@ -14,6 +14,26 @@ export interface FunctionDefinition {
   environment: Record<string, string>;
   timeoutMs: number;
   memoryMb: number;
+  /**
+   * The function's own variables (the template's, as resolved locally, plus overrides), which the
+   * Lambda API reports and replaces; `environment` adds the runtime's settings to them.
+   */
+  variables?: Record<string, string>;
+  /** What the template declares, as the Lambda API reports it. */
+  runtime?: string;
+  handler?: string;
+  role?: string;
+  description?: string;
+}
+
+/**
+ * A fault: with this probability, an invocation's execution environment kills itself with SIGKILL
+ * `afterMs` into the invocation, or when the handler finishes if that comes first (its work is done,
+ * its result is never sent).
+ */
+export interface CrashFault {
+  probability: number;
+  afterMs: number;
 }
 
 export interface InvokeError {
@@ -48,6 +68,8 @@ export class LocalLambda {
   private readonly waiting: ((host: Host) => void)[] = [];
   private stopped = false;
   invocations = 0;
+  /** Set by the local fault endpoint; undefined when no crash fault is active. */
+  crashFault: CrashFault | undefined;
 
   constructor(
     readonly definition: FunctionDefinition,
@@ -77,10 +99,18 @@ export class LocalLambda {
         });
       }, this.definition.timeoutMs);
       host.pending = { id, resolve, timer };
+      const crash = this.crashFault;
+      const crashAfterMs = crash && Math.random() < crash.probability ? crash.afterMs : undefined;
+      if (crashAfterMs !== undefined)
+        this.logs.write(
+          this.definition.name,
+          'local fault: this invocation ends with SIGKILL of its process',
+        );
       host.child.send({
         type: 'invoke',
         id,
         event,
+        ...(crashAfterMs === undefined ? {} : { crashAfterMs }),
         context: {
           functionName: this.definition.name,
           invokedFunctionArn: this.definition.arn,
@@ -217,6 +247,20 @@ export class LocalLambda {
    */
   async reconfigure(changes: Record<string, string>): Promise<void> {
     Object.assign(this.definition.environment, changes);
+    if (this.definition.variables) Object.assign(this.definition.variables, changes);
+    await this.recycle();
+  }
+
+  /**
+   * Replaces the function's own variables (UpdateFunctionConfiguration `Environment`: the variables
+   * given are all the function has afterwards), keeps the runtime's settings, and starts fresh
+   * execution environments.
+   */
+  async replaceVariables(variables: Record<string, string>): Promise<void> {
+    const settings = { ...this.definition.environment };
+    for (const key of Object.keys(this.definition.variables ?? {})) delete settings[key];
+    this.definition.environment = { ...variables, ...settings };
+    this.definition.variables = { ...variables };
     await this.recycle();
   }
 

@@ -6,6 +6,8 @@ export interface LocalEndpoints {
   stepFunctions: string;
   /** Base URL of the local REST API; replaces the API's execute-api URL in variables. */
   api: string;
+  /** The control plane (Lambda and Kafka APIs), when the runtime serves one. */
+  controlPlane?: string;
 }
 
 const EXECUTE_API_URL = /https:\/\/[A-Za-z0-9]+\.execute-api\.[a-z0-9-]+\.amazonaws\.com\/[^/]+\/?/g;
@@ -43,6 +45,9 @@ export function localEnvironment(
     AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamoDb,
     AWS_ENDPOINT_URL_DYNAMODB_STREAMS: endpoints.dynamoDb,
     AWS_ENDPOINT_URL_SFN: endpoints.stepFunctions,
+    ...(endpoints.controlPlane
+      ? { AWS_ENDPOINT_URL_LAMBDA: endpoints.controlPlane, AWS_ENDPOINT_URL_KAFKA: endpoints.controlPlane }
+      : {}),
     AWS_LAMBDA_FUNCTION_NAME: fn.name,
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
     AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',

@@ -1,6 +1,7 @@
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { DynamoDbLocal, getFreePort, KafkaMock, localDynamoClientConfig } from '../engines';
 import { LocalApiGateway } from './api-gateway';
+import { ControlPlane } from './control-plane';
 import { createKafkaTopics, runCustomResources } from './custom-resources';
 import { DynamoMeter } from './dynamo-meter';
 import { LocalRuntimeError } from './errors';
@@ -9,6 +10,7 @@ import {
   type MappingsContext,
   streamMappingsFromTemplate,
 } from './event-source-mappings';
+import { LocalFaults } from './faults';
 import { LocalFunctions } from './functions';
 import { localIdentity } from './identity';
 import type { KafkaMapping } from './kafka-mapping';
@@ -28,7 +30,7 @@ import { stateMachinesFromTemplate } from './state-machines';
 import { LocalStepFunctions } from './step-functions';
 import type { StreamMapping } from './stream-mapping';
 import { createTables, type LocalTable } from './tables';
-import { loadCloudAssembly, type StackTemplate } from './template';
+import { loadCloudAssembly, resourcesOfType, type StackTemplate } from './template';
 
 export { LocalRuntimeError } from './errors';
 export type { Schedule } from './schedules';
@@ -49,6 +51,8 @@ export interface LocalRuntimeOptions {
   streamPollIntervalMs?: number;
   /** Start every schedule (default true); tests may trigger them by hand instead. */
   runSchedules?: boolean;
+  /** Port of the control plane (the AWS APIs and the fault endpoint, on 127.0.0.1); 0 picks a free one. */
+  controlPlanePort?: number;
 }
 
 /** Something that started and must be stopped, named for the log when stopping it fails. */
@@ -95,6 +99,10 @@ export class LocalRuntime {
   /** The tables by logical id. */
   readonly tables = new Map<string, LocalTable>();
   apiUrl = '';
+  /** The Lambda, Kafka and Step Functions APIs and the local fault endpoint (`--endpoint-url`). */
+  controlPlaneUrl = '';
+  /** Faults AWS has no API for (brokers down, function crashes, DynamoDB latency); also at `/_local/faults`. */
+  faults: LocalFaults | undefined;
   private readonly lambdas: LocalFunctions;
   /** What has started, in start order. */
   private readonly started: Started[] = [];
@@ -170,6 +178,29 @@ export class LocalRuntime {
     this.onStop('DynamoDB meter', () => meter.stop());
     await meter.start();
 
+    const faults = new LocalFaults(
+      {
+        kafka: this.kafka,
+        findFunction: (reference) => this.lambdas.find(reference),
+        dynamo: meter,
+      },
+      logs,
+    );
+    this.faults = faults;
+    this.onStop('faults', () => faults.stop());
+    const controlPlane = new ControlPlane(
+      {
+        functions: () => this.lambdas.byArn.values(),
+        mappings: () => [...this.mappings, ...this.kafkaMappings],
+        kafka: { bootstrapServers: this.kafka.bootstrapServers, clusterArns: () => this.kafkaClusterArns() },
+        stepFunctions: () => this.stepFunctions,
+        faults,
+      },
+      logs,
+    );
+    this.onStop('control plane', () => controlPlane.stop());
+    this.controlPlaneUrl = await controlPlane.listen(options.controlPlanePort ?? 0);
+
     // The functions get the API's URL in their environment before the API listens.
     const requestedPort = options.apiPort ?? 3000;
     const apiPort = requestedPort === 0 ? await getFreePort() : requestedPort;
@@ -197,6 +228,7 @@ export class LocalRuntime {
         kafkaBootstrap: this.kafka.bootstrapServers,
         stepFunctions: stepFunctions.endpoint,
         api: this.apiUrl,
+        controlPlane: this.controlPlaneUrl,
       },
       environment: options.environment ?? {},
     });
@@ -215,6 +247,7 @@ export class LocalRuntime {
       functions: this.lambdas,
       logs: this.logs,
       enqueue: (queueName, record) => this.enqueue(queueName, record),
+      timeScale: this.options.timeScale ?? 1,
     };
   }
 
@@ -261,6 +294,18 @@ export class LocalRuntime {
     );
     this.onStop('schedules', () => stopSchedules(this.schedules));
     startSchedules(this.schedules, this.logs);
+  }
+
+  /** The ARNs of the templates' MSK clusters (all served by the one local cluster). */
+  private kafkaClusterArns(): string[] {
+    const arns = new Set(this.kafkaMappings.map((mapping) => mapping.definition.clusterArn));
+    for (const type of ['AWS::MSK::Cluster', 'AWS::MSK::ServerlessCluster']) {
+      for (const { stack, logicalId } of resourcesOfType(this.stacks, type)) {
+        const arn = this.resolver.resolve(stack, { 'Fn::GetAtt': [logicalId, 'Arn'] });
+        if (typeof arn === 'string') arns.add(arn);
+      }
+    }
+    return [...arns];
   }
 
   /** The local function whose logical id or name contains `fragment` (exactly one must match). */

@@ -85,10 +85,27 @@ export async function fireSchedule(schedule: Schedule, logs: LogSink): Promise<I
   return result;
 }
 
+/**
+ * Fires a schedule from its timer: nothing awaits the invocation, so an invocation that cannot even
+ * start (the function failed to initialize, or is stopped) is logged instead of becoming an
+ * unhandled rejection that would end the process.
+ */
+export function fireScheduleInBackground(schedule: Schedule, logs: LogSink): Promise<void> {
+  return fireSchedule(schedule, logs).then(
+    () => undefined,
+    (error: unknown) => {
+      logs.write(
+        'scheduler',
+        `${schedule.logicalId}: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
+      );
+    },
+  );
+}
+
 /** Starts a timer per schedule; like EventBridge, a slow invocation does not delay the next one. */
 export function startSchedules(schedules: readonly Schedule[], logs: LogSink): void {
   for (const schedule of schedules) {
-    schedule.timer = setInterval(() => void fireSchedule(schedule, logs), schedule.periodMs);
+    schedule.timer = setInterval(() => void fireScheduleInBackground(schedule, logs), schedule.periodMs);
   }
 }
 

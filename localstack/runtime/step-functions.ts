@@ -219,7 +219,8 @@ export class LocalStepFunctions {
     };
   }
 
-  private call(action: string, body: Record<string, unknown>): unknown {
+  /** Serves one Step Functions API call (the `X-Amz-Target` action and its JSON body). */
+  handle(action: string, body: Record<string, unknown>): unknown {
     switch (action) {
       case 'StartExecution': {
         const execution = this.startExecution(
@@ -257,7 +258,7 @@ export class LocalStepFunctions {
             string,
             unknown
           >;
-          const result = this.call(action, body);
+          const result = this.handle(action, body);
           res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
           res.end(JSON.stringify(result));
         } catch (error) {

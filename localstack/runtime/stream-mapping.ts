@@ -7,10 +7,12 @@ import {
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { matchesAnyFilter } from './filter';
-import type { LocalLambda } from './lambda';
+import type { InvokeResult, LocalLambda } from './lambda';
 import type { LogSink } from './logs';
+import { MappingSwitch } from './mapping-switch';
 import {
   type FailureCondition,
+  isoSeconds,
   OnFailure,
   type OnFailureDestination,
   type OnFailureRecord,
@@ -18,6 +20,10 @@ import {
 
 export interface StreamMappingDefinition {
   logicalId: string;
+  /** The mapping's UUID in the local Lambda API. */
+  uuid?: string;
+  /** `Enabled: false` in the template: the mapping does not poll until enabled. Default true. */
+  enabled?: boolean;
   fn: LocalLambda;
   tableName: string;
   streamArn: string;
@@ -31,6 +37,10 @@ export interface StreamMappingDefinition {
   maxRecordAgeSeconds: number;
   reportBatchItemFailures: boolean;
   filters: Record<string, unknown>[];
+  /** The time scale the batching window was divided by (reported unscaled by the Lambda API). */
+  timeScale?: number;
+  /** The on-failure destination's ARN, as the Lambda API reports it. */
+  destinationArn?: string;
   onFailure?: OnFailureDestination;
 }
 
@@ -58,13 +68,18 @@ function toLambdaValue(value: unknown): unknown {
  * batches them, invokes the function and applies the mapping's failure handling (partial batch
  * responses, bisect on error, retry limit, maximum record age, on-failure destination).
  * Records of one shard are processed strictly in order, one batch at a time, as Lambda does.
+ * A disabled mapping does not poll; enabling it again goes on after the last record it finished.
  */
 export class StreamMapping {
   private running = false;
+  private stopped = false;
   private readonly workers = new Map<string, Promise<void>>();
   private discovery: Promise<void> | undefined;
   private readonly finishedShards = new Set<string>();
+  /** Per shard, the sequence number of the last record the mapping is done with. */
+  private readonly checkpoints = new Map<string, string>();
   private readonly onFailure: OnFailure;
+  readonly control: MappingSwitch;
   invocations = 0;
 
   constructor(
@@ -82,6 +97,12 @@ export class StreamMapping {
       logs,
       definition.onFailure,
     );
+    this.control = new MappingSwitch(
+      definition.enabled ?? true,
+      async () => this.beginPolling(),
+      () => this.haltPolling(),
+      (error) => logs.write('stream-mapping', `${definition.logicalId}: ${String(error)}`),
+    );
   }
 
   /** Batches the mapping gave up on, as sent to the on-failure destination. */
@@ -89,12 +110,38 @@ export class StreamMapping {
     return this.onFailure.sent;
   }
 
+  /** Starts polling, unless the mapping is disabled. */
   start(): void {
-    this.running = true;
-    this.discovery = this.discover();
+    if (this.control.enabled) this.beginPolling();
+  }
+
+  /** Enables or disables the mapping (UpdateEventSourceMapping `Enabled`); resolves once it is. */
+  setEnabled(enabled: boolean): Promise<void> {
+    return this.control.set(enabled);
+  }
+
+  /** Changes the batching (UpdateEventSourceMapping `BatchSize`, `MaximumBatchingWindowInSeconds`). */
+  configure(changes: { batchSize?: number; maxBatchingWindowMs?: number }): void {
+    if (changes.batchSize !== undefined) this.definition.batchSize = changes.batchSize;
+    if (changes.maxBatchingWindowMs !== undefined)
+      this.definition.maxBatchingWindowMs = changes.maxBatchingWindowMs;
+    this.control.lastModified = new Date();
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
+    await this.haltPolling();
+  }
+
+  private beginPolling(): void {
+    if (this.stopped || this.running) return;
+    this.running = true;
+    this.workers.clear();
+    this.discovery = this.discover();
+  }
+
+  /** Stops polling and waits until every shard worker (and its in-flight invocation) has ended. */
+  private async haltPolling(): Promise<void> {
     this.running = false;
     await this.discovery;
     await Promise.all(this.workers.values());
@@ -121,7 +168,7 @@ export class StreamMapping {
           );
           for (const shard of StreamDescription?.Shards ?? []) {
             const shardId = shard.ShardId;
-            if (!shardId || this.workers.has(shardId)) continue;
+            if (!shardId || this.workers.has(shardId) || this.finishedShards.has(shardId)) continue;
             const parent = shard.ParentShardId;
             if (parent && this.workers.has(parent) && !this.finishedShards.has(parent)) continue;
             const position = first && !parent ? this.definition.startingPosition : 'TRIM_HORIZON';
@@ -161,9 +208,9 @@ export class StreamMapping {
   private async consumeShard(shardId: string, position: 'TRIM_HORIZON' | 'LATEST'): Promise<void> {
     let iterator: string | undefined;
     /** Last record read from the shard, to resume from after an iterator error. */
-    let lastRead: string | undefined;
+    let lastRead: string | undefined = this.checkpoints.get(shardId);
     try {
-      iterator = await this.iteratorFor(shardId, position);
+      iterator = await this.iteratorFor(shardId, position, lastRead);
     } catch (error) {
       this.logs.write(
         'stream-mapping',
@@ -214,12 +261,17 @@ export class StreamMapping {
       while (buffer.length > 0 && (buffer.length >= this.definition.batchSize || !windowOpen || !iterator)) {
         const batch = buffer.slice(0, this.definition.batchSize);
         buffer = buffer.slice(batch.length);
-        await this.deliver(shardId, batch);
+        if (!(await this.deliver(shardId, batch))) return;
+        const last = batch.at(-1)?.dynamodb?.SequenceNumber;
+        if (last) this.checkpoints.set(shardId, last);
         if (!this.running) return;
       }
+      // Records the filters dropped are done with as well.
+      if (buffer.length === 0 && lastRead) this.checkpoints.set(shardId, lastRead);
       if (records.length === 0) await this.sleep(this.options.pollIntervalMs);
     }
-    this.finishedShards.add(shardId);
+    // A closed shard has no next iterator; a worker that stopped polling reads on when resumed.
+    if (!iterator) this.finishedShards.add(shardId);
   }
 
   private ageSeconds(record: DynamoDBRecord): number {
@@ -227,23 +279,40 @@ export class StreamMapping {
     return created === undefined ? 0 : Date.now() / 1000 - created;
   }
 
-  /** Delivers one batch with the mapping's retry semantics; returns when it succeeded or was discarded. */
-  private async deliver(shardId: string, records: DynamoDBRecord[]): Promise<void> {
+  /**
+   * Delivers one batch with the mapping's retry semantics. Resolves true when every record succeeded
+   * or was discarded, false when the mapping stopped polling first (the records are read again when
+   * it resumes).
+   */
+  private async deliver(shardId: string, records: DynamoDBRecord[]): Promise<boolean> {
     const pending: DynamoDBRecord[][] = [records];
     let attempts = 0;
+    let lastOutcome: 'FunctionError' | 'PartialFailure' | undefined;
     while (pending.length > 0 && this.running) {
-      const batch = pending[0] as DynamoDBRecord[];
+      let batch = pending[0] as DynamoDBRecord[];
       const { maxRecordAgeSeconds } = this.definition;
-      const expired =
-        maxRecordAgeSeconds >= 0 && batch.some((record) => this.ageSeconds(record) > maxRecordAgeSeconds);
-      if (expired) {
-        this.discard(shardId, batch, 'RecordAgeExceeded', attempts);
-        pending.shift();
-        attempts = 0;
-        continue;
+      if (maxRecordAgeSeconds >= 0) {
+        // Only the records past the maximum age are dropped; the rest of the batch goes on.
+        const expired = batch.filter((record) => this.ageSeconds(record) > maxRecordAgeSeconds);
+        if (expired.length > 0) {
+          this.discard(shardId, expired, 'RecordAgeExceeded', attempts, lastOutcome);
+          batch = batch.filter((record) => !expired.includes(record));
+          if (batch.length === 0) {
+            pending.shift();
+            attempts = 0;
+            lastOutcome = undefined;
+            continue;
+          }
+          pending[0] = batch;
+        }
       }
       this.invocations++;
-      const result = await this.definition.fn.invoke({ Records: batch });
+      const result = await this.definition.fn.invoke({ Records: batch }).catch(
+        (error: unknown): InvokeResult => ({
+          ok: false,
+          error: { errorType: (error as Error).name ?? 'Error', errorMessage: (error as Error).message },
+        }),
+      );
       let failedFrom: number | undefined;
       if (result.ok) {
         failedFrom = this.definition.reportBatchItemFailures
@@ -252,19 +321,23 @@ export class StreamMapping {
         if (failedFrom === undefined) {
           pending.shift();
           attempts = 0;
+          lastOutcome = undefined;
           continue;
         }
       }
       attempts++;
+      lastOutcome = result.ok ? 'PartialFailure' : 'FunctionError';
       if (this.definition.maxRetryAttempts >= 0 && attempts > this.definition.maxRetryAttempts) {
         this.discard(
           shardId,
           failedFrom === undefined ? batch : batch.slice(failedFrom),
           'RetryAttemptsExhausted',
           attempts,
+          lastOutcome,
         );
         pending.shift();
         attempts = 0;
+        lastOutcome = undefined;
         continue;
       }
       if (failedFrom !== undefined) {
@@ -276,6 +349,7 @@ export class StreamMapping {
       const delay = Math.min(this.options.retryBaseDelayMs * 2 ** Math.min(attempts - 1, 6), 5_000);
       await this.sleep(delay);
     }
+    return pending.length === 0;
   }
 
   /** Index of the first reported failure; a malformed report fails the whole batch, as in Lambda. */
@@ -297,6 +371,7 @@ export class StreamMapping {
     batch: DynamoDBRecord[],
     condition: FailureCondition,
     attempts: number,
+    lastOutcome: 'FunctionError' | 'PartialFailure' | undefined,
   ): void {
     const first = batch[0]?.dynamodb;
     const last = batch[batch.length - 1]?.dynamodb;
@@ -304,13 +379,14 @@ export class StreamMapping {
       condition,
       attempts,
       batchSize: batch.length,
+      lastOutcome,
       batchInfo: {
         DDBStreamBatchInfo: {
           shardId,
           startSequenceNumber: first?.SequenceNumber,
           endSequenceNumber: last?.SequenceNumber,
-          approximateArrivalOfFirstRecord: first?.ApproximateCreationDateTime,
-          approximateArrivalOfLastRecord: last?.ApproximateCreationDateTime,
+          approximateArrivalOfFirstRecord: isoSeconds(first?.ApproximateCreationDateTime),
+          approximateArrivalOfLastRecord: isoSeconds(last?.ApproximateCreationDateTime),
           batchSize: batch.length,
           streamArn: this.definition.streamArn,
         },

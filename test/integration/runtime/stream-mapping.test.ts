@@ -97,8 +97,9 @@ describe('Class: StreamMapping (DynamoDB Local)', () => {
    * stream to a stub function. The mapping's failure records are collected in `failures`.
    */
   const start = async (name: string, items: Item[], overrides: Partial<StreamMappingDefinition> = {}) => {
-    const streamArn = await createTable(name);
-    await put(name, items);
+    const table = overrides.tableName ?? name;
+    const streamArn = overrides.streamArn ?? (await createTable(table));
+    await put(table, items);
     const recordFile = join(dir, `${name}.jsonl`);
     const fn = new LocalLambda(
       {
@@ -118,7 +119,7 @@ describe('Class: StreamMapping (DynamoDB Local)', () => {
       {
         logicalId: name,
         fn,
-        tableName: name,
+        tableName: table,
         streamArn,
         batchSize: 10,
         maxBatchingWindowMs: 0,
@@ -328,10 +329,10 @@ describe('Class: StreamMapping (DynamoDB Local)', () => {
     });
     expect(keys()).toEqual([['a', 'b'], ['a', 'b'], ['c']]);
     const [a, b] = invocations()[0] ?? [];
-    expect(failures).toEqual([
+    const iso = (seconds: number | undefined) =>
+      new Date((seconds ?? 0) * 1000).toISOString().replace('.000Z', 'Z');
+    expect(failures).toStrictEqual([
       {
-        version: '1.0',
-        timestamp: expect.any(String),
         requestContext: {
           requestId: expect.any(String),
           functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:destination',
@@ -339,12 +340,14 @@ describe('Class: StreamMapping (DynamoDB Local)', () => {
           approximateInvokeCount: 2,
         },
         responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+        version: '1.0',
+        timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
         DDBStreamBatchInfo: {
           shardId: expect.any(String),
           startSequenceNumber: a?.dynamodb?.SequenceNumber,
           endSequenceNumber: b?.dynamodb?.SequenceNumber,
-          approximateArrivalOfFirstRecord: a?.dynamodb?.ApproximateCreationDateTime,
-          approximateArrivalOfLastRecord: b?.dynamodb?.ApproximateCreationDateTime,
+          approximateArrivalOfFirstRecord: iso(a?.dynamodb?.ApproximateCreationDateTime),
+          approximateArrivalOfLastRecord: iso(b?.dynamodb?.ApproximateCreationDateTime),
           batchSize: 2,
           streamArn: mapping.definition.streamArn,
         },
@@ -370,5 +373,49 @@ describe('Class: StreamMapping (DynamoDB Local)', () => {
       DDBStreamBatchInfo: { batchSize: 1 },
     });
     expect(fn.invocations).toBe(0);
+  });
+
+  it('does not poll while disabled, and delivers once enabled', async () => {
+    // Prepare
+    const control = await start('switched', [{ pk: 'a' }, { pk: 'b' }]);
+    const disabled = await start('switched-off', [], {
+      tableName: 'switched',
+      streamArn: control.mapping.definition.streamArn,
+      enabled: false,
+    });
+    await waitFor(() => control.keys().flat().length >= 2, { timeoutMs: 20_000, description: 'control' });
+    expect(disabled.keys()).toEqual([]);
+    expect(disabled.mapping.control.state).toBe('Disabled');
+
+    // Act
+    await disabled.mapping.setEnabled(true);
+
+    // Assess
+    await waitFor(() => disabled.keys().flat().length >= 2, { timeoutMs: 20_000, description: 'delivered' });
+    expect(disabled.keys()).toEqual([['a', 'b']]);
+  });
+
+  it('stops polling when disabled and goes on after the last finished record when enabled again', async () => {
+    // Prepare
+    const paused = await start('paused', [{ pk: 'a' }, { pk: 'b' }]);
+    await waitFor(() => paused.keys().flat().length >= 2, { timeoutMs: 20_000, description: 'a and b' });
+    await paused.mapping.setEnabled(false);
+    const control = await start('paused-control', [], {
+      tableName: 'paused',
+      streamArn: paused.mapping.definition.streamArn,
+    });
+    await put('paused', [{ pk: 'c' }, { pk: 'd' }]);
+    await waitFor(() => control.keys().flat().length >= 4, { timeoutMs: 20_000, description: 'control' });
+    expect(paused.keys()).toEqual([['a', 'b']]);
+
+    // Act
+    await paused.mapping.setEnabled(true);
+
+    // Assess
+    await waitFor(() => paused.keys().flat().length >= 4, { timeoutMs: 20_000, description: 'c and d' });
+    expect(paused.keys()).toEqual([
+      ['a', 'b'],
+      ['c', 'd'],
+    ]);
   });
 });
