@@ -5,6 +5,7 @@ import {
   type DomainEventOf,
   type EventPayload,
   type EventType,
+  type EventVersion,
   envelopeSchemaFor,
   isEventType,
   LATEST_VERSIONS,
@@ -57,7 +58,7 @@ export function createEvent<T extends EventType>(
   type: T,
   payload: EventPayload<T>,
   meta: CreateEventMeta,
-): DomainEventOf<T, LatestVersion<T>> {
+): DomainEventOf<T, LatestVersion<T> & EventVersion<T>> {
   if (!isEventType(type)) throw invalid(String(type), 'unknown event type');
   const version = LATEST_VERSIONS[type];
   const schema = envelopeSchemaFor(type, version);
@@ -93,7 +94,7 @@ export function createEvent<T extends EventType>(
     });
   }
   // Validated against the schema of exactly this type and version.
-  return result.data as DomainEventOf<T, LatestVersion<T>>;
+  return result.data as DomainEventOf<T, LatestVersion<T> & EventVersion<T>>;
 }
 
 /**

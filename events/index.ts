@@ -44,23 +44,34 @@ export {
 export {
   type OrderCancellationReason,
   OrderCancellationReasonSchema,
+  type OrderCancellationReasonV2,
+  OrderCancellationReasonV2Schema,
   OrderCancelledV1,
+  OrderCancelledV2,
   OrderConfirmedV1,
   OrderCreatedV1,
   OrderLineSchema,
+  PaymentReversalRequestedV1,
   StockLineSchema,
   StockReleaseRequestedV1,
 } from './orders';
 export { type ParseResult, parseEvent } from './parse';
 export {
   PaymentFailedV1,
+  PaymentFailedV2,
   type PaymentFailureReason,
   PaymentFailureReasonSchema,
   type PaymentPendingReason,
   PaymentPendingReasonSchema,
   PaymentPendingV1,
+  PaymentPendingV2,
+  PaymentRefundedV1,
+  type PaymentReversalReason,
+  PaymentReversalReasonSchema,
   PaymentSplitSchema,
   PaymentSucceededV1,
+  PaymentSucceededV2,
+  PaymentVoidedV1,
 } from './payments';
 export {
   type DomainEvent,

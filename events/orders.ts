@@ -10,6 +10,7 @@ import {
   whenValid,
 } from './common';
 import { MoneySchema } from './money';
+import { PaymentReversalReasonSchema } from './payments';
 
 /** Order service, topic `orders.events`. */
 
@@ -62,6 +63,27 @@ export const OrderCancelledV1 = z
     reason: OrderCancellationReasonSchema,
     detail: DetailSchema.optional(),
     cancelledAt: TimestampSchema,
+  })
+  .strict();
+
+/** Version 2 adds the reason `TIMED_OUT`: the reconciler ended an order that stopped moving. */
+export const OrderCancellationReasonV2Schema = z.enum([
+  ...OrderCancellationReasonSchema.options,
+  'TIMED_OUT',
+]);
+export type OrderCancellationReasonV2 = z.infer<typeof OrderCancellationReasonV2Schema>;
+
+export const OrderCancelledV2 = OrderCancelledV1.extend({ reason: OrderCancellationReasonV2Schema }).strict();
+
+/**
+ * Compensation: the order saga asks the payment service to give money back for an order that ended
+ * CANCELLED (void an open authorization, refund a captured payment).
+ */
+export const PaymentReversalRequestedV1 = z
+  .object({
+    orderId: IdSchema,
+    paymentId: IdSchema,
+    reason: PaymentReversalReasonSchema,
   })
   .strict();
 

@@ -2,8 +2,24 @@ import { z } from 'zod';
 import { type EnvelopeHeader, EnvelopeSchema } from './envelope';
 import { StockRejectedV1, StockReleasedV1, StockReservedV1 } from './inventory';
 import { NotificationFailedV1, NotificationSentV1 } from './notifications';
-import { OrderCancelledV1, OrderConfirmedV1, OrderCreatedV1, StockReleaseRequestedV1 } from './orders';
-import { PaymentFailedV1, PaymentPendingV1, PaymentSucceededV1 } from './payments';
+import {
+  OrderCancelledV1,
+  OrderCancelledV2,
+  OrderConfirmedV1,
+  OrderCreatedV1,
+  PaymentReversalRequestedV1,
+  StockReleaseRequestedV1,
+} from './orders';
+import {
+  PaymentFailedV1,
+  PaymentFailedV2,
+  PaymentPendingV1,
+  PaymentPendingV2,
+  PaymentRefundedV1,
+  PaymentSucceededV1,
+  PaymentSucceededV2,
+  PaymentVoidedV1,
+} from './payments';
 
 /**
  * Payload schema of every event type, keyed by `eventType` then `eventVersion`.
@@ -12,14 +28,17 @@ import { PaymentFailedV1, PaymentPendingV1, PaymentSucceededV1 } from './payment
 export const EVENT_SCHEMAS = {
   OrderCreated: { 1: OrderCreatedV1 },
   OrderConfirmed: { 1: OrderConfirmedV1 },
-  OrderCancelled: { 1: OrderCancelledV1 },
+  OrderCancelled: { 1: OrderCancelledV1, 2: OrderCancelledV2 },
   StockReleaseRequested: { 1: StockReleaseRequestedV1 },
+  PaymentReversalRequested: { 1: PaymentReversalRequestedV1 },
   StockReserved: { 1: StockReservedV1 },
   StockRejected: { 1: StockRejectedV1 },
   StockReleased: { 1: StockReleasedV1 },
-  PaymentPending: { 1: PaymentPendingV1 },
-  PaymentSucceeded: { 1: PaymentSucceededV1 },
-  PaymentFailed: { 1: PaymentFailedV1 },
+  PaymentPending: { 1: PaymentPendingV1, 2: PaymentPendingV2 },
+  PaymentSucceeded: { 1: PaymentSucceededV1, 2: PaymentSucceededV2 },
+  PaymentFailed: { 1: PaymentFailedV1, 2: PaymentFailedV2 },
+  PaymentVoided: { 1: PaymentVoidedV1 },
+  PaymentRefunded: { 1: PaymentRefundedV1 },
   NotificationSent: { 1: NotificationSentV1 },
   NotificationFailed: { 1: NotificationFailedV1 },
 } as const satisfies Record<string, Record<number, z.ZodType>>;
@@ -36,14 +55,17 @@ export type EventVersion<T extends EventType> = keyof Registry[T] & number;
 export const LATEST_VERSIONS = {
   OrderCreated: 1,
   OrderConfirmed: 1,
-  OrderCancelled: 1,
+  OrderCancelled: 2,
   StockReleaseRequested: 1,
+  PaymentReversalRequested: 1,
   StockReserved: 1,
   StockRejected: 1,
   StockReleased: 1,
-  PaymentPending: 1,
-  PaymentSucceeded: 1,
-  PaymentFailed: 1,
+  PaymentPending: 2,
+  PaymentSucceeded: 2,
+  PaymentFailed: 2,
+  PaymentVoided: 1,
+  PaymentRefunded: 1,
   NotificationSent: 1,
   NotificationFailed: 1,
 } as const satisfies { [T in EventType]: EventVersion<T> };

@@ -38,7 +38,15 @@ export const SagaConsumerFn = defineConsumer({
   service: 'orders',
   entry: 'orders/handlers/saga-consumer.ts',
   description: 'Order saga: inventory and payment events drive the order state machine',
-  consumes: ['StockReserved', 'StockRejected', 'PaymentPending', 'PaymentSucceeded', 'PaymentFailed'],
+  consumes: [
+    'StockReserved',
+    'StockRejected',
+    'PaymentPending',
+    'PaymentSucceeded',
+    'PaymentFailed',
+    'PaymentVoided',
+    'PaymentRefunded',
+  ],
   tables: { ORDERS_TABLE_NAME: 'readWrite' },
   metrics: { OrdersConfirmed: 'Count', OrdersCancelled: 'Count', SagaDurationMs: 'Milliseconds' },
 });

@@ -28,6 +28,10 @@ export interface OrderItem {
   reservationId?: string;
   /** Set by the saga when the payment settles. */
   paymentId?: string;
+  /** The saga asked inventory to release the reservation (once). */
+  releaseRequested?: boolean;
+  /** The saga asked the payment service to void or refund the payment (once). */
+  reversalRequested?: boolean;
 }
 
 /** The stored outcome of a POST /orders, replayed for a repeated Idempotency-Key. */

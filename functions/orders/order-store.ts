@@ -98,7 +98,7 @@ export class OrderStore {
       'version = version + :one',
       'history = list_append(history, :entries)',
     ];
-    for (const field of ['reservationId', 'paymentId'] as const) {
+    for (const field of ['reservationId', 'paymentId', 'releaseRequested', 'reversalRequested'] as const) {
       const value = after[field];
       if (value !== undefined && value !== before[field]) {
         sets.push(`${field} = :${field}`);

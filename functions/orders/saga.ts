@@ -51,6 +51,8 @@ export function stateOf(order: OrderItem): OrderState {
     lines: order.lines,
     reservationId: order.reservationId,
     paymentId: order.paymentId,
+    releaseRequested: order.releaseRequested,
+    reversalRequested: order.reversalRequested,
     history: order.history,
     updatedAt: order.updatedAt,
   };
@@ -67,6 +69,8 @@ export function envelopesFor(emitted: readonly Emitted[], parent: SagaEvent, now
         return createEvent('OrderCancelled', item.payload, meta);
       case 'StockReleaseRequested':
         return createEvent('StockReleaseRequested', item.payload, meta);
+      case 'PaymentReversalRequested':
+        return createEvent('PaymentReversalRequested', item.payload, meta);
       default: {
         const unhandled: never = item;
         throw new SagaInvariantError(`Unknown emitted event ${(unhandled as Emitted).type}`);

@@ -110,6 +110,7 @@ export class PaymentAuthorization {
       {
         orderId: current.orderId,
         paymentId,
+        reservationId: current.reservationId,
         amount: current.amount,
         reason: open.reason,
         deadline,

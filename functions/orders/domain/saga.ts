@@ -2,8 +2,9 @@ import type {
   DomainEventOf,
   EventPayload,
   Money,
-  OrderCancellationReason,
+  OrderCancellationReasonV2,
   PaymentPendingReason,
+  PaymentReversalReason,
 } from '#events';
 import { PermanentError } from '#platform/errors';
 import { type HistoryEntry, type OrderStatus, transition } from './order';
@@ -12,6 +13,14 @@ import { type HistoryEntry, type OrderStatus, transition } from './order';
  * The order saga as a decider: `decide` says what an incoming event does to an order, `evolve`
  * applies that decision to the order's state. Both are pure (time is passed in); the order store
  * persists the result in one conditional write with the emitted events.
+ *
+ * Events of different topics reach the saga in any order (each topic has its own event source
+ * mapping), so every order of arrival converges:
+ * - a payment event names the reservation it was made for, so a payment that overtakes its
+ *   StockReserved moves the order through STOCK_RESERVED on its own, and the late StockReserved
+ *   changes nothing;
+ * - an order that ended CANCELLED compensates whatever arrives after: a late reservation is released,
+ *   a payment that is still open or succeeded is reversed (voided or refunded), each exactly once.
  */
 
 /** The events the order saga reacts to. */
@@ -20,7 +29,9 @@ export type SagaEvent =
   | DomainEventOf<'StockRejected'>
   | DomainEventOf<'PaymentPending'>
   | DomainEventOf<'PaymentSucceeded'>
-  | DomainEventOf<'PaymentFailed'>;
+  | DomainEventOf<'PaymentFailed'>
+  | DomainEventOf<'PaymentVoided'>
+  | DomainEventOf<'PaymentRefunded'>;
 
 /** What the saga knows about an order. */
 export interface OrderState {
@@ -31,6 +42,10 @@ export interface OrderState {
   readonly lines: readonly { readonly productId: string; readonly quantity: number }[];
   readonly reservationId?: string | undefined;
   readonly paymentId?: string | undefined;
+  /** StockReleaseRequested was emitted for the reservation. */
+  readonly releaseRequested?: boolean | undefined;
+  /** PaymentReversalRequested was emitted for the payment. */
+  readonly reversalRequested?: boolean | undefined;
   readonly history: readonly HistoryEntry[];
   readonly updatedAt: string;
 }
@@ -39,29 +54,39 @@ export interface OrderState {
 export type Emitted =
   | { type: 'OrderConfirmed'; payload: EventPayload<'OrderConfirmed'> }
   | { type: 'OrderCancelled'; payload: EventPayload<'OrderCancelled'> }
-  | { type: 'StockReleaseRequested'; payload: EventPayload<'StockReleaseRequested'> };
+  | { type: 'StockReleaseRequested'; payload: EventPayload<'StockReleaseRequested'> }
+  | { type: 'PaymentReversalRequested'; payload: EventPayload<'PaymentReversalRequested'> };
 
-/** Move the order to `to` (recording `reason`), set the ids, emit the events. */
-export interface Transition {
-  readonly kind: 'TRANSITION';
-  readonly to: OrderStatus;
-  readonly reason: string;
-  readonly set: { readonly reservationId?: string; readonly paymentId?: string };
+/** The fields a change sets on the order. */
+export interface OrderFields {
+  readonly reservationId?: string;
+  readonly paymentId?: string;
+  readonly releaseRequested?: boolean;
+  readonly reversalRequested?: boolean;
+}
+
+/**
+ * What an event changes: status moves in order (more than one when a payment overtook its
+ * reservation), or, when nothing moves, a `note` in the history (a compensation of a finished order);
+ * the fields it sets and the events it emits.
+ */
+export interface Change {
+  readonly kind: 'CHANGE';
+  readonly moves: readonly { readonly to: OrderStatus; readonly reason: string }[];
+  readonly note?: string;
+  readonly set: OrderFields;
   readonly emit: readonly Emitted[];
 }
 
 /**
  * The outcome of one event for one order:
- * - `TRANSITION`: see `Transition`;
- * - `IGNORE`: the order is already past this event (a repeat, or a late event for a finished order);
+ * - `CHANGE`: see `Change`;
+ * - `IGNORE`: the order is already past this event (a repeat, or a late event that needs nothing);
  *   nothing changes and it is not an error;
- * - `NOT_READY`: the event arrived before its precondition (e.g. PaymentSucceeded while the order is
- *   still PENDING because StockReserved is late); it must be retried, not dropped.
+ * - `NOT_READY`: the event arrived before its precondition and carries too little to apply it (a
+ *   version-1 payment event, which names no reservation, for a PENDING order); it must be retried.
  */
-export type Decision =
-  | Transition
-  | { kind: 'IGNORE'; reason: string }
-  | { kind: 'NOT_READY'; reason: string };
+export type Decision = Change | { kind: 'IGNORE'; reason: string } | { kind: 'NOT_READY'; reason: string };
 
 /** The order breaks an invariant the saga relies on (e.g. reserved without a reservation id). */
 export class SagaInvariantError extends PermanentError {
@@ -86,109 +111,221 @@ const notReady = (state: OrderState, event: SagaEvent): Decision => ({
   reason: `${event.eventType} arrived while the order is ${state.status}; its stock reservation is not recorded yet`,
 });
 
+const reservedMove = (reservationId: string, implied: boolean) => ({
+  to: 'STOCK_RESERVED' as const,
+  reason: implied
+    ? `Stock reserved (${reservationId}, confirmed by the payment ahead of StockReserved)`
+    : `Stock reserved (${reservationId})`,
+});
+
+/** The reservation a payment event names (version 2 and later), if any. */
+function reservationOf(event: SagaEvent): string | undefined {
+  const payload = event.payload as { reservationId?: string };
+  return payload.reservationId;
+}
+
+/**
+ * The reservation the order holds once this payment event applies: the recorded one, or the one the
+ * payment names for a PENDING order (the payment overtook StockReserved). Undefined: not ready.
+ */
+function reservationFor(
+  state: OrderState,
+  event: SagaEvent,
+): { id: string; moves: Change['moves'] } | undefined {
+  if (state.status !== 'PENDING') {
+    if (!state.reservationId) {
+      throw new SagaInvariantError(`Order ${state.orderId} is ${state.status} but has no reservation id`);
+    }
+    return { id: state.reservationId, moves: [] };
+  }
+  const named = reservationOf(event);
+  return named ? { id: named, moves: [reservedMove(named, true)] } : undefined;
+}
+
+/** The events of a cancellation: release the reservation (once) and announce the cancellation. */
+function cancellation(
+  state: OrderState,
+  reservationId: string | undefined,
+  reason: OrderCancellationReasonV2,
+  explanation: string,
+  at: string,
+  detail?: string,
+): { set: OrderFields; release: Emitted[]; cancelled: Emitted } {
+  const release: Emitted[] =
+    reservationId && !state.releaseRequested
+      ? [
+          {
+            type: 'StockReleaseRequested',
+            payload: {
+              orderId: state.orderId,
+              reservationId,
+              lines: state.lines.map((line) => ({ productId: line.productId, quantity: line.quantity })),
+              reason: explanation,
+            },
+          },
+        ]
+      : [];
+  return {
+    set: release.length > 0 ? { releaseRequested: true } : {},
+    release,
+    cancelled: {
+      type: 'OrderCancelled',
+      payload: { orderId: state.orderId, reason, ...(detail ? { detail } : {}), cancelledAt: at },
+    },
+  };
+}
+
+/** A money reversal for a cancelled order, once per payment. */
+function reversal(state: OrderState, paymentId: string, reason: PaymentReversalReason): Emitted[] {
+  if (state.reversalRequested) return [];
+  return [{ type: 'PaymentReversalRequested', payload: { orderId: state.orderId, paymentId, reason } }];
+}
+
 /** What an incoming event does to an order. */
 export function decide(state: OrderState, event: SagaEvent, now: Date): Decision {
   const at = now.toISOString();
   switch (event.eventType) {
     case 'StockReserved': {
-      if (state.status !== 'PENDING') return ignore(state, event);
-      return {
-        kind: 'TRANSITION',
-        to: 'STOCK_RESERVED',
-        reason: `Stock reserved (${event.payload.reservationId})`,
-        set: { reservationId: event.payload.reservationId },
-        emit: [],
-      };
+      const { reservationId } = event.payload;
+      if (state.status === 'PENDING') {
+        return {
+          kind: 'CHANGE',
+          moves: [reservedMove(reservationId, false)],
+          set: { reservationId },
+          emit: [],
+        };
+      }
+      // The order ended before the reservation was recorded: give the stock back.
+      if (state.status === 'CANCELLED' && !state.reservationId) {
+        return {
+          kind: 'CHANGE',
+          moves: [],
+          note: `Stock reserved (${reservationId}) after the order was cancelled; released`,
+          set: { reservationId, releaseRequested: true },
+          emit: [
+            {
+              type: 'StockReleaseRequested',
+              payload: {
+                orderId: state.orderId,
+                reservationId,
+                lines: event.payload.lines.map((line) => ({
+                  productId: line.productId,
+                  quantity: line.quantity,
+                })),
+                reason: 'Order cancelled before the reservation was recorded',
+              },
+            },
+          ],
+        };
+      }
+      return ignore(state, event);
     }
     case 'StockRejected': {
       if (state.status !== 'PENDING') return ignore(state, event);
+      const detail = event.payload.lines
+        .map((line) => `${line.productId}: ${line.requested} requested, ${line.available} available`)
+        .join('; ')
+        .slice(0, 1024);
       return {
-        kind: 'TRANSITION',
-        to: 'CANCELLED',
-        reason: `Stock rejected: ${event.payload.reason}`,
+        kind: 'CHANGE',
+        moves: [{ to: 'CANCELLED', reason: `Stock rejected: ${event.payload.reason}` }],
         set: {},
         emit: [
           {
             type: 'OrderCancelled',
-            payload: {
-              orderId: state.orderId,
-              reason: 'STOCK_REJECTED',
-              detail: event.payload.lines
-                .map((line) => `${line.productId}: ${line.requested} requested, ${line.available} available`)
-                .join('; ')
-                .slice(0, 1024),
-              cancelledAt: at,
-            },
+            payload: { orderId: state.orderId, reason: 'STOCK_REJECTED', detail, cancelledAt: at },
           },
         ],
       };
     }
     case 'PaymentPending': {
-      if (state.status === 'PENDING') return notReady(state, event);
-      if (state.status !== 'STOCK_RESERVED') return ignore(state, event);
+      const { paymentId } = event.payload;
+      if (state.status === 'CANCELLED') {
+        // A payment whose outcome the order already recorded is not open any more.
+        const emit = state.paymentId === undefined ? reversal(state, paymentId, 'ORDER_CANCELLED') : [];
+        if (emit.length === 0) return ignore(state, event);
+        return {
+          kind: 'CHANGE',
+          moves: [],
+          note: `Payment ${paymentId} still open after the order was cancelled; reversal requested`,
+          set: { paymentId, reversalRequested: true },
+          emit,
+        };
+      }
+      if (state.status !== 'PENDING' && state.status !== 'STOCK_RESERVED') return ignore(state, event);
+      const reservation = reservationFor(state, event);
+      if (!reservation) return notReady(state, event);
       return {
-        kind: 'TRANSITION',
-        to: 'PAYMENT_PENDING',
-        reason: `Payment ${PENDING_REASONS[event.payload.reason]}; status checks until ${event.payload.deadline}`,
-        set: { paymentId: event.payload.paymentId },
+        kind: 'CHANGE',
+        moves: [
+          ...reservation.moves,
+          {
+            to: 'PAYMENT_PENDING',
+            reason: `Payment ${PENDING_REASONS[event.payload.reason]}; status checks until ${event.payload.deadline}`,
+          },
+        ],
+        set: { reservationId: reservation.id, paymentId },
         emit: [],
       };
     }
     case 'PaymentSucceeded': {
-      if (state.status === 'PENDING') return notReady(state, event);
-      if (!PAYMENT_STAGES.includes(state.status)) return ignore(state, event);
+      const { paymentId } = event.payload;
+      if (state.status === 'CANCELLED') {
+        const emit = reversal(state, paymentId, 'ORDER_CANCELLED');
+        if (emit.length === 0) return ignore(state, event);
+        return {
+          kind: 'CHANGE',
+          moves: [],
+          note: `Payment ${paymentId} succeeded after the order was cancelled; refund requested`,
+          set: { paymentId, reversalRequested: true },
+          emit,
+        };
+      }
+      if (state.status !== 'PENDING' && !PAYMENT_STAGES.includes(state.status)) return ignore(state, event);
+      const reservation = reservationFor(state, event);
+      if (!reservation) return notReady(state, event);
       return {
-        kind: 'TRANSITION',
-        to: 'CONFIRMED',
-        reason: `Payment succeeded (${event.payload.paymentId})`,
-        set: { paymentId: event.payload.paymentId },
+        kind: 'CHANGE',
+        moves: [...reservation.moves, { to: 'CONFIRMED', reason: `Payment succeeded (${paymentId})` }],
+        set: { reservationId: reservation.id, paymentId },
         emit: [
           {
             type: 'OrderConfirmed',
-            payload: {
-              orderId: state.orderId,
-              paymentId: event.payload.paymentId,
-              total: state.total,
-              confirmedAt: at,
-            },
+            payload: { orderId: state.orderId, paymentId, total: state.total, confirmedAt: at },
           },
         ],
       };
     }
     case 'PaymentFailed': {
-      if (state.status === 'PENDING') return notReady(state, event);
-      if (!PAYMENT_STAGES.includes(state.status)) return ignore(state, event);
-      if (!state.reservationId) {
-        throw new SagaInvariantError(`Order ${state.orderId} is ${state.status} but has no reservation id`);
-      }
+      if (state.status !== 'PENDING' && !PAYMENT_STAGES.includes(state.status)) return ignore(state, event);
+      const reservation = reservationFor(state, event);
+      if (!reservation) return notReady(state, event);
       const deadline = event.payload.reason === 'DEADLINE_EXCEEDED';
-      const reason: OrderCancellationReason = deadline ? 'PAYMENT_DEADLINE_EXCEEDED' : 'PAYMENT_FAILED';
       const explanation = deadline ? 'Payment deadline exceeded' : `Payment failed: ${event.payload.reason}`;
+      const cancelled = cancellation(
+        state,
+        reservation.id,
+        deadline ? 'PAYMENT_DEADLINE_EXCEEDED' : 'PAYMENT_FAILED',
+        explanation,
+        at,
+        event.payload.detail,
+      );
       return {
-        kind: 'TRANSITION',
-        to: 'CANCELLED',
-        reason: explanation,
-        set: { paymentId: event.payload.paymentId },
-        emit: [
-          {
-            type: 'StockReleaseRequested',
-            payload: {
-              orderId: state.orderId,
-              reservationId: state.reservationId,
-              lines: state.lines.map((line) => ({ productId: line.productId, quantity: line.quantity })),
-              reason: explanation,
-            },
-          },
-          {
-            type: 'OrderCancelled',
-            payload: {
-              orderId: state.orderId,
-              reason,
-              ...(event.payload.detail ? { detail: event.payload.detail } : {}),
-              cancelledAt: at,
-            },
-          },
-        ],
+        kind: 'CHANGE',
+        moves: [...reservation.moves, { to: 'CANCELLED', reason: explanation }],
+        set: { reservationId: reservation.id, paymentId: event.payload.paymentId, ...cancelled.set },
+        emit: [...cancelled.release, cancelled.cancelled],
+      };
+    }
+    case 'PaymentVoided':
+    case 'PaymentRefunded': {
+      const what = event.eventType === 'PaymentVoided' ? 'voided' : 'refunded';
+      return {
+        kind: 'CHANGE',
+        moves: [],
+        note: `Payment ${event.payload.paymentId} ${what} (${event.payload.reason})`,
+        set: {},
+        emit: [],
       };
     }
     default: {
@@ -199,18 +336,56 @@ export function decide(state: OrderState, event: SagaEvent, now: Date): Decision
 }
 
 /**
- * The order after a transition: the new status, one more version, the ids it sets and a history
- * entry with the time, the reason and the event that caused it. Throws `InvalidTransitionError` for a
- * move the state machine does not allow.
+ * What the reconciler does to an order that stopped moving: cancel it with `TIMED_OUT` and compensate
+ * what it holds (release a recorded reservation, reverse a recorded payment). A finished order is left
+ * alone.
  */
-export function evolve(state: OrderState, change: Transition, causeEventId: string, now: Date): OrderState {
-  const entry = transition(state.status, change.to, change.reason, now, causeEventId);
+export function decideTimeout(state: OrderState, now: Date, idleFor: string): Decision {
+  if (state.status === 'CONFIRMED' || state.status === 'CANCELLED') {
+    return { kind: 'IGNORE', reason: `The order is ${state.status}` };
+  }
+  const explanation = `No progress for ${idleFor}; the order timed out`;
+  const cancelled = cancellation(state, state.reservationId, 'TIMED_OUT', explanation, now.toISOString());
+  const reverse = state.paymentId ? reversal(state, state.paymentId, 'ORDER_CANCELLED') : [];
+  return {
+    kind: 'CHANGE',
+    moves: [{ to: 'CANCELLED', reason: explanation }],
+    set: { ...cancelled.set, ...(reverse.length > 0 ? { reversalRequested: true } : {}) },
+    emit: [...cancelled.release, ...reverse, cancelled.cancelled],
+  };
+}
+
+/**
+ * The order after a change: the status moves (each checked against the state machine, throwing
+ * `InvalidTransitionError` for one it does not allow) or the note as a history entry, the fields it
+ * sets, one more version; every history entry carries the time and the event that caused it.
+ */
+export function evolve(
+  state: OrderState,
+  change: Change,
+  causeEventId: string | undefined,
+  now: Date,
+): OrderState {
+  let status = state.status;
+  const entries: HistoryEntry[] = [];
+  for (const move of change.moves) {
+    entries.push(transition(status, move.to, move.reason, now, causeEventId));
+    status = move.to;
+  }
+  if (change.note) {
+    entries.push({
+      status,
+      at: now.toISOString(),
+      reason: change.note,
+      ...(causeEventId ? { eventId: causeEventId } : {}),
+    });
+  }
   return {
     ...state,
     ...change.set,
-    status: change.to,
+    status,
     version: state.version + 1,
     updatedAt: now.toISOString(),
-    history: [...state.history, entry],
+    history: [...state.history, ...entries],
   };
 }

@@ -22,7 +22,7 @@ async function onSagaEvent(event: SagaEvent, ctx: HandlerContext): Promise<void>
     to: outcome.to,
     emitted: outcome.emitted.map((next) => next.eventType),
   });
-  if (outcome.to === 'CONFIRMED' || outcome.to === 'CANCELLED') {
+  if (outcome.from !== outcome.to && (outcome.to === 'CONFIRMED' || outcome.to === 'CANCELLED')) {
     count(outcome.to === 'CONFIRMED' ? 'OrdersConfirmed' : 'OrdersCancelled');
     count('SagaDurationMs', ctx.now.getTime() - Date.parse(outcome.order.createdAt));
   }
@@ -35,4 +35,6 @@ export const handler = kafkaConsumerHandler(SagaConsumerFn, env, {
   PaymentPending: onSagaEvent,
   PaymentSucceeded: onSagaEvent,
   PaymentFailed: onSagaEvent,
+  PaymentVoided: onSagaEvent,
+  PaymentRefunded: onSagaEvent,
 });

@@ -53,6 +53,7 @@ export function settlementEvent(
       {
         orderId: payment.orderId,
         paymentId: payment.paymentId,
+        reservationId: payment.reservationId,
         amount: payment.amount,
         splits: payment.splits,
         pspReference: outcome.pspReference,
@@ -66,6 +67,7 @@ export function settlementEvent(
     {
       orderId: payment.orderId,
       paymentId: payment.paymentId,
+      reservationId: payment.reservationId,
       amount: payment.amount,
       reason: outcome.reason,
       ...(outcome.detail ? { detail: outcome.detail } : {}),

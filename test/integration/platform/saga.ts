@@ -112,6 +112,7 @@ export function sagaEvent(
         {
           orderId,
           paymentId: `pay-${orderId}`,
+          reservationId: `res-${orderId}`,
           amount: TOTAL,
           splits: [{ sellerId: SELLER_ID, amount: TOTAL }],
           pspReference: `psp-${orderId}`,

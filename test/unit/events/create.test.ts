@@ -10,7 +10,7 @@ import {
   parseEvent,
   ULID_PATTERN,
 } from '#events';
-import { sample } from './helpers';
+import { latestSample, sample } from './helpers';
 
 const NOW = new Date('2025-03-01T12:00:00.000Z');
 
@@ -101,7 +101,7 @@ describe('Function: createEvent', () => {
 
   it('creates events that parseEvent accepts after a JSON round trip', () => {
     // Prepare
-    const event = createEvent('PaymentSucceeded', sample('PaymentSucceeded').payload, meta());
+    const event = createEvent('PaymentSucceeded', latestSample('PaymentSucceeded').payload, meta());
 
     // Act
     const result = parseEvent(JSON.stringify(event));

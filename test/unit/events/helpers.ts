@@ -1,6 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { DomainEventOf, EventType } from '#events';
+import {
+  type DomainEventOf,
+  type EventType,
+  type EventVersion,
+  LATEST_VERSIONS,
+  type LatestVersion,
+} from '#events';
 
 export const SAMPLES_DIR = fileURLToPath(new URL('../../../events/samples/', import.meta.url));
 
@@ -17,6 +23,16 @@ export function readSampleFile(file: string): unknown {
 /** A fresh copy of the version-1 sample of an event type, typed as that event. */
 export function sample<T extends EventType>(type: T): DomainEventOf<T, 1> {
   return readSampleFile(`${type}.v1.json`) as DomainEventOf<T, 1>;
+}
+
+/** A fresh copy of the sample of the version producers emit today. */
+export function latestSample<T extends EventType>(
+  type: T,
+): DomainEventOf<T, LatestVersion<T> & EventVersion<T>> {
+  return readSampleFile(`${type}.v${LATEST_VERSIONS[type]}.json`) as DomainEventOf<
+    T,
+    LatestVersion<T> & EventVersion<T>
+  >;
 }
 
 /** A deep copy of `value` with the property at `path` replaced by `replacement`. */

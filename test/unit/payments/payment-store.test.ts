@@ -24,6 +24,7 @@ const pending = () =>
     {
       orderId: ORDER_ID,
       paymentId: PAYMENT_ID,
+      reservationId: payment().reservationId,
       amount: payment().amount,
       reason: 'PSP_TIMEOUT',
       deadline: DEADLINE,

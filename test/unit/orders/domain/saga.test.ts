@@ -1,19 +1,23 @@
 import { describe, expect, it } from 'vitest';
+import type { DomainEventOf } from '#events';
 import { InvalidTransitionError, type OrderStatus } from '#functions/orders/domain/order';
 import {
+  type Change,
   decide,
+  decideTimeout,
+  type Emitted,
   evolve,
   type OrderState,
   type SagaEvent,
   SagaInvariantError,
-  type Transition,
 } from '#functions/orders/domain/saga';
 import { PermanentError } from '#platform/errors';
-import { sample } from '#test/unit/events/helpers';
+import { latestSample, sample } from '#test/unit/events/helpers';
 
 const NOW = new Date('2025-03-01T12:05:00.000Z');
 const PLACED_AT = '2025-03-01T12:00:00.000Z';
 const ORDER_ID = '6f1c2a9e-3b7d-4c1e-9a55-0d2f8e7b1c43';
+const RESERVATION_ID = 'res-1';
 
 function givenOrder(status: OrderStatus, overrides: Partial<OrderState> = {}): OrderState {
   return {
@@ -25,36 +29,68 @@ function givenOrder(status: OrderStatus, overrides: Partial<OrderState> = {}): O
       { productId: '11111111-1111-1111-1111-111111111111', quantity: 2 },
       { productId: '33333333-3333-3333-3333-333333333333', quantity: 1 },
     ],
-    ...(status === 'PENDING' ? {} : { reservationId: 'res-1' }),
+    ...(status === 'PENDING' ? {} : { reservationId: RESERVATION_ID }),
     history: [{ status: 'PENDING', at: PLACED_AT, reason: 'Order placed' }],
     updatedAt: PLACED_AT,
     ...overrides,
   };
 }
 
-/** The decision, which the test expects to be a transition. */
-function transitionOf(state: OrderState, event: SagaEvent, now = NOW): Transition {
-  const decision = decide(state, event, now);
-  if (decision.kind !== 'TRANSITION') throw new Error(`Expected a TRANSITION, got ${decision.kind}`);
+/** The decision, which the test expects to be a change. */
+function changeOf(decision: ReturnType<typeof decide>): Change {
+  if (decision.kind !== 'CHANGE') throw new Error(`Expected a CHANGE, got ${decision.kind}`);
   return decision;
 }
 
-const stockReserved = () => sample('StockReserved');
+const types = (emitted: readonly Emitted[]) => emitted.map((event) => event.type);
+
+const stockReserved = (reservationId = RESERVATION_ID): DomainEventOf<'StockReserved'> => {
+  const event = sample('StockReserved');
+  return { ...event, payload: { ...event.payload, reservationId } };
+};
 const stockRejected = () => sample('StockRejected');
+/** Version-2 payment events name their reservation. */
 const paymentPending = (
   reason: 'PSP_PENDING' | 'PSP_TIMEOUT' | 'PSP_UNAVAILABLE' = 'PSP_PENDING',
-): SagaEvent => {
-  const event = sample('PaymentPending');
-  return { ...event, payload: { ...event.payload, reason } };
+): DomainEventOf<'PaymentPending'> => {
+  const event = latestSample('PaymentPending');
+  return { ...event, payload: { ...event.payload, reservationId: RESERVATION_ID, reason } };
 };
-const paymentSucceeded = () => sample('PaymentSucceeded');
-function paymentFailed(reason: 'DECLINED' | 'DEADLINE_EXCEEDED' = 'DECLINED') {
-  const event = sample('PaymentFailed');
-  return { ...event, payload: { ...event.payload, reason } };
+const paymentSucceeded = (): DomainEventOf<'PaymentSucceeded'> => {
+  const event = latestSample('PaymentSucceeded');
+  return { ...event, payload: { ...event.payload, reservationId: RESERVATION_ID } };
+};
+const paymentFailed = (
+  reason: 'DECLINED' | 'DEADLINE_EXCEEDED' = 'DECLINED',
+): DomainEventOf<'PaymentFailed'> => {
+  const event = latestSample('PaymentFailed');
+  return { ...event, payload: { ...event.payload, reservationId: RESERVATION_ID, reason } };
+};
+
+/** Applies events in order, as the saga consumer does, and collects what it emits. */
+function fold(events: readonly SagaEvent[], start = givenOrder('PENDING')) {
+  let state = start;
+  const emitted: Emitted[] = [];
+  const notReady: string[] = [];
+  for (const event of events) {
+    const decision = decide(state, event, NOW);
+    if (decision.kind === 'NOT_READY') notReady.push(event.eventType);
+    if (decision.kind !== 'CHANGE') continue;
+    state = evolve(state, decision, event.eventId, NOW);
+    emitted.push(...decision.emit);
+  }
+  return { state, emitted, notReady };
+}
+
+function permutations<T>(items: readonly T[]): T[][] {
+  if (items.length <= 1) return [[...items]];
+  return items.flatMap((item, index) =>
+    permutations([...items.slice(0, index), ...items.slice(index + 1)]).map((rest) => [item, ...rest]),
+  );
 }
 
 describe('Function: decide', () => {
-  it('reserves the order when stock is reserved for a pending order', () => {
+  it('Given a PENDING order, when StockReserved arrives, then the order is STOCK_RESERVED with the reservation', () => {
     // Prepare
     const order = givenOrder('PENDING');
 
@@ -63,255 +99,322 @@ describe('Function: decide', () => {
 
     // Assess
     expect(decision).toEqual({
-      kind: 'TRANSITION',
-      to: 'STOCK_RESERVED',
-      reason: `Stock reserved (${stockReserved().payload.reservationId})`,
-      set: { reservationId: stockReserved().payload.reservationId },
+      kind: 'CHANGE',
+      moves: [{ to: 'STOCK_RESERVED', reason: `Stock reserved (${RESERVATION_ID})` }],
+      set: { reservationId: RESERVATION_ID },
       emit: [],
     });
   });
 
-  it('cancels the order when stock is rejected, explaining each short line', () => {
-    // Prepare
-    const order = givenOrder('PENDING');
-
-    // Act
-    const decision = decide(order, stockRejected(), NOW);
-
-    // Assess
-    expect(decision).toEqual({
-      kind: 'TRANSITION',
-      to: 'CANCELLED',
-      reason: 'Stock rejected: INSUFFICIENT_STOCK',
-      set: {},
-      emit: [
-        {
-          type: 'OrderCancelled',
-          payload: {
-            orderId: ORDER_ID,
-            reason: 'STOCK_REJECTED',
-            detail: '22222222-2222-2222-2222-222222222222: 60 requested, 50 available',
-            cancelledAt: NOW.toISOString(),
-          },
-        },
-      ],
-    });
-  });
-
-  it('keeps the detail of a stock rejection within 1024 characters', () => {
+  it('Given a PENDING order, when StockRejected arrives, then it is CANCELLED with each short line explained', () => {
     // Prepare
     const order = givenOrder('PENDING');
     const event = stockRejected();
-    const lines = Array.from({ length: 40 }, (_, index) => ({
-      productId: `${String(index).padStart(8, '0')}-2222-2222-2222-222222222222`,
-      requested: 60,
-      available: 50,
-    }));
 
     // Act
-    const decision = transitionOf(order, { ...event, payload: { ...event.payload, lines } });
+    const change = changeOf(decide(order, event, NOW));
 
     // Assess
-    const cancelled = decision.emit[0];
-    expect(cancelled?.type).toBe('OrderCancelled');
+    expect(change.moves).toEqual([{ to: 'CANCELLED', reason: `Stock rejected: ${event.payload.reason}` }]);
+    expect(change.emit).toEqual([
+      {
+        type: 'OrderCancelled',
+        payload: {
+          orderId: ORDER_ID,
+          reason: 'STOCK_REJECTED',
+          detail: event.payload.lines
+            .map((line) => `${line.productId}: ${line.requested} requested, ${line.available} available`)
+            .join('; '),
+          cancelledAt: NOW.toISOString(),
+        },
+      },
+    ]);
+  });
+
+  it('Given a very long rejection, when it is explained, then the detail stays within 1024 characters', () => {
+    // Prepare
+    const event = stockRejected();
+    const line = event.payload.lines[0];
+    if (!line) throw new Error('the sample has a short line');
+    const long = { ...event, payload: { ...event.payload, lines: Array.from({ length: 60 }, () => line) } };
+
+    // Act
+    const change = changeOf(decide(givenOrder('PENDING'), long, NOW));
+
+    // Assess
+    const cancelled = change.emit[0];
     expect(cancelled?.type === 'OrderCancelled' && cancelled.payload.detail?.length).toBe(1024);
   });
 
-  it.each(['STOCK_RESERVED', 'PAYMENT_PENDING'] as const)(
-    'confirms a %s order when the payment succeeds',
-    (status) => {
+  it.each([
+    ['PSP_PENDING', 'pending at the PSP'],
+    ['PSP_TIMEOUT', 'PSP timed out'],
+    ['PSP_UNAVAILABLE', 'PSP unavailable'],
+  ] as const)(
+    'Given a reserved order, when PaymentPending (%s) arrives, then it is PAYMENT_PENDING',
+    (reason, why) => {
       // Prepare
-      const order = givenOrder(status);
+      const event = paymentPending(reason);
 
       // Act
-      const decision = decide(order, paymentSucceeded(), NOW);
+      const change = changeOf(decide(givenOrder('STOCK_RESERVED'), event, NOW));
 
       // Assess
-      expect(decision).toEqual({
-        kind: 'TRANSITION',
-        to: 'CONFIRMED',
-        reason: `Payment succeeded (${paymentSucceeded().payload.paymentId})`,
-        set: { paymentId: paymentSucceeded().payload.paymentId },
-        emit: [
-          {
-            type: 'OrderConfirmed',
-            payload: {
-              orderId: ORDER_ID,
-              paymentId: paymentSucceeded().payload.paymentId,
-              total: order.total,
-              confirmedAt: NOW.toISOString(),
-            },
-          },
-        ],
-      });
+      expect(change.moves).toEqual([
+        {
+          to: 'PAYMENT_PENDING',
+          reason: `Payment ${why}; status checks until ${event.payload.deadline}`,
+        },
+      ]);
+      expect(change.set).toEqual({ reservationId: RESERVATION_ID, paymentId: event.payload.paymentId });
+      expect(change.emit).toEqual([]);
     },
   );
 
-  it('moves a reserved order to PAYMENT_PENDING when the payment awaits status checks', () => {
+  it('Given a reserved order, when PaymentSucceeded arrives, then it is CONFIRMED and OrderConfirmed is emitted', () => {
     // Prepare
-    const order = givenOrder('STOCK_RESERVED');
-    const pending = sample('PaymentPending');
+    const event = paymentSucceeded();
 
     // Act
-    const decision = decide(order, pending, NOW);
+    const change = changeOf(decide(givenOrder('PAYMENT_PENDING'), event, NOW));
 
     // Assess
-    expect(decision).toEqual({
-      kind: 'TRANSITION',
-      to: 'PAYMENT_PENDING',
-      reason: `Payment pending at the PSP; status checks until ${pending.payload.deadline}`,
-      set: { paymentId: pending.payload.paymentId },
-      emit: [],
+    expect(change.moves).toEqual([
+      { to: 'CONFIRMED', reason: `Payment succeeded (${event.payload.paymentId})` },
+    ]);
+    expect(change.emit).toEqual([
+      {
+        type: 'OrderConfirmed',
+        payload: {
+          orderId: ORDER_ID,
+          paymentId: event.payload.paymentId,
+          total: { amountMinor: 9997, currency: 'EUR' },
+          confirmedAt: NOW.toISOString(),
+        },
+      },
+    ]);
+  });
+
+  it('Given a reserved order, when PaymentFailed arrives, then stock is released and the order CANCELLED, once', () => {
+    // Prepare
+    const event = paymentFailed();
+
+    // Act
+    const change = changeOf(decide(givenOrder('STOCK_RESERVED'), event, NOW));
+
+    // Assess
+    expect(change.moves).toEqual([{ to: 'CANCELLED', reason: 'Payment failed: DECLINED' }]);
+    expect(change.set).toMatchObject({ releaseRequested: true });
+    expect(change.emit).toEqual([
+      {
+        type: 'StockReleaseRequested',
+        payload: {
+          orderId: ORDER_ID,
+          reservationId: RESERVATION_ID,
+          lines: [
+            { productId: '11111111-1111-1111-1111-111111111111', quantity: 2 },
+            { productId: '33333333-3333-3333-3333-333333333333', quantity: 1 },
+          ],
+          reason: 'Payment failed: DECLINED',
+        },
+      },
+      {
+        type: 'OrderCancelled',
+        payload: {
+          orderId: ORDER_ID,
+          reason: 'PAYMENT_FAILED',
+          ...(event.eventType === 'PaymentFailed' && event.payload.detail
+            ? { detail: event.payload.detail }
+            : {}),
+          cancelledAt: NOW.toISOString(),
+        },
+      },
+    ]);
+  });
+
+  it('Given a reserved order, when the payment missed its deadline, then it is cancelled with PAYMENT_DEADLINE_EXCEEDED', () => {
+    // Act
+    const change = changeOf(decide(givenOrder('PAYMENT_PENDING'), paymentFailed('DEADLINE_EXCEEDED'), NOW));
+
+    // Assess
+    expect(change.emit.map((e) => (e.type === 'OrderCancelled' ? e.payload.reason : e.type))).toEqual([
+      'StockReleaseRequested',
+      'PAYMENT_DEADLINE_EXCEEDED',
+    ]);
+  });
+
+  describe('events that overtake StockReserved (topics are not ordered with each other)', () => {
+    it('Given a PENDING order, when PaymentSucceeded naming its reservation arrives, then it moves through STOCK_RESERVED to CONFIRMED', () => {
+      // Act
+      const change = changeOf(decide(givenOrder('PENDING'), paymentSucceeded(), NOW));
+
+      // Assess
+      expect(change.moves.map((move) => move.to)).toEqual(['STOCK_RESERVED', 'CONFIRMED']);
+      expect(change.moves[0]?.reason).toContain('confirmed by the payment ahead of StockReserved');
+      expect(change.set).toMatchObject({ reservationId: RESERVATION_ID });
+      expect(types(change.emit)).toEqual(['OrderConfirmed']);
+    });
+
+    it('Given a PENDING order, when PaymentFailed naming its reservation arrives, then the reservation is released and the order CANCELLED', () => {
+      // Act
+      const change = changeOf(decide(givenOrder('PENDING'), paymentFailed(), NOW));
+
+      // Assess
+      expect(change.moves.map((move) => move.to)).toEqual(['STOCK_RESERVED', 'CANCELLED']);
+      expect(types(change.emit)).toEqual(['StockReleaseRequested', 'OrderCancelled']);
+    });
+
+    it('Given a PENDING order, when PaymentPending naming its reservation arrives, then it is PAYMENT_PENDING', () => {
+      // Act
+      const change = changeOf(decide(givenOrder('PENDING'), paymentPending(), NOW));
+
+      // Assess
+      expect(change.moves.map((move) => move.to)).toEqual(['STOCK_RESERVED', 'PAYMENT_PENDING']);
+    });
+
+    it.each(['PaymentPending', 'PaymentSucceeded', 'PaymentFailed'] as const)(
+      'Given a PENDING order, when a version-1 %s (no reservation) arrives, then it is not ready yet',
+      (type) => {
+        // Act
+        const decision = decide(givenOrder('PENDING'), sample(type) as SagaEvent, NOW);
+
+        // Assess
+        expect(decision.kind).toBe('NOT_READY');
+      },
+    );
+
+    it('Given any order of arrival of a successful saga, when all events are applied, then the order is CONFIRMED once and nothing waits', () => {
+      // Prepare
+      const events: SagaEvent[] = [stockReserved(), paymentPending(), paymentSucceeded()];
+
+      // Act
+      const outcomes = permutations(events).map((order) => fold(order));
+
+      // Assess
+      expect(outcomes).toHaveLength(6);
+      for (const { state, emitted, notReady } of outcomes) {
+        expect(state.status).toBe('CONFIRMED');
+        expect(state.reservationId).toBe(RESERVATION_ID);
+        expect(types(emitted)).toEqual(['OrderConfirmed']);
+        expect(notReady).toEqual([]);
+      }
+    });
+
+    it('Given any order of arrival of a failed payment, when all events are applied, then the order is CANCELLED and stock released exactly once', () => {
+      // Prepare
+      const events: SagaEvent[] = [stockReserved(), paymentPending(), paymentFailed()];
+
+      // Act
+      const outcomes = permutations(events).map((order) => fold(order));
+
+      // Assess
+      for (const { state, emitted, notReady } of outcomes) {
+        expect(state.status).toBe('CANCELLED');
+        expect(types(emitted).sort()).toEqual(['OrderCancelled', 'StockReleaseRequested']);
+        expect(notReady).toEqual([]);
+      }
     });
   });
 
-  it.each([
-    ['PSP_TIMEOUT', 'Payment PSP timed out; status checks until 2025-03-01T12:20:00.910Z'],
-    ['PSP_UNAVAILABLE', 'Payment PSP unavailable; status checks until 2025-03-01T12:20:00.910Z'],
-  ] as const)('explains a payment pending because of %s', (reason, explanation) => {
-    // Prepare
-    const order = givenOrder('STOCK_RESERVED');
-
-    // Act
-    const decision = transitionOf(order, paymentPending(reason));
-
-    // Assess
-    expect(decision.reason).toBe(explanation);
-  });
-
-  it.each(['PAYMENT_PENDING', 'CONFIRMED', 'CANCELLED'] as const)(
-    'ignores PaymentPending for an order already %s',
-    (status) => {
+  describe('compensation of a CANCELLED order', () => {
+    it('Given a cancelled order without a reservation, when StockReserved arrives late, then the stock is released once', () => {
       // Prepare
-      const order = givenOrder(status);
+      const order = givenOrder('CANCELLED', { reservationId: undefined });
+
+      // Act
+      const first = changeOf(decide(order, stockReserved(), NOW));
+      const after = evolve(order, first, 'evt-1', NOW);
+      const again = decide(after, stockReserved(), NOW);
+
+      // Assess
+      expect(first.moves).toEqual([]);
+      expect(first.note).toContain('released');
+      expect(types(first.emit)).toEqual(['StockReleaseRequested']);
+      expect(after).toMatchObject({
+        status: 'CANCELLED',
+        reservationId: RESERVATION_ID,
+        releaseRequested: true,
+      });
+      expect(again.kind).toBe('IGNORE');
+    });
+
+    it('Given a cancelled order, when its payment succeeds late, then a refund is requested once', () => {
+      // Prepare
+      const order = givenOrder('CANCELLED', { releaseRequested: true });
+      const event = paymentSucceeded();
+
+      // Act
+      const first = changeOf(decide(order, event, NOW));
+      const again = decide(evolve(order, first, event.eventId, NOW), event, NOW);
+
+      // Assess
+      expect(first.emit).toEqual([
+        {
+          type: 'PaymentReversalRequested',
+          payload: { orderId: ORDER_ID, paymentId: event.payload.paymentId, reason: 'ORDER_CANCELLED' },
+        },
+      ]);
+      expect(first.set).toEqual({ paymentId: event.payload.paymentId, reversalRequested: true });
+      expect(again.kind).toBe('IGNORE');
+    });
+
+    it('Given a cancelled order, when its payment is still pending, then its authorization is to be voided', () => {
+      // Act
+      const change = changeOf(decide(givenOrder('CANCELLED'), paymentPending(), NOW));
+
+      // Assess
+      expect(types(change.emit)).toEqual(['PaymentReversalRequested']);
+      expect(change.note).toContain('still open');
+    });
+
+    it('Given an order cancelled because its payment failed, when a late PaymentPending of it arrives, then nothing is reversed', () => {
+      // Prepare
+      const order = givenOrder('CANCELLED', { paymentId: paymentPending().payload.paymentId });
 
       // Act
       const decision = decide(order, paymentPending(), NOW);
 
       // Assess
-      expect(decision).toEqual({
-        kind: 'IGNORE',
-        reason: `PaymentPending does not apply to an order in ${status}`,
-      });
-    },
-  );
-
-  it('is not ready for PaymentPending before the reservation is recorded', () => {
-    // Prepare
-    const order = givenOrder('PENDING');
-
-    // Act
-    const decision = decide(order, paymentPending(), NOW);
-
-    // Assess
-    expect(decision).toEqual({
-      kind: 'NOT_READY',
-      reason: 'PaymentPending arrived while the order is PENDING; its stock reservation is not recorded yet',
+      expect(decision.kind).toBe('IGNORE');
     });
-  });
 
-  it('releases the stock and cancels the order when the payment fails', () => {
-    // Prepare
-    const order = givenOrder('STOCK_RESERVED', { reservationId: 'res-42' });
-    const failed = paymentFailed('DECLINED');
+    it('Given a cancelled order, when its payment fails, then nothing more is needed', () => {
+      // Act
+      const decision = decide(givenOrder('CANCELLED'), paymentFailed(), NOW);
 
-    // Act
-    const decision = decide(order, failed, NOW);
-
-    // Assess
-    expect(decision).toEqual({
-      kind: 'TRANSITION',
-      to: 'CANCELLED',
-      reason: 'Payment failed: DECLINED',
-      set: { paymentId: failed.payload.paymentId },
-      emit: [
-        {
-          type: 'StockReleaseRequested',
-          payload: {
-            orderId: ORDER_ID,
-            reservationId: 'res-42',
-            lines: order.lines,
-            reason: 'Payment failed: DECLINED',
-          },
-        },
-        {
-          type: 'OrderCancelled',
-          payload: {
-            orderId: ORDER_ID,
-            reason: 'PAYMENT_FAILED',
-            detail: 'Card declined by issuer',
-            cancelledAt: NOW.toISOString(),
-          },
-        },
-      ],
+      // Assess
+      expect(decision.kind).toBe('IGNORE');
     });
-  });
 
-  it('cancels with PAYMENT_DEADLINE_EXCEEDED when the payment missed its deadline', () => {
-    // Prepare
-    const order = givenOrder('PAYMENT_PENDING');
+    it.each(['PaymentVoided', 'PaymentRefunded'] as const)(
+      'Given a cancelled order, when %s arrives, then it is noted in the history without a move',
+      (type) => {
+        // Act
+        const change = changeOf(decide(givenOrder('CANCELLED'), sample(type) as SagaEvent, NOW));
 
-    // Act
-    const decision = transitionOf(order, paymentFailed('DEADLINE_EXCEEDED'));
-
-    // Assess
-    expect(decision.reason).toBe('Payment deadline exceeded');
-    expect(decision.emit[0]?.payload).toMatchObject({ reason: 'Payment deadline exceeded' });
-    expect(decision.emit[1]?.payload).toMatchObject({ reason: 'PAYMENT_DEADLINE_EXCEEDED' });
-  });
-
-  it('leaves the detail out of OrderCancelled when the failed payment has none', () => {
-    // Prepare
-    const order = givenOrder('STOCK_RESERVED');
-    const failed = sample('PaymentFailed');
-    const { detail: _, ...payload } = failed.payload;
-
-    // Act
-    const decision = transitionOf(order, { ...failed, payload });
-
-    // Assess
-    expect(decision.emit[1]?.payload).not.toHaveProperty('detail');
+        // Assess
+        expect(change.moves).toEqual([]);
+        expect(change.note).toMatch(/^Payment .* (voided|refunded) \(ORDER_CANCELLED\)$/);
+        expect(change.emit).toEqual([]);
+      },
+    );
   });
 
   it.each([
-    ['PaymentSucceeded', paymentSucceeded],
-    ['PaymentFailed', () => paymentFailed()],
-  ] as const)('asks for a retry when %s arrives before the stock reservation', (name, event) => {
-    // Prepare
-    const order = givenOrder('PENDING');
-
+    ['CONFIRMED', stockReserved],
+    ['CONFIRMED', paymentSucceeded],
+    ['STOCK_RESERVED', stockReserved],
+    ['CANCELLED', stockRejected],
+    ['CONFIRMED', paymentFailed],
+  ] as const)('Given a %s order, when an event it is past arrives, then nothing changes', (status, event) => {
     // Act
-    const decision = decide(order, event(), NOW);
+    const decision = decide(givenOrder(status), event(), NOW);
 
     // Assess
-    expect(decision).toEqual({
-      kind: 'NOT_READY',
-      reason: `${name} arrived while the order is PENDING; its stock reservation is not recorded yet`,
-    });
+    expect(decision.kind).toBe('IGNORE');
   });
 
-  it.each([
-    ['StockReserved', 'CONFIRMED', stockReserved],
-    ['StockReserved', 'STOCK_RESERVED', stockReserved],
-    ['StockReserved', 'CANCELLED', stockReserved],
-    ['StockRejected', 'CANCELLED', stockRejected],
-    ['StockRejected', 'STOCK_RESERVED', stockRejected],
-    ['PaymentSucceeded', 'CONFIRMED', paymentSucceeded],
-    ['PaymentSucceeded', 'CANCELLED', paymentSucceeded],
-    ['PaymentFailed', 'CANCELLED', () => paymentFailed()],
-    ['PaymentFailed', 'CONFIRMED', () => paymentFailed()],
-  ] as const)('ignores %s for an order already %s', (name, status, event) => {
-    // Prepare
-    const order = givenOrder(status);
-
-    // Act
-    const decision = decide(order, event(), NOW);
-
-    // Assess
-    expect(decision).toEqual({ kind: 'IGNORE', reason: `${name} does not apply to an order in ${status}` });
-  });
-
-  it('refuses to compensate a reserved order without a reservation id', () => {
+  it('Given a reserved order without a reservation id, when its payment fails, then a broken invariant is raised as a permanent error', () => {
     // Prepare
     const order = givenOrder('STOCK_RESERVED', { reservationId: undefined });
 
@@ -320,136 +423,114 @@ describe('Function: decide', () => {
 
     // Assess
     expect(act).toThrow(SagaInvariantError);
-    expect(act).toThrow(`Order ${ORDER_ID} is STOCK_RESERVED but has no reservation id`);
-  });
-
-  it('raises a broken invariant as a permanent error, so the event is not retried', () => {
-    // Prepare
-    const order = givenOrder('PAYMENT_PENDING', { reservationId: undefined });
-
-    // Act
     let error: unknown;
     try {
-      decide(order, paymentFailed(), NOW);
+      act();
     } catch (thrown) {
       error = thrown;
     }
-
-    // Assess
     expect(error).toBeInstanceOf(PermanentError);
-    expect(error).toMatchObject({ code: 'SAGA_INVARIANT_BROKEN', retryable: false });
-  });
-
-  it('does not change the state it decides on', () => {
-    // Prepare
-    const order = givenOrder('STOCK_RESERVED');
-    const before = structuredClone(order);
-
-    // Act
-    decide(order, paymentFailed(), NOW);
-
-    // Assess
-    expect(order).toEqual(before);
   });
 });
 
+describe('Function: decideTimeout', () => {
+  it('Given an order waiting for its payment, when it times out, then it is cancelled with the stock released and the payment reversed', () => {
+    // Prepare
+    const order = givenOrder('PAYMENT_PENDING', { paymentId: 'pay-1' });
+
+    // Act
+    const change = changeOf(decideTimeout(order, NOW, '30 minutes'));
+
+    // Assess
+    expect(change.moves).toEqual([
+      { to: 'CANCELLED', reason: 'No progress for 30 minutes; the order timed out' },
+    ]);
+    expect(types(change.emit)).toEqual([
+      'StockReleaseRequested',
+      'PaymentReversalRequested',
+      'OrderCancelled',
+    ]);
+    expect(change.set).toEqual({ releaseRequested: true, reversalRequested: true });
+    const cancelled = change.emit.at(-1);
+    expect(cancelled?.type === 'OrderCancelled' && cancelled.payload.reason).toBe('TIMED_OUT');
+  });
+
+  it('Given a PENDING order without a reservation, when it times out, then it is cancelled with nothing to compensate', () => {
+    // Act
+    const change = changeOf(decideTimeout(givenOrder('PENDING'), NOW, '30 minutes'));
+
+    // Assess
+    expect(types(change.emit)).toEqual(['OrderCancelled']);
+  });
+
+  it.each(['CONFIRMED', 'CANCELLED'] as const)(
+    'Given a %s order, when it is checked, then it is left alone',
+    (status) => {
+      // Act
+      const decision = decideTimeout(givenOrder(status), NOW, '30 minutes');
+
+      // Assess
+      expect(decision.kind).toBe('IGNORE');
+    },
+  );
+});
+
 describe('Function: evolve', () => {
-  it('moves the order to the new status, one version up, with a history entry for the event', () => {
+  it('Given a change, when it is applied, then the order moves one version up with a history entry per move', () => {
     // Prepare
     const order = givenOrder('PENDING');
-    const event = stockReserved();
-    const change = transitionOf(order, event);
+    const change = changeOf(decide(order, paymentSucceeded(), NOW));
 
     // Act
-    const next = evolve(order, change, event.eventId, NOW);
+    const after = evolve(order, change, 'evt-9', NOW);
 
     // Assess
-    expect(next).toEqual({
-      ...order,
-      status: 'STOCK_RESERVED',
-      version: 4,
-      reservationId: event.payload.reservationId,
-      updatedAt: NOW.toISOString(),
-      history: [
-        { status: 'PENDING', at: PLACED_AT, reason: 'Order placed' },
-        {
-          status: 'STOCK_RESERVED',
-          at: NOW.toISOString(),
-          reason: `Stock reserved (${event.payload.reservationId})`,
-          eventId: event.eventId,
-        },
-      ],
+    expect(after).toMatchObject({ status: 'CONFIRMED', version: 4, updatedAt: NOW.toISOString() });
+    expect(after.history.slice(1)).toEqual([
+      expect.objectContaining({ status: 'STOCK_RESERVED', at: NOW.toISOString(), eventId: 'evt-9' }),
+      expect.objectContaining({ status: 'CONFIRMED', at: NOW.toISOString(), eventId: 'evt-9' }),
+    ]);
+  });
+
+  it('Given a note without a move, when it is applied, then the status stays and the note is in the history', () => {
+    // Prepare
+    const order = givenOrder('CANCELLED');
+    const change: Change = { kind: 'CHANGE', moves: [], note: 'Payment refunded', set: {}, emit: [] };
+
+    // Act
+    const after = evolve(order, change, 'evt-2', NOW);
+
+    // Assess
+    expect(after.status).toBe('CANCELLED');
+    expect(after.version).toBe(4);
+    expect(after.history.at(-1)).toEqual({
+      status: 'CANCELLED',
+      at: NOW.toISOString(),
+      reason: 'Payment refunded',
+      eventId: 'evt-2',
     });
   });
 
-  it('sets the payment id and keeps the reservation id', () => {
+  it('Given a move the state machine forbids, when it is applied, then it throws InvalidTransitionError', () => {
     // Prepare
-    const order = givenOrder('STOCK_RESERVED', { reservationId: 'res-9' });
-    const event = paymentSucceeded();
+    const change: Change = { kind: 'CHANGE', moves: [{ to: 'PENDING', reason: 'back' }], set: {}, emit: [] };
 
     // Act
-    const next = evolve(order, transitionOf(order, event), event.eventId, NOW);
-
-    // Assess
-    expect(next).toMatchObject({
-      status: 'CONFIRMED',
-      reservationId: 'res-9',
-      paymentId: event.payload.paymentId,
-      version: 4,
-    });
-  });
-
-  it('does not change the state it starts from', () => {
-    // Prepare
-    const order = givenOrder('STOCK_RESERVED');
-    const before = structuredClone(order);
-    const event = paymentFailed();
-
-    // Act
-    evolve(order, transitionOf(order, event), event.eventId, NOW);
-
-    // Assess
-    expect(order).toEqual(before);
-  });
-
-  it.each([
-    ['CONFIRMED', 'CANCELLED'],
-    ['CANCELLED', 'STOCK_RESERVED'],
-    ['PENDING', 'CONFIRMED'],
-    ['PAYMENT_PENDING', 'STOCK_RESERVED'],
-  ] as const)('refuses to move an order from %s to %s', (from, to) => {
-    // Prepare
-    const order = givenOrder(from);
-    const change: Transition = { kind: 'TRANSITION', to, reason: 'forced', set: {}, emit: [] };
-
-    // Act
-    const act = () => evolve(order, change, 'evt-1', NOW);
+    const act = () => evolve(givenOrder('CONFIRMED'), change, 'evt-3', NOW);
 
     // Assess
     expect(act).toThrow(InvalidTransitionError);
-    expect(act).toThrow(`Order cannot move from ${from} to ${to}`);
   });
 
-  it('follows a whole saga: reserved, pending at the PSP, then confirmed', () => {
+  it('Given a state, when a change is applied, then the state it started from is unchanged', () => {
     // Prepare
-    const placed = givenOrder('PENDING', { version: 1 });
-    const steps: SagaEvent[] = [stockReserved(), paymentPending(), paymentSucceeded()];
+    const order = givenOrder('STOCK_RESERVED');
+    const before = structuredClone(order);
 
     // Act
-    const confirmed = steps.reduce(
-      (state, event) => evolve(state, transitionOf(state, event), event.eventId, NOW),
-      placed,
-    );
+    evolve(order, changeOf(decide(order, paymentFailed(), NOW)), 'evt-4', NOW);
 
     // Assess
-    expect(confirmed.status).toBe('CONFIRMED');
-    expect(confirmed.version).toBe(4);
-    expect(confirmed.history.map((entry) => [entry.status, entry.eventId])).toEqual([
-      ['PENDING', undefined],
-      ['STOCK_RESERVED', steps[0]?.eventId],
-      ['PAYMENT_PENDING', steps[1]?.eventId],
-      ['CONFIRMED', steps[2]?.eventId],
-    ]);
-    expect(decide(confirmed, paymentSucceeded(), NOW).kind).toBe('IGNORE');
+    expect(order).toEqual(before);
   });
 });
