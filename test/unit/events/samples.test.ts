@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EVENT_SCHEMAS, EVENT_TYPES, parseEvent, versionsOf } from '#events';
+import { EVENT_TYPES, parseEvent, versionsOf } from '#events';
 import { readSampleFile, sampleFiles } from './helpers';
 
 describe('Function: parseEvent (samples)', () => {
