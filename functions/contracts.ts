@@ -4,7 +4,7 @@ import { GetProductFn, ListProductsFn, SeedProductsFn } from './catalog/contract
 import { InventoryConsumerFn } from './inventory/contract';
 import { CreatePaymentFn, GetPaymentFn } from './mock-psp/contract';
 import { NotificationConsumerFn } from './notifications/contract';
-import { CreateOrderFn, GetOrderFn, HealthFn, SagaConsumerFn } from './orders/contract';
+import { CreateOrderFn, GetOrderFn, HealthFn, OrderReconcilerFn, SagaConsumerFn } from './orders/contract';
 import { CheckStatusFn, PaymentConsumerFn } from './payments/contract';
 import type { AnyContract } from './platform/contract';
 import { KafkaTopicsFn, OutboxRelayFn, OutboxSweeperFn } from './platform/outbox/contract';
@@ -15,6 +15,7 @@ export const FUNCTION_CONTRACTS: readonly AnyContract[] = [
   GetOrderFn,
   HealthFn,
   SagaConsumerFn,
+  OrderReconcilerFn,
   ListProductsFn,
   GetProductFn,
   SeedProductsFn,

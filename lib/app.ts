@@ -83,8 +83,8 @@ export function buildApp(app: App, config: AppConfig): OrderSagaStacks {
     description: describe('dashboard, alarm topic and notifications'),
     api: orders.api.api,
     services: [orders, inventory, payments, notifications, analytics],
-    outboxes: [messaging.deadLetterOutbox],
-    alarms: messaging.deadLetterOutbox.alarms,
+    outboxes: [],
+    alarms: [],
   });
 
   Tags.of(app).add('project', 'order-saga');

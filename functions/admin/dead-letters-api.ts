@@ -70,6 +70,7 @@ export function deadLetterView(item: DeadLetterItem) {
     attempts: item.attempts,
     createdAt: item.createdAt,
     redrivenAt: item.redrivenAt ?? null,
+    redrivenBy: item.redrivenBy ?? null,
     rawValue: item.rawValue,
   };
 }
@@ -93,7 +94,7 @@ export async function listDeadLetters(
 /** POST /admin/dead-letters/{id}/redrive */
 export async function redriveDeadLetter(
   store: DeadLetterStore,
-  event: Pick<APIGatewayProxyEvent, 'pathParameters'>,
+  event: Pick<APIGatewayProxyEvent, 'pathParameters' | 'requestContext'>,
   now: Date,
 ) {
   const id = event.pathParameters?.id ?? '';
@@ -102,7 +103,7 @@ export async function redriveDeadLetter(
       { path: 'path.id', message: 'a dead-letter id is a 26-character ULID' },
     ]);
   }
-  const result = await store.redrive(id, now);
+  const result = await store.redrive(id, now, operatorOf(event));
   switch (result.outcome) {
     case 'NOT_FOUND':
       throw notFound(`Dead letter ${id} does not exist`);
@@ -110,7 +111,23 @@ export async function redriveDeadLetter(
       throw new HttpError(409, 'ALREADY_REDRIVEN', `Dead letter ${id} was already redriven`, {
         details: [{ path: 'path.id', message: `redriven at ${result.item.redrivenAt ?? 'an earlier time'}` }],
       });
+    case 'NOT_REDRIVABLE':
+      throw new HttpError(409, 'NOT_REDRIVABLE', `Dead letter ${id} cannot be redriven`, {
+        details: [
+          {
+            path: 'path.id',
+            message: `its record is not a valid event (${result.item.errorKind}); delivered again, it would only fail again`,
+          },
+        ],
+      });
     case 'REDRIVEN':
       return deadLetterView(result.item);
   }
+}
+
+/** Who is calling: the signed-in operator's name from the authorizer's claims. */
+export function operatorOf(event: Pick<APIGatewayProxyEvent, 'requestContext'>): string {
+  const claims = (event.requestContext?.authorizer?.claims ?? {}) as Record<string, unknown>;
+  const name = claims['cognito:username'] ?? claims.email ?? claims.sub;
+  return typeof name === 'string' && name !== '' ? name : 'anonymous';
 }

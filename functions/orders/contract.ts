@@ -1,5 +1,6 @@
+import { z } from 'zod';
 import { defineConsumer } from '#platform/consumer/contract';
-import { defineFunction } from '#platform/contract';
+import { defineFunction, setting } from '#platform/contract';
 
 /** The order service: it writes the `orders` table (orders, idempotency records, outbox). */
 
@@ -49,4 +50,19 @@ export const SagaConsumerFn = defineConsumer({
   ],
   tables: { ORDERS_TABLE_NAME: 'readWrite' },
   metrics: { OrdersConfirmed: 'Count', OrdersCancelled: 'Count', SagaDurationMs: 'Milliseconds' },
+});
+
+export const OrderReconcilerFn = defineFunction({
+  name: 'reconciler',
+  service: 'orders',
+  entry: 'orders/handlers/reconciler.ts',
+  trigger: 'schedule (every 5 minutes)',
+  description: 'Cancels orders that stopped moving (TIMED_OUT) and compensates what they hold',
+  tables: { ORDERS_TABLE_NAME: 'readWrite' },
+  settings: z.object({
+    ORDER_TIMEOUT_SECONDS: setting
+      .int(1800, { min: 1 })
+      .describe('age after which an order that is not finished is timed out (above the payment deadline)'),
+  }),
+  metrics: { OrdersTimedOut: 'Count' },
 });

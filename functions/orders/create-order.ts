@@ -10,6 +10,7 @@ import {
   type IdempotencyItem,
   idempotencyKey,
   type OrderItem,
+  openShardOf,
   orderKey,
   orderView,
 } from './model';
@@ -118,6 +119,7 @@ export async function createOrder(
       updatedAt: now.toISOString(),
       version: 1,
       history: initialHistory(now),
+      openShard: openShardOf(orderId),
     };
     const location = `/orders/${orderId}`;
     const body = JSON.stringify(orderView(order));

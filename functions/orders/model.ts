@@ -5,6 +5,18 @@ import type { PricedLine } from './domain/pricing';
 export const orderKey = (orderId: string) => ({ pk: `ORDER#${orderId}`, sk: 'ORDER' });
 export const idempotencyKey = (key: string) => ({ pk: `IDEMPOTENCY#${key}`, sk: 'IDEMPOTENCY' });
 
+/** Sparse index of orders not finished yet (`openShard`, by `createdAt`), read by the reconciler. */
+export const OPEN_ORDERS_INDEX = 'open';
+/** Open orders spread over this many index partitions. */
+export const OPEN_SHARDS = 4;
+
+/** The open-orders index partition of an order. */
+export function openShardOf(orderId: string): string {
+  let hash = 0;
+  for (const char of orderId) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+  return `OPEN#${hash % OPEN_SHARDS}`;
+}
+
 /** How long a client may replay a POST /orders with the same Idempotency-Key. */
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
 
@@ -28,6 +40,8 @@ export interface OrderItem {
   reservationId?: string;
   /** Set by the saga when the payment settles. */
   paymentId?: string;
+  /** Set while the order is not finished: its partition in the open-orders index. */
+  openShard?: string;
   /** The saga asked inventory to release the reservation (once). */
   releaseRequested?: boolean;
   /** The saga asked the payment service to void or refund the payment (once). */

@@ -1,9 +1,22 @@
-import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { DomainEvent } from '#events';
 import { cancellationCodes, failedConditionAt, isTransactionConflict } from '#platform/dynamo';
 import { outboxPut } from '#platform/outbox/row';
+import { isTerminal } from './domain/order';
 import type { OrderState } from './domain/saga';
-import { type IdempotencyItem, idempotencyKey, type OrderItem, orderKey } from './model';
+import {
+  type IdempotencyItem,
+  idempotencyKey,
+  OPEN_ORDERS_INDEX,
+  OPEN_SHARDS,
+  type OrderItem,
+  orderKey,
+} from './model';
 
 /** What became of an attempt to create an order. */
 export type CreateResult = 'CREATED' | 'KEY_TAKEN' | 'CONFLICT';
@@ -31,6 +44,24 @@ export class OrderStore {
       }),
     );
     return Item as OrderItem | undefined;
+  }
+
+  /** Ids of orders not finished that were placed before `before`, at most `limit` per shard. */
+  async openSince(before: Date, limit: number): Promise<string[]> {
+    const ids: string[] = [];
+    for (let shard = 0; shard < OPEN_SHARDS; shard++) {
+      const { Items } = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: OPEN_ORDERS_INDEX,
+          KeyConditionExpression: 'openShard = :shard AND createdAt < :before',
+          ExpressionAttributeValues: { ':shard': `OPEN#${shard}`, ':before': before.toISOString() },
+          Limit: limit,
+        }),
+      );
+      for (const item of Items ?? []) ids.push(String(item.pk).slice('ORDER#'.length));
+    }
+    return ids;
   }
 
   async getIdempotencyRecord(key: string): Promise<IdempotencyItem | undefined> {
@@ -105,6 +136,8 @@ export class OrderStore {
         values[`:${field}`] = value;
       }
     }
+    // A finished order leaves the open-orders index.
+    const finished = isTerminal(after.status) ? ' REMOVE openShard' : '';
     try {
       await this.client.send(
         new TransactWriteCommand({
@@ -113,7 +146,7 @@ export class OrderStore {
               Update: {
                 TableName: this.tableName,
                 Key: orderKey(after.orderId),
-                UpdateExpression: `SET ${sets.join(', ')}`,
+                UpdateExpression: `SET ${sets.join(', ')}${finished}`,
                 ConditionExpression: '#status = :from AND version = :version',
                 ExpressionAttributeNames: { '#status': 'status' },
                 ExpressionAttributeValues: values,

@@ -1,8 +1,9 @@
-import { type CausationMeta, causedBy, createEvent, type DomainEvent } from '#events';
+import { type CreateEventMeta, causedBy, createEvent, type DomainEvent } from '#events';
 import { PermanentError, RetryableError } from '#platform/errors';
 import type { OrderStatus } from './domain/order';
 import {
   decide,
+  decideTimeout,
   type Emitted,
   evolve,
   type OrderState,
@@ -60,7 +61,11 @@ export function stateOf(order: OrderItem): OrderState {
 
 /** Turns emitted payloads into events of the saga: same correlation, caused by `parent`. */
 export function envelopesFor(emitted: readonly Emitted[], parent: SagaEvent, now: Date): DomainEvent[] {
-  const meta: CausationMeta & { source: string } = { source: SAGA_SOURCE, ...causedBy(parent, now) };
+  return envelopesWith(emitted, { source: SAGA_SOURCE, ...causedBy(parent, now) });
+}
+
+/** Turns emitted payloads into events with the given envelope fields. */
+export function envelopesWith(emitted: readonly Emitted[], meta: CreateEventMeta): DomainEvent[] {
   return emitted.map((item): DomainEvent => {
     switch (item.type) {
       case 'OrderConfirmed':
@@ -112,4 +117,49 @@ export async function applySagaEvent(
   throw new SagaConflictError(
     `Order ${event.aggregateId} kept changing while ${event.eventType} was applied`,
   );
+}
+
+export interface TimeoutOutcome {
+  /** Open orders older than the timeout that were looked at. */
+  checked: number;
+  /** Orders cancelled as TIMED_OUT, with their compensations. */
+  timedOut: string[];
+}
+
+/**
+ * The reconciler's pass over the orders: every order still open `timeoutSeconds` after it was placed
+ * stopped moving (a dependency lost its events, a payment workflow died); it is cancelled as
+ * TIMED_OUT with what it holds compensated (`decideTimeout`), in one write with the events, like any
+ * other transition, so a late event finds it finished and compensates too.
+ */
+export async function timeOutStuckOrders(
+  deps: { store: OrderStore },
+  now: Date,
+  timeoutSeconds: number,
+  limitPerShard = 25,
+): Promise<TimeoutOutcome> {
+  const ids = await deps.store.openSince(new Date(now.getTime() - timeoutSeconds * 1000), limitPerShard);
+  const outcome: TimeoutOutcome = { checked: ids.length, timedOut: [] };
+  const idleFor = `${Math.round(timeoutSeconds / 60)} minutes`;
+  for (const orderId of ids) {
+    for (let attempt = 0; attempt <= MAX_CONFLICTS; attempt++) {
+      const order = await deps.store.get(orderId, { consistent: true });
+      if (!order) break;
+      const before = stateOf(order);
+      const decision = decideTimeout(before, now, idleFor);
+      if (decision.kind !== 'CHANGE') break;
+      const emitted = envelopesWith(decision.emit, {
+        source: SAGA_SOURCE,
+        aggregateId: orderId,
+        correlationId: order.correlationId,
+        now,
+      });
+      const after = evolve(before, decision, undefined, now);
+      if ((await deps.store.save(before, after, emitted)) === 'SAVED') {
+        outcome.timedOut.push(orderId);
+        break;
+      }
+    }
+  }
+  return outcome;
 }

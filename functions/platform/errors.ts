@@ -100,3 +100,23 @@ export function isRetryable(error: unknown): boolean {
   }
   return true;
 }
+
+/**
+ * How a consumer treats a failure:
+ * - `transient`: a known condition that passes by itself (a dependency down, an open circuit,
+ *   contention, throttling, an event ahead of its precondition): waited out, never dead-lettered;
+ * - `permanent`: retrying cannot help (bad input, a broken invariant, an SDK validation error):
+ *   dead-lettered at once;
+ * - `unknown`: anything else (a bug, an unclassified failure): retried a bounded number of times,
+ *   then dead-lettered.
+ */
+export type FailureClass = 'transient' | 'permanent' | 'unknown';
+
+export function classifyFailure(error: unknown): FailureClass {
+  if (error instanceof AppError) return error.retryable ? 'transient' : 'permanent';
+  const sdk = error as { $metadata?: unknown; name?: unknown } | undefined;
+  const isSdkError = typeof sdk === 'object' && sdk !== null && '$metadata' in sdk;
+  if (isSdkError || cancellationCodes(error).length > 0)
+    return isRetryable(error) ? 'transient' : 'permanent';
+  return 'unknown';
+}

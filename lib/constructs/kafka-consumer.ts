@@ -1,18 +1,22 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { ManagedKafkaEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { CONSUMER_TABLES } from '#platform/consumer/contract';
+import { PARKED_INDEX } from '#platform/consumer/parking';
 import { type AnyContract, topicsOf } from '#platform/contract';
 import { InfrastructureError } from '../errors';
 import { alarmAboveZero } from './alarms';
 import { type KafkaConnection, kafkaGroupArn, kafkaTopicArn } from './kafka-connection';
 import {
   acknowledgeSynchronousInvocation,
+  grantTableActions,
   METRICS_NAMESPACE,
   ServiceFunction,
   type ServiceFunctionProps,
@@ -73,6 +77,8 @@ export class KafkaConsumer<C extends AnyContract = AnyContract> extends Construc
   readonly onFailureQueue: sqs.Queue;
   readonly eventSources: ManagedKafkaEventSource[];
   readonly consumerGroups: string[];
+  /** The schedule on which the consumer retries its parked records (per-record consumers). */
+  readonly parkedSweep?: events.Rule;
   readonly alarms: cloudwatch.Alarm[];
 
   constructor(scope: Construct, id: string, props: KafkaConsumerProps<C>) {
@@ -140,10 +146,20 @@ export class KafkaConsumer<C extends AnyContract = AnyContract> extends Construc
       timeout: props.timeout ?? Duration.seconds(60),
       logRemovalPolicy: removalPolicy,
     } as ServiceFunctionProps<C>);
-    acknowledgeSynchronousInvocation(
-      this.fn,
-      'its MSK event source mappings, whose failed batches go to the on-failure queue',
-    );
+    // The consumer framework parks records and retries them on a schedule (per-record consumers).
+    const parks = 'IDEMPOTENCY_TABLE_NAME' in contract.tables;
+    if (parks) {
+      Validations.of(this.fn).acknowledge({
+        id: 'Serverless-LambdaDLQ',
+        reason:
+          'Invoked synchronously by its MSK event source mappings (failed batches go to the on-failure queue) and asynchronously by its one-minute schedule, whose runs retry parked records that stay in the dead-letter table until done; a failed run is repeated by the next one, so a dead-letter queue would hold nothing to act on.',
+      });
+    } else {
+      acknowledgeSynchronousInvocation(
+        this.fn,
+        'its MSK event source mappings, whose failed batches go to the on-failure queue',
+      );
+    }
 
     this.consumerGroups = topics.map((topic) => consumerGroupId(service, topic));
     this.eventSources = topics.map((topic) => {
@@ -157,11 +173,29 @@ export class KafkaConsumer<C extends AnyContract = AnyContract> extends Construc
         provisionedPollerConfig: { minimumPollers: 1, maximumPollers: 3 },
         retryAttempts,
         bisectBatchOnError: true,
+        reportBatchItemFailures: true,
         onFailure: new SqsDlq(this.onFailureQueue),
       });
       this.fn.addEventSource(source);
       return source;
     });
+
+    // Every minute the consumer retries the records it parked (transient failures, redrives).
+    if (parks) {
+      grantTableActions(this.fn, props.deadLetters, ['dynamodb:Query'], { indexName: PARKED_INDEX });
+      this.parkedSweep = new events.Rule(this, 'ParkedSweep', {
+        description: `Retries the records the ${service} consumer parked`,
+        schedule: events.Schedule.rate(Duration.minutes(1)),
+        targets: [
+          new targets.LambdaFunction(this.fn, { retryAttempts: 0, maxEventAge: Duration.minutes(1) }),
+        ],
+      });
+      Validations.of(this.parkedSweep).acknowledge({
+        id: 'Serverless-EventBusDLQ',
+        reason:
+          'A sweep run that fails is repeated by the next one a minute later; the parked records stay in the dead-letter table until done, so an undelivered schedule event holds nothing to keep.',
+      });
+    }
 
     // The mappings poll as the function's role (MSK IAM auth): cluster, these topics, these groups.
     this.fn.addToRolePolicy(
@@ -218,6 +252,21 @@ export class KafkaConsumer<C extends AnyContract = AnyContract> extends Construc
           statistic: cloudwatch.Stats.SUM,
         }),
       ),
+      new cloudwatch.Alarm(this, 'ParkedAlarm', {
+        alarmDescription: `${service} consumer: records stay parked (a dependency is down or an event cannot proceed) for 15 minutes`,
+        metric: new cloudwatch.Metric({
+          namespace: METRICS_NAMESPACE,
+          metricName: 'ParkedDue',
+          dimensionsMap: { service },
+          period: Duration.minutes(5),
+          statistic: cloudwatch.Stats.MINIMUM,
+        }),
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 3,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
       new cloudwatch.Alarm(this, 'OffsetLagAlarm', {
         alarmDescription: `${service} consumer: more than 1000 records behind for 15 minutes`,
         metric: this.fn.metric('OffsetLag', {

@@ -3,11 +3,11 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as msk from 'aws-cdk-lib/aws-msk';
 import type { Construct } from 'constructs';
+import { DEAD_LETTER_STATUS_INDEX } from '#platform/consumer/dead-letters';
+import { PARKED_INDEX } from '#platform/consumer/parking';
 import { type AppConfig, removalPolicyFor } from '../config';
 import { clusterNameOf, type KafkaConnection, MSK_IAM_PORT } from '../constructs/kafka-connection';
 import { KafkaTopics } from '../constructs/kafka-topics';
-import { OutboxRelay } from '../constructs/outbox-relay';
-import { createOutboxTable } from '../constructs/outbox-table';
 import { PROJECT_TOPICS } from '../topics';
 
 export interface MessagingStackProps extends StackProps {
@@ -31,11 +31,10 @@ export class MessagingStack extends Stack {
   readonly topics: KafkaTopics;
   /**
    * Records every Kafka consumer gave up on (dead letters), attempt counters of failing events, and the
-   * outbox rows a redrive writes; shared by all consumers, so it lives here rather than in a service.
+   * records consumers parked to retry later (a redrive parks a dead letter for its service); shared by
+   * all consumers, so it lives here rather than in a service.
    */
   readonly deadLetters: dynamodb.Table;
-  /** Republishes redriven dead letters to their original topics. */
-  readonly deadLetterOutbox: OutboxRelay;
 
   constructor(scope: Construct, id: string, props: MessagingStackProps) {
     super(scope, id, props);
@@ -96,21 +95,27 @@ export class MessagingStack extends Stack {
     if (this.clusterSecurityGroup) this.topics.node.addDependency(this.clusterSecurityGroup);
 
     const removalPolicy = removalPolicyFor(config);
-    this.deadLetters = createOutboxTable(this, 'DeadLetterTable', {
-      removalPolicy,
+    this.deadLetters = new dynamodb.Table(this, 'DeadLetterTable', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: 'expiresAt',
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
       deletionProtection: config.stage === 'prod',
+      removalPolicy,
     });
     this.deadLetters.addGlobalSecondaryIndex({
-      indexName: 'byStatus',
+      indexName: DEAD_LETTER_STATUS_INDEX,
       partitionKey: { name: 'status', type: dynamodb.AttributeType.STRING },
       sortKey: { name: 'createdAt', type: dynamodb.AttributeType.STRING },
       projectionType: dynamodb.ProjectionType.ALL,
     });
-    this.deadLetterOutbox = new OutboxRelay(this, 'DeadLetterOutbox', {
-      table: this.deadLetters,
-      serviceName: 'messaging',
-      kafka: this.kafka,
-      removalPolicy,
+    this.deadLetters.addGlobalSecondaryIndex({
+      indexName: PARKED_INDEX,
+      partitionKey: { name: 'parkedService', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'retryAt', type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.ALL,
     });
 
     new CfnOutput(this, 'DeadLetterTableName', { value: this.deadLetters.tableName });

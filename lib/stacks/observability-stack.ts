@@ -8,7 +8,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { InventoryConsumerFn } from '#functions/inventory/contract';
 import { NotificationConsumerFn } from '#functions/notifications/contract';
-import { CreateOrderFn, SagaConsumerFn } from '#functions/orders/contract';
+import { CreateOrderFn, OrderReconcilerFn, SagaConsumerFn } from '#functions/orders/contract';
 import { CheckStatusFn, PaymentConsumerFn } from '#functions/payments/contract';
 import type { AnyContract } from '#platform/contract';
 import type { AppConfig } from '../config';
@@ -202,6 +202,7 @@ export class ObservabilityStack extends Stack {
           sum(CreateOrderFn, 'OrdersCreated'),
           sum(SagaConsumerFn, 'OrdersConfirmed'),
           sum(SagaConsumerFn, 'OrdersCancelled'),
+          sum(OrderReconcilerFn, 'OrdersTimedOut'),
         ],
       }),
       new cloudwatch.GraphWidget({
@@ -265,9 +266,13 @@ export class ObservabilityStack extends Stack {
         ),
       }),
       new cloudwatch.GraphWidget({
-        title: 'Consumers: duplicates skipped',
+        title: 'Consumers: duplicates skipped (left) and records parked (right)',
         width: 8,
         left: consumers.map((fn) => serviceMetric(fn.serviceName, 'EventsSkippedDuplicate', 'Sum', fn.label)),
+        right: consumers.flatMap((fn) => [
+          serviceMetric(fn.serviceName, 'EventsParked', 'Sum', `${fn.label} parked`),
+          serviceMetric(fn.serviceName, 'ParkedDue', 'Maximum', `${fn.label} due`),
+        ]),
       }),
       new cloudwatch.GraphWidget({
         title: 'Consumers: offset lag (records)',

@@ -1,17 +1,28 @@
-import { CfnOutput, Duration } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ListDeadLettersFn, RedriveDeadLetterFn } from '#functions/admin/contract';
 import { GetMetricsFn } from '#functions/analytics/contract';
 import { GetProductFn, ListProductsFn } from '#functions/catalog/contract';
-import { CreateOrderFn, GetOrderFn, HealthFn, SagaConsumerFn } from '#functions/orders/contract';
+import {
+  CreateOrderFn,
+  GetOrderFn,
+  HealthFn,
+  OrderReconcilerFn,
+  SagaConsumerFn,
+} from '#functions/orders/contract';
+import { OPEN_ORDERS_INDEX } from '#functions/orders/model';
+import { alarmAboveZero } from '../constructs/alarms';
 import type { KafkaConsumer } from '../constructs/kafka-consumer';
 import { MockPsp } from '../constructs/mock-psp';
 import type { OutboxRelay } from '../constructs/outbox-relay';
 import { loadSeedCatalog, ProductSeed, type SeedProduct } from '../constructs/product-seed';
 import { PublicRestApi } from '../constructs/public-rest-api';
-import { grantTableActions } from '../constructs/service-function';
+import { grantTableActions, METRICS_NAMESPACE, type ServiceFunction } from '../constructs/service-function';
 import { ServiceStack, type ServiceStackProps } from './service-stack';
 
 export interface OrdersStackProps extends ServiceStackProps {
@@ -34,6 +45,8 @@ export class OrdersStack extends ServiceStack {
   readonly api: PublicRestApi;
   /** The order saga: inventory and payment events drive the order state machine. */
   readonly saga: KafkaConsumer<typeof SagaConsumerFn>;
+  /** Times out orders that stopped moving. */
+  readonly reconciler: ServiceFunction<typeof OrderReconcilerFn>;
   /** The mock PSP on this API (`pspMode=mock` only). */
   readonly psp?: MockPsp;
 
@@ -42,6 +55,13 @@ export class OrdersStack extends ServiceStack {
     const { config } = this;
 
     ({ table: this.ordersTable, outbox: this.outbox } = this.addOutboxTable('OrdersTable'));
+    // Orders not finished, by when they were placed: what the reconciler looks at.
+    this.ordersTable.addGlobalSecondaryIndex({
+      indexName: OPEN_ORDERS_INDEX,
+      partitionKey: { name: 'openShard', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'createdAt', type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.KEYS_ONLY,
+    });
     this.productsTable = new dynamodb.Table(this, 'ProductsTable', {
       partitionKey: { name: 'productId', type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
@@ -99,6 +119,38 @@ export class OrdersStack extends ServiceStack {
 
     this.saga = this.addConsumer('SagaConsumer', { contract: SagaConsumerFn, tables: orders });
 
+    const reconcilerDlq = new sqs.Queue(this, 'ReconcilerDeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy: this.removalPolicy,
+    });
+    Validations.of(reconcilerDlq).acknowledge({
+      id: 'Serverless-SQSRedrivePolicy',
+      reason:
+        'This queue is the dead-letter queue of the order reconciler schedule; nothing consumes it, the next run repeats the work.',
+    });
+    this.reconciler = this.addFunction('Reconciler', {
+      contract: OrderReconcilerFn,
+      tables: orders,
+      timeout: Duration.seconds(60),
+      deadLetterQueue: reconcilerDlq,
+    });
+    grantTableActions(this.reconciler, this.ordersTable, ['dynamodb:Query'], {
+      indexName: OPEN_ORDERS_INDEX,
+    });
+    new events.Rule(this, 'ReconcilerSchedule', {
+      description: 'Times out orders that stopped moving',
+      schedule: events.Schedule.rate(Duration.minutes(5)),
+      targets: [
+        new targets.LambdaFunction(this.reconciler, {
+          deadLetterQueue: reconcilerDlq,
+          retryAttempts: 2,
+          maxEventAge: Duration.minutes(5),
+        }),
+      ],
+    });
+
     if (config.pspMode === 'mock') {
       this.psp = new MockPsp(this, 'MockPsp', { api: this.api, removalPolicy: this.removalPolicy });
     }
@@ -125,6 +177,19 @@ export class OrdersStack extends ServiceStack {
         'CreateOrderErrorsAlarm',
         createOrder,
         'POST /orders: the function fails (unhandled errors, timeouts)',
+      ),
+      this.errorsAlarm('ReconcilerErrorsAlarm', this.reconciler, 'Order reconciler: runs fail'),
+      alarmAboveZero(
+        this,
+        'OrdersTimedOutAlarm',
+        'Order reconciler: orders stopped moving and were cancelled as TIMED_OUT (find out what lost their events)',
+        new cloudwatch.Metric({
+          namespace: METRICS_NAMESPACE,
+          metricName: 'OrdersTimedOut',
+          dimensionsMap: { service: 'orders' },
+          period: Duration.minutes(5),
+          statistic: cloudwatch.Stats.SUM,
+        }),
       ),
     );
 

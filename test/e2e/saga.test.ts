@@ -226,44 +226,42 @@ describe('End to end: the order saga over HTTP against the local runtime', () =>
     expect(orders.every((order) => order.status === 'CONFIRMED')).toBe(true);
   });
 
-  it('completes a stuck order when its dead letters are redriven after the outage is fixed', async () => {
-    // Prepare: the saga consumer cannot reach its table and gives up after one attempt.
+  it('completes a stuck order when its dead letters are redriven to the saga after the outage is fixed', async () => {
+    // Prepare: the saga consumer cannot reach its table (an error retrying cannot fix: dead-lettered).
     const saga = runtime.fn('SagaConsumer');
     const table = saga.definition.environment.ORDERS_TABLE_NAME as string;
-    await saga.reconfigure({ ORDERS_TABLE_NAME: 'unavailable-table', CONSUMER_MAX_ATTEMPTS: '1' });
+    await saga.reconfigure({ ORDERS_TABLE_NAME: 'unavailable-table' });
     const orderId = await place('tok_ok', [{ productId: STAND, quantity: 1 }], 'c-stuck');
     const letters = await waitFor(
       async () => {
         const response = await http(runtime.apiUrl, '/admin/dead-letters?status=OPEN');
         const items = (
-          (response.body as { items?: { id: string; eventType?: string; key?: string; createdAt: string }[] })
+          (response.body as { items?: { id: string; eventType?: string; key?: string; service: string }[] })
             .items ?? []
         ).filter((item) => item.key === orderId);
         return items.length >= 2 ? items : undefined;
       },
-      { timeoutMs: 60_000, description: 'StockReserved and PaymentSucceeded dead-lettered' },
+      { timeoutMs: 60_000, description: 'StockReserved and PaymentSucceeded dead-lettered by the saga' },
     );
     expect((await http(runtime.apiUrl, `/orders/${orderId}`)).body).toMatchObject({ status: 'PENDING' });
+    expect(letters.every((letter) => letter.service === 'orders')).toBe(true);
 
-    // Act
-    await saga.reconfigure({ ORDERS_TABLE_NAME: table, CONSUMER_MAX_ATTEMPTS: '3' });
-    // Redrive in causal order, as an operator would: the reservation first, then what followed it.
-    const reserved = letters.find((letter) => letter.eventType === 'StockReserved');
-    expect(reserved).toBeDefined();
-    const redrive = (id: string) =>
-      http(runtime.apiUrl, `/admin/dead-letters/${id}/redrive`, { method: 'POST' });
-    expect((await redrive(reserved?.id ?? '')).status).toBe(202);
-    await waitFor(
-      async () =>
-        ((await http(runtime.apiUrl, `/orders/${orderId}`)).body as OrderView).status === 'STOCK_RESERVED',
-      { timeoutMs: 60_000, description: 'the redriven StockReserved applied' },
-    );
-    for (const letter of letters.filter((candidate) => candidate !== reserved)) {
-      expect((await redrive(letter.id)).status).toBe(202);
+    // Act: fix the table, redrive in any order, and let the saga's sweep retry them.
+    await saga.reconfigure({ ORDERS_TABLE_NAME: table });
+    for (const letter of [...letters].reverse()) {
+      expect(
+        (await http(runtime.apiUrl, `/admin/dead-letters/${letter.id}/redrive`, { method: 'POST' })).status,
+      ).toBe(202);
     }
+    const swept = await runtime.triggerSchedule('SagaConsumer');
 
     // Assess
+    expect(swept.ok).toBe(true);
     const order = await settle(orderId);
     expect(order.status).toBe('CONFIRMED');
+    const notRedrivable = await http(runtime.apiUrl, `/admin/dead-letters/${letters[0]?.id}/redrive`, {
+      method: 'POST',
+    });
+    expect(notRedrivable.status).toBe(409);
   });
 });

@@ -218,7 +218,7 @@ describe('Construct: KafkaConsumer', () => {
 });
 
 describe('Stack: MessagingStack (dead letters)', () => {
-  it('creates the dead-letter table with outbox index, status index, stream and its relay', () => {
+  it('creates the dead-letter table with its status index and the index of parked records', () => {
     // Prepare
     const app = buildTestApp({ stage: 'test' });
     const { messaging } = app.stacks;
@@ -232,18 +232,11 @@ describe('Stack: MessagingStack (dead letters)', () => {
         { AttributeName: 'pk', KeyType: 'HASH' },
         { AttributeName: 'sk', KeyType: 'RANGE' },
       ],
-      StreamSpecification: { StreamViewType: 'NEW_IMAGE' },
       TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
     });
+    expect(table.StreamSpecification).toBeUndefined();
     expect(table.GlobalSecondaryIndexes).toEqual([
-      expect.objectContaining({
-        IndexName: 'unpublished',
-        KeySchema: [
-          { AttributeName: 'unpublishedShard', KeyType: 'HASH' },
-          { AttributeName: 'createdAt', KeyType: 'RANGE' },
-        ],
-      }),
       expect.objectContaining({
         IndexName: 'byStatus',
         KeySchema: [
@@ -251,10 +244,53 @@ describe('Stack: MessagingStack (dead letters)', () => {
           { AttributeName: 'createdAt', KeyType: 'RANGE' },
         ],
       }),
+      expect.objectContaining({
+        IndexName: 'parked',
+        KeySchema: [
+          { AttributeName: 'parkedService', KeyType: 'HASH' },
+          { AttributeName: 'retryAt', KeyType: 'RANGE' },
+        ],
+      }),
     ]);
-    app.template(messaging).hasResourceProperties('AWS::Lambda::EventSourceMapping', {
-      FunctionName: { Ref: logicalIdOf(messaging.deadLetterOutbox.relayFunction) },
-      EventSourceArn: { 'Fn::GetAtt': [logicalIdOf(messaging.deadLetters), 'StreamArn'] },
+    expect(Object.keys(app.template(messaging).findResources('AWS::Lambda::EventSourceMapping'))).toEqual([]);
+  });
+});
+
+describe('Construct: KafkaConsumer (partial batches and parked records)', () => {
+  it('asks for partial batch responses and retries parked records every minute', () => {
+    // Prepare
+    const app = buildTestApp({ stage: 'test' });
+    const { orders } = app.stacks;
+    const t = app.template(orders);
+
+    // Act
+    const mappings = t.findResources('AWS::Lambda::EventSourceMapping', {
+      Properties: { FunctionName: { Ref: logicalIdOf(orders.saga.fn) } },
     });
+    const rules = t.findResources('AWS::Events::Rule', {
+      Properties: { ScheduleExpression: 'rate(1 minute)' },
+    });
+
+    // Assess
+    expect(Object.values(mappings).map((m) => m.Properties.FunctionResponseTypes)).toEqual([
+      ['ReportBatchItemFailures'],
+      ['ReportBatchItemFailures'],
+    ]);
+    expect(
+      Object.values(rules).filter((rule) =>
+        JSON.stringify(rule.Properties.Targets).includes(logicalIdOf(orders.saga.fn)),
+      ),
+    ).toHaveLength(1);
+    const statements = roleStatements(t, orders.saga.fn);
+    expect(statements).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          Action: 'dynamodb:Query',
+          Resource: expect.objectContaining({
+            'Fn::Join': expect.arrayContaining([expect.arrayContaining(['/index/parked'])]),
+          }),
+        }),
+      ]),
+    );
   });
 });

@@ -133,8 +133,18 @@ describe('Stack: NotificationsStack', () => {
     expect(resources).toEqual(expect.arrayContaining(own));
     const others = resources.filter((r) => !own.some((o) => JSON.stringify(o) === JSON.stringify(r)));
     // The only other table is the shared dead-letter table, imported from the messaging stack.
+    // The consumer framework also queries its parked records through the table's `parked` index.
     expect(others).toEqual([
       { 'Fn::ImportValue': expect.stringMatching(/^OrderSaga-test-Messaging:.*DeadLetterTable.*Arn/) },
+      {
+        'Fn::Join': [
+          '',
+          [
+            { 'Fn::ImportValue': expect.stringMatching(/^OrderSaga-test-Messaging:.*DeadLetterTable.*Arn/) },
+            '/index/parked',
+          ],
+        ],
+      },
     ]);
     expect(statements.flatMap(actionsOf)).toEqual(
       expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem']),

@@ -157,7 +157,6 @@ describe('Stack: ObservabilityStack', () => {
         'OutboxPublishLagMs',
       ],
       analytics: ['EventsConsumed', 'EventsDeadLettered', 'EventsSkippedDuplicate'],
-      messaging: ['OutboxPublishFailures', 'OutboxSweepFound'],
     })) {
       for (const name of names) {
         expect(graphed, `${name} of ${service}`).toContainEqual(['OrderSaga', name, 'service', service]);

@@ -234,6 +234,7 @@ describe('Stack: OrdersStack', () => {
       'orders-relay': [512, 60],
       'orders-sweeper': [512, 55],
       'catalog-seed-products': [256, 120],
+      'orders-reconciler': [256, 60],
     });
   });
 
@@ -410,6 +411,14 @@ describe('Stack: OrdersStack', () => {
             { AttributeName: 'createdAt', KeyType: 'RANGE' },
           ],
           Projection: { ProjectionType: 'ALL' },
+        },
+        {
+          IndexName: 'open',
+          KeySchema: [
+            { AttributeName: 'openShard', KeyType: 'HASH' },
+            { AttributeName: 'createdAt', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
         },
       ],
     });

@@ -9,9 +9,17 @@ import { redriveDeadLetter } from '../dead-letters-api';
 const env = readEnv(RedriveDeadLetterFn);
 const store = new DeadLetterStore(documentClient, env.DEAD_LETTER_TABLE_NAME);
 
-/** POST /admin/dead-letters/{id}/redrive: republishes the original record to its topic (202). */
+/**
+ * POST /admin/dead-letters/{id}/redrive: sends the record back to the service that failed it (202);
+ * that service's consumer retries it within a minute.
+ */
 export const handler = apiHandler(async (event) => {
   const view = await redriveDeadLetter(store, event, new Date());
-  logger.info('dead letter redriven', { deadLetterId: view.id, topic: view.topic, eventId: view.eventId });
+  logger.info('dead letter redriven', {
+    deadLetterId: view.id,
+    service: view.service,
+    eventId: view.eventId,
+    redrivenBy: view.redrivenBy,
+  });
   return json(202, view);
 });

@@ -2,10 +2,11 @@ import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempo
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Context, MSKEvent } from 'aws-lambda';
 import { type DomainEvent, type DomainEventOf, type EventType, parseEvent } from '#events';
-import { AppError, isRetryable, RetryableError } from '../errors';
+import { AppError, classifyFailure, isRetryable, RetryableError } from '../errors';
 import { logger, metricsOf } from '../powertools';
 import { CONSUMER_METRICS } from './contract';
 import { type DeadLetterStore, deadLetterUnparseable } from './dead-letters';
+import { decodedOf, type ParkingLot } from './parking';
 import { type ConsumedRecord, type DecodedRecord, decodeMskEvent } from './records';
 
 export interface HandlerContext {
@@ -35,15 +36,22 @@ export type HandlersFor<Consumes extends readonly EventType[]> = {
   [T in Consumes[number]]: EventHandler<T>;
 };
 
-/** Seconds an idempotency record of a processed event is kept (Kafka redelivery window). */
-export const IDEMPOTENCY_EXPIRY_SECONDS = 7 * 24 * 3600;
+/**
+ * Seconds an idempotency record of a processed event is kept: longer than dead letters are (30 days),
+ * so an event redriven late is still recognised as processed.
+ */
+export const IDEMPOTENCY_EXPIRY_SECONDS = 31 * 24 * 3600;
+
+/** Parked records retried per sweep at most. */
+export const PARKED_PER_SWEEP = 50;
 
 export interface ConsumerSettings {
   service: string;
   handlers: EventHandlers;
   deadLetters: DeadLetterStore;
+  parking: ParkingLot;
   persistenceStore: BasePersistenceLayer;
-  /** Failed handler runs of one event before it becomes a dead letter. */
+  /** Unknown handler failures of one event before it becomes a dead letter. */
   maxAttempts: number;
   clock?: () => Date;
 }
@@ -67,16 +75,61 @@ interface IdempotentInput {
   now: string;
 }
 
+/**
+ * What became of one record:
+ * - `DONE`: consumed, skipped as a duplicate or without a handler, or dead-lettered;
+ * - `PARK`: a transient failure; the record waits outside its partition for a later retry;
+ * - `RETRY`: an unknown failure with attempts left; the record is delivered again.
+ */
+type Outcome =
+  | { kind: 'DONE' }
+  | {
+      kind: 'PARK';
+      reason: string;
+      errorCode?: string | undefined;
+      notBefore?: Date | undefined;
+      eventId: string;
+      eventType: string;
+      aggregateId: string;
+    }
+  | {
+      kind: 'RETRY';
+      reason: string;
+      attempts: number;
+      eventId: string;
+      eventType: string;
+      aggregateId: string;
+    };
+
+/** The partial batch response of a Kafka event source mapping (`ReportBatchItemFailures`). */
+export interface KafkaBatchResponse {
+  batchItemFailures: { itemIdentifier: { partition: string; offset: number } }[];
+}
+
+export interface SweepOutcome {
+  retried: number;
+  done: number;
+  parkedAgain: number;
+}
+
 const RECORD_KEYS = ['eventId', 'eventType', 'orderId', 'correlationId'];
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
+/** The time an in-progress idempotency record of another (or a crashed) invocation expires. */
+function inProgressExpiry(error: unknown): Date | undefined {
+  const expiry = (error as { existingRecord?: { inProgressExpiryTimestamp?: number } }).existingRecord
+    ?.inProgressExpiryTimestamp;
+  return typeof expiry === 'number' ? new Date(expiry) : undefined;
+}
+
 /**
- * The consumer core, independent of the environment: processes an MSK event partition by partition,
- * records in offset order, one at a time (see `kafkaConsumerHandler` for the semantics).
+ * The consumer core, independent of the environment (see `kafkaConsumerHandler` for the semantics):
+ * `consume` processes an MSK event partition by partition, records in offset order, one at a time,
+ * and answers with a partial batch response; `sweepParked` retries the parked records that are due.
  */
 export function createConsumer(settings: ConsumerSettings) {
-  const { service, handlers, deadLetters, maxAttempts } = settings;
+  const { service, handlers, deadLetters, parking, maxAttempts } = settings;
   const clock = settings.clock ?? (() => new Date());
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
     throw new RangeError(`maxAttempts must be a positive integer, got ${maxAttempts}`);
@@ -108,17 +161,49 @@ export function createConsumer(settings: ConsumerSettings) {
 
   const count = metricsOf(CONSUMER_METRICS);
 
-  async function processRecord(decoded: DecodedRecord): Promise<void> {
-    const { record, value } = decoded;
-    const now = clock();
-    const parsed = parseEvent(value);
+  async function deadLetter(
+    decoded: DecodedRecord,
+    event: DomainEvent,
+    failure: HandlerFailure,
+    kind: 'HANDLER_FAILED' | 'HANDLER_REJECTED',
+    attempts: number,
+    now: Date,
+  ): Promise<Outcome> {
+    const letter = await deadLetters.write(
+      {
+        service,
+        record: decoded.record,
+        rawValue: decoded.value,
+        eventId: event.eventId,
+        eventType: event.eventType,
+        aggregateId: event.aggregateId,
+        errorKind: kind,
+        errorMessage: failure.message,
+        ...(failure.cause instanceof AppError ? { errorCode: failure.cause.code } : {}),
+        attempts,
+      },
+      now,
+    );
+    count('EventsDeadLettered');
+    logger.error(
+      kind === 'HANDLER_FAILED'
+        ? 'handler failed for good; event dead-lettered'
+        : 'handler rejected the event (retrying cannot help); event dead-lettered',
+      { deadLetterId: letter.id, attempts, error: failure.cause as Error },
+    );
+    return { kind: 'DONE' };
+  }
+
+  /** Processes one record and says what became of it; only storage failures throw. */
+  async function processRecord(decoded: DecodedRecord, now: Date): Promise<Outcome> {
+    const parsed = parseEvent(decoded.value);
     if (!parsed.ok) {
       await deadLetterUnparseable(deadLetters, service, decoded, parsed.error, now);
       count('EventsDeadLettered');
-      return;
+      return { kind: 'DONE' };
     }
-
     const event = parsed.event;
+    const about = { eventId: event.eventId, eventType: event.eventType, aggregateId: event.aggregateId };
     logger.appendKeys({
       eventId: event.eventId,
       eventType: event.eventType,
@@ -128,57 +213,48 @@ export function createConsumer(settings: ConsumerSettings) {
     try {
       if (!handlers[event.eventType]) {
         logger.debug('no handler for this event type; skipped');
-        return;
+        return { kind: 'DONE' };
       }
       executed = false;
       try {
-        await runIdempotently({ event, record, now: now.toISOString() });
+        await runIdempotently({ event, record: decoded.record, now: now.toISOString() });
       } catch (error) {
         if (!(error instanceof HandlerFailure)) {
-          // The idempotency store failed or another invocation holds the event: retry the batch.
-          throw new RetryableConsumerError(
-            `Idempotency check failed for ${event.eventId}: ${messageOf(error)}`,
-            {
-              cause: error,
-            },
-          );
+          // Another invocation holds the event (or a crashed one left it in progress), or the
+          // idempotency store failed: wait it out, without using up any attempt.
+          return {
+            kind: 'PARK',
+            ...about,
+            reason: `Idempotency check did not pass: ${messageOf(error)}`,
+            notBefore: inProgressExpiry(error),
+          };
         }
-        const retryable = error.retryable;
-        const attempts = retryable ? await deadLetters.incrementAttempts(service, event.eventId, now) : 1;
-        if (retryable && attempts < maxAttempts) {
-          logger.warn('handler failed; the batch will be retried', {
-            attempts,
-            maxAttempts,
-            error: error.cause as Error,
-          });
-          throw new RetryableConsumerError(
-            `Handler for ${event.eventType} ${event.eventId} failed (attempt ${attempts} of ${maxAttempts})`,
-            { cause: error.cause },
-          );
+        switch (classifyFailure(error.cause)) {
+          case 'permanent':
+            return await deadLetter(decoded, event, error, 'HANDLER_REJECTED', 1, now);
+          case 'transient':
+            logger.warn('handler failed for a reason that passes; the event is parked', {
+              error: error.cause as Error,
+            });
+            return {
+              kind: 'PARK',
+              ...about,
+              reason: error.message,
+              errorCode: error.cause instanceof AppError ? error.cause.code : undefined,
+            };
+          case 'unknown': {
+            const attempts = await deadLetters.incrementAttempts(service, event.eventId, now);
+            if (attempts >= maxAttempts) {
+              return await deadLetter(decoded, event, error, 'HANDLER_FAILED', attempts, now);
+            }
+            logger.warn('handler failed; the event will be delivered again', {
+              attempts,
+              maxAttempts,
+              error: error.cause as Error,
+            });
+            return { kind: 'RETRY', ...about, reason: error.message, attempts };
+          }
         }
-        const letter = await deadLetters.write(
-          {
-            service,
-            record,
-            rawValue: value,
-            eventId: event.eventId,
-            eventType: event.eventType,
-            aggregateId: event.aggregateId,
-            errorKind: retryable ? 'HANDLER_FAILED' : 'HANDLER_REJECTED',
-            errorMessage: error.message,
-            ...(error.cause instanceof AppError ? { errorCode: error.cause.code } : {}),
-            attempts,
-          },
-          now,
-        );
-        count('EventsDeadLettered');
-        logger.error(
-          retryable
-            ? 'handler failed for good; event dead-lettered'
-            : 'handler rejected the event (not retryable); event dead-lettered',
-          { deadLetterId: letter.id, attempts, error: error.cause as Error },
-        );
-        return;
       }
       if (executed) {
         count('EventsConsumed');
@@ -187,17 +263,82 @@ export function createConsumer(settings: ConsumerSettings) {
         count('EventsSkippedDuplicate');
         logger.info('duplicate event skipped');
       }
+      return { kind: 'DONE' };
     } finally {
       logger.removeKeys(RECORD_KEYS);
     }
   }
 
-  return async function consume(event: Pick<MSKEvent, 'records'>, context: Context): Promise<void> {
+  /**
+   * Processes an MSK event. Each partition's records run in offset order; a record that must be
+   * delivered again (`RETRY`) stops its partition for this invocation and is reported in the partial
+   * batch response, so the event source mapping redelivers from it while other partitions move on.
+   */
+  async function consume(event: Pick<MSKEvent, 'records'>, context: Context): Promise<KafkaBatchResponse> {
     config.registerLambdaContext(context);
+    const failures: KafkaBatchResponse['batchItemFailures'] = [];
     for (const batch of decodeMskEvent(event)) {
-      for (const record of batch.records) {
-        await processRecord(record);
+      for (const decoded of batch.records) {
+        const now = clock();
+        const outcome = await processRecord(decoded, now);
+        if (outcome.kind === 'PARK') {
+          await parking.park({ service, decoded, ...outcome }, now);
+          count('EventsParked');
+          continue;
+        }
+        if (outcome.kind === 'RETRY') {
+          failures.push({
+            itemIdentifier: {
+              partition: `${batch.topic}-${batch.partition}`,
+              offset: Number(decoded.record.offset),
+            },
+          });
+          break;
+        }
       }
     }
-  };
+    return { batchItemFailures: failures };
+  }
+
+  /**
+   * Retries the parked records of this service that are due, while the invocation has time left:
+   * a record that is done is released; one that fails again is parked again with a longer wait (an
+   * unknown failure also counts against its attempts, and becomes a dead letter at the limit).
+   */
+  async function sweepParked(context: Context): Promise<SweepOutcome> {
+    config.registerLambdaContext(context);
+    const outcome: SweepOutcome = { retried: 0, done: 0, parkedAgain: 0 };
+    const due = await parking.due(service, clock(), PARKED_PER_SWEEP);
+    count('ParkedDue', due.length);
+    for (const item of due) {
+      if (context.getRemainingTimeInMillis() < 10_000) break;
+      const now = clock();
+      outcome.retried += 1;
+      const result = await processRecord(decodedOf(item), now);
+      if (result.kind === 'DONE') {
+        await parking.release(item);
+        outcome.done += 1;
+        continue;
+      }
+      await parking.park(
+        {
+          service,
+          decoded: decodedOf(item),
+          eventId: item.eventId,
+          eventType: item.eventType,
+          aggregateId: item.aggregateId,
+          reason: result.reason,
+          ...(result.kind === 'PARK' ? { errorCode: result.errorCode, notBefore: result.notBefore } : {}),
+          parkCount: item.parkCount,
+          redrivenBy: item.redrivenBy,
+        },
+        now,
+      );
+      outcome.parkedAgain += 1;
+    }
+    if (outcome.retried > 0) logger.info('parked records retried', { ...outcome });
+    return outcome;
+  }
+
+  return { consume, sweepParked };
 }

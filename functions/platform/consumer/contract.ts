@@ -16,6 +16,8 @@ export const CONSUMER_METRICS = {
   EventsConsumed: 'Count',
   EventsDeadLettered: 'Count',
   EventsSkippedDuplicate: 'Count',
+  EventsParked: 'Count',
+  ParkedDue: 'Count',
 } as const satisfies MetricSpec;
 
 /** Tables the consumer framework reads and writes for every per-record idempotent consumer. */
@@ -30,7 +32,7 @@ export const CONSUMER_TABLES = {
 export const CONSUMER_SETTINGS = {
   CONSUMER_MAX_ATTEMPTS: setting
     .int(3, { min: 1 })
-    .describe('failed handler runs of one event before it becomes a dead letter'),
+    .describe('unknown handler failures of one event before it becomes a dead letter'),
 };
 
 /**

@@ -9,17 +9,18 @@ import {
 import { monotonicFactory } from 'ulid';
 import type { EventIssue, EventParseError, EventParseErrorKind } from '#events';
 import { failedConditionAt } from '../dynamo';
-import { rawOutboxPut, rawOutboxRow } from '../outbox/row';
 import { logger } from '../powertools';
+import { parkedItemFor } from './parking';
 import type { ConsumedRecord, DecodedRecord } from './records';
 
 /** Index of dead letters by `status`, sorted by `createdAt` (listed newest first). */
 export const DEAD_LETTER_STATUS_INDEX = 'byStatus';
 /** Dead letters expire through TTL after this long. */
 export const DEAD_LETTER_RETENTION_SECONDS = 30 * 24 * 3600;
-/** Attempt counters of failing events expire after this long (the idempotency window). */
-export const ATTEMPT_COUNTER_RETENTION_SECONDS = 7 * 24 * 3600;
+/** Attempt counters of failing events expire after this long: longer than dead letters are kept. */
+export const ATTEMPT_COUNTER_RETENTION_SECONDS = 31 * 24 * 3600;
 
+/** OPEN: waits for an operator; REDRIVEN: sent back to the service that failed it. */
 export type DeadLetterStatus = 'OPEN' | 'REDRIVEN';
 /**
  * Why a record became a dead letter: it did not parse (the parse error's kind), its handler kept
@@ -39,6 +40,8 @@ export interface DeadLetterItem {
   partition: number;
   offset: string;
   key: string;
+  /** The record's Kafka headers. */
+  headers?: Record<string, string>;
   /** The record value exactly as received (decoded from base64 to text). */
   rawValue: string;
   eventId?: string;
@@ -55,8 +58,8 @@ export interface DeadLetterItem {
   status: DeadLetterStatus;
   expiresAt: number;
   redrivenAt?: string;
-  /** Sort key of the outbox row a redrive wrote. */
-  redriveRowId?: string;
+  /** Who redrove it (the operator's identity). */
+  redrivenBy?: string;
 }
 
 export interface NewDeadLetter {
@@ -80,9 +83,20 @@ export interface DeadLetterPage {
 }
 
 export type RedriveOutcome =
-  | { outcome: 'REDRIVEN'; item: DeadLetterItem; rowId: string }
+  | { outcome: 'REDRIVEN'; item: DeadLetterItem }
   | { outcome: 'NOT_FOUND' }
-  | { outcome: 'ALREADY_REDRIVEN'; item: DeadLetterItem };
+  | { outcome: 'ALREADY_REDRIVEN'; item: DeadLetterItem }
+  /** The record is not a valid event: delivered again, it would only fail again. */
+  | { outcome: 'NOT_REDRIVABLE'; item: DeadLetterItem };
+
+/** Dead letters whose record never parsed as an event; they cannot be redriven. */
+const UNPARSEABLE_KINDS: ReadonlySet<DeadLetterErrorKind> = new Set([
+  'NOT_JSON',
+  'INVALID_ENVELOPE',
+  'UNKNOWN_EVENT_TYPE',
+  'UNSUPPORTED_VERSION',
+  'INVALID_PAYLOAD',
+]);
 
 export const deadLetterKey = (id: string) => ({ pk: `DEADLETTER#${id}`, sk: 'DEADLETTER' as const });
 export const attemptsKey = (service: string, eventId: string) => ({
@@ -90,14 +104,11 @@ export const attemptsKey = (service: string, eventId: string) => ({
   sk: 'ATTEMPTS',
 });
 
-/** Event type recorded on a redriven outbox row whose value never parsed. */
-const UNKNOWN_EVENT_TYPE = 'Unknown';
-
 const epochSeconds = (now: Date) => Math.floor(now.getTime() / 1000);
 
 /**
  * The dead-letter table: records consumers gave up on, attempt counters of failing events, and the
- * outbox rows a redrive writes (the table's relay republishes them to their original topic).
+ * records consumers parked (see `ParkingLot`), which is also how a redrive sends a dead letter back.
  */
 export class DeadLetterStore {
   private readonly newId: () => string;
@@ -123,6 +134,7 @@ export class DeadLetterStore {
       partition: letter.record.partition,
       offset: letter.record.offset,
       key: letter.record.key,
+      headers: letter.record.headers,
       rawValue: letter.rawValue,
       ...(letter.eventId ? { eventId: letter.eventId } : {}),
       ...(letter.eventType ? { eventType: letter.eventType } : {}),
@@ -197,27 +209,41 @@ export class DeadLetterStore {
   }
 
   /**
-   * Marks an OPEN dead letter REDRIVEN and, in the same transaction, writes an outbox row carrying
-   * the original value to the original topic with the original key. The row's sort key is a new ULID,
-   * so the same event can be redriven again should it dead-letter again. The event's attempt counter
-   * is cleared in the same transaction, so the redriven record gets the full retry budget.
+   * Sends an OPEN dead letter back to the service that failed it, and only to that service: in one
+   * transaction the dead letter becomes REDRIVEN (who and when recorded), the record is parked for
+   * that service, due now (its consumer's schedule retries it within a minute), and the event's
+   * attempt counter is cleared, so it gets the full budget again. Other consumer groups of the topic
+   * are not touched. A record that never parsed is not redriven: it would only fail again.
    */
-  async redrive(id: string, now: Date): Promise<RedriveOutcome> {
+  async redrive(id: string, now: Date, by: string): Promise<RedriveOutcome> {
     const item = await this.get(id);
     if (!item) return { outcome: 'NOT_FOUND' };
     if (item.status !== 'OPEN') return { outcome: 'ALREADY_REDRIVEN', item };
+    if (UNPARSEABLE_KINDS.has(item.errorKind) || !item.eventId) return { outcome: 'NOT_REDRIVABLE', item };
 
-    const rowId = this.newId();
-    const row = rawOutboxRow({
-      aggregateId: item.aggregateId ?? (item.key || `deadletter-${item.id}`),
-      rowId,
-      eventId: item.eventId ?? rowId,
-      eventType: item.eventType ?? UNKNOWN_EVENT_TYPE,
-      topic: item.topic,
-      messageKey: item.key,
-      event: item.rawValue,
-      createdAt: now.toISOString(),
-    });
+    const parked = parkedItemFor(
+      {
+        service: item.service,
+        decoded: {
+          record: {
+            topic: item.topic,
+            partition: item.partition,
+            offset: item.offset,
+            key: item.key,
+            headers: item.headers ?? {},
+          },
+          value: item.rawValue,
+        },
+        eventId: item.eventId,
+        eventType: item.eventType,
+        aggregateId: item.aggregateId,
+        reason: `Redriven by ${by}`,
+        redrivenBy: by,
+      },
+      now,
+      now,
+      0,
+    );
     try {
       await this.client.send(
         new TransactWriteCommand({
@@ -226,22 +252,19 @@ export class DeadLetterStore {
               Update: {
                 TableName: this.tableName,
                 Key: deadLetterKey(id),
-                UpdateExpression: 'SET #status = :redriven, redrivenAt = :now, redriveRowId = :rowId',
+                UpdateExpression: 'SET #status = :redriven, redrivenAt = :now, redrivenBy = :by',
                 ConditionExpression: '#status = :open',
                 ExpressionAttributeNames: { '#status': 'status' },
                 ExpressionAttributeValues: {
                   ':redriven': 'REDRIVEN',
                   ':open': 'OPEN',
                   ':now': now.toISOString(),
-                  ':rowId': rowId,
+                  ':by': by,
                 },
               },
             },
-            rawOutboxPut(this.tableName, row),
-            // A redriven event starts with a fresh set of attempts.
-            ...(item.eventId
-              ? [{ Delete: { TableName: this.tableName, Key: attemptsKey(item.service, item.eventId) } }]
-              : []),
+            { Put: { TableName: this.tableName, Item: parked } },
+            { Delete: { TableName: this.tableName, Key: attemptsKey(item.service, item.eventId) } },
           ],
         }),
       );
@@ -253,8 +276,7 @@ export class DeadLetterStore {
     }
     return {
       outcome: 'REDRIVEN',
-      item: { ...item, status: 'REDRIVEN', redrivenAt: now.toISOString(), redriveRowId: rowId },
-      rowId,
+      item: { ...item, status: 'REDRIVEN', redrivenAt: now.toISOString(), redrivenBy: by },
     };
   }
 }

@@ -4,10 +4,23 @@ import type { EventType } from '#events';
 import { documentClient, dynamoDb } from '../clients';
 import { ContractError, type ServiceName } from '../contract';
 import { instrumented, metrics } from '../powertools';
-import { createConsumer, type EventHandlers, type HandlersFor } from './consumer';
+import {
+  createConsumer,
+  type EventHandlers,
+  type HandlersFor,
+  type KafkaBatchResponse,
+  type SweepOutcome,
+} from './consumer';
 import { DeadLetterStore } from './dead-letters';
+import { ParkingLot } from './parking';
 
-export type { EventHandlers, HandlerContext, HandlersFor } from './consumer';
+export type {
+  EventHandlers,
+  HandlerContext,
+  HandlersFor,
+  KafkaBatchResponse,
+  SweepOutcome,
+} from './consumer';
 export { RetryableConsumerError } from './consumer';
 export type { ConsumedRecord } from './records';
 
@@ -25,21 +38,35 @@ export interface ConsumerEnv {
   readonly CONSUMER_MAX_ATTEMPTS: number;
 }
 
+/** EventBridge's scheduled event: the consumer's schedule asks it to retry its parked records. */
+interface ScheduledEvent {
+  readonly 'detail-type': 'Scheduled Event';
+}
+
+const isScheduled = (event: unknown): event is ScheduledEvent =>
+  (event as { 'detail-type'?: unknown } | null)?.['detail-type'] === 'Scheduled Event';
+
 /**
- * A Lambda handler for an MSK event source mapping. For each partition of the batch, in offset order,
- * one record at a time:
+ * A Lambda handler for an MSK event source mapping, also run every minute by its schedule.
  *
+ * For an MSK event, per partition, in offset order, one record at a time:
  * 1. the value is parsed with `parseEvent`; a record that is not a valid event becomes a dead letter
  *    (`errorKind` = the parse error kind) and the partition moves on;
  * 2. an event type the service has no handler for is skipped;
  * 3. the handler runs inside Powertools idempotency keyed on the envelope's eventId (records of
- *    `IDEMPOTENCY_TABLE_NAME`, kept 7 days), so a redelivered event is skipped;
- * 4. when the handler throws an error that retrying cannot fix (`isRetryable` is false), the event
- *    becomes a dead letter at once (`HANDLER_REJECTED`); any other error increments a counter of
- *    attempts for (service, eventId) in `DEAD_LETTER_TABLE_NAME`: below `CONSUMER_MAX_ATTEMPTS` the
- *    invocation fails and the event source mapping retries the batch (records already done are
- *    skipped by idempotency); at the limit the event becomes a dead letter (`HANDLER_FAILED`) and the
- *    partition moves on.
+ *    `IDEMPOTENCY_TABLE_NAME`, kept longer than dead letters), so a redelivered event is skipped;
+ * 4. a handler failure is classified (`classifyFailure`):
+ *    - permanent (retrying cannot help): the event becomes a dead letter at once (`HANDLER_REJECTED`);
+ *    - transient (a dependency down, an open circuit, contention, an event ahead of its
+ *      precondition), or an event another invocation holds in progress (a crashed one included): the
+ *      record is parked outside its partition and retried by the schedule with a growing wait, never
+ *      dead-lettered, and the partition moves on;
+ *    - unknown: an attempt counter for (service, eventId) in `DEAD_LETTER_TABLE_NAME` goes up; below
+ *      `CONSUMER_MAX_ATTEMPTS` the record is reported in the partial batch response, so the event
+ *      source mapping delivers it again (its partition stops here, the others move on); at the limit
+ *      it becomes a dead letter (`HANDLER_FAILED`).
+ *
+ * For the scheduled event, the parked records that are due are retried the same way.
  *
  * `handlers` has one handler per event type of the contract's `consumes`. Handlers must follow the
  * contract described on `EventHandlers`. Metrics: `CONSUMER_METRICS`, under the service's dimension.
@@ -48,19 +75,22 @@ export function kafkaConsumerHandler<C extends ConsumerContract>(
   contract: C,
   env: ConsumerEnv,
   handlers: HandlersFor<C['consumes']>,
-): (event: MSKEvent, context: Context) => Promise<void> {
+): (event: MSKEvent | ScheduledEvent, context: Context) => Promise<KafkaBatchResponse | SweepOutcome> {
   const { service } = contract;
   if (service === undefined) throw new ContractError(`Consumer ${contract.name} names no service`);
   metrics.setDefaultDimensions({ service });
-  const consume = createConsumer({
+  const consumer = createConsumer({
     service,
     handlers: handlers as EventHandlers,
     deadLetters: new DeadLetterStore(documentClient, env.DEAD_LETTER_TABLE_NAME),
+    parking: new ParkingLot(documentClient, env.DEAD_LETTER_TABLE_NAME),
     persistenceStore: new DynamoDBPersistenceLayer({
       tableName: env.IDEMPOTENCY_TABLE_NAME,
       awsSdkV3Client: dynamoDb,
     }),
     maxAttempts: env.CONSUMER_MAX_ATTEMPTS,
   });
-  return instrumented<MSKEvent, void>(consume);
+  return instrumented<MSKEvent | ScheduledEvent, KafkaBatchResponse | SweepOutcome>((event, context) =>
+    isScheduled(event) ? consumer.sweepParked(context) : consumer.consume(event, context),
+  );
 }

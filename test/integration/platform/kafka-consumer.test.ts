@@ -9,14 +9,15 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { SagaEvent } from '#functions/orders/domain/saga';
 import type { OrderItem } from '#functions/orders/model';
 import { OrderStore } from '#functions/orders/order-store';
 import { applySagaEvent } from '#functions/orders/saga';
 import { DynamoDbLocal, localDynamoClientConfig } from '#localstack/engines/index';
-import { createConsumer, type EventHandlers, RetryableConsumerError } from '#platform/consumer/consumer';
+import { createConsumer, type EventHandlers } from '#platform/consumer/consumer';
 import { DeadLetterStore } from '#platform/consumer/dead-letters';
+import { ParkingLot } from '#platform/consumer/parking';
 import { lambdaContext, mskEvent } from '#test/helpers/msk';
 import { sample } from '#test/unit/events/helpers';
 
@@ -68,11 +69,12 @@ const keyed = (
       : {}),
   });
 
-function consumer(handlers: EventHandlers) {
+function consumer(handlers: EventHandlers, service = 'orders') {
   return createConsumer({
-    service: 'orders',
+    service,
     handlers,
     deadLetters: new DeadLetterStore(doc, DEAD_LETTERS),
+    parking: new ParkingLot(doc, DEAD_LETTERS),
     persistenceStore: new DynamoDBPersistenceLayer({ tableName: IDEMPOTENCY, awsSdkV3Client: client }),
     maxAttempts: 3,
     clock: () => NOW,
@@ -138,7 +140,12 @@ describe('Function: createConsumer (DynamoDB Local)', () => {
     client = new DynamoDBClient(localDynamoClientConfig(ddb.endpoint));
     doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
     await client.send(keyed(ORDERS, true));
-    await client.send(keyed(DEAD_LETTERS, true, [{ name: 'byStatus', pk: 'status', sk: 'createdAt' }]));
+    await client.send(
+      keyed(DEAD_LETTERS, true, [
+        { name: 'byStatus', pk: 'status', sk: 'createdAt' },
+        { name: 'parked', pk: 'parkedService', sk: 'retryAt' },
+      ]),
+    );
     await client.send(keyed(IDEMPOTENCY, false));
   });
 
@@ -157,7 +164,7 @@ describe('Function: createConsumer (DynamoDB Local)', () => {
       aggregateId: orderId,
       payload: { ...paymentSucceeded.payload, orderId },
     };
-    const consume = consumer({ StockReserved: applyToOrders, PaymentSucceeded: applyToOrders });
+    const { consume } = consumer({ StockReserved: applyToOrders, PaymentSucceeded: applyToOrders });
     const batch = mskEvent([
       {
         topic: 'inventory.events',
@@ -196,7 +203,7 @@ describe('Function: createConsumer (DynamoDB Local)', () => {
       await applyToOrders(event);
       if (crashes++ === 0) throw new Error('crashed before the idempotency record completed');
     };
-    const consume = consumer({ StockReserved: crashOnce });
+    const { consume } = consumer({ StockReserved: crashOnce });
     const batch = mskEvent([
       {
         topic: 'inventory.events',
@@ -205,16 +212,16 @@ describe('Function: createConsumer (DynamoDB Local)', () => {
         value: reservedFor(orderId, '01JN8S7QWWHQQKNETG34RA1002'),
       },
     ]);
-    const first = await consume(batch, lambdaContext()).then(
-      () => undefined,
-      (error: unknown) => error,
-    );
+    const first = await consume(batch, lambdaContext());
 
     // Act
-    await consume(batch, lambdaContext());
+    const second = await consume(batch, lambdaContext());
 
     // Assess
-    expect(first).toBeInstanceOf(RetryableConsumerError);
+    expect(first.batchItemFailures).toEqual([
+      { itemIdentifier: { partition: 'inventory.events-0', offset: 3 } },
+    ]);
+    expect(second.batchItemFailures).toEqual([]);
     const order = await readOrder(orderId);
     expect(order?.status).toBe('STOCK_RESERVED');
     expect(order?.version).toBe(2);
@@ -232,7 +239,7 @@ describe('Function: createConsumer (DynamoDB Local)', () => {
     // Prepare
     const orderId = 'order-poison';
     await placeOrder(orderId);
-    const consume = consumer({ StockReserved: applyToOrders });
+    const { consume } = consumer({ StockReserved: applyToOrders });
     const unknownType = { ...sample('StockReserved'), eventType: 'StockTeleported' };
 
     // Act
@@ -284,7 +291,7 @@ describe('Function: createConsumer (DynamoDB Local)', () => {
       aggregateId: orderId,
       payload: { ...failed.payload, orderId },
     };
-    const consume = consumer({ PaymentFailed: applyToOrders });
+    const { consume } = consumer({ PaymentFailed: applyToOrders });
 
     // Act
     const run = consume(
@@ -293,7 +300,7 @@ describe('Function: createConsumer (DynamoDB Local)', () => {
     );
 
     // Assess
-    await expect(run).resolves.toBeUndefined();
+    await expect(run).resolves.toEqual({ batchItemFailures: [] });
     const page = await new DeadLetterStore(doc, DEAD_LETTERS).list('OPEN', 50);
     expect(page.items.filter((item) => item.eventId === event.eventId)).toEqual([
       expect.objectContaining({
@@ -317,35 +324,95 @@ describe('Function: createConsumer (DynamoDB Local)', () => {
     expect(await outboxRows(orderId)).toEqual([]);
   });
 
-  it('redrives a dead letter as an outbox row of the original value, once', async () => {
-    // Prepare
+  it('redrives a dead letter to its own service once, and that service processes it on its next sweep', async () => {
+    // Prepare: the order the rejected event was for is fixed, then its dead letter is redriven
     const store = new DeadLetterStore(doc, DEAD_LETTERS);
-    const [letter] = (await store.list('OPEN', 1)).items;
-    if (!letter) throw new Error('no dead letter to redrive');
+    const letter = (await store.list('OPEN', 50)).items.find((item) => item.errorKind === 'HANDLER_REJECTED');
+    if (!letter?.aggregateId) throw new Error('no rejected dead letter to redrive');
+    await doc.send(
+      new UpdateCommand({
+        TableName: ORDERS,
+        Key: { pk: `ORDER#${letter.aggregateId}`, sk: 'ORDER' },
+        UpdateExpression: 'SET reservationId = :reservation',
+        ExpressionAttributeValues: { ':reservation': 'res-fixed' },
+      }),
+    );
+    const otherHandler = vi.fn(async () => undefined);
+    const other = consumer({ PaymentFailed: otherHandler }, 'notifications');
+    const own = consumer({ PaymentFailed: applyToOrders });
 
     // Act
-    const first = await store.redrive(letter.id, NOW);
-    const second = await store.redrive(letter.id, NOW);
+    const first = await store.redrive(letter.id, NOW, 'ops@example.com');
+    const second = await store.redrive(letter.id, NOW, 'ops@example.com');
+    const otherSwept = await other.sweepParked(lambdaContext());
+    const swept = await own.sweepParked(lambdaContext());
+    const sweptAgain = await own.sweepParked(lambdaContext());
 
     // Assess
     expect(first.outcome).toBe('REDRIVEN');
     expect(second.outcome).toBe('ALREADY_REDRIVEN');
-    const rows = (
-      await doc.send(
-        new QueryCommand({
-          TableName: DEAD_LETTERS,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': `OUTBOX#${letter.aggregateId ?? letter.key}` },
-        }),
-      )
-    ).Items;
-    expect(rows).toEqual([
-      expect.objectContaining({
-        entity: 'OUTBOX',
-        topic: letter.topic,
-        messageKey: letter.key,
-        event: letter.rawValue,
-      }),
+    expect(swept).toEqual({ retried: 1, done: 1, parkedAgain: 0 });
+    expect(sweptAgain.retried).toBe(0);
+    expect(otherSwept.retried).toBe(0);
+    expect(otherHandler).not.toHaveBeenCalled();
+    const order = await readOrder(letter.aggregateId);
+    expect(order?.status).toBe('CANCELLED');
+    expect((await outboxRows(letter.aggregateId)).map((row) => row.eventType).sort()).toEqual([
+      'OrderCancelled',
+      'StockReleaseRequested',
     ]);
+    expect((await store.get(letter.id))?.redrivenBy).toBe('ops@example.com');
+  });
+
+  it('parks an event that is not ready yet and applies it when its sweep finds it ready', async () => {
+    // Prepare: a version-1 payment (no reservation named) overtakes StockReserved
+    const orderId = 'order-early';
+    await placeOrder(orderId);
+    const succeeded = sample('PaymentSucceeded');
+    const early = {
+      ...succeeded,
+      eventId: '01JN8S7QWWHQQKNETG34RA1010',
+      aggregateId: orderId,
+      payload: { ...succeeded.payload, orderId },
+    };
+    const saga = consumer({ StockReserved: applyToOrders, PaymentSucceeded: applyToOrders });
+    await saga.consume(
+      mskEvent([{ topic: 'payments.events', offset: 1, key: orderId, value: early }]),
+      lambdaContext(),
+    );
+    await saga.consume(
+      mskEvent([
+        {
+          topic: 'inventory.events',
+          offset: 2,
+          key: orderId,
+          value: reservedFor(orderId, '01JN8S7QWWHQQKNETG34RA1011'),
+        },
+      ]),
+      lambdaContext(),
+    );
+    const parked = await new ParkingLot(doc, DEAD_LETTERS).due(
+      'orders',
+      new Date(NOW.getTime() + 60_000),
+      10,
+    );
+    await doc.send(
+      new UpdateCommand({
+        TableName: DEAD_LETTERS,
+        Key: { pk: `PARKED#orders#${early.eventId}`, sk: 'PARKED' },
+        UpdateExpression: 'SET retryAt = :now',
+        ExpressionAttributeValues: { ':now': NOW.toISOString() },
+      }),
+    );
+
+    // Act
+    const swept = await saga.sweepParked(lambdaContext());
+
+    // Assess
+    expect(parked.map((item) => item.eventId)).toEqual([early.eventId]);
+    expect(swept).toMatchObject({ retried: 1, done: 1 });
+    expect((await readOrder(orderId))?.status).toBe('CONFIRMED');
+    const page = await new DeadLetterStore(doc, DEAD_LETTERS).list('OPEN', 50);
+    expect(page.items.filter((item) => item.aggregateId === orderId)).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createEvent, type DomainEvent, parseEvent } from '#events';
@@ -345,10 +345,47 @@ describe('Class: OrderStore', () => {
       );
       expect(first?.ExpressionAttributeValues).toMatchObject({ ':paymentId': 'pay-1' });
       expect(second?.UpdateExpression).toBe(
-        'SET #status = :to, updatedAt = :now, version = version + :one, history = list_append(history, :entries)',
+        'SET #status = :to, updatedAt = :now, version = version + :one, history = list_append(history, :entries) REMOVE openShard',
       );
       expect(second?.ExpressionAttributeValues).not.toHaveProperty(':paymentId');
       expect(second?.ExpressionAttributeValues).not.toHaveProperty(':reservationId');
+    });
+
+    it('takes a finished order out of the open-orders index, and only a finished one', async () => {
+      // Prepare
+      const reserved = next(state(), 'STOCK_RESERVED', { reservationId: 'res-1' });
+      const cancelled = next(reserved, 'CANCELLED', { releaseRequested: true });
+
+      // Act
+      await store().save(state(), reserved, []);
+      await store().save(reserved, cancelled, []);
+
+      // Assess
+      expect(transactItems(0)[0]?.Update?.UpdateExpression).not.toContain('REMOVE');
+      expect(transactItems(1)[0]?.Update?.UpdateExpression).toBe(
+        'SET #status = :to, updatedAt = :now, version = version + :one, history = list_append(history, :entries), releaseRequested = :releaseRequested REMOVE openShard',
+      );
+    });
+
+    it('asks the open-orders index of every shard for orders placed before a time', async () => {
+      // Prepare
+      doc.on(QueryCommand).resolves({ Items: [{ pk: 'ORDER#o-1', sk: 'ORDER' }] });
+      const before = new Date('2025-03-01T11:30:00.000Z');
+
+      // Act
+      const ids = await store().openSince(before, 10);
+
+      // Assess
+      expect(ids).toEqual(['o-1', 'o-1', 'o-1', 'o-1']);
+      expect(doc.commandCalls(QueryCommand).map((call) => call.args[0].input)).toEqual(
+        [0, 1, 2, 3].map((shard) => ({
+          TableName: TABLE,
+          IndexName: 'open',
+          KeyConditionExpression: 'openShard = :shard AND createdAt < :before',
+          ExpressionAttributeValues: { ':shard': `OPEN#${shard}`, ':before': before.toISOString() },
+          Limit: 10,
+        })),
+      );
     });
 
     it('writes the outbox rows of the emitted events in the same transaction', async () => {

@@ -94,7 +94,7 @@ describe('Function: applySagaEvent', () => {
       TableName: TABLE,
       Key: { pk: `ORDER#${ORDER_ID}`, sk: 'ORDER' },
       UpdateExpression:
-        'SET #status = :to, updatedAt = :now, version = version + :one, history = list_append(history, :entries), paymentId = :paymentId',
+        'SET #status = :to, updatedAt = :now, version = version + :one, history = list_append(history, :entries), paymentId = :paymentId REMOVE openShard',
       ConditionExpression: '#status = :from AND version = :version',
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: {

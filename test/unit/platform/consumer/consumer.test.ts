@@ -7,12 +7,19 @@ import {
   PutItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createConsumer, type EventHandlers, RetryableConsumerError } from '#platform/consumer/consumer';
+import { createConsumer, type EventHandlers } from '#platform/consumer/consumer';
 import { DeadLetterStore } from '#platform/consumer/dead-letters';
+import { type ParkedItem, ParkingLot } from '#platform/consumer/parking';
 import { PermanentError, RetryableError } from '#platform/errors';
 import { lambdaContext, mskEvent } from '#test/helpers/msk';
 import { sample, withValue } from '#test/unit/events/helpers';
@@ -35,11 +42,19 @@ function consumerWith(handlers: EventHandlers, maxAttempts = 3) {
       DEAD_LETTERS,
       () => `01JN8S7QWWHQQKNETG34RA0${String(ids++).padStart(3, '0')}`,
     ),
+    parking: new ParkingLot(DynamoDBDocumentClient.from(client), DEAD_LETTERS),
     persistenceStore: new DynamoDBPersistenceLayer({ tableName: IDEMPOTENCY, awsSdkV3Client: client }),
     maxAttempts,
     clock: () => NOW,
   });
 }
+
+/** The items the test's consumer put into the dead-letter table, by entity. */
+const putItems = (entity: 'DEADLETTER' | 'PARKED') =>
+  doc
+    .commandCalls(PutCommand)
+    .map((call) => call.args[0].input.Item as Record<string, unknown>)
+    .filter((item) => item.entity === entity);
 
 /** A handler error that retrying cannot fix. */
 class OrderBroken extends PermanentError {
@@ -73,7 +88,7 @@ describe('Function: createConsumer', () => {
   it('runs the handler of a valid event inside an idempotency record keyed on its eventId', async () => {
     // Prepare
     const handler = vi.fn(async () => undefined);
-    const consume = consumerWith({ StockReserved: handler });
+    const { consume } = consumerWith({ StockReserved: handler });
 
     // Act
     await consume(
@@ -101,7 +116,7 @@ describe('Function: createConsumer', () => {
   it('skips an event whose idempotency record is already COMPLETED', async () => {
     // Prepare
     const handler = vi.fn(async () => undefined);
-    const consume = consumerWith({ StockReserved: handler });
+    const { consume } = consumerWith({ StockReserved: handler });
     ddb.on(PutItemCommand).rejects(
       new ConditionalCheckFailedException({
         message: 'exists',
@@ -129,7 +144,7 @@ describe('Function: createConsumer', () => {
   it('dead-letters a record that is not JSON and processes the next record of the partition', async () => {
     // Prepare
     const handler = vi.fn(async () => undefined);
-    const consume = consumerWith({ StockReserved: handler });
+    const { consume } = consumerWith({ StockReserved: handler });
 
     // Act
     await consume(
@@ -167,7 +182,7 @@ describe('Function: createConsumer', () => {
 
   it('dead-letters an invalid payload with its issues, eventId and eventType', async () => {
     // Prepare
-    const consume = consumerWith({ StockReserved: vi.fn(async () => undefined) });
+    const { consume } = consumerWith({ StockReserved: vi.fn(async () => undefined) });
     const invalid = withValue(stockReserved, ['payload', 'lines', 0, 'quantity'], 0);
 
     // Act
@@ -185,7 +200,7 @@ describe('Function: createConsumer', () => {
 
   it('skips an event type the service has no handler for without writing anything', async () => {
     // Prepare
-    const consume = consumerWith({ PaymentSucceeded: vi.fn(async () => undefined) });
+    const { consume } = consumerWith({ PaymentSucceeded: vi.fn(async () => undefined) });
 
     // Act
     await consume(
@@ -198,21 +213,22 @@ describe('Function: createConsumer', () => {
     expect(doc.calls()).toHaveLength(0);
   });
 
-  it('counts a failed attempt and fails the invocation while attempts remain', async () => {
+  it('counts an unknown failure and reports the record for redelivery while attempts remain', async () => {
     // Prepare
     const failure = new Error('order not there yet');
-    const consume = consumerWith({ StockReserved: vi.fn(async () => Promise.reject(failure)) });
+    const { consume } = consumerWith({ StockReserved: vi.fn(async () => Promise.reject(failure)) });
     doc.on(UpdateCommand).resolves({ Attributes: { attempts: 2 } });
 
     // Act
-    const run = consume(
-      mskEvent([{ topic: 'inventory.events', offset: 3, value: stockReserved }]),
+    const response = await consume(
+      mskEvent([{ topic: 'inventory.events', partition: 2, offset: 3, value: stockReserved }]),
       lambdaContext(),
     );
 
     // Assess
-    await expect(run).rejects.toBeInstanceOf(RetryableConsumerError);
-    await expect(run).rejects.toMatchObject({ cause: failure });
+    expect(response).toEqual({
+      batchItemFailures: [{ itemIdentifier: { partition: 'inventory.events-2', offset: 3 } }],
+    });
     expect(doc.commandCalls(UpdateCommand)[0]?.args[0].input).toEqual({
       TableName: DEAD_LETTERS,
       Key: { pk: `ATTEMPTS#orders#${stockReserved.eventId}`, sk: 'ATTEMPTS' },
@@ -220,7 +236,7 @@ describe('Function: createConsumer', () => {
       ExpressionAttributeValues: {
         ':one': 1,
         ':entity': 'ATTEMPTS',
-        ':expiresAt': Math.floor(NOW.getTime() / 1000) + 7 * 24 * 3600,
+        ':expiresAt': Math.floor(NOW.getTime() / 1000) + 31 * 24 * 3600,
       },
       ReturnValues: 'UPDATED_NEW',
     });
@@ -228,11 +244,43 @@ describe('Function: createConsumer', () => {
     expect(doc.commandCalls(PutCommand)).toHaveLength(0);
   });
 
+  it('stops a partition at a record to redeliver and goes on with the other partitions', async () => {
+    // Prepare
+    const second = { ...stockReserved, eventId: '01JN8S7QWWHQQKNETG34RA04PT' };
+    const seen: string[] = [];
+    const { consume } = consumerWith({
+      StockReserved: async (event, ctx) => {
+        seen.push(`${ctx.record.partition}:${ctx.record.offset}`);
+        if (event.eventId === stockReserved.eventId) throw new Error('bug');
+      },
+      PaymentFailed: async (_event, ctx) => {
+        seen.push(`${ctx.record.partition}:${ctx.record.offset}`);
+      },
+    });
+    doc.on(UpdateCommand).resolves({ Attributes: { attempts: 1 } });
+
+    // Act
+    const response = await consume(
+      mskEvent([
+        { topic: 'inventory.events', partition: 0, offset: 5, value: stockReserved },
+        { topic: 'inventory.events', partition: 0, offset: 6, value: second },
+        { topic: 'inventory.events', partition: 1, offset: 9, value: paymentFailed },
+      ]),
+      lambdaContext(),
+    );
+
+    // Assess
+    expect(seen).toEqual(['0:5', '1:9']);
+    expect(response.batchItemFailures).toEqual([
+      { itemIdentifier: { partition: 'inventory.events-0', offset: 5 } },
+    ]);
+  });
+
   it('dead-letters an event on its last attempt and moves on to the next record', async () => {
     // Prepare
     const reserved = vi.fn(async () => Promise.reject(new Error('boom')));
     const failed = vi.fn(async () => undefined);
-    const consume = consumerWith({ StockReserved: reserved, PaymentFailed: failed });
+    const { consume } = consumerWith({ StockReserved: reserved, PaymentFailed: failed });
     doc.on(UpdateCommand).resolves({ Attributes: { attempts: 3 } });
 
     // Act
@@ -261,7 +309,7 @@ describe('Function: createConsumer', () => {
     // Prepare
     const rejected = vi.fn(async () => Promise.reject(new OrderBroken('reserved without a reservation id')));
     const failed = vi.fn(async () => undefined);
-    const consume = consumerWith({ StockReserved: rejected, PaymentFailed: failed }, 5);
+    const { consume } = consumerWith({ StockReserved: rejected, PaymentFailed: failed }, 5);
 
     // Act
     const run = consume(
@@ -273,7 +321,7 @@ describe('Function: createConsumer', () => {
     );
 
     // Assess
-    await expect(run).resolves.toBeUndefined();
+    await expect(run).resolves.toEqual({ batchItemFailures: [] });
     expect(rejected).toHaveBeenCalledTimes(1);
     expect(doc.commandCalls(UpdateCommand)).toHaveLength(0);
     expect(doc.commandCalls(PutCommand)).toHaveLength(1);
@@ -300,7 +348,7 @@ describe('Function: createConsumer', () => {
 
   it('dead-letters at once, without an errorCode, an SDK error that is not retryable', async () => {
     // Prepare
-    const consume = consumerWith({
+    const { consume } = consumerWith({
       StockReserved: vi.fn(async () =>
         Promise.reject(new ConditionalCheckFailedException({ message: 'condition failed', $metadata: {} })),
       ),
@@ -313,7 +361,7 @@ describe('Function: createConsumer', () => {
     );
 
     // Assess
-    await expect(run).resolves.toBeUndefined();
+    await expect(run).resolves.toEqual({ batchItemFailures: [] });
     expect(doc.commandCalls(UpdateCommand)).toHaveLength(0);
     const item = doc.commandCalls(PutCommand)[0]?.args[0].input.Item;
     expect(item).toMatchObject({
@@ -324,96 +372,160 @@ describe('Function: createConsumer', () => {
     expect(item).not.toHaveProperty('errorCode');
   });
 
-  it('counts the attempts of a retryable handler error and fails the invocation while attempts remain', async () => {
+  it('parks an event whose handler hit a transient condition, without an attempt, and goes on', async () => {
     // Prepare
     const failure = new OrderNotReady('stock reservation not recorded yet');
-    const consume = consumerWith({ StockReserved: vi.fn(async () => Promise.reject(failure)) });
-    doc.on(UpdateCommand).resolves({ Attributes: { attempts: 2 } });
+    const failed = vi.fn(async () => undefined);
+    const { consume } = consumerWith({
+      StockReserved: vi.fn(async () => Promise.reject(failure)),
+      PaymentFailed: failed,
+    });
 
     // Act
-    const run = consume(
-      mskEvent([{ topic: 'inventory.events', offset: 3, value: stockReserved }]),
+    const response = await consume(
+      mskEvent([
+        {
+          topic: 'inventory.events',
+          offset: 3,
+          value: stockReserved,
+          headers: { eventId: stockReserved.eventId },
+        },
+        { topic: 'inventory.events', offset: 4, value: paymentFailed },
+      ]),
       lambdaContext(),
     );
 
     // Assess
-    await expect(run).rejects.toBeInstanceOf(RetryableConsumerError);
-    await expect(run).rejects.toMatchObject({ cause: failure, code: 'CONSUMER_RETRY', retryable: true });
-    expect(doc.commandCalls(UpdateCommand)).toHaveLength(1);
-    expect(doc.commandCalls(UpdateCommand)[0]?.args[0].input.Key).toEqual({
-      pk: `ATTEMPTS#orders#${stockReserved.eventId}`,
-      sk: 'ATTEMPTS',
-    });
-    expect(doc.commandCalls(PutCommand)).toHaveLength(0);
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(doc.commandCalls(UpdateCommand)).toHaveLength(0);
+    expect(putItems('DEADLETTER')).toEqual([]);
+    expect(putItems('PARKED')).toEqual([
+      {
+        pk: `PARKED#orders#${stockReserved.eventId}`,
+        sk: 'PARKED',
+        entity: 'PARKED',
+        status: 'PARKED',
+        parkedService: 'orders',
+        service: 'orders',
+        eventId: stockReserved.eventId,
+        eventType: 'StockReserved',
+        aggregateId: stockReserved.aggregateId,
+        topic: 'inventory.events',
+        partition: 0,
+        offset: '3',
+        key: 'order-1',
+        headers: { eventId: stockReserved.eventId },
+        rawValue: JSON.stringify(stockReserved),
+        reason: 'stock reservation not recorded yet',
+        errorCode: 'ORDER_NOT_READY',
+        parkCount: 1,
+        createdAt: NOW.toISOString(),
+        retryAt: new Date(NOW.getTime() + 5_000).toISOString(),
+        expiresAt: Math.floor(NOW.getTime() / 1000) + 30 * 24 * 3600,
+      },
+    ]);
+    expect(failed).toHaveBeenCalledTimes(1);
   });
 
-  it('retries, rather than dead-letters, an event whose handler hit a DynamoDB throttle', async () => {
+  it('parks, rather than dead-letters, an event whose handler hit a DynamoDB throttle', async () => {
     // Prepare
     const throttled = new ProvisionedThroughputExceededException({
       message: 'The level of configured provisioned throughput for the table was exceeded',
       $metadata: {},
     });
-    const consume = consumerWith({ StockReserved: vi.fn(async () => Promise.reject(throttled)) });
-    doc.on(UpdateCommand).resolves({ Attributes: { attempts: 1 } });
+    const { consume } = consumerWith({ StockReserved: vi.fn(async () => Promise.reject(throttled)) });
 
     // Act
-    const run = consume(
+    const response = await consume(
       mskEvent([{ topic: 'inventory.events', offset: 3, value: stockReserved }]),
       lambdaContext(),
     );
 
     // Assess
-    await expect(run).rejects.toBeInstanceOf(RetryableConsumerError);
-    expect(doc.commandCalls(UpdateCommand)).toHaveLength(1);
-    expect(doc.commandCalls(PutCommand)).toHaveLength(0);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(doc.commandCalls(UpdateCommand)).toHaveLength(0);
+    expect(putItems('DEADLETTER')).toEqual([]);
+    expect(putItems('PARKED')).toHaveLength(1);
   });
 
-  it('dead-letters a retryable handler error as HANDLER_FAILED with its errorCode on the last attempt', async () => {
+  it('never dead-letters a transient failure, however many attempts the event has used', async () => {
     // Prepare
-    const consume = consumerWith({
+    const { consume } = consumerWith({
       StockReserved: vi.fn(async () => Promise.reject(new OrderNotReady('still not ready'))),
     });
-    doc.on(UpdateCommand).resolves({ Attributes: { attempts: 3 } });
+    doc.on(UpdateCommand).resolves({ Attributes: { attempts: 99 } });
 
     // Act
-    const run = consume(
+    await consume(
       mskEvent([{ topic: 'inventory.events', offset: 3, value: stockReserved }]),
       lambdaContext(),
     );
 
     // Assess
-    await expect(run).resolves.toBeUndefined();
-    expect(doc.commandCalls(UpdateCommand)).toHaveLength(1);
-    expect(doc.commandCalls(PutCommand)[0]?.args[0].input.Item).toMatchObject({
-      errorKind: 'HANDLER_FAILED',
-      errorCode: 'ORDER_NOT_READY',
-      errorMessage: 'still not ready',
-      attempts: 3,
-    });
+    expect(putItems('DEADLETTER')).toEqual([]);
+    expect(putItems('PARKED')).toEqual([expect.objectContaining({ errorCode: 'ORDER_NOT_READY' })]);
   });
 
-  it('fails the invocation without counting an attempt when the idempotency store fails', async () => {
+  it('parks an event without counting an attempt when the idempotency store fails', async () => {
     // Prepare
     const handler = vi.fn(async () => undefined);
-    const consume = consumerWith({ StockReserved: handler });
+    const { consume } = consumerWith({ StockReserved: handler });
     ddb.on(PutItemCommand).rejects(new Error('throttled'));
 
     // Act
-    const run = consume(
+    const response = await consume(
       mskEvent([{ topic: 'inventory.events', offset: 3, value: stockReserved }]),
       lambdaContext(),
     );
 
     // Assess
-    await expect(run).rejects.toBeInstanceOf(RetryableConsumerError);
+    expect(response.batchItemFailures).toEqual([]);
     expect(handler).not.toHaveBeenCalled();
     expect(doc.commandCalls(UpdateCommand)).toHaveLength(0);
+    expect(putItems('PARKED')).toEqual([expect.objectContaining({ eventId: stockReserved.eventId })]);
+  });
+
+  it('parks an event another (or a crashed) invocation holds in progress, without an attempt or a dead letter', async () => {
+    // Prepare
+    const handler = vi.fn(async () => undefined);
+    const { consume } = consumerWith({ StockReserved: handler });
+    const expiry = NOW.getTime() + 45_000;
+    ddb.on(PutItemCommand).rejects(
+      new ConditionalCheckFailedException({
+        message: 'exists',
+        $metadata: {},
+        Item: marshall({
+          id: 'order-saga-orders#x',
+          status: 'INPROGRESS',
+          expiration: Math.floor(Date.now() / 1000) + 3600,
+          in_progress_expiration: expiry,
+        }),
+      }),
+    );
+
+    // Act
+    await consume(
+      mskEvent([{ topic: 'inventory.events', offset: 3, value: stockReserved }]),
+      lambdaContext(),
+    );
+
+    // Assess
+    expect(handler).not.toHaveBeenCalled();
+    expect(putItems('DEADLETTER')).toEqual([]);
+    expect(doc.commandCalls(UpdateCommand)).toHaveLength(0);
+    expect(putItems('PARKED')).toEqual([
+      expect.objectContaining({
+        eventId: stockReserved.eventId,
+        reason: expect.stringContaining('already an execution in progress'),
+        retryAt: new Date(NOW.getTime() + 5_000).toISOString(),
+      }),
+    ]);
   });
 
   it('processes records of one partition in offset order', async () => {
     // Prepare
     const seen: string[] = [];
-    const consume = consumerWith({
+    const { consume } = consumerWith({
       StockReserved: async (_event, ctx) => {
         seen.push(ctx.record.offset);
       },
@@ -439,5 +551,131 @@ describe('Function: createConsumer', () => {
 
     // Act / Assess
     expect(build).toThrow(RangeError);
+  });
+});
+
+const parkedItem = (overrides: Partial<ParkedItem> = {}): ParkedItem => ({
+  pk: `PARKED#orders#${stockReserved.eventId}`,
+  sk: 'PARKED',
+  entity: 'PARKED',
+  status: 'PARKED',
+  parkedService: 'orders',
+  service: 'orders',
+  eventId: stockReserved.eventId,
+  eventType: 'StockReserved',
+  aggregateId: stockReserved.aggregateId,
+  topic: 'inventory.events',
+  partition: 0,
+  offset: '3',
+  key: 'order-1',
+  headers: {},
+  rawValue: JSON.stringify(stockReserved),
+  reason: 'not ready',
+  parkCount: 2,
+  createdAt: NOW.toISOString(),
+  retryAt: NOW.toISOString(),
+  expiresAt: 0,
+  ...overrides,
+});
+
+describe('Function: createConsumer (parked records)', () => {
+  beforeEach(() => {
+    ids = 0;
+    ddb.reset();
+    doc.reset();
+    ddb.on(PutItemCommand).resolves({});
+    ddb.on(UpdateItemCommand).resolves({});
+    doc.on(PutCommand).resolves({});
+    doc.on(DeleteCommand).resolves({});
+    doc.on(UpdateCommand).resolves({ Attributes: { attempts: 1 } });
+  });
+
+  it('queries the parked records of its service that are due, earliest first', async () => {
+    // Prepare
+    const { sweepParked } = consumerWith({ StockReserved: vi.fn(async () => undefined) });
+    doc.on(QueryCommand).resolves({ Items: [] });
+
+    // Act
+    await sweepParked(lambdaContext());
+
+    // Assess
+    expect(doc.commandCalls(QueryCommand)[0]?.args[0].input).toEqual({
+      TableName: DEAD_LETTERS,
+      IndexName: 'parked',
+      KeyConditionExpression: 'parkedService = :service AND retryAt <= :now',
+      ExpressionAttributeValues: { ':service': 'orders', ':now': NOW.toISOString() },
+      Limit: 50,
+    });
+  });
+
+  it('runs a due record through its handler and releases it when done', async () => {
+    // Prepare
+    const handler = vi.fn(async () => undefined);
+    const { sweepParked } = consumerWith({ StockReserved: handler });
+    doc.on(QueryCommand).resolves({ Items: [parkedItem()] });
+
+    // Act
+    const outcome = await sweepParked(lambdaContext());
+
+    // Assess
+    expect(outcome).toEqual({ retried: 1, done: 1, parkedAgain: 0 });
+    expect(handler).toHaveBeenCalledWith(stockReserved, expect.objectContaining({ now: NOW }));
+    expect(doc.commandCalls(DeleteCommand)[0]?.args[0].input).toEqual({
+      TableName: DEAD_LETTERS,
+      Key: { pk: `PARKED#orders#${stockReserved.eventId}`, sk: 'PARKED' },
+      ConditionExpression: 'parkCount = :count',
+      ExpressionAttributeValues: { ':count': 2 },
+    });
+  });
+
+  it('parks a record that fails transiently again, with a doubled wait', async () => {
+    // Prepare
+    const { sweepParked } = consumerWith({
+      StockReserved: vi.fn(async () => Promise.reject(new OrderNotReady('still not ready'))),
+    });
+    doc.on(QueryCommand).resolves({ Items: [parkedItem({ parkCount: 2 })] });
+
+    // Act
+    const outcome = await sweepParked(lambdaContext());
+
+    // Assess
+    expect(outcome).toEqual({ retried: 1, done: 0, parkedAgain: 1 });
+    expect(putItems('PARKED')).toEqual([
+      expect.objectContaining({ parkCount: 3, retryAt: new Date(NOW.getTime() + 20_000).toISOString() }),
+    ]);
+    expect(doc.commandCalls(DeleteCommand)).toHaveLength(0);
+  });
+
+  it('turns a parked record into a dead letter when unknown failures use up its attempts', async () => {
+    // Prepare
+    const { sweepParked } = consumerWith({
+      StockReserved: vi.fn(async () => Promise.reject(new Error('bug'))),
+    });
+    doc.on(QueryCommand).resolves({ Items: [parkedItem()] });
+    doc.on(UpdateCommand).resolves({ Attributes: { attempts: 3 } });
+
+    // Act
+    const outcome = await sweepParked(lambdaContext());
+
+    // Assess
+    expect(outcome).toEqual({ retried: 1, done: 1, parkedAgain: 0 });
+    expect(putItems('DEADLETTER')).toEqual([
+      expect.objectContaining({ errorKind: 'HANDLER_FAILED', attempts: 3 }),
+    ]);
+    expect(doc.commandCalls(DeleteCommand)).toHaveLength(1);
+  });
+
+  it('stops before the invocation runs out of time', async () => {
+    // Prepare
+    const handler = vi.fn(async () => undefined);
+    const { sweepParked } = consumerWith({ StockReserved: handler });
+    doc.on(QueryCommand).resolves({ Items: [parkedItem()] });
+
+    // Act
+    const outcome = await sweepParked(lambdaContext(5_000));
+
+    // Assess
+    expect(outcome.retried).toBe(0);
+    expect(handler).not.toHaveBeenCalled();
   });
 });

@@ -69,6 +69,8 @@ describe('Function: defineConsumer', () => {
       EventsConsumed: 'Count',
       EventsDeadLettered: 'Count',
       EventsSkippedDuplicate: 'Count',
+      EventsParked: 'Count',
+      ParkedDue: 'Count',
       OrdersConfirmed: 'Count',
     });
     expect(contract.metrics).toMatchObject(CONSUMER_METRICS);

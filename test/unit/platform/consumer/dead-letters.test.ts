@@ -6,6 +6,7 @@ import {
   QueryCommand,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { parseEvent } from '#events';
@@ -17,14 +18,14 @@ import { sample, withValue } from '#test/unit/events/helpers';
 const NOW = new Date('2025-03-02T08:00:00.000Z');
 const TABLE = 'dead-letters';
 const ID = '01JN8S7QWWHQQKNETG34RA0AAA';
-const ROW_ID = '01JNB0000000000000000000RR';
+const NEW_ID = '01JNB0000000000000000000RR';
 
 const doc = mockClient(DynamoDBDocumentClient);
 const store = () =>
   new DeadLetterStore(
     DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })),
     TABLE,
-    () => ROW_ID,
+    () => NEW_ID,
   );
 
 function letter(overrides: Partial<DeadLetterItem> = {}): DeadLetterItem {
@@ -52,6 +53,11 @@ function letter(overrides: Partial<DeadLetterItem> = {}): DeadLetterItem {
   };
 }
 
+/** The API Gateway context of a signed-in operator. */
+const requestContext = {
+  authorizer: { claims: { sub: 'admin-1', email: 'ops@example.com' } },
+} as unknown as APIGatewayProxyEvent['requestContext'];
+
 const caught = async (promise: Promise<unknown>) =>
   promise.then(
     () => undefined,
@@ -63,48 +69,60 @@ describe('Class: DeadLetterStore', () => {
     doc.reset();
   });
 
-  it('redrives an open dead letter: marks it REDRIVEN and writes an outbox row with the raw value', async () => {
+  it('redrives an open dead letter to the service that failed it: REDRIVEN, parked for that service, due now', async () => {
     // Prepare
-    doc.on(GetCommand).resolves({ Item: letter() });
+    doc.on(GetCommand).resolves({ Item: letter({ headers: { eventId: '01JN8S7QWWHQQKNETG34RA04PS' } }) });
     doc.on(TransactWriteCommand).resolves({});
 
     // Act
-    const outcome = await store().redrive(ID, NOW);
+    const outcome = await store().redrive(ID, NOW, 'ops@example.com');
 
     // Assess
-    expect(outcome).toMatchObject({ outcome: 'REDRIVEN', rowId: ROW_ID, item: { status: 'REDRIVEN' } });
+    expect(outcome).toMatchObject({
+      outcome: 'REDRIVEN',
+      item: { status: 'REDRIVEN', redrivenAt: NOW.toISOString(), redrivenBy: 'ops@example.com' },
+    });
     expect(doc.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems).toEqual([
       {
         Update: {
           TableName: TABLE,
           Key: { pk: `DEADLETTER#${ID}`, sk: 'DEADLETTER' },
-          UpdateExpression: 'SET #status = :redriven, redrivenAt = :now, redriveRowId = :rowId',
+          UpdateExpression: 'SET #status = :redriven, redrivenAt = :now, redrivenBy = :by',
           ConditionExpression: '#status = :open',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
             ':redriven': 'REDRIVEN',
             ':open': 'OPEN',
             ':now': NOW.toISOString(),
-            ':rowId': ROW_ID,
+            ':by': 'ops@example.com',
           },
         },
       },
       {
         Put: {
           TableName: TABLE,
-          ConditionExpression: 'attribute_not_exists(pk)',
           Item: {
-            pk: 'OUTBOX#order-7',
-            sk: ROW_ID,
-            entity: 'OUTBOX',
+            pk: 'PARKED#orders#01JN8S7QWWHQQKNETG34RA04PS',
+            sk: 'PARKED',
+            entity: 'PARKED',
+            status: 'PARKED',
+            parkedService: 'orders',
+            service: 'orders',
             eventId: '01JN8S7QWWHQQKNETG34RA04PS',
             eventType: 'PaymentSucceeded',
             aggregateId: 'order-7',
             topic: 'payments.events',
-            messageKey: 'order-7',
-            event: '{"eventId":"01JN8S7QWWHQQKNETG34RA04PS"}',
+            partition: 2,
+            offset: '41',
+            key: 'order-7',
+            headers: { eventId: '01JN8S7QWWHQQKNETG34RA04PS' },
+            rawValue: '{"eventId":"01JN8S7QWWHQQKNETG34RA04PS"}',
+            reason: 'Redriven by ops@example.com',
+            parkCount: 0,
             createdAt: NOW.toISOString(),
-            unpublishedShard: expect.stringMatching(/^[0-7]$/),
+            retryAt: NOW.toISOString(),
+            expiresAt: Math.floor(NOW.getTime() / 1000) + 30 * 24 * 3600,
+            redrivenBy: 'ops@example.com',
           },
         },
       },
@@ -132,31 +150,32 @@ describe('Class: DeadLetterStore', () => {
     );
 
     // Act
-    const outcome = await store().redrive(ID, NOW);
+    const outcome = await store().redrive(ID, NOW, 'ops@example.com');
 
     // Assess
     expect(outcome).toMatchObject({ outcome: 'ALREADY_REDRIVEN' });
   });
 
-  it('keys an unparseable dead letter by its Kafka key and gives its row an event id', async () => {
-    // Prepare
-    doc.on(GetCommand).resolves({
-      Item: letter({
-        eventId: undefined,
-        eventType: undefined,
-        aggregateId: undefined,
-        errorKind: 'NOT_JSON',
-      }),
-    });
-    doc.on(TransactWriteCommand).resolves({});
+  it.each([
+    'NOT_JSON',
+    'INVALID_ENVELOPE',
+    'UNKNOWN_EVENT_TYPE',
+    'UNSUPPORTED_VERSION',
+    'INVALID_PAYLOAD',
+  ] as const)(
+    'refuses to redrive a %s dead letter, which would only fail again, and writes nothing',
+    async (errorKind) => {
+      // Prepare
+      doc.on(GetCommand).resolves({ Item: letter({ errorKind, rawValue: 'not json' }) });
 
-    // Act
-    await store().redrive(ID, NOW);
+      // Act
+      const outcome = await store().redrive(ID, NOW, 'ops@example.com');
 
-    // Assess
-    const put = doc.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.[1]?.Put;
-    expect(put?.Item).toMatchObject({ pk: 'OUTBOX#order-7', eventId: ROW_ID, eventType: 'Unknown' });
-  });
+      // Assess
+      expect(outcome).toMatchObject({ outcome: 'NOT_REDRIVABLE' });
+      expect(doc.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    },
+  );
 
   it('records the reason code of a rejected event', async () => {
     // Prepare
@@ -200,7 +219,7 @@ describe('Function: redriveDeadLetter', () => {
     const event = { pathParameters: { id: 'not-a-ulid' } };
 
     // Act
-    const error = await caught(redriveDeadLetter(store(), event, NOW));
+    const error = await caught(redriveDeadLetter(store(), { ...event, requestContext }, NOW));
 
     // Assess
     expect(error).toBeInstanceOf(HttpError);
@@ -213,11 +232,41 @@ describe('Function: redriveDeadLetter', () => {
     doc.on(GetCommand).resolves({});
 
     // Act
-    const error = await caught(redriveDeadLetter(store(), { pathParameters: { id: ID } }, NOW));
+    const error = await caught(
+      redriveDeadLetter(store(), { pathParameters: { id: ID }, requestContext }, NOW),
+    );
 
     // Assess
     expect(error).toMatchObject({ statusCode: 404, code: 'NOT_FOUND' });
     expect(doc.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+
+  it('answers 409 NOT_REDRIVABLE for a record that is not a valid event, and writes nothing', async () => {
+    // Prepare
+    doc
+      .on(GetCommand)
+      .resolves({ Item: letter({ errorKind: 'NOT_JSON', eventId: undefined, rawValue: '%%' }) });
+
+    // Act
+    const error = await caught(
+      redriveDeadLetter(store(), { pathParameters: { id: ID }, requestContext }, NOW),
+    );
+
+    // Assess
+    expect(error).toMatchObject({ statusCode: 409, code: 'NOT_REDRIVABLE' });
+    expect(doc.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+
+  it('records the signed-in operator as who redrove it', async () => {
+    // Prepare
+    doc.on(GetCommand).resolves({ Item: letter() });
+    doc.on(TransactWriteCommand).resolves({});
+
+    // Act
+    const view = await redriveDeadLetter(store(), { pathParameters: { id: ID }, requestContext }, NOW);
+
+    // Assess
+    expect(view).toMatchObject({ status: 'REDRIVEN', redrivenBy: 'ops@example.com' });
   });
 
   it('answers 409 for a dead letter that was already redriven and writes nothing', async () => {
@@ -225,7 +274,9 @@ describe('Function: redriveDeadLetter', () => {
     doc.on(GetCommand).resolves({ Item: letter({ status: 'REDRIVEN', redrivenAt: NOW.toISOString() }) });
 
     // Act
-    const error = await caught(redriveDeadLetter(store(), { pathParameters: { id: ID } }, NOW));
+    const error = await caught(
+      redriveDeadLetter(store(), { pathParameters: { id: ID }, requestContext }, NOW),
+    );
 
     // Assess
     expect(error).toMatchObject({ statusCode: 409, code: 'ALREADY_REDRIVEN' });
@@ -326,7 +377,7 @@ describe('Function: deadLetterUnparseable', () => {
     expect(put).toMatchObject({ TableName: TABLE, ConditionExpression: 'attribute_not_exists(pk)' });
     expect(put?.Item).toEqual(letter);
     expect(letter).toMatchObject({
-      pk: `DEADLETTER#${ROW_ID}`,
+      pk: `DEADLETTER#${NEW_ID}`,
       service: 'analytics',
       topic: 'inventory.events',
       partition: 3,
