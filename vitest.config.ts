@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { coverageConfigDefaults, defineConfig } from 'vitest/config';
 
 /**
  * Four suites, run together by `npm test`:
@@ -10,6 +10,26 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     reporters: ['default', ['json', { outputFile: '.local/test-results.json' }]],
+    // `npm test` runs with --coverage. Only code that runs in the test processes counts: the functions
+    // the local runtime starts as child processes in the end-to-end tests are not attributed.
+    coverage: {
+      provider: 'v8',
+      include: ['functions/**', 'events/**', 'lib/**'],
+      exclude: [...coverageConfigDefaults.exclude, 'localstack/**', 'bench/**', 'scripts/**', 'test/**'],
+      reporter: ['text-summary', 'json-summary', 'lcov'],
+      reportsDirectory: 'coverage',
+      reportOnFailure: true,
+      thresholds: {
+        // Everything included, a little below the measured coverage, so only a real drop fails.
+        lines: 92,
+        statements: 92,
+        branches: 90,
+        functions: 94,
+        // The pure domain code and the event contract.
+        'functions/*/domain/**': { lines: 90, statements: 90, branches: 90, functions: 90 },
+        'events/**': { lines: 90, statements: 90, branches: 90, functions: 90 },
+      },
+    },
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       {

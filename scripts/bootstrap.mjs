@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// First-use setup for `npm start` and `npm test`: installs npm packages when missing or outdated,
-// and the system packages the local engines need (librdkafka for the mock Kafka cluster, a Java
-// runtime for DynamoDB Local) through apt-get when running as root. Fast when nothing is missing.
+// First-use setup for `npm start` and `npm test`: installs the npm packages from package-lock.json
+// when they are missing or older than the lock file, and the system packages the local engines need
+// (librdkafka for the mock Kafka cluster, a Java runtime for DynamoDB Local) through apt-get when
+// running as root. Fast when nothing is missing.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -31,11 +32,17 @@ if (major < 20 || (major === 20 && minor < 11))
 const installedLock = join(root, 'node_modules', '.package-lock.json');
 const lock = join(root, 'package-lock.json');
 if (!existsSync(installedLock) || statSync(lock).mtimeMs > statSync(installedLock).mtimeMs) {
-  // `npm install` installs exactly the versions in package-lock.json. `npm ci` would refuse the lock
-  // file on registries that lack some optional platform packages (Biome's non-Linux binaries, for
-  // example), which npm otherwise skips as it does for any optional dependency it cannot fetch.
-  console.log('[setup] Installing npm packages ...');
-  run('npm', ['install', '--no-audit', '--no-fund']);
+  // `npm ci` installs exactly what package-lock.json records and never rewrites it, so a test run
+  // leaves the work tree clean. It stops when package.json and the lock file disagree, including a
+  // lock file that lacks some platform's optional packages (Biome's and Rollup's binaries): after
+  // changing dependencies, run `npm install` to update the lock file and commit both.
+  console.log('[setup] Installing npm packages (npm ci) ...');
+  const result = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { stdio: 'inherit', cwd: root });
+  if (result.status !== 0)
+    fail(
+      `"npm ci" failed with exit code ${result.status}. If it says package.json and package-lock.json ` +
+        'are not in sync, run "npm install" to update the lock file.',
+    );
 }
 
 // Debian packages

@@ -21,11 +21,14 @@ if (values.help) {
   console.log(`Usage: npm start -- [--port 3000] [--host 127.0.0.1] [--time-scale 1] [--logs file|console] [--control-port 0]
 
 Runs the synthesized app (cdk.out) locally: DynamoDB Local, the librdkafka mock Kafka cluster, the
-bundled Lambda functions, the REST API, stream event source mappings and schedules.
-  --time-scale N     schedules, Step Functions waits and batching windows run N times faster
+bundled Lambda functions, the REST API, DynamoDB stream and MSK event source mappings, Step Functions
+workflows and rate() schedules.
+  --port, --host     where the REST API listens (defaults: $PORT or 3000, $HOST or 127.0.0.1)
+  --time-scale N     rate() schedules, Step Functions Wait states (Seconds, SecondsPath) and batching
+                     windows run N times faster (default: $LOCAL_TIME_SCALE or 1)
   --logs console     also print every function log line (always written to .local/logs/functions.log)
   --control-port N   port of the AWS API endpoint (Lambda, Kafka, Step Functions, /_local/faults) on
-                     127.0.0.1; 0 (the default) picks a free one`);
+                     127.0.0.1; 0 (the default, or $CONTROL_PORT) picks a free one`);
   process.exit(0);
 }
 
