@@ -3,7 +3,7 @@ import { DynamoDbLocal, getFreePort, KafkaMock, localDynamoClientConfig } from '
 import { LocalApiGateway } from './api-gateway';
 import { ControlPlane } from './control-plane';
 import { createKafkaTopics, runCustomResources } from './custom-resources';
-import { DynamoMeter } from './dynamo-meter';
+import { DynamoMeter, type MeteredTable } from './dynamo-meter';
 import { LocalRuntimeError } from './errors';
 import {
   kafkaMappingsFromTemplate,
@@ -173,7 +173,10 @@ export class LocalRuntime {
     }
     await createKafkaTopics(stacks, resolver, this.kafka);
 
-    const meter = new DynamoMeter(this.dynamo.endpoint);
+    const meteredTables = new Map(
+      [...this.tables].map(([logicalId, table]) => [table.name, { logicalId, kind: tableKind(logicalId) }]),
+    );
+    const meter = new DynamoMeter(this.dynamo.endpoint, (name) => meteredTables.get(name));
     this.meter = meter;
     this.onStop('DynamoDB meter', () => meter.stop());
     await meter.start();
@@ -350,4 +353,13 @@ export class LocalRuntime {
     })();
     return this.stopping;
   }
+}
+
+/** What a table is for, from its name in the template (what the DynamoDB meter bills it as). */
+function tableKind(logicalId: string): MeteredTable['kind'] {
+  if (/Idempotency/i.test(logicalId)) return 'idempotency';
+  if (/DeadLetter/i.test(logicalId)) return 'dead-letters';
+  if (/Analytics/i.test(logicalId)) return 'analytics';
+  if (/MockPsp/i.test(logicalId)) return 'external';
+  return 'service';
 }
