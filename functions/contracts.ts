@@ -2,7 +2,7 @@ import { ListDeadLettersFn, RedriveDeadLetterFn } from './admin/contract';
 import { AnalyticsConsumerFn, GetMetricsFn } from './analytics/contract';
 import { GetProductFn, ListProductsFn, SeedProductsFn } from './catalog/contract';
 import { InventoryConsumerFn } from './inventory/contract';
-import { CreatePaymentFn, GetPaymentFn } from './mock-psp/contract';
+import { CreatePaymentFn, GetPaymentFn, ReleasePaymentFn } from './mock-psp/contract';
 import { NotificationConsumerFn } from './notifications/contract';
 import { CreateOrderFn, GetOrderFn, HealthFn, OrderReconcilerFn, SagaConsumerFn } from './orders/contract';
 import { CheckStatusFn, PaymentConsumerFn } from './payments/contract';
@@ -29,6 +29,7 @@ export const FUNCTION_CONTRACTS: readonly AnyContract[] = [
   RedriveDeadLetterFn,
   CreatePaymentFn,
   GetPaymentFn,
+  ReleasePaymentFn,
   OutboxRelayFn,
   OutboxSweeperFn,
   KafkaTopicsFn,

@@ -10,6 +10,9 @@ export const MOCK_PSP_SETTINGS = {
   PSP_SLOW_DELAY_MS: setting.int(800).describe('delay of `tok_slow`'),
   PSP_FAULT_RATE_5XX: setting.rate(0).describe('share of authorizations answered 503'),
   PSP_FAULT_RATE_TIMEOUT: setting.rate(0).describe('share of authorizations answered too late'),
+  PSP_LATE_SETTLE_MS: setting
+    .int(960_000)
+    .describe('how long after its authorization a `tok_late` payment settles, unless voided first'),
 };
 
 export const CreatePaymentFn = defineFunction({
@@ -18,6 +21,17 @@ export const CreatePaymentFn = defineFunction({
   entry: 'mock-psp/handlers/create-payment.ts',
   trigger: 'POST /psp/payments (header `Idempotency-Key` = paymentId)',
   description: 'Mock PSP: authorizes a payment, idempotent per paymentId',
+  tables: { PSP_TABLE_NAME: 'readWrite' },
+  settings: z.object(MOCK_PSP_SETTINGS),
+  metrics: {},
+});
+
+export const ReleasePaymentFn = defineFunction({
+  name: 'release-payment',
+  service: 'mock-psp',
+  entry: 'mock-psp/handlers/release-payment.ts',
+  trigger: 'POST /psp/payments/{paymentId}/void, POST /psp/payments/{paymentId}/refund',
+  description: 'Mock PSP: voids a pending or refunds a captured payment, idempotently',
   tables: { PSP_TABLE_NAME: 'readWrite' },
   settings: z.object(MOCK_PSP_SETTINGS),
   metrics: {},

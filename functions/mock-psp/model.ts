@@ -1,14 +1,23 @@
-/** Statuses the mock PSP reports. */
-export type PspStatus = 'SUCCEEDED' | 'DECLINED' | 'INSUFFICIENT_FUNDS' | 'PENDING';
+/**
+ * Statuses the mock PSP reports. It captures on success: PENDING holds the amount authorized but not
+ * captured, SUCCEEDED has it captured (charged). A void releases a PENDING authorization (VOIDED), a
+ * refund pays a SUCCEEDED payment back (REFUNDED).
+ */
+export type PspStatus = 'SUCCEEDED' | 'DECLINED' | 'INSUFFICIENT_FUNDS' | 'PENDING' | 'VOIDED' | 'REFUNDED';
+
+/** The outcomes of an authorization. */
+export type AuthorizationOutcome = Exclude<PspStatus, 'VOIDED' | 'REFUNDED'>;
 
 /** How a test token behaves, like a real PSP's test cards. */
 export interface TokenBehaviour {
   /** Status recorded when the authorization is accepted. */
-  status: PspStatus;
+  status: AuthorizationOutcome;
   /** For PENDING: the final status the payment moves to ... */
-  resolvesTo?: Exclude<PspStatus, 'PENDING'>;
-  /** ... on this status check (1-based). */
+  resolvesTo?: Exclude<AuthorizationOutcome, 'PENDING'>;
+  /** ... on this status check (1-based) ... */
   resolvesOnCheck?: number;
+  /** ... or, `late`, `PSP_LATE_SETTLE_MS` after it was accepted, whether anyone checks or not. */
+  resolvesAfter?: 'late';
   /** Calls for one key answered 503 before the authorization is accepted. */
   failFirstCalls?: number;
   /** Answers are delayed: `timeout` beyond the caller's timeout, `slow` noticeably. */
@@ -24,6 +33,7 @@ export const TEST_TOKENS: Readonly<Record<string, TokenBehaviour>> = {
   tok_flaky: { status: 'SUCCEEDED', failFirstCalls: 2 },
   tok_timeout: { status: 'SUCCEEDED', delay: 'timeout' },
   tok_slow: { status: 'SUCCEEDED', delay: 'slow' },
+  tok_late: { status: 'PENDING', resolvesTo: 'SUCCEEDED', resolvesAfter: 'late' },
 };
 
 /** Any other token is declined, as a real PSP declines a card token it does not know. */
@@ -47,9 +57,13 @@ export interface PspPaymentRecord {
   amount?: PspMoney;
   splits?: { sellerId: string; amount: PspMoney }[];
   pspReference?: string;
-  resolvesTo?: Exclude<PspStatus, 'PENDING'>;
+  resolvesTo?: Exclude<AuthorizationOutcome, 'PENDING'>;
   resolvesOnCheck?: number;
+  /** A PENDING payment settles to `resolvesTo` at this time (ISO-8601), checked or not. */
+  resolvesAt?: string;
   statusChecks?: number;
+  /** When it was voided or refunded. */
+  releasedAt?: string;
   createdAt?: string;
   updatedAt?: string;
 }

@@ -5,7 +5,7 @@ import type { PspPaymentRecord, PspStatus } from './model';
 export type AcceptedAuthorization = Required<
   Pick<PspPaymentRecord, 'paymentId' | 'status' | 'token' | 'amount' | 'splits' | 'pspReference'>
 > &
-  Pick<PspPaymentRecord, 'resolvesTo' | 'resolvesOnCheck'>;
+  Pick<PspPaymentRecord, 'resolvesTo' | 'resolvesOnCheck' | 'resolvesAt'>;
 
 /** Storage of the mock PSP. Every method is atomic on one payment. */
 export interface PspStore {
@@ -19,8 +19,20 @@ export interface PspStore {
   get(paymentId: string): Promise<PspPaymentRecord | undefined>;
   /** Counts a status check of a PENDING payment and returns the record afterwards. */
   countCheck(paymentId: string, now: Date): Promise<PspPaymentRecord>;
-  /** Moves a PENDING payment to its final status (no-op when it is no longer PENDING). */
-  resolve(paymentId: string, status: Exclude<PspStatus, 'PENDING'>, now: Date): Promise<void>;
+  /**
+   * Moves a payment from status `from` to `to` (settling a PENDING one, voiding, refunding); false when
+   * it was no longer in `from`.
+   */
+  transition(paymentId: string, from: PspStatus, to: PspStatus, now: Date): Promise<boolean>;
+  /**
+   * Records a void of a payment no authorization was accepted for (VOIDED, no amount), so an
+   * authorization arriving later is refused; returns the stored record and whether this call created it.
+   */
+  voidUnaccepted(
+    paymentId: string,
+    pspReference: string,
+    now: Date,
+  ): Promise<{ record: PspPaymentRecord; created: boolean }>;
 }
 
 export class DynamoPspStore implements PspStore {
@@ -47,14 +59,17 @@ export class DynamoPspStore implements PspStore {
     now: Date,
   ): Promise<{ record: PspPaymentRecord; created: boolean }> {
     const pending = record.resolvesTo !== undefined;
+    const settles = pending
+      ? record.resolvesAt
+        ? ', resolvesTo = :resolvesTo, resolvesAt = :resolvesAt'
+        : ', resolvesTo = :resolvesTo, resolvesOnCheck = :resolvesOnCheck'
+      : '';
     try {
       const { Attributes } = await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { paymentId: record.paymentId },
-          UpdateExpression: `SET #status = :status, #token = :token, amount = :amount, splits = :splits, pspReference = :ref, statusChecks = :zero, createdAt = :now, updatedAt = :now${
-            pending ? ', resolvesTo = :resolvesTo, resolvesOnCheck = :resolvesOnCheck' : ''
-          }`,
+          UpdateExpression: `SET #status = :status, #token = :token, amount = :amount, splits = :splits, pspReference = :ref, statusChecks = :zero, createdAt = :now, updatedAt = :now${settles}`,
           ConditionExpression: 'attribute_not_exists(#status)',
           ExpressionAttributeNames: { '#status': 'status', '#token': 'token' },
           ExpressionAttributeValues: {
@@ -65,9 +80,9 @@ export class DynamoPspStore implements PspStore {
             ':ref': record.pspReference,
             ':zero': 0,
             ':now': now.toISOString(),
-            ...(pending
-              ? { ':resolvesTo': record.resolvesTo, ':resolvesOnCheck': record.resolvesOnCheck ?? 1 }
-              : {}),
+            ...(pending ? { ':resolvesTo': record.resolvesTo } : {}),
+            ...(pending && record.resolvesAt ? { ':resolvesAt': record.resolvesAt } : {}),
+            ...(pending && !record.resolvesAt ? { ':resolvesOnCheck': record.resolvesOnCheck ?? 1 } : {}),
           },
           ReturnValues: 'ALL_NEW',
         }),
@@ -103,20 +118,55 @@ export class DynamoPspStore implements PspStore {
     return Attributes as PspPaymentRecord;
   }
 
-  async resolve(paymentId: string, status: Exclude<PspStatus, 'PENDING'>, now: Date): Promise<void> {
+  async transition(paymentId: string, from: PspStatus, to: PspStatus, now: Date): Promise<boolean> {
+    const released = to === 'VOIDED' || to === 'REFUNDED';
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { paymentId },
-          UpdateExpression: 'SET #status = :final, updatedAt = :now',
-          ConditionExpression: '#status = :pending',
+          UpdateExpression: `SET #status = :to, updatedAt = :now${released ? ', releasedAt = :now' : ''}`,
+          ConditionExpression: '#status = :from',
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':final': status, ':pending': 'PENDING', ':now': now.toISOString() },
+          ExpressionAttributeValues: { ':to': to, ':from': from, ':now': now.toISOString() },
         }),
       );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async voidUnaccepted(
+    paymentId: string,
+    pspReference: string,
+    now: Date,
+  ): Promise<{ record: PspPaymentRecord; created: boolean }> {
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { paymentId },
+          UpdateExpression:
+            'SET #status = :voided, pspReference = :ref, createdAt = :now, updatedAt = :now, releasedAt = :now ADD calls :zero',
+          ConditionExpression: 'attribute_not_exists(#status)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':voided': 'VOIDED',
+            ':ref': pspReference,
+            ':now': now.toISOString(),
+            ':zero': 0,
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return { record: Attributes as PspPaymentRecord, created: true };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const existing = await this.get(paymentId);
+      if (!existing) throw error;
+      return { record: existing, created: false };
     }
   }
 }

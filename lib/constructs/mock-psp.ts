@@ -1,7 +1,7 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { CreatePaymentFn, GetPaymentFn } from '#functions/mock-psp/contract';
+import { CreatePaymentFn, GetPaymentFn, ReleasePaymentFn } from '#functions/mock-psp/contract';
 import type { PublicRestApi } from './public-rest-api';
 import { ServiceFunction } from './service-function';
 
@@ -14,6 +14,7 @@ export interface MockPspProps {
     readonly PSP_SLOW_DELAY_MS?: number;
     readonly PSP_FAULT_RATE_5XX?: number;
     readonly PSP_FAULT_RATE_TIMEOUT?: number;
+    readonly PSP_LATE_SETTLE_MS?: number;
   };
   /** @default DESTROY */
   readonly removalPolicy?: RemovalPolicy;
@@ -21,14 +22,16 @@ export interface MockPspProps {
 
 /**
  * A mock payment service provider on the platform's REST API, for tests, demos and chaos runs:
- * `POST /psp/payments` (header `Idempotency-Key` = paymentId) and `GET /psp/payments/{paymentId}`,
- * with its state in the `psp` table (key `paymentId`). Test tokens decide outcomes (see
- * `functions/mock-psp/model.ts`); fault rates inject 503s and late answers.
+ * `POST /psp/payments` (header `Idempotency-Key` = paymentId), `GET /psp/payments/{paymentId}`,
+ * `POST /psp/payments/{paymentId}/void` and `/refund`, with its state in the `psp` table (key
+ * `paymentId`). Test tokens decide outcomes (see `functions/mock-psp/model.ts`); fault rates inject
+ * 503s and late answers.
  */
 export class MockPsp extends Construct {
   readonly table: dynamodb.Table;
   readonly createPayment: ServiceFunction<typeof CreatePaymentFn>;
   readonly getPayment: ServiceFunction<typeof GetPaymentFn>;
+  readonly releasePayment: ServiceFunction<typeof ReleasePaymentFn>;
   /** Base URL the payment service calls: the API's URL plus `psp`. */
   readonly baseUrl: string;
 
@@ -61,8 +64,17 @@ export class MockPsp extends Construct {
       logRemovalPolicy: removalPolicy,
     });
 
+    this.releasePayment = new ServiceFunction(this, 'ReleasePayment', {
+      contract: ReleasePaymentFn,
+      tables: { PSP_TABLE_NAME: this.table },
+      settings,
+      logRemovalPolicy: removalPolicy,
+    });
+
     props.api.addRoute('POST', '/psp/payments', this.createPayment, { requiredHeaders: ['Idempotency-Key'] });
     props.api.addRoute('GET', '/psp/payments/{paymentId}', this.getPayment);
+    props.api.addRoute('POST', '/psp/payments/{paymentId}/void', this.releasePayment);
+    props.api.addRoute('POST', '/psp/payments/{paymentId}/refund', this.releasePayment);
     this.baseUrl = `${props.api.url}psp`;
   }
 }

@@ -229,6 +229,7 @@ describe('Stack: OrdersStack', () => {
       'admin-redrive-dead-letter': [256, 10],
       'mock-psp-create-payment': [256, 15],
       'mock-psp-get-payment': [256, 10],
+      'mock-psp-release-payment': [256, 10],
       'analytics-get-metrics': [256, 10],
       'orders-saga': [512, 60],
       'orders-relay': [512, 60],
@@ -534,6 +535,8 @@ describe('Stack: OrdersStack', () => {
       ['GET', 'analytics-get-metrics'],
       ['POST', 'mock-psp-create-payment'],
       ['GET', 'mock-psp-get-payment'],
+      ['POST', 'mock-psp-release-payment'],
+      ['POST', 'mock-psp-release-payment'],
     ];
 
     // Act
@@ -566,6 +569,8 @@ describe('Stack: OrdersStack', () => {
       'products',
       'psp',
       'redrive',
+      'refund',
+      'void',
       '{id}',
       '{orderId}',
       '{paymentId}',

@@ -108,7 +108,13 @@ describe('Class: PaymentAuthorization, then PaymentStatusChecks, with the mock P
       store: new DynamoPspStore(client, PSP),
       // The late answer must outlast the payment functions' timeout by far, and the slow one stay far
       // below it, however busy the machine is.
-      settings: { timeoutDelayMs: 2_000, slowDelayMs: 20, faultRate5xx: 0, faultRateTimeout: 0 },
+      settings: {
+        timeoutDelayMs: 2_000,
+        slowDelayMs: 20,
+        faultRate5xx: 0,
+        faultRateTimeout: 0,
+        lateSettleMs: 1_500,
+      },
     });
     server = createServer((req, res) => {
       const chunks: Buffer[] = [];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CreatePaymentFn, GetPaymentFn } from '#functions/mock-psp/contract';
+import { CreatePaymentFn, GetPaymentFn, ReleasePaymentFn } from '#functions/mock-psp/contract';
 import { mockPspSettingsOf } from '#functions/mock-psp/mock-psp';
 import { readEnv } from '#platform/env';
 import { ConfigurationError } from '#platform/errors';
@@ -10,6 +10,7 @@ describe('Function: mockPspSettingsOf', () => {
   it.each([
     ['CreatePaymentFn', CreatePaymentFn],
     ['GetPaymentFn', GetPaymentFn],
+    ['ReleasePaymentFn', ReleasePaymentFn],
   ])('uses the defaults when nothing is set (%s)', (_, contract) => {
     // Act
     const settings = mockPspSettingsOf(readEnv(contract, TABLES));
@@ -20,6 +21,7 @@ describe('Function: mockPspSettingsOf', () => {
       slowDelayMs: 800,
       faultRate5xx: 0,
       faultRateTimeout: 0,
+      lateSettleMs: 960_000,
     });
   });
 
@@ -31,6 +33,7 @@ describe('Function: mockPspSettingsOf', () => {
       PSP_SLOW_DELAY_MS: '20',
       PSP_FAULT_RATE_5XX: '0.25',
       PSP_FAULT_RATE_TIMEOUT: '1',
+      PSP_LATE_SETTLE_MS: '4000',
     };
 
     // Act
@@ -42,6 +45,7 @@ describe('Function: mockPspSettingsOf', () => {
       slowDelayMs: 20,
       faultRate5xx: 0.25,
       faultRateTimeout: 1,
+      lateSettleMs: 4000,
     });
   });
 
@@ -52,6 +56,7 @@ describe('Function: mockPspSettingsOf', () => {
     ['PSP_TIMEOUT_DELAY_MS', '-1'],
     ['PSP_TIMEOUT_DELAY_MS', '1.5'],
     ['PSP_SLOW_DELAY_MS', 'slow'],
+    ['PSP_LATE_SETTLE_MS', 'later'],
   ])('fails fast when %s is "%s"', (name, value) => {
     // Act
     const read = () => readEnv(CreatePaymentFn, { ...TABLES, [name]: value });

@@ -39,9 +39,26 @@ class MemoryStore implements PspStore {
     return { ...record };
   }
 
-  async resolve(paymentId: string, status: Exclude<PspStatus, 'PENDING'>) {
+  async transition(paymentId: string, from: PspStatus, to: PspStatus) {
     const record = this.records.get(paymentId);
-    if (record?.status === 'PENDING') record.status = status;
+    if (record?.status !== from) return false;
+    record.status = to;
+    return true;
+  }
+
+  async voidUnaccepted(paymentId: string, pspReference: string, now: Date) {
+    const existing = this.records.get(paymentId);
+    if (existing?.status) return { record: { ...existing }, created: false };
+    const record: PspPaymentRecord = {
+      paymentId,
+      calls: existing?.calls ?? 0,
+      status: 'VOIDED',
+      pspReference,
+      createdAt: now.toISOString(),
+      releasedAt: now.toISOString(),
+    };
+    this.records.set(paymentId, record);
+    return { record: { ...record }, created: true };
   }
 }
 
@@ -50,21 +67,29 @@ const SETTINGS: MockPspSettings = {
   slowDelayMs: 800,
   faultRate5xx: 0,
   faultRateTimeout: 0,
+  lateSettleMs: 60_000,
 };
+
+const START = new Date('2025-03-01T12:00:00.000Z');
 
 function setup(settings: Partial<MockPspSettings> = {}, random = () => 0.5) {
   const store = new MemoryStore();
   const sleep = vi.fn(async (_ms: number) => undefined);
   let references = 0;
+  const clock = { now: START };
   const psp = new MockPsp({
     store,
     settings: { ...SETTINGS, ...settings },
-    clock: () => new Date('2025-03-01T12:00:00.000Z'),
+    clock: () => clock.now,
     random,
     sleep,
     newReference: () => `psp_${++references}`,
   });
-  return { psp, store, sleep };
+  /** Moves the PSP's clock on by `ms`. */
+  const advance = (ms: number) => {
+    clock.now = new Date(clock.now.getTime() + ms);
+  };
+  return { psp, store, sleep, advance };
 }
 
 const body = (token: string, paymentId = 'pay-1'): AuthorizationBody => ({
@@ -81,6 +106,7 @@ describe('Class: MockPsp', () => {
     ['tok_insufficient_funds', 'INSUFFICIENT_FUNDS'],
     ['tok_pending', 'PENDING'],
     ['tok_pending_fail', 'PENDING'],
+    ['tok_late', 'PENDING'],
     ['tok_unknown', 'DECLINED'],
   ])('answers %s with %s at once', async (token, status) => {
     // Prepare
@@ -97,6 +123,13 @@ describe('Class: MockPsp', () => {
         status,
         pspReference: 'psp_1',
         amount: { amountMinor: 9997, currency: 'EUR' },
+        money: {
+          currency: 'EUR',
+          authorizedMinor: status === 'PENDING' ? 9997 : 0,
+          capturedMinor: status === 'SUCCEEDED' ? 9997 : 0,
+          voidedMinor: 0,
+          refundedMinor: 0,
+        },
       },
     });
     expect(sleep).not.toHaveBeenCalled();
@@ -232,5 +265,196 @@ describe('Class: MockPsp', () => {
     // Assess
     expect(sleep).toHaveBeenCalledWith(5000);
     expect(store.records.get('pay-1')?.status).toBe('SUCCEEDED');
+  });
+
+  it('keeps tok_late pending through every status check and settles it only once its time has come', async () => {
+    // Prepare
+    const { psp, advance } = setup({ lateSettleMs: 60_000 });
+    await psp.authorize('pay-1', body('tok_late'));
+
+    // Act
+    const before = [];
+    for (let i = 0; i < 5; i++) before.push((await psp.getPayment('pay-1')).body.status);
+    advance(59_999);
+    const justBefore = (await psp.getPayment('pay-1')).body.status;
+    advance(1);
+    const after = await psp.getPayment('pay-1');
+
+    // Assess
+    expect(before).toEqual(['PENDING', 'PENDING', 'PENDING', 'PENDING', 'PENDING']);
+    expect(justBefore).toBe('PENDING');
+    expect(after.body).toMatchObject({
+      status: 'SUCCEEDED',
+      money: { authorizedMinor: 0, capturedMinor: 9997 },
+    });
+  });
+
+  describe('Method: voidPayment', () => {
+    it('releases a pending authorization, once, and answers the same when asked again', async () => {
+      // Prepare
+      const { psp, store } = setup();
+      await psp.authorize('pay-1', body('tok_pending'));
+
+      // Act
+      const first = await psp.voidPayment('pay-1');
+      const again = await psp.voidPayment('pay-1');
+
+      // Assess
+      expect(first).toEqual(again);
+      expect(first).toEqual({
+        statusCode: 200,
+        body: {
+          paymentId: 'pay-1',
+          status: 'VOIDED',
+          pspReference: 'psp_1',
+          amount: { amountMinor: 9997, currency: 'EUR' },
+          money: {
+            currency: 'EUR',
+            authorizedMinor: 0,
+            capturedMinor: 0,
+            voidedMinor: 9997,
+            refundedMinor: 0,
+          },
+        },
+      });
+      expect(store.records.get('pay-1')?.status).toBe('VOIDED');
+    });
+
+    it('stops a tok_late payment from ever settling', async () => {
+      // Prepare
+      const { psp, advance } = setup({ lateSettleMs: 60_000 });
+      await psp.authorize('pay-1', body('tok_late'));
+      await psp.voidPayment('pay-1');
+
+      // Act
+      advance(120_000);
+      const later = await psp.getPayment('pay-1');
+
+      // Assess
+      expect(later.body).toMatchObject({ status: 'VOIDED', money: { authorizedMinor: 0, capturedMinor: 0 } });
+    });
+
+    it('refuses to void a captured payment with 409, also a tok_late one that settled before the void', async () => {
+      // Prepare
+      const { psp, advance, store } = setup({ lateSettleMs: 60_000 });
+      await psp.authorize('pay-1', body('tok_ok'));
+      await psp.authorize('pay-2', body('tok_late', 'pay-2'));
+      advance(60_000);
+
+      // Act
+      const captured = await psp.voidPayment('pay-1');
+      const settledLate = await psp.voidPayment('pay-2');
+
+      // Assess
+      for (const response of [captured, settledLate]) {
+        expect(response).toMatchObject({ statusCode: 409, body: { error: { code: 'ALREADY_CAPTURED' } } });
+      }
+      expect(store.records.get('pay-1')?.status).toBe('SUCCEEDED');
+      expect(store.records.get('pay-2')?.status).toBe('SUCCEEDED');
+    });
+
+    it.each(['tok_decline', 'tok_insufficient_funds'])(
+      'refuses to void a %s payment, which holds nothing',
+      async (token) => {
+        // Prepare
+        const { psp, store } = setup();
+        await psp.authorize('pay-1', body(token));
+
+        // Act
+        const response = await psp.voidPayment('pay-1');
+
+        // Assess
+        expect(response).toMatchObject({ statusCode: 409, body: { error: { code: 'NOT_VOIDABLE' } } });
+        expect(store.records.get('pay-1')?.status).not.toBe('VOIDED');
+      },
+    );
+
+    it('voids a payment it never accepted, so its authorization is refused when it arrives late', async () => {
+      // Prepare
+      const { psp, store } = setup();
+
+      // Act
+      const voided = await psp.voidPayment('pay-1');
+      const late = await psp.authorize('pay-1', body('tok_ok'));
+
+      // Assess
+      expect(voided).toMatchObject({
+        statusCode: 200,
+        body: { status: 'VOIDED', money: { authorizedMinor: 0, capturedMinor: 0, voidedMinor: 0 } },
+      });
+      expect(late).toMatchObject({ statusCode: 409, body: { error: { code: 'PAYMENT_VOIDED' } } });
+      expect(store.records.get('pay-1')).toMatchObject({ status: 'VOIDED' });
+      expect(store.records.get('pay-1')?.token).toBeUndefined();
+    });
+  });
+
+  describe('Method: refundPayment', () => {
+    it('pays a captured payment back, once, and answers the same when asked again', async () => {
+      // Prepare
+      const { psp } = setup();
+      await psp.authorize('pay-1', body('tok_ok'));
+
+      // Act
+      const first = await psp.refundPayment('pay-1');
+      const again = await psp.refundPayment('pay-1');
+
+      // Assess
+      expect(first).toEqual(again);
+      expect(first).toMatchObject({
+        statusCode: 200,
+        body: {
+          status: 'REFUNDED',
+          money: {
+            currency: 'EUR',
+            authorizedMinor: 0,
+            capturedMinor: 0,
+            voidedMinor: 0,
+            refundedMinor: 9997,
+          },
+        },
+      });
+    });
+
+    it('refunds a tok_late payment that settled after its time', async () => {
+      // Prepare
+      const { psp, advance } = setup({ lateSettleMs: 60_000 });
+      await psp.authorize('pay-1', body('tok_late'));
+      advance(60_000);
+
+      // Act
+      const response = await psp.refundPayment('pay-1');
+
+      // Assess
+      expect(response).toMatchObject({ statusCode: 200, body: { status: 'REFUNDED' } });
+    });
+
+    it('refuses to refund a pending payment with 409 and an unknown one with 404, writing nothing', async () => {
+      // Prepare
+      const { psp, store } = setup();
+      await psp.authorize('pay-1', body('tok_pending'));
+
+      // Act
+      const pending = await psp.refundPayment('pay-1');
+      const unknown = await psp.refundPayment('pay-2');
+
+      // Assess
+      expect(pending).toMatchObject({ statusCode: 409, body: { error: { code: 'NOT_CAPTURED' } } });
+      expect(unknown).toMatchObject({ statusCode: 404, body: { error: { code: 'NOT_FOUND' } } });
+      expect(store.records.get('pay-1')?.status).toBe('PENDING');
+      expect(store.records.has('pay-2')).toBe(false);
+    });
+
+    it('refuses to refund a voided payment', async () => {
+      // Prepare
+      const { psp } = setup();
+      await psp.authorize('pay-1', body('tok_pending'));
+      await psp.voidPayment('pay-1');
+
+      // Act
+      const response = await psp.refundPayment('pay-1');
+
+      // Assess
+      expect(response).toMatchObject({ statusCode: 409, body: { error: { code: 'NOT_REFUNDABLE' } } });
+    });
   });
 });
