@@ -5,7 +5,7 @@ import { InventoryConsumerFn } from './inventory/contract';
 import { CreatePaymentFn, GetPaymentFn, ReleasePaymentFn } from './mock-psp/contract';
 import { NotificationConsumerFn } from './notifications/contract';
 import { CreateOrderFn, GetOrderFn, HealthFn, OrderReconcilerFn, SagaConsumerFn } from './orders/contract';
-import { CheckStatusFn, PaymentConsumerFn } from './payments/contract';
+import { CheckStatusFn, PaymentConsumerFn, PaymentReconcilerFn } from './payments/contract';
 import type { AnyContract } from './platform/contract';
 import { KafkaTopicsFn, OutboxRelayFn, OutboxSweeperFn } from './platform/outbox/contract';
 
@@ -22,6 +22,7 @@ export const FUNCTION_CONTRACTS: readonly AnyContract[] = [
   InventoryConsumerFn,
   PaymentConsumerFn,
   CheckStatusFn,
+  PaymentReconcilerFn,
   NotificationConsumerFn,
   AnalyticsConsumerFn,
   GetMetricsFn,

@@ -1,21 +1,37 @@
 import {
   type AuthorizationRequest,
-  type AuthorizationResult,
-  type AuthorizationStatus,
   type CallOptions,
   type PaymentProvider,
   type PaymentStatusResult,
+  PspConflictError,
+  PspCredentialsError,
+  type PspPayment,
+  type PspPaymentStatus,
   PspRejectedError,
   PspTransientError,
 } from './provider';
 
-const STATUSES: readonly AuthorizationStatus[] = ['SUCCEEDED', 'DECLINED', 'INSUFFICIENT_FUNDS', 'PENDING'];
+const STATUSES: readonly PspPaymentStatus[] = [
+  'SUCCEEDED',
+  'DECLINED',
+  'INSUFFICIENT_FUNDS',
+  'PENDING',
+  'VOIDED',
+  'REFUNDED',
+];
 
 type Fetch = typeof fetch;
 
 /**
- * `PaymentProvider` over HTTP: `POST {base}/payments` with an `Idempotency-Key` header and
- * `GET {base}/payments/{paymentId}`, JSON both ways, each request bounded by an AbortSignal timeout.
+ * `PaymentProvider` over HTTP, JSON both ways, each request bounded by an AbortSignal timeout:
+ * `POST {base}/payments` (header `Idempotency-Key` = paymentId), `GET {base}/payments/{paymentId}`,
+ * `POST {base}/payments/{paymentId}/void` and `/refund` (idempotency keys `<paymentId>-void` and
+ * `<paymentId>-refund`).
+ *
+ * Answers: 2xx is the payment; 404 is NOT_FOUND (a transient error for an authorization); 401 and 403
+ * are rejected credentials, 408 a timeout, 409 a conflict, 429 and 5xx unavailability, all transient
+ * (`PspTransientError` and its subclasses), since none of them says anything final about the payment;
+ * any other 4xx is a `PspRejectedError`.
  */
 export class HttpPaymentProvider implements PaymentProvider {
   private readonly baseUrl: string;
@@ -28,7 +44,7 @@ export class HttpPaymentProvider implements PaymentProvider {
     this.fetchImpl = fetchImpl ?? ((input, init) => fetch(input, init));
   }
 
-  async authorize(request: AuthorizationRequest, options: CallOptions): Promise<AuthorizationResult> {
+  async authorize(request: AuthorizationRequest, options: CallOptions): Promise<PspPayment> {
     const body = await this.call(
       `${this.baseUrl}/payments`,
       {
@@ -44,11 +60,40 @@ export class HttpPaymentProvider implements PaymentProvider {
 
   async getStatus(paymentId: string, options: { timeoutMs: number }): Promise<PaymentStatusResult> {
     const body = await this.call(
-      `${this.baseUrl}/payments/${encodeURIComponent(paymentId)}`,
+      this.paymentUrl(paymentId),
       { method: 'GET', headers: { accept: 'application/json' } },
       options.timeoutMs,
     );
     return body === undefined ? { status: 'NOT_FOUND' } : readResult(body);
+  }
+
+  void(paymentId: string, options: { timeoutMs: number }): Promise<PaymentStatusResult> {
+    return this.release(paymentId, 'void', options.timeoutMs);
+  }
+
+  refund(paymentId: string, options: { timeoutMs: number }): Promise<PaymentStatusResult> {
+    return this.release(paymentId, 'refund', options.timeoutMs);
+  }
+
+  private async release(
+    paymentId: string,
+    action: 'void' | 'refund',
+    timeoutMs: number,
+  ): Promise<PaymentStatusResult> {
+    const body = await this.call(
+      `${this.paymentUrl(paymentId)}/${action}`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': `${paymentId}-${action}` },
+        body: '{}',
+      },
+      timeoutMs,
+    );
+    return body === undefined ? { status: 'NOT_FOUND' } : readResult(body);
+  }
+
+  private paymentUrl(paymentId: string): string {
+    return `${this.baseUrl}/payments/${encodeURIComponent(paymentId)}`;
   }
 
   /** The parsed JSON body of a 2xx answer, `undefined` for a 404; throws the port's errors otherwise. */
@@ -57,11 +102,9 @@ export class HttpPaymentProvider implements PaymentProvider {
     try {
       response = await this.fetchImpl(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
     } catch (error) {
-      const reason =
-        error instanceof Error && error.name === 'TimeoutError'
-          ? `timed out after ${timeoutMs} ms`
-          : 'failed';
-      throw new PspTransientError(`PSP request ${init.method} ${url} ${reason}`, { cause: error });
+      const timedOut = error instanceof Error && error.name === 'TimeoutError';
+      const reason = timedOut ? `timed out after ${timeoutMs} ms` : 'failed';
+      throw new PspTransientError(`PSP request ${init.method} ${url} ${reason}`, { cause: error, timedOut });
     }
     let text: string;
     try {
@@ -71,15 +114,17 @@ export class HttpPaymentProvider implements PaymentProvider {
         cause: error,
       });
     }
-    if (response.status === 404) return undefined;
-    if (response.status >= 500 || response.status === 429) {
-      throw new PspTransientError(`PSP answered ${response.status} to ${init.method} ${url}`);
+    const { status } = response;
+    const answered = `PSP answered ${status} to ${init.method} ${url}`;
+    if (status === 404) return undefined;
+    if (status === 401 || status === 403) {
+      throw new PspCredentialsError(`${answered}: the credentials were refused`);
     }
-    if (response.status >= 400) {
-      throw new PspRejectedError(
-        `PSP rejected ${init.method} ${url} with ${response.status}`,
-        response.status,
-      );
+    if (status === 408) throw new PspTransientError(answered, { timedOut: true });
+    if (status === 409) throw new PspConflictError(answered);
+    if (status >= 500 || status === 429) throw new PspTransientError(answered);
+    if (status >= 400) {
+      throw new PspRejectedError(`PSP rejected ${init.method} ${url} with ${status}`, status);
     }
     try {
       return JSON.parse(text) as unknown;
@@ -91,13 +136,13 @@ export class HttpPaymentProvider implements PaymentProvider {
   }
 }
 
-function readResult(body: unknown): AuthorizationResult {
+function readResult(body: unknown): PspPayment {
   const { status, pspReference } = (body ?? {}) as { status?: unknown; pspReference?: unknown };
-  if (typeof status !== 'string' || !STATUSES.includes(status as AuthorizationStatus)) {
+  if (typeof status !== 'string' || !STATUSES.includes(status as PspPaymentStatus)) {
     throw new PspTransientError(`PSP answered an unknown payment status ${JSON.stringify(status)}`);
   }
   if (typeof pspReference !== 'string' || pspReference === '') {
     throw new PspTransientError('PSP answered without a pspReference');
   }
-  return { status: status as AuthorizationStatus, pspReference };
+  return { status: status as PspPaymentStatus, pspReference };
 }

@@ -3,15 +3,24 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { DomainEvent } from '#events';
+import type { DomainEvent, PaymentFailureReason, PaymentReversalReason } from '#events';
 import { failedConditionAt } from '#platform/dynamo';
 import { outboxPut } from '#platform/outbox/row';
-import { type FinalOutcome, settlementEvent } from './domain/settlement';
+import { type FinalOutcome, type Release, settlementEvent } from './domain/settlement';
 import { PaymentNotFoundError, PaymentWriteError } from './errors';
-import { type PaymentItem, type PaymentStatus, paymentKey } from './model';
+import {
+  type OpenPaymentStatus,
+  type PaymentItem,
+  type PaymentStatus,
+  paymentKey,
+  RECONCILE_INDEX,
+  RECONCILE_SHARDS,
+  reconcileShardOf,
+} from './model';
 
 /** What the payment records when it starts awaiting its status. */
 export interface HandOver {
@@ -21,10 +30,25 @@ export interface HandOver {
   pspReference?: string | undefined;
 }
 
+/** What the reconcile index holds of a payment. */
+export type DuePayment = Pick<PaymentItem, 'pk' | 'sk' | 'paymentId' | 'reconcileShard' | 'reconcileAt'>;
+
+/** One item update of a transaction, before the table and key are filled in. */
+interface ItemUpdate {
+  UpdateExpression: string;
+  ConditionExpression: string;
+  ExpressionAttributeNames: Record<string, string>;
+  ExpressionAttributeValues: Record<string, unknown>;
+}
+
 /**
  * The `payments` table: one item per payment and the outbox rows of the payment events. Every state
  * change is conditioned on the status it was decided on, and every change that emits an event writes
- * its outbox row in the same transaction, so concurrent runs and redeliveries settle a payment once.
+ * its outbox rows in the same transaction, so concurrent runs and redeliveries change a payment once.
+ *
+ * A payment with work left (open, or a release owed at the PSP) carries `reconcileShard` and
+ * `reconcileAt`, which put it in the sparse `reconcile` index the reconciler reads; every change that
+ * finishes the work removes `reconcileShard`.
  */
 export class PaymentStore {
   constructor(
@@ -67,49 +91,38 @@ export class PaymentStore {
   }
 
   /**
-   * Hands an AUTHORIZING payment to status checks: AWAITING_STATUS with its deadline, and the
-   * PaymentPending event, in one transaction. False when the payment had moved on.
+   * Hands an AUTHORIZING payment to status checks: AWAITING_STATUS with its deadline (also when the
+   * reconciler takes it on), and the PaymentPending event, in one transaction. False when the payment
+   * had moved on.
    */
   async handOver(paymentId: string, change: HandOver, pending: DomainEvent, now: Date): Promise<boolean> {
-    try {
-      await this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: paymentKey(paymentId),
-                UpdateExpression: `SET #status = :awaiting, attempts = :attempts, deadline = :deadline, lastError = :lastError, updatedAt = :now${change.pspReference ? ', pspReference = :pspReference' : ''}`,
-                ConditionExpression: '#status = :authorizing',
-                ExpressionAttributeNames: { '#status': 'status' },
-                ExpressionAttributeValues: {
-                  ':awaiting': 'AWAITING_STATUS',
-                  ':authorizing': 'AUTHORIZING',
-                  ':attempts': change.attempts,
-                  ':deadline': change.deadline,
-                  ':lastError': change.lastError.slice(0, 1024),
-                  ':now': now.toISOString(),
-                  ...(change.pspReference ? { ':pspReference': change.pspReference } : {}),
-                },
-              },
-            },
-            outboxPut(this.tableName, pending),
-          ],
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (failedConditionAt(error, 0)) return false;
-      throw new PaymentWriteError(`Payment ${paymentId} could not be handed to status checks`, {
-        cause: error,
-      });
-    }
+    return this.transact(
+      paymentId,
+      {
+        UpdateExpression: `SET #status = :awaiting, attempts = :attempts, deadline = :deadline, lastError = :lastError, updatedAt = :now, reconcileShard = :shard, reconcileAt = :deadline${change.pspReference ? ', pspReference = :pspReference' : ''}`,
+        ConditionExpression: '#status = :authorizing',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':awaiting': 'AWAITING_STATUS',
+          ':authorizing': 'AUTHORIZING',
+          ':attempts': change.attempts,
+          ':deadline': change.deadline,
+          ':lastError': change.lastError.slice(0, 1024),
+          ':now': now.toISOString(),
+          ':shard': reconcileShardOf(paymentId),
+          ...(change.pspReference ? { ':pspReference': change.pspReference } : {}),
+        },
+      },
+      [pending],
+      'could not be handed to status checks',
+    );
   }
 
   /**
    * Settles in one transaction: the payment moves from `from` to the final status (condition
-   * `#status = :from`) and the PaymentSucceeded/PaymentFailed outbox row is written. Returns false when
-   * the payment was no longer in `from` (settled or moved on by another run).
+   * `#status = :from`; for a success also that no reversal was requested, since such a payment is
+   * refunded instead) and the PaymentSucceeded/PaymentFailed outbox row is written. Returns false when
+   * the condition failed (settled or moved on by another run, or a reversal was requested meanwhile).
    */
   async settle(
     payment: PaymentItem,
@@ -120,38 +133,167 @@ export class PaymentStore {
   ): Promise<boolean> {
     const attempts = Math.max(1, counts.attempts);
     const pspReference = outcome.pspReference ?? payment.pspReference;
+    const failed = outcome.status === 'FAILED';
+    return this.transact(
+      payment.paymentId,
+      {
+        UpdateExpression: `SET #status = :final, attempts = :attempts, statusChecks = :checks, settledAt = :now, updatedAt = :now${
+          failed ? ', failureReason = :reason' : ''
+        }${pspReference ? ', pspReference = :pspReference' : ''} REMOVE reconcileShard`,
+        ConditionExpression: failed
+          ? '#status = :from'
+          : '#status = :from AND attribute_not_exists(reversalRequested)',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':final': outcome.status,
+          ':from': from,
+          ':attempts': attempts,
+          ':checks': counts.statusChecks,
+          ':now': now.toISOString(),
+          ...(failed ? { ':reason': outcome.reason } : {}),
+          ...(pspReference ? { ':pspReference': pspReference } : {}),
+        },
+      },
+      [settlementEvent(payment, outcome, attempts, now)],
+      'could not be settled',
+    );
+  }
+
+  /**
+   * Records that the payment's money must be given back (`reversalRequested`, with the first reason
+   * and cause), conditioned on the status it was read with, and puts it in the reconcile index: at its
+   * deadline while it is AUTHORIZING (an authorization may be on its way to the PSP until then), at
+   * once otherwise. Returns the payment afterwards, or undefined when its status changed meanwhile.
+   */
+  async requestReversal(
+    payment: PaymentItem,
+    reason: PaymentReversalReason,
+    causationId: string,
+    now: Date,
+  ): Promise<PaymentItem | undefined> {
+    const reconcileAt =
+      payment.status === 'AUTHORIZING' && payment.deadline ? payment.deadline : now.toISOString();
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: paymentKey(payment.paymentId),
+          UpdateExpression:
+            'SET reversalRequested = :true, reversalReason = if_not_exists(reversalReason, :reason), reversalCausationId = if_not_exists(reversalCausationId, :cause), reconcileShard = :shard, reconcileAt = :at, updatedAt = :now',
+          ConditionExpression: '#status = :status',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':true': true,
+            ':reason': reason,
+            ':cause': causationId,
+            ':shard': reconcileShardOf(payment.paymentId),
+            ':at': reconcileAt,
+            ':now': now.toISOString(),
+            ':status': payment.status,
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return Attributes as PaymentItem;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw new PaymentWriteError(`Payment ${payment.paymentId} could not record its reversal`, {
+        cause: error,
+      });
+    }
+  }
+
+  /**
+   * Records a release at the PSP (VOIDED or REFUNDED) with its events, in one transaction, from the
+   * status it was decided on; the payment leaves the reconcile index. A payment that fails with the
+   * release (see `releaseOf`) also gets its failure reason. False when the status changed meanwhile.
+   */
+  async release(
+    payment: PaymentItem,
+    release: Release,
+    failureReason: PaymentFailureReason | undefined,
+    events: DomainEvent[],
+    now: Date,
+  ): Promise<boolean> {
+    const pspReference = release.pspReference ?? payment.pspReference;
+    return this.transact(
+      payment.paymentId,
+      {
+        UpdateExpression: `SET #status = :to, releasedAt = :now, settledAt = if_not_exists(settledAt, :now), updatedAt = :now${
+          failureReason ? ', failureReason = :reason' : ''
+        }${pspReference ? ', pspReference = :pspReference' : ''} REMOVE reconcileShard`,
+        ConditionExpression: '#status = :from',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':to': release.to,
+          ':from': payment.status,
+          ':now': now.toISOString(),
+          ...(failureReason ? { ':reason': failureReason } : {}),
+          ...(pspReference ? { ':pspReference': pspReference } : {}),
+        },
+      },
+      events,
+      'could not record its release',
+    );
+  }
+
+  /**
+   * The deadline passed and the PSP could not be reached to release the payment: it fails now
+   * (PaymentFailed DEADLINE_EXCEEDED, so the order stops waiting) and owes a release
+   * (`reversalRequested`), which the reconciler carries out once the PSP answers. False when the
+   * status changed meanwhile.
+   */
+  async failUnreleased(
+    payment: PaymentItem,
+    from: OpenPaymentStatus,
+    detail: string,
+    counts: { attempts: number; statusChecks: number },
+    now: Date,
+  ): Promise<boolean> {
+    const attempts = Math.max(1, counts.attempts);
+    const outcome: FinalOutcome = { status: 'FAILED', reason: 'DEADLINE_EXCEEDED', detail };
+    return this.transact(
+      payment.paymentId,
+      {
+        UpdateExpression:
+          'SET #status = :failed, failureReason = :reason, attempts = :attempts, statusChecks = :checks, settledAt = :now, updatedAt = :now, lastError = :detail, reversalRequested = :true, reversalReason = if_not_exists(reversalReason, :reversalReason), reconcileShard = :shard, reconcileAt = :now',
+        ConditionExpression: '#status = :from',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':failed': 'FAILED',
+          ':reason': 'DEADLINE_EXCEEDED',
+          ':attempts': attempts,
+          ':checks': counts.statusChecks,
+          ':now': now.toISOString(),
+          ':detail': detail.slice(0, 1024),
+          ':true': true,
+          ':reversalReason': 'DEADLINE_EXCEEDED',
+          ':shard': reconcileShardOf(payment.paymentId),
+          ':from': from,
+        },
+      },
+      [settlementEvent(payment, outcome, attempts, now)],
+      'could not be failed',
+    );
+  }
+
+  /** A FAILED payment owed a release, but the PSP holds nothing for it: the work is done. */
+  async releaseNotNeeded(payment: PaymentItem, now: Date): Promise<boolean> {
     try {
       await this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: paymentKey(payment.paymentId),
-                UpdateExpression: `SET #status = :final, attempts = :attempts, statusChecks = :checks, settledAt = :now, updatedAt = :now${
-                  outcome.status === 'FAILED' ? ', failureReason = :reason' : ''
-                }${pspReference ? ', pspReference = :pspReference' : ''}`,
-                ConditionExpression: '#status = :from',
-                ExpressionAttributeNames: { '#status': 'status' },
-                ExpressionAttributeValues: {
-                  ':final': outcome.status,
-                  ':from': from,
-                  ':attempts': attempts,
-                  ':checks': counts.statusChecks,
-                  ':now': now.toISOString(),
-                  ...(outcome.status === 'FAILED' ? { ':reason': outcome.reason } : {}),
-                  ...(pspReference ? { ':pspReference': pspReference } : {}),
-                },
-              },
-            },
-            outboxPut(this.tableName, settlementEvent(payment, outcome, attempts, now)),
-          ],
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: paymentKey(payment.paymentId),
+          UpdateExpression: 'SET updatedAt = :now REMOVE reconcileShard',
+          ConditionExpression: '#status = :failed',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':failed': 'FAILED', ':now': now.toISOString() },
         }),
       );
       return true;
     } catch (error) {
-      if (failedConditionAt(error, 0)) return false;
-      throw new PaymentWriteError(`Payment ${payment.paymentId} could not be settled`, { cause: error });
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw new PaymentWriteError(`Payment ${payment.paymentId} could not be closed`, { cause: error });
     }
   }
 
@@ -170,6 +312,97 @@ export class PaymentStore {
       );
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  /**
+   * Moves an awaiting payment's status workflow from run `run` to the next one (its execution ended
+   * while the payment still waits). Returns the payment afterwards, or undefined when the payment is
+   * no longer awaiting or another run moved it on first (read it again).
+   */
+  async nextWorkflowRun(paymentId: string, run: number, now: Date): Promise<PaymentItem | undefined> {
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: paymentKey(paymentId),
+          UpdateExpression: 'SET workflowRun = :next, updatedAt = :now',
+          ConditionExpression:
+            run <= 1
+              ? '#status = :awaiting AND (attribute_not_exists(workflowRun) OR workflowRun = :run)'
+              : '#status = :awaiting AND workflowRun = :run',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':next': run + 1,
+            ':run': run,
+            ':awaiting': 'AWAITING_STATUS',
+            ':now': now.toISOString(),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return Attributes as PaymentItem;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw new PaymentWriteError(`Payment ${paymentId} could not move to its next workflow run`, {
+        cause: error,
+      });
+    }
+  }
+
+  /**
+   * Payments of the reconcile index due before `cutoff` (`reconcileAt < cutoff`), most overdue first,
+   * at most `limit`. The index projects only the paymentId and is eventually consistent: read each
+   * payment before acting on it.
+   */
+  async findDue(cutoff: Date, limit: number): Promise<DuePayment[]> {
+    const perShard = await Promise.all(
+      Array.from({ length: RECONCILE_SHARDS }, async (_, shard) => {
+        const items: DuePayment[] = [];
+        let startKey: Record<string, unknown> | undefined;
+        do {
+          const page = await this.client.send(
+            new QueryCommand({
+              TableName: this.tableName,
+              IndexName: RECONCILE_INDEX,
+              KeyConditionExpression: 'reconcileShard = :shard AND reconcileAt < :cutoff',
+              ExpressionAttributeValues: { ':shard': String(shard), ':cutoff': cutoff.toISOString() },
+              ExclusiveStartKey: startKey,
+              Limit: limit,
+            }),
+          );
+          items.push(...((page.Items ?? []) as DuePayment[]));
+          startKey = page.LastEvaluatedKey;
+        } while (startKey && items.length < limit);
+        return items;
+      }),
+    );
+    return perShard
+      .flat()
+      .sort((a, b) => (a.reconcileAt ?? '').localeCompare(b.reconcileAt ?? ''))
+      .slice(0, limit);
+  }
+
+  /** One transaction: the payment update (first, so its condition is item 0) and the events' rows. */
+  private async transact(
+    paymentId: string,
+    update: ItemUpdate,
+    events: DomainEvent[],
+    what: string,
+  ): Promise<boolean> {
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Update: { TableName: this.tableName, Key: paymentKey(paymentId), ...update } },
+            ...events.map((event) => outboxPut(this.tableName, event)),
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (failedConditionAt(error, 0)) return false;
+      throw new PaymentWriteError(`Payment ${paymentId} ${what}`, { cause: error });
     }
   }
 }

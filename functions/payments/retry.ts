@@ -1,8 +1,9 @@
 import { backoffDelayMs } from '#platform/backoff';
 import {
   type AuthorizationRequest,
-  type AuthorizationResult,
   type PaymentProvider,
+  PspCircuitOpenError,
+  type PspPayment,
   PspTransientError,
 } from './provider';
 
@@ -18,14 +19,17 @@ export interface RetryPolicy {
   random: () => number;
 }
 
+/** The PSP's answer, or the last transient error; `attempts` counts the calls made. */
 export type AuthorizeAttempt =
-  | { kind: 'result'; result: AuthorizationResult; attempts: number }
+  | { kind: 'result'; result: PspPayment; attempts: number }
   | { kind: 'transient'; error: PspTransientError; attempts: number };
 
 /**
  * Authorizes with short in-call retries: transient errors are retried with exponential backoff and
  * full jitter, up to `maxAttempts` calls, always with the paymentId as the idempotency key. Returns the
- * PSP's answer (final or PENDING) or the last transient error; a `PspRejectedError` is thrown at once.
+ * PSP's answer or the last transient error; a transient error that calling again at once cannot help
+ * (`retryInCall` false: rejected credentials, a conflict, an open circuit) ends the retries, and a
+ * `PspRejectedError` is thrown at once.
  */
 export async function authorizeWithRetries(
   provider: PaymentProvider,
@@ -43,6 +47,11 @@ export async function authorizeWithRetries(
       return { kind: 'result', result, attempts: attempt };
     } catch (error) {
       if (!(error instanceof PspTransientError)) throw error;
+      if (!error.retryInCall) {
+        // An open circuit refused the call without making it.
+        const made = error instanceof PspCircuitOpenError ? attempt - 1 : attempt;
+        return { kind: 'transient', error, attempts: made };
+      }
       lastError = error;
     }
   }

@@ -1,10 +1,22 @@
-import { ExecutionAlreadyExists, type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  ExecutionAlreadyExists,
+  type SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import { RetryableError } from '#platform/errors';
 import type { PaymentWorkflowInput } from './model';
 
-/** Starts the payment status workflow; starting one name twice must be harmless. */
+/**
+ * What a start of an execution name found: `STARTED` (a new execution), `RUNNING` (an execution of
+ * that name runs already), `ENDED` (an execution of that name ran and ended; the name cannot be used
+ * again).
+ */
+export type WorkflowStart = 'STARTED' | 'RUNNING' | 'ENDED';
+
+/** Starts the payment status workflow under a given execution name. */
 export interface WorkflowStarter {
-  start(name: string, input: PaymentWorkflowInput): Promise<void>;
+  start(name: string, input: PaymentWorkflowInput): Promise<WorkflowStart>;
 }
 
 /** The workflow could not be started; the event is retried. */
@@ -14,8 +26,9 @@ export class WorkflowStartError extends RetryableError {
 
 /**
  * `WorkflowStarter` on Step Functions: StartExecution with the given execution name. An execution of
- * that name that already exists (running or finished) means the workflow was started before, which is
- * the outcome wanted, so `ExecutionAlreadyExists` counts as success.
+ * that name that already exists is described (DescribeExecution): a running one is the outcome wanted;
+ * one that ended (succeeded, failed, timed out, aborted) is reported as `ENDED`, so the caller can start
+ * the payment's next run when the payment still awaits its status.
  */
 export class StepFunctionsWorkflowStarter implements WorkflowStarter {
   constructor(
@@ -23,7 +36,7 @@ export class StepFunctionsWorkflowStarter implements WorkflowStarter {
     private readonly stateMachineArn: string,
   ) {}
 
-  async start(name: string, input: PaymentWorkflowInput): Promise<void> {
+  async start(name: string, input: PaymentWorkflowInput): Promise<WorkflowStart> {
     try {
       await this.client.send(
         new StartExecutionCommand({
@@ -32,14 +45,31 @@ export class StepFunctionsWorkflowStarter implements WorkflowStarter {
           input: JSON.stringify(input),
         }),
       );
+      return 'STARTED';
     } catch (error) {
       if (
-        error instanceof ExecutionAlreadyExists ||
-        (error as { name?: string }).name === 'ExecutionAlreadyExists'
+        !(error instanceof ExecutionAlreadyExists) &&
+        (error as { name?: string }).name !== 'ExecutionAlreadyExists'
       ) {
-        return;
+        throw new WorkflowStartError(`Could not start the payment status workflow ${name}`, { cause: error });
       }
-      throw new WorkflowStartError(`Could not start the payment status workflow ${name}`, { cause: error });
     }
+    try {
+      const { status } = await this.client.send(
+        new DescribeExecutionCommand({ executionArn: this.executionArn(name) }),
+      );
+      return status === 'RUNNING' || status === 'PENDING_REDRIVE' ? 'RUNNING' : 'ENDED';
+    } catch (error) {
+      throw new WorkflowStartError(`Could not describe the payment status workflow ${name}`, {
+        cause: error,
+      });
+    }
+  }
+
+  /** `arn:<partition>:states:<region>:<account>:execution:<state machine name>:<execution name>`. */
+  private executionArn(name: string): string {
+    const parts = this.stateMachineArn.split(':');
+    parts[5] = 'execution';
+    return `${parts.slice(0, 7).join(':')}:${name}`;
   }
 }

@@ -22,13 +22,23 @@ const workflowInput = {
   deadline: sfn.JsonPath.stringAt('$.deadline'),
 };
 
+/** The error of the Fail state that leaves a payment the workflow could not finish to the reconciler. */
+export const LEFT_TO_RECONCILER_ERROR = 'PaymentLeftToReconciler';
+
 /**
  * The payment status workflow (Step Functions standard), started per payment with the execution name
- * = paymentId and input `{ paymentId, orderId, deadline, waitSeconds }`:
+ * = paymentId (`<paymentId>-<run>` for a restart) and input `{ paymentId, orderId, deadline,
+ * waitSeconds }`:
  *
  * Wait (SecondsPath `$.waitSeconds`) → CheckStatus (Lambda, result under `$.check`) → Choice:
- * settled → Succeed; deadline passed → FailPayment (Lambda, `expire`) → Succeed; otherwise
- * ScheduleNextCheck (`waitSeconds` = the check's growing `nextWaitSeconds`) → Wait.
+ * settled → Succeed; deadline passed → FailPayment (Lambda, `expire`: voids and fails) → Succeed;
+ * otherwise ScheduleNextCheck (`waitSeconds` = the check's growing `nextWaitSeconds`) → Wait.
+ *
+ * Both tasks retry; a CheckStatus that still fails is caught (error under `$.failure`) and goes to
+ * WaitForDeadline (TimestampPath `$.deadline`) → FailPayment, so the payment still gets its answer at
+ * its deadline; a FailPayment that still fails is caught and ends the execution in the Fail state
+ * `LeftToReconciler` (error `PaymentLeftToReconciler`): the payment stays in the reconcile index and the
+ * reconciler finishes it.
  */
 export class PaymentStatusWorkflow extends Construct {
   readonly stateMachine: sfn.StateMachine;
@@ -61,6 +71,7 @@ export class PaymentStatusWorkflow extends Construct {
       taskTimeout: sfn.Timeout.duration(Duration.seconds(30)),
       retryOnServiceExceptions: true,
     });
+    // Retries are short: the reconciler is behind every failure the catchers hand on.
     check.addRetry({
       errors: ['States.ALL'],
       interval: Duration.seconds(2),
@@ -69,7 +80,8 @@ export class PaymentStatusWorkflow extends Construct {
       jitterStrategy: sfn.JitterType.FULL,
     });
     const expire = new tasks.LambdaInvoke(this, 'FailPayment', {
-      comment: 'Deadline passed: fails the payment (DEADLINE_EXCEEDED) unless the PSP settled it now',
+      comment:
+        'Deadline passed: voids what the PSP holds open and fails the payment (DEADLINE_EXCEEDED), unless the PSP settled it now',
       lambdaFunction: props.statusFunction,
       payload: sfn.TaskInput.fromObject({
         action: 'expire',
@@ -83,21 +95,32 @@ export class PaymentStatusWorkflow extends Construct {
     });
     expire.addRetry({
       errors: ['States.ALL'],
-      interval: Duration.seconds(5),
-      maxAttempts: 5,
+      interval: Duration.seconds(2),
+      maxAttempts: 3,
       backoffRate: 2,
       jitterStrategy: sfn.JitterType.FULL,
     });
+    expire.addCatch(
+      new sfn.Fail(this, 'LeftToReconciler', {
+        comment: 'The payment could not be finished here; the reconciler finishes it after its deadline',
+        error: LEFT_TO_RECONCILER_ERROR,
+        cause: 'The deadline step kept failing; the payment stays in the reconcile index',
+      }),
+      { errors: ['States.ALL'], resultPath: '$.failure' },
+    );
+    expire.next(new sfn.Succeed(this, 'DeadlineHandled'));
+    const waitForDeadline = new sfn.Wait(this, 'WaitForDeadline', {
+      comment: 'Status checks keep failing: the payment gets its answer at its deadline',
+      time: sfn.WaitTime.timestampPath('$.deadline'),
+    }).next(expire);
+    check.addCatch(waitForDeadline, { errors: ['States.ALL'], resultPath: '$.failure' });
     const scheduleNext = new sfn.Pass(this, 'ScheduleNextCheck', {
       comment: 'Carries the workflow input on with the next, longer wait',
       parameters: { ...workflowInput, waitSeconds: sfn.JsonPath.numberAt('$.check.nextWaitSeconds') },
     });
     const settled = new sfn.Choice(this, 'Settled?')
       .when(sfn.Condition.booleanEquals('$.check.settled', true), new sfn.Succeed(this, 'PaymentSettled'))
-      .when(
-        sfn.Condition.booleanEquals('$.check.deadlinePassed', true),
-        expire.next(new sfn.Succeed(this, 'DeadlineHandled')),
-      )
+      .when(sfn.Condition.booleanEquals('$.check.deadlinePassed', true), expire)
       .otherwise(scheduleNext.next(wait));
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
@@ -137,7 +160,7 @@ export class PaymentStatusWorkflow extends Construct {
       alarm(
         'ExecutionsFailedAlarm',
         'ExecutionsFailed',
-        'Payment status workflow: executions failed (a payment may be stuck in AWAITING_STATUS)',
+        'Payment status workflow: executions failed (their payments are left to the reconciler)',
       ),
       alarm(
         'ExecutionsTimedOutAlarm',

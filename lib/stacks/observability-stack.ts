@@ -9,7 +9,7 @@ import type { Construct } from 'constructs';
 import { InventoryConsumerFn } from '#functions/inventory/contract';
 import { NotificationConsumerFn } from '#functions/notifications/contract';
 import { CreateOrderFn, OrderReconcilerFn, SagaConsumerFn } from '#functions/orders/contract';
-import { CheckStatusFn, PaymentConsumerFn } from '#functions/payments/contract';
+import { CheckStatusFn, PaymentConsumerFn, PaymentReconcilerFn } from '#functions/payments/contract';
 import type { AnyContract } from '#platform/contract';
 import type { AppConfig } from '../config';
 import type { OutboxRelay } from '../constructs/outbox-relay';
@@ -231,6 +231,10 @@ export class ObservabilityStack extends Stack {
           sum(CheckStatusFn, 'PaymentsSettledByStatusCheck'),
           sum(CheckStatusFn, 'PaymentDeadlinesReached'),
           sum(CheckStatusFn, 'PaymentStatusChecks'),
+          sum(PaymentConsumerFn, 'PaymentsVoided'),
+          sum(PaymentConsumerFn, 'PaymentsRefunded'),
+          sum(PaymentReconcilerFn, 'PaymentsReconcileFound'),
+          sum(PaymentConsumerFn, 'PspCircuitOpened'),
         ],
       }),
       new cloudwatch.GraphWidget({

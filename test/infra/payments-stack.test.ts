@@ -70,7 +70,11 @@ describe('Stack: PaymentStack', () => {
       ],
       Default: 'ScheduleNextCheck',
     });
-    expect(States.FailPayment).toMatchObject({ Type: 'Task', Parameters: { Payload: { action: 'expire' } } });
+    expect(States.FailPayment).toMatchObject({
+      Type: 'Task',
+      Parameters: { Payload: { action: 'expire' } },
+      Next: 'DeadlineHandled',
+    });
     expect(States.ScheduleNextCheck).toMatchObject({
       Type: 'Pass',
       Parameters: { 'waitSeconds.$': '$.check.nextWaitSeconds' },
@@ -80,7 +84,43 @@ describe('Stack: PaymentStack', () => {
     expect(JSON.stringify(machine.Properties.DefinitionString)).toContain(logicalIdOf(statusFunction));
   });
 
-  it('lets the consumer start executions of this state machine only', () => {
+  it('routes task failures through catchers: checks to the deadline step, the deadline step to a Fail the reconciler picks up', () => {
+    // Prepare
+    const { workflow } = testApp.stacks.payments;
+
+    // Act
+    const { States } = definitionOf(resourceOf(template, workflow.stateMachine));
+
+    // Assess
+    for (const task of ['CheckStatus', 'FailPayment']) {
+      expect(States[task]?.Retry).toEqual([
+        expect.objectContaining({
+          ErrorEquals: [
+            'Lambda.ClientExecutionTimeoutException',
+            'Lambda.ServiceException',
+            'Lambda.AWSLambdaException',
+            'Lambda.SdkClientException',
+          ],
+        }),
+        expect.objectContaining({ ErrorEquals: ['States.ALL'], MaxAttempts: 3, IntervalSeconds: 2 }),
+      ]);
+    }
+    expect(States.CheckStatus?.Catch).toEqual([
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'WaitForDeadline' },
+    ]);
+    expect(States.WaitForDeadline).toEqual({
+      Type: 'Wait',
+      Comment: expect.any(String),
+      TimestampPath: '$.deadline',
+      Next: 'FailPayment',
+    });
+    expect(States.FailPayment?.Catch).toEqual([
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'LeftToReconciler' },
+    ]);
+    expect(States.LeftToReconciler).toMatchObject({ Type: 'Fail', Error: 'PaymentLeftToReconciler' });
+  });
+
+  it('lets the consumer start and describe executions of this state machine only', () => {
     // Prepare
     const { consumer, workflow } = testApp.stacks.payments;
 
@@ -90,14 +130,13 @@ describe('Stack: PaymentStack', () => {
     );
 
     // Assess
-    expect(statements).toHaveLength(1);
-    expect(actionsOf(statements[0] ?? { Effect: '', Action: [], Resource: '' })).toEqual([
-      'states:StartExecution',
-    ]);
+    expect(statements.map(actionsOf)).toEqual([['states:StartExecution'], ['states:DescribeExecution']]);
     expect(statements[0]?.Resource).toEqual({ Ref: logicalIdOf(workflow.stateMachine) });
+    expect(JSON.stringify(statements[1]?.Resource)).toContain(':execution:');
+    expect(JSON.stringify(statements[1]?.Resource)).toContain(logicalIdOf(workflow.stateMachine));
   });
 
-  it('consumes inventory.events in small batches and configures the PSP client', () => {
+  it('consumes inventory.events and orders.events in small batches and configures the PSP client', () => {
     // Prepare
     const { consumer, workflow, paymentsTable } = testApp.stacks.payments;
 
@@ -114,6 +153,11 @@ describe('Stack: PaymentStack', () => {
         BatchSize: 10,
         AmazonManagedKafkaEventSourceConfig: { ConsumerGroupId: 'order-saga-payments-inventory.events' },
       }),
+      expect.objectContaining({
+        Topics: ['orders.events'],
+        BatchSize: 10,
+        AmazonManagedKafkaEventSourceConfig: { ConsumerGroupId: 'order-saga-payments-orders.events' },
+      }),
     ]);
     expect(env).toMatchObject({
       PAYMENTS_TABLE_NAME: { Ref: logicalIdOf(paymentsTable) },
@@ -121,16 +165,18 @@ describe('Stack: PaymentStack', () => {
       PAYMENT_DEADLINE_SECONDS: '900',
       PSP_TIMEOUT_MS: '2000',
       PSP_MAX_ATTEMPTS: '3',
+      PSP_CIRCUIT_FAILURES: '5',
+      PSP_CIRCUIT_OPEN_SECONDS: '30',
     });
     expect(JSON.stringify(env.PSP_BASE_URL)).toMatch(/Fn::ImportValue/);
   });
 
-  it('scopes both payment functions to item access on the payments table', () => {
+  it('scopes the payment functions to item access on the payments table', () => {
     // Prepare
-    const { consumer, statusFunction, paymentsTable } = testApp.stacks.payments;
+    const { consumer, statusFunction, reconciler, paymentsTable } = testApp.stacks.payments;
 
     // Act
-    const tables = [consumer.fn, statusFunction].map((fn) =>
+    const tables = [consumer.fn, statusFunction, reconciler].map((fn) =>
       roleStatements(template, fn)
         .filter((s) => actionsOf(s).includes('dynamodb:UpdateItem'))
         .map((s) => JSON.stringify(s.Resource)),
@@ -156,6 +202,94 @@ describe('Stack: PaymentStack', () => {
     );
   });
 
+  it('keeps open payments in a sparse reconcile index of the payments table, by shard and due time', () => {
+    // Prepare
+    const { paymentsTable } = testApp.stacks.payments;
+
+    // Act
+    const { GlobalSecondaryIndexes } = resourceOf(template, paymentsTable).Properties as {
+      GlobalSecondaryIndexes: { IndexName: string }[];
+    };
+
+    // Assess
+    expect(GlobalSecondaryIndexes.find((index) => index.IndexName === 'reconcile')).toEqual({
+      IndexName: 'reconcile',
+      KeySchema: [
+        { AttributeName: 'reconcileShard', KeyType: 'HASH' },
+        { AttributeName: 'reconcileAt', KeyType: 'RANGE' },
+      ],
+      Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['paymentId'] },
+    });
+  });
+
+  it('runs the reconciler every 5 minutes, querying only the reconcile index, with a dead-letter queue', () => {
+    // Prepare
+    const { reconciler, reconcileSchedule, reconcilerDeadLetterQueue, paymentsTable } =
+      testApp.stacks.payments;
+
+    // Act
+    const rule = resourceOf(template, reconcileSchedule).Properties;
+    const fn = resourceOf(template, reconciler).Properties;
+    const queries = roleStatements(template, reconciler).filter((s) =>
+      actionsOf(s).includes('dynamodb:Query'),
+    );
+
+    // Assess
+    expect(rule).toMatchObject({
+      ScheduleExpression: 'rate(5 minutes)',
+      State: 'ENABLED',
+      Targets: [
+        expect.objectContaining({
+          Arn: { 'Fn::GetAtt': [logicalIdOf(reconciler), 'Arn'] },
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [logicalIdOf(reconcilerDeadLetterQueue), 'Arn'] } },
+          RetryPolicy: { MaximumEventAgeInSeconds: 300, MaximumRetryAttempts: 2 },
+        }),
+      ],
+    });
+    expect(fn).toMatchObject({
+      Timeout: 240,
+      DeadLetterConfig: { TargetArn: { 'Fn::GetAtt': [logicalIdOf(reconcilerDeadLetterQueue), 'Arn'] } },
+    });
+    expect((fn.Environment as { Variables: Record<string, unknown> }).Variables).toMatchObject({
+      RECONCILE_GRACE_SECONDS: '300',
+      RECONCILE_LIMIT: '100',
+      PSP_CIRCUIT_FAILURES: '5',
+    });
+    expect(queries.map((s) => JSON.stringify(s.Resource))).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(new RegExp(`${logicalIdOf(paymentsTable)}.*/index/reconcile`)),
+      ]),
+    );
+    expect(queries.map((s) => JSON.stringify(s.Resource)).join()).not.toContain('index/*');
+  });
+
+  it('alarms when the reconciler finds work, defers it, fails or gives up', () => {
+    // Prepare
+    const { alarms, reconciler, reconcilerDeadLetterQueue } = testApp.stacks.payments;
+
+    // Act
+    const properties = alarms.map((alarm) => resourceOf(template, alarm).Properties);
+    const byMetric = (name: string) => properties.find((p) => p.MetricName === name);
+    const mentioning = (construct: Parameters<typeof logicalIdOf>[0]) =>
+      properties.filter((p) => JSON.stringify(p.Dimensions).includes(logicalIdOf(construct)));
+
+    // Assess
+    for (const name of ['PaymentsReconcileFound', 'PaymentsReconcileDeferred']) {
+      expect(byMetric(name)).toMatchObject({
+        Namespace: 'OrderSaga',
+        Dimensions: [{ Name: 'service', Value: 'payments' }],
+        Statistic: 'Sum',
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'notBreaching',
+      });
+    }
+    expect(mentioning(reconcilerDeadLetterQueue).map((p) => p.MetricName)).toEqual([
+      'ApproximateNumberOfMessagesVisible',
+    ]);
+    expect(mentioning(reconciler).map((p) => p.MetricName)).toEqual(['Errors']);
+  });
+
   it('points the payment service at a live PSP from the context instead of the mock', () => {
     // Prepare
     const live = buildTestApp({ stage: 'test', pspMode: 'live', pspBaseUrl: 'https://psp.example.com/v1' });
@@ -175,6 +309,24 @@ describe('Stack: PaymentStack', () => {
 describe('Construct: MockPsp', () => {
   beforeAll(() => {
     testApp ??= buildTestApp({ stage: 'test' });
+  });
+
+  it('serves void and refund from one function on POST routes under the payment', () => {
+    // Prepare
+    const { psp } = testApp.stacks.orders;
+    const orderTemplate = testApp.template(testApp.stacks.orders);
+
+    // Act
+    const methods = Object.values(orderTemplate.findResources('AWS::ApiGateway::Method')).filter((m) =>
+      JSON.stringify(m.Properties.Integration).includes(psp ? logicalIdOf(psp.releasePayment) : 'none'),
+    );
+
+    // Assess
+    expect(methods.map((m) => m.Properties.HttpMethod)).toEqual(['POST', 'POST']);
+    expect(methods.map((m) => m.Properties.RequestParameters)).toEqual([
+      { 'method.request.path.paymentId': true },
+      { 'method.request.path.paymentId': true },
+    ]);
   });
 
   it('adds the PSP routes to the REST API and keeps its state in the psp table', () => {

@@ -3,22 +3,22 @@ import { readEnv } from '#platform/env';
 import { PermanentError } from '#platform/errors';
 import { instrumented, logger, metricsOf } from '#platform/powertools';
 import { CheckStatusFn } from '../contract';
-import { HttpPaymentProvider } from '../http-provider';
 import type { PaymentWorkflowInput } from '../model';
 import { PaymentStore } from '../payment-store';
+import { pspClientOf } from '../psp-client';
 import { PaymentStatusChecks, type StatusCheckResult } from '../status-checks';
 
 const env = readEnv(CheckStatusFn);
 const count = metricsOf(CheckStatusFn.metrics);
 const checks = new PaymentStatusChecks({
   store: new PaymentStore(documentClient, env.PAYMENTS_TABLE_NAME),
-  provider: new HttpPaymentProvider(env.PSP_BASE_URL),
+  provider: pspClientOf(env, () => count('PspCircuitOpened')),
   timeoutMs: env.PSP_TIMEOUT_MS,
 });
 
 /** What the payment status workflow sends: its state plus which step runs. */
 export interface StatusTaskEvent extends PaymentWorkflowInput {
-  /** `check` (default): one status check; `expire`: the deadline passed, fail unless settled now. */
+  /** `check` (default): one status check; `expire`: the deadline passed, void and fail unless settled now. */
   action?: 'check' | 'expire';
 }
 
@@ -42,8 +42,9 @@ function validate(event: StatusTaskEvent): void {
 
 /**
  * Lambda task of the payment status workflow. `check` returns `{ settled, deadlinePassed,
- * nextWaitSeconds, status }` for the workflow's Choice state; `expire` fails the payment with
- * DEADLINE_EXCEEDED unless the PSP has settled it by now, and returns `{ settled: true, status }`.
+ * nextWaitSeconds, status }` for the workflow's Choice state; `expire` voids what the PSP still holds
+ * open and fails the payment with DEADLINE_EXCEEDED unless the PSP has settled it by now, and returns
+ * `{ settled: true, status }`.
  */
 export const handler = instrumented<StatusTaskEvent, StatusCheckResult | { settled: true; status: string }>(
   async (event) => {
@@ -51,9 +52,11 @@ export const handler = instrumented<StatusTaskEvent, StatusCheckResult | { settl
     logger.appendKeys({ paymentId: event.paymentId, orderId: event.orderId });
     const now = new Date();
     if (event.action === 'expire') {
-      const { status } = await checks.expire(event, now);
+      const { status, resolved } = await checks.expire(event, now);
       count('PaymentDeadlinesReached');
-      logger.info('payment deadline reached', { status });
+      if (resolved === 'RELEASED') count(status === 'REFUNDED' ? 'PaymentsRefunded' : 'PaymentsVoided');
+      if (resolved === 'FAILED_UNRELEASED') count('PaymentsFailedUnreleased');
+      logger.info('payment deadline reached', { status, resolved });
       return { settled: true, status };
     }
     const result = await checks.checkStatus(event, now);

@@ -6,16 +6,19 @@ import { readEnv } from '#platform/env';
 import { logger, metricsOf, tracer } from '#platform/powertools';
 import { PaymentAuthorization } from '../authorization';
 import { PaymentConsumerFn } from '../contract';
-import { HttpPaymentProvider } from '../http-provider';
 import { paymentIdFor } from '../model';
 import { PaymentStore } from '../payment-store';
+import { pspClientOf } from '../psp-client';
+import { PaymentReversals } from '../reversals';
 import { StepFunctionsWorkflowStarter } from '../workflow';
 
 const env = readEnv(PaymentConsumerFn);
 const count = metricsOf(PaymentConsumerFn.metrics);
+const store = new PaymentStore(documentClient, env.PAYMENTS_TABLE_NAME);
+const provider = pspClientOf(env, () => count('PspCircuitOpened'));
 const payments = new PaymentAuthorization({
-  store: new PaymentStore(documentClient, env.PAYMENTS_TABLE_NAME),
-  provider: new HttpPaymentProvider(env.PSP_BASE_URL),
+  store,
+  provider,
   workflow: new StepFunctionsWorkflowStarter(
     tracer.captureAWSv3Client(new SFNClient({ maxAttempts: 3 })),
     env.PAYMENT_WORKFLOW_ARN,
@@ -30,11 +33,13 @@ const payments = new PaymentAuthorization({
   },
   deadlineSeconds: env.PAYMENT_DEADLINE_SECONDS,
 });
+const reversals = new PaymentReversals({ store, provider, timeoutMs: env.PSP_TIMEOUT_MS });
 
 /**
- * Payment consumer of `inventory.events`: StockReserved authorizes the order's amount at the PSP, with
- * the per-seller split; final answers become PaymentSucceeded/PaymentFailed, open ones start the
- * payment status workflow.
+ * Payment consumer of `inventory.events` and `orders.events`: StockReserved authorizes the order's
+ * amount at the PSP, with the per-seller split; final answers become PaymentSucceeded/PaymentFailed,
+ * open ones start the payment status workflow. PaymentReversalRequested (a cancelled order) voids an
+ * open payment or refunds a succeeded one (PaymentVoided/PaymentRefunded).
  */
 export const handler = kafkaConsumerHandler(PaymentConsumerFn, env, {
   StockReserved: async (event, { now }) => {
@@ -45,7 +50,18 @@ export const handler = kafkaConsumerHandler(PaymentConsumerFn, env, {
       count(outcome.status === 'SUCCEEDED' ? 'PaymentsSucceeded' : 'PaymentsFailed');
     } else if (outcome.kind === 'AWAITING_STATUS') {
       count('PaymentsAwaitingStatus');
+    } else if (outcome.kind === 'RELEASED') {
+      count(outcome.status === 'VOIDED' ? 'PaymentsVoided' : 'PaymentsRefunded');
     }
     logger.info('payment handled', { ...outcome, paymentId: paymentIdFor(event.payload.orderId) });
+  },
+  PaymentReversalRequested: async (event, { now }) => {
+    const outcome = await reversals.reverse(event, now);
+    if (outcome.kind === 'RELEASED') {
+      count(outcome.status === 'VOIDED' ? 'PaymentsVoided' : 'PaymentsRefunded');
+    } else if (outcome.kind === 'REQUESTED' && outcome.status !== 'AUTHORIZING') {
+      count('PaymentReversalsDeferred');
+    }
+    logger.info('payment reversal handled', { ...outcome, paymentId: event.payload.paymentId });
   },
 });

@@ -10,10 +10,18 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseEvent } from '#events';
 import { PaymentAuthorization } from '#functions/payments/authorization';
+import { CircuitBreakingPaymentProvider, countsAgainstPsp } from '#functions/payments/circuit-provider';
 import { PaymentInvariantError, PaymentWriteError } from '#functions/payments/errors';
 import { PaymentStore } from '#functions/payments/payment-store';
-import { type PaymentProvider, PspRejectedError, PspTransientError } from '#functions/payments/provider';
+import {
+  type PaymentProvider,
+  PspConflictError,
+  PspCredentialsError,
+  PspRejectedError,
+  PspTransientError,
+} from '#functions/payments/provider';
 import type { WorkflowStarter } from '#functions/payments/workflow';
+import { CircuitBreaker } from '#platform/circuit-breaker';
 import { transactionCanceled } from '../helpers/dynamodb';
 import {
   conditionFailed,
@@ -21,8 +29,10 @@ import {
   NOW,
   ORDER_ID,
   outboxEventOf,
+  outboxEventsOf,
   PAYMENT_ID,
   payment,
+  pspDouble,
   stockReserved,
   TABLE,
   workflowInput,
@@ -31,15 +41,8 @@ import {
 const doc = mockClient(DynamoDBDocumentClient);
 
 function setup(provider: Partial<PaymentProvider> = {}) {
-  const psp = {
-    authorize: vi.fn(
-      provider.authorize ?? (async () => ({ status: 'SUCCEEDED' as const, pspReference: 'psp_1' })),
-    ),
-    getStatus: vi.fn(
-      provider.getStatus ?? (async () => ({ status: 'PENDING' as const, pspReference: 'psp_1' })),
-    ),
-  };
-  const workflow = { start: vi.fn<WorkflowStarter['start']>(async () => undefined) };
+  const psp = pspDouble(provider);
+  const workflow = { start: vi.fn<WorkflowStarter['start']>(async () => 'STARTED') };
   const sleep = vi.fn(async (_ms: number) => undefined);
   const authorization = new PaymentAuthorization({
     store: new PaymentStore(DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })), TABLE),
@@ -98,6 +101,9 @@ describe('Class: PaymentAuthorization', () => {
           token: 'tok_ok',
           attempts: 0,
           statusChecks: 0,
+          deadline: '2025-03-01T12:15:01.000Z',
+          reconcileShard: expect.stringMatching(/^[0-3]$/),
+          reconcileAt: '2025-03-01T12:15:01.000Z',
           correlationId: stockReserved.correlationId,
           causationId: stockReserved.eventId,
           createdAt: NOW.toISOString(),
@@ -119,8 +125,8 @@ describe('Class: PaymentAuthorization', () => {
         TableName: TABLE,
         Key: { pk: `PAYMENT#${PAYMENT_ID}`, sk: 'PAYMENT' },
         UpdateExpression:
-          'SET #status = :final, attempts = :attempts, statusChecks = :checks, settledAt = :now, updatedAt = :now, pspReference = :pspReference',
-        ConditionExpression: '#status = :from',
+          'SET #status = :final, attempts = :attempts, statusChecks = :checks, settledAt = :now, updatedAt = :now, pspReference = :pspReference REMOVE reconcileShard',
+        ConditionExpression: '#status = :from AND attribute_not_exists(reversalRequested)',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: {
           ':final': 'SUCCEEDED',
@@ -166,7 +172,7 @@ describe('Class: PaymentAuthorization', () => {
       const { input, event } = settlement();
       expect(input?.TransactItems?.[0]?.Update).toMatchObject({
         UpdateExpression:
-          'SET #status = :final, attempts = :attempts, statusChecks = :checks, settledAt = :now, updatedAt = :now, failureReason = :reason, pspReference = :pspReference',
+          'SET #status = :final, attempts = :attempts, statusChecks = :checks, settledAt = :now, updatedAt = :now, failureReason = :reason, pspReference = :pspReference REMOVE reconcileShard',
         ConditionExpression: '#status = :from',
         ExpressionAttributeValues: { ':final': 'FAILED', ':from': 'AUTHORIZING', ':reason': reason },
       });
@@ -209,13 +215,13 @@ describe('Class: PaymentAuthorization', () => {
       const outcome = await authorization.authorize(stockReserved, NOW);
 
       // Assess
-      expect(outcome).toEqual({ kind: 'AWAITING_STATUS', attempts: 1 });
+      expect(outcome).toEqual({ kind: 'AWAITING_STATUS', attempts: 1, reason: 'PSP_PENDING' });
       const [update, pending] = doc.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
       expect(update?.Update).toEqual({
         TableName: TABLE,
         Key: { pk: `PAYMENT#${PAYMENT_ID}`, sk: 'PAYMENT' },
         UpdateExpression:
-          'SET #status = :awaiting, attempts = :attempts, deadline = :deadline, lastError = :lastError, updatedAt = :now, pspReference = :pspReference',
+          'SET #status = :awaiting, attempts = :attempts, deadline = :deadline, lastError = :lastError, updatedAt = :now, reconcileShard = :shard, reconcileAt = :deadline, pspReference = :pspReference',
         ConditionExpression: '#status = :authorizing',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: {
@@ -225,6 +231,7 @@ describe('Class: PaymentAuthorization', () => {
           ':deadline': DEADLINE,
           ':lastError': 'PSP answered PENDING',
           ':now': NOW.toISOString(),
+          ':shard': expect.stringMatching(/^[0-3]$/),
           ':pspReference': 'psp_3',
         },
       });
@@ -258,7 +265,7 @@ describe('Class: PaymentAuthorization', () => {
       const outcome = await authorization.authorize(stockReserved, NOW);
 
       // Assess
-      expect(outcome).toEqual({ kind: 'AWAITING_STATUS', attempts: 3 });
+      expect(outcome).toEqual({ kind: 'AWAITING_STATUS', attempts: 3, reason: 'PSP_UNAVAILABLE' });
       expect(psp.authorize).toHaveBeenCalledTimes(3);
       expect(sleep).toHaveBeenCalledTimes(2);
       const [update, pending] = doc.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
@@ -280,7 +287,10 @@ describe('Class: PaymentAuthorization', () => {
       });
       const { authorization } = setup({
         authorize: async () => {
-          throw new PspTransientError('PSP did not answer within 2000 ms', { cause: timeout });
+          throw new PspTransientError('PSP did not answer within 2000 ms', {
+            cause: timeout,
+            timedOut: true,
+          });
         },
       });
 
@@ -345,9 +355,30 @@ describe('Class: PaymentAuthorization', () => {
       expect(workflow.start).not.toHaveBeenCalled();
     });
 
-    it('resumes a payment left AUTHORIZING by a crashed run, with the same idempotency key', async () => {
+    it('asks the PSP first for a payment left AUTHORIZING and settles what it has, without sending it again', async () => {
       // Prepare
-      const { authorization, psp } = setup();
+      const { authorization, psp } = setup({
+        getStatus: async () => ({ status: 'SUCCEEDED', pspReference: 'psp_7' }),
+      });
+      doc.on(PutCommand).rejects(conditionFailed());
+      doc.on(GetCommand).resolves({ Item: payment({ status: 'AUTHORIZING', attempts: 1, token: 'tok_ok' }) });
+
+      // Act
+      const outcome = await authorization.authorize(stockReserved, NOW);
+
+      // Assess
+      expect(outcome).toEqual({ kind: 'SETTLED', status: 'SUCCEEDED', attempts: 1 });
+      expect(psp.getStatus).toHaveBeenCalledWith(PAYMENT_ID, { timeoutMs: 2_000 });
+      expect(psp.authorize).not.toHaveBeenCalled();
+      expect(settlement().input?.TransactItems?.[0]?.Update?.ExpressionAttributeValues).toMatchObject({
+        ':from': 'AUTHORIZING',
+        ':pspReference': 'psp_7',
+      });
+    });
+
+    it('sends a payment left AUTHORIZING again, with the same idempotency key, only when the PSP never received it', async () => {
+      // Prepare
+      const { authorization, psp } = setup({ getStatus: async () => ({ status: 'NOT_FOUND' }) });
       doc.on(PutCommand).rejects(conditionFailed());
       doc.on(GetCommand).resolves({ Item: payment({ status: 'AUTHORIZING', attempts: 1, token: 'tok_ok' }) });
 
@@ -356,11 +387,51 @@ describe('Class: PaymentAuthorization', () => {
 
       // Assess
       expect(outcome).toEqual({ kind: 'SETTLED', status: 'SUCCEEDED', attempts: 2 });
+      expect(psp.getStatus.mock.invocationCallOrder[0]).toBeLessThan(
+        psp.authorize.mock.invocationCallOrder[0] ?? 0,
+      );
       expect(psp.authorize.mock.calls[0]?.[1]).toEqual({ idempotencyKey: PAYMENT_ID, timeoutMs: 2_000 });
       expect(settlement().input?.TransactItems?.[0]?.Update?.ExpressionAttributeValues).toMatchObject({
         ':from': 'AUTHORIZING',
         ':attempts': 2,
       });
+    });
+
+    it('hands a payment left AUTHORIZING to status checks when the PSP cannot say what it has', async () => {
+      // Prepare
+      const { authorization, psp, workflow } = setup({
+        getStatus: async () => {
+          throw new PspTransientError('PSP answered 503');
+        },
+      });
+      doc.on(PutCommand).rejects(conditionFailed());
+      doc.on(GetCommand).resolves({ Item: payment({ status: 'AUTHORIZING', attempts: 1 }) });
+
+      // Act
+      const outcome = await authorization.authorize(stockReserved, NOW);
+
+      // Assess
+      expect(outcome).toEqual({ kind: 'AWAITING_STATUS', attempts: 1, reason: 'PSP_UNAVAILABLE' });
+      expect(psp.authorize).not.toHaveBeenCalled();
+      expect(workflow.start).toHaveBeenCalledWith(PAYMENT_ID, workflowInput());
+    });
+
+    it('hands a payment left AUTHORIZING and PENDING at the PSP to status checks without sending it again', async () => {
+      // Prepare
+      const { authorization, psp } = setup({
+        getStatus: async () => ({ status: 'PENDING', pspReference: 'psp_8' }),
+      });
+      doc.on(PutCommand).rejects(conditionFailed());
+      doc.on(GetCommand).resolves({ Item: payment({ status: 'AUTHORIZING', attempts: 1 }) });
+
+      // Act
+      const outcome = await authorization.authorize(stockReserved, NOW);
+
+      // Assess
+      expect(outcome).toEqual({ kind: 'AWAITING_STATUS', attempts: 1, reason: 'PSP_PENDING' });
+      expect(psp.authorize).not.toHaveBeenCalled();
+      const update = doc.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.[0]?.Update;
+      expect(update?.ExpressionAttributeValues).toMatchObject({ ':pspReference': 'psp_8' });
     });
 
     it('does not settle twice when a concurrent run settled first', async () => {
@@ -393,6 +464,180 @@ describe('Class: PaymentAuthorization', () => {
       expect(outcome).toEqual({ kind: 'ALREADY_HANDLED', status: 'AWAITING_STATUS' });
       expect(workflow.start).toHaveBeenCalledTimes(1);
       expect(workflow.start).toHaveBeenCalledWith(PAYMENT_ID, workflowInput(2, '2025-03-01T12:15:00.500Z'));
+    });
+
+    it('looks the status up after a 409 instead of failing the payment, and settles what the PSP has', async () => {
+      // Prepare
+      const { authorization, psp } = setup({
+        authorize: async () => {
+          throw new PspConflictError('PSP answered 409');
+        },
+        getStatus: async () => ({ status: 'SUCCEEDED', pspReference: 'psp_9' }),
+      });
+
+      // Act
+      const outcome = await authorization.authorize(stockReserved, NOW);
+
+      // Assess
+      expect(outcome).toEqual({ kind: 'SETTLED', status: 'SUCCEEDED', attempts: 1 });
+      expect(psp.authorize).toHaveBeenCalledTimes(1);
+      expect(psp.getStatus).toHaveBeenCalledTimes(1);
+      expect(settlement().event).toMatchObject({
+        eventType: 'PaymentSucceeded',
+        payload: { pspReference: 'psp_9' },
+      });
+    });
+
+    it('awaits the status after a 409 for a key the PSP has no payment for', async () => {
+      // Prepare
+      const { authorization, workflow } = setup({
+        authorize: async () => {
+          throw new PspConflictError('PSP answered 409');
+        },
+        getStatus: async () => ({ status: 'NOT_FOUND' }),
+      });
+
+      // Act
+      const outcome = await authorization.authorize(stockReserved, NOW);
+
+      // Assess
+      expect(outcome).toEqual({ kind: 'AWAITING_STATUS', attempts: 1, reason: 'PSP_UNAVAILABLE' });
+      expect(workflow.start).toHaveBeenCalledTimes(1);
+    });
+
+    it.each([401, 403])(
+      'hands the payment to status checks, without retrying, when the PSP refuses the credentials (%s)',
+      async (statusCode) => {
+        // Prepare
+        const { authorization, psp, workflow } = setup({
+          authorize: async () => {
+            throw new PspCredentialsError(`PSP answered ${statusCode}: the credentials were refused`);
+          },
+        });
+
+        // Act
+        const outcome = await authorization.authorize(stockReserved, NOW);
+
+        // Assess
+        expect(outcome).toEqual({ kind: 'AWAITING_STATUS', attempts: 1, reason: 'PSP_UNAVAILABLE' });
+        expect(psp.authorize).toHaveBeenCalledTimes(1);
+        expect(workflow.start).toHaveBeenCalledTimes(1);
+        const events = doc
+          .commandCalls(TransactWriteCommand)
+          .map((call) => outboxEventOf(call.args[0].input));
+        expect(events.map((event) => event.eventType)).toEqual(['PaymentPending']);
+      },
+    );
+
+    it('hands the payment to status checks without calling the PSP while its circuit is open', async () => {
+      // Prepare
+      const inner = pspDouble({
+        authorize: async () => {
+          throw new PspTransientError('PSP answered 503');
+        },
+      });
+      const breaker = new CircuitBreaker({ name: 'psp', failureThreshold: 1, isFailure: countsAgainstPsp });
+      await expect(
+        breaker.execute(() => inner.authorize(payment(), { idempotencyKey: 'warm-up', timeoutMs: 1 })),
+      ).rejects.toBeInstanceOf(PspTransientError);
+      inner.authorize.mockClear();
+      const { authorization, workflow } = setup(new CircuitBreakingPaymentProvider(inner, breaker));
+
+      // Act
+      const outcome = await authorization.authorize(stockReserved, NOW);
+
+      // Assess
+      expect(outcome).toEqual({ kind: 'AWAITING_STATUS', attempts: 0, reason: 'PSP_UNAVAILABLE' });
+      expect(inner.authorize).not.toHaveBeenCalled();
+      expect(workflow.start).toHaveBeenCalledTimes(1);
+      const pending = doc.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.[1];
+      const event = parseEvent(pending?.Put?.Item?.event);
+      expect(event.ok && event.event.payload).toMatchObject({ reason: 'PSP_UNAVAILABLE', attempts: 1 });
+    });
+
+    it('refunds at once a payment that succeeds after its order asked for a reversal', async () => {
+      // Prepare
+      const { authorization, psp } = setup();
+      doc
+        .on(TransactWriteCommand)
+        .rejectsOnce(transactionCanceled('ConditionalCheckFailed', 'None'))
+        .resolves({});
+      doc.on(GetCommand).resolves({
+        Item: payment({
+          status: 'AUTHORIZING',
+          attempts: 0,
+          reversalRequested: true,
+          reversalReason: 'ORDER_CANCELLED',
+          reversalCausationId: '01JN8SGZ0Q6W3N7S1V5B2C8D4E',
+        }),
+      });
+
+      // Act
+      const outcome = await authorization.authorize(stockReserved, NOW);
+
+      // Assess
+      expect(outcome).toEqual({ kind: 'RELEASED', status: 'REFUNDED', attempts: 1 });
+      expect(psp.refund).toHaveBeenCalledWith(PAYMENT_ID, { timeoutMs: 2_000 });
+      const release = doc.commandCalls(TransactWriteCommand)[1]?.args[0].input;
+      expect(release?.TransactItems?.[0]?.Update).toMatchObject({
+        ConditionExpression: '#status = :from',
+        ExpressionAttributeValues: { ':to': 'REFUNDED', ':from': 'AUTHORIZING' },
+      });
+      expect(release?.TransactItems?.[0]?.Update?.UpdateExpression).toContain('REMOVE reconcileShard');
+      expect(outboxEventsOf(release)).toEqual([
+        expect.objectContaining({
+          eventType: 'PaymentRefunded',
+          causationId: '01JN8SGZ0Q6W3N7S1V5B2C8D4E',
+          payload: {
+            orderId: ORDER_ID,
+            paymentId: PAYMENT_ID,
+            amount: payment().amount,
+            reason: 'ORDER_CANCELLED',
+            pspReference: 'psp_1',
+          },
+        }),
+      ]);
+    });
+
+    it('starts the next run of the workflow when the execution of an awaiting payment has ended', async () => {
+      // Prepare
+      const { authorization, workflow } = setup();
+      workflow.start.mockResolvedValueOnce('ENDED').mockResolvedValueOnce('STARTED');
+      doc.on(PutCommand).rejects(conditionFailed());
+      doc.on(GetCommand).resolves({ Item: payment() });
+      doc.on(UpdateCommand).resolves({ Attributes: payment({ workflowRun: 2 }) });
+
+      // Act
+      const outcome = await authorization.authorize(stockReserved, NOW);
+
+      // Assess
+      expect(outcome).toEqual({ kind: 'ALREADY_HANDLED', status: 'AWAITING_STATUS' });
+      expect(workflow.start.mock.calls.map(([name]) => name)).toEqual([PAYMENT_ID, `${PAYMENT_ID}-2`]);
+      expect(doc.commandCalls(UpdateCommand)[0]?.args[0].input).toMatchObject({
+        UpdateExpression: 'SET workflowRun = :next, updatedAt = :now',
+        ConditionExpression:
+          '#status = :awaiting AND (attribute_not_exists(workflowRun) OR workflowRun = :run)',
+        ExpressionAttributeValues: { ':next': 2, ':run': 1, ':awaiting': 'AWAITING_STATUS' },
+      });
+    });
+
+    it('starts no new run when the ended execution belonged to a payment that settled meanwhile', async () => {
+      // Prepare
+      const { authorization, workflow } = setup();
+      workflow.start.mockResolvedValue('ENDED');
+      doc.on(PutCommand).rejects(conditionFailed());
+      doc
+        .on(GetCommand)
+        .resolvesOnce({ Item: payment() })
+        .resolves({ Item: payment({ status: 'SUCCEEDED' }) });
+      doc.on(UpdateCommand).rejects(conditionFailed());
+
+      // Act
+      const outcome = await authorization.authorize(stockReserved, NOW);
+
+      // Assess
+      expect(outcome).toEqual({ kind: 'ALREADY_HANDLED', status: 'AWAITING_STATUS' });
+      expect(workflow.start).toHaveBeenCalledTimes(1);
     });
 
     it('fails with a retryable PaymentWriteError when DynamoDB rejects the settlement', async () => {

@@ -1,8 +1,9 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import { expect } from 'vitest';
+import { expect, vi } from 'vitest';
 import { parseEvent } from '#events';
 import type { PaymentItem, PaymentWorkflowInput } from '#functions/payments/model';
+import type { PaymentProvider } from '#functions/payments/provider';
 import { sample } from '../events/helpers';
 
 export const TABLE = 'payments-test';
@@ -58,4 +59,32 @@ export function outboxEventOf(input: TransactWriteCommandInput | undefined) {
   const parsed = parseEvent(String(row?.Item?.event));
   if (!parsed.ok) throw parsed.error;
   return parsed.event;
+}
+
+/** A PSP double: every call a `vi.fn`, by default a PSP that authorizes, reports PENDING and releases. */
+export function pspDouble(provider: Partial<PaymentProvider> = {}) {
+  return {
+    authorize: vi.fn<PaymentProvider['authorize']>(
+      provider.authorize?.bind(provider) ?? (async () => ({ status: 'SUCCEEDED', pspReference: 'psp_1' })),
+    ),
+    getStatus: vi.fn<PaymentProvider['getStatus']>(
+      provider.getStatus?.bind(provider) ?? (async () => ({ status: 'PENDING', pspReference: 'psp_1' })),
+    ),
+    void: vi.fn<PaymentProvider['void']>(
+      provider.void?.bind(provider) ?? (async () => ({ status: 'VOIDED', pspReference: 'psp_1' })),
+    ),
+    refund: vi.fn<PaymentProvider['refund']>(
+      provider.refund?.bind(provider) ?? (async () => ({ status: 'REFUNDED', pspReference: 'psp_1' })),
+    ),
+  };
+}
+
+/** The events of the outbox rows a transaction writes after the payment update, in order. */
+export function outboxEventsOf(input: TransactWriteCommandInput | undefined) {
+  return (input?.TransactItems ?? []).slice(1).map((item) => {
+    expect(item.Put?.ConditionExpression).toBe('attribute_not_exists(pk)');
+    const parsed = parseEvent(String(item.Put?.Item?.event));
+    if (!parsed.ok) throw parsed.error;
+    return parsed.event;
+  });
 }

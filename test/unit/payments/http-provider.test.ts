@@ -1,6 +1,11 @@
 import { describe, expect, it, vi } from 'vitest';
 import { HttpPaymentProvider } from '#functions/payments/http-provider';
-import { PspRejectedError, PspTransientError } from '#functions/payments/provider';
+import {
+  PspConflictError,
+  PspCredentialsError,
+  PspRejectedError,
+  PspTransientError,
+} from '#functions/payments/provider';
 
 const request = {
   paymentId: 'pay-1',
@@ -35,17 +40,17 @@ describe('Class: HttpPaymentProvider', () => {
     expect(init?.signal).toBeInstanceOf(AbortSignal);
   });
 
-  it('maps 5xx and 429 to transient errors and other 4xx to rejections', async () => {
+  it('maps 5xx and 429 to transient errors and a bad request to a rejection', async () => {
     // Prepare
     const unavailable = new HttpPaymentProvider('https://psp', respond(503, {}) as typeof fetch);
     const throttled = new HttpPaymentProvider('https://psp', respond(429, {}) as typeof fetch);
-    const conflict = new HttpPaymentProvider('https://psp', respond(409, {}) as typeof fetch);
+    const invalid = new HttpPaymentProvider('https://psp', respond(400, {}) as typeof fetch);
 
     // Act
     const results = await Promise.allSettled([
       unavailable.authorize(request, options),
       throttled.authorize(request, options),
-      conflict.authorize(request, options),
+      invalid.authorize(request, options),
     ]);
 
     // Assess
@@ -54,6 +59,91 @@ describe('Class: HttpPaymentProvider', () => {
       PspTransientError,
       PspRejectedError,
     ]);
+  });
+
+  it('does not take 401, 403, 408 or 409 for a refusal of the payment', async () => {
+    // Prepare
+    const answering = (status: number) =>
+      new HttpPaymentProvider('https://psp', respond(status, { error: {} }) as typeof fetch);
+
+    // Act
+    const results = await Promise.allSettled(
+      [401, 403, 408, 409, 400, 422].map((status) => answering(status).authorize(request, options)),
+    );
+
+    // Assess
+    const reasons = results.map((r) => (r.status === 'rejected' ? r.reason : undefined));
+    expect(reasons.map((reason) => reason?.constructor)).toEqual([
+      PspCredentialsError,
+      PspCredentialsError,
+      PspTransientError,
+      PspConflictError,
+      PspRejectedError,
+      PspRejectedError,
+    ]);
+    expect(reasons.slice(0, 4).every((reason) => reason instanceof PspTransientError)).toBe(true);
+    expect(reasons[2]?.timedOut).toBe(true);
+    expect(reasons.map((reason) => reason?.retryInCall)).toEqual([
+      false,
+      false,
+      true,
+      false,
+      undefined,
+      undefined,
+    ]);
+  });
+
+  it('classifies the answers of status, void and refund calls the same way', async () => {
+    // Prepare
+    const provider = (status: number) =>
+      new HttpPaymentProvider('https://psp', respond(status, {}) as typeof fetch);
+
+    // Act
+    const results = await Promise.allSettled([
+      provider(401).getStatus('pay-1', { timeoutMs: 50 }),
+      provider(409).void('pay-1', { timeoutMs: 50 }),
+      provider(403).refund('pay-1', { timeoutMs: 50 }),
+      provider(400).void('pay-1', { timeoutMs: 50 }),
+    ]);
+
+    // Assess
+    expect(results.map((r) => r.status === 'rejected' && r.reason.constructor)).toEqual([
+      PspCredentialsError,
+      PspConflictError,
+      PspCredentialsError,
+      PspRejectedError,
+    ]);
+  });
+
+  it('voids and refunds with a POST per payment and reads the released state', async () => {
+    // Prepare
+    const voided = respond(200, { paymentId: 'pay 1', status: 'VOIDED', pspReference: 'psp_1' });
+    const refunded = respond(200, { paymentId: 'pay-1', status: 'REFUNDED', pspReference: 'psp_2' });
+    const unknown = respond(404, { error: { code: 'NOT_FOUND' } });
+
+    // Act
+    const afterVoid = await new HttpPaymentProvider('https://psp/', voided as typeof fetch).void('pay 1', {
+      timeoutMs: 50,
+    });
+    const afterRefund = await new HttpPaymentProvider('https://psp', refunded as typeof fetch).refund(
+      'pay-1',
+      { timeoutMs: 50 },
+    );
+    const none = await new HttpPaymentProvider('https://psp', unknown as typeof fetch).void('pay-2', {
+      timeoutMs: 50,
+    });
+
+    // Assess
+    expect(afterVoid).toEqual({ status: 'VOIDED', pspReference: 'psp_1' });
+    expect(afterRefund).toEqual({ status: 'REFUNDED', pspReference: 'psp_2' });
+    expect(none).toEqual({ status: 'NOT_FOUND' });
+    const [voidUrl, voidInit] = voided.mock.calls[0] ?? [];
+    expect(voidUrl).toBe('https://psp/payments/pay%201/void');
+    expect(voidInit?.method).toBe('POST');
+    expect(voidInit?.headers).toMatchObject({ 'idempotency-key': 'pay 1-void' });
+    expect(voidInit?.signal).toBeInstanceOf(AbortSignal);
+    expect(refunded.mock.calls[0]?.[0]).toBe('https://psp/payments/pay-1/refund');
+    expect(refunded.mock.calls[0]?.[1]?.headers).toMatchObject({ 'idempotency-key': 'pay-1-refund' });
   });
 
   it('turns a timeout into a transient error', async () => {
@@ -71,6 +161,7 @@ describe('Class: HttpPaymentProvider', () => {
 
     // Assess
     await expect(attempt).rejects.toThrow(/timed out after 5 ms/);
+    await expect(attempt).rejects.toMatchObject({ timedOut: true });
   });
 
   it('reads a status and reports NOT_FOUND for a 404', async () => {

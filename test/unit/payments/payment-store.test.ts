@@ -3,6 +3,7 @@ import {
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -10,6 +11,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createEvent } from '#events';
 import { PaymentNotFoundError, PaymentWriteError } from '#functions/payments/errors';
+import { reconcileShardOf } from '#functions/payments/model';
 import { PaymentStore } from '#functions/payments/payment-store';
 import { transactionCanceled } from '../helpers/dynamodb';
 import { conditionFailed, DEADLINE, NOW, ORDER_ID, PAYMENT_ID, payment, TABLE } from './helpers';
@@ -136,7 +138,7 @@ describe('Class: PaymentStore', () => {
         TableName: TABLE,
         Key: { pk: `PAYMENT#${PAYMENT_ID}`, sk: 'PAYMENT' },
         UpdateExpression:
-          'SET #status = :awaiting, attempts = :attempts, deadline = :deadline, lastError = :lastError, updatedAt = :now',
+          'SET #status = :awaiting, attempts = :attempts, deadline = :deadline, lastError = :lastError, updatedAt = :now, reconcileShard = :shard, reconcileAt = :deadline',
         ConditionExpression: '#status = :authorizing',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: {
@@ -146,6 +148,7 @@ describe('Class: PaymentStore', () => {
           ':deadline': DEADLINE,
           ':lastError': 'x'.repeat(1024),
           ':now': NOW.toISOString(),
+          ':shard': reconcileShardOf(PAYMENT_ID),
         },
       });
       expect(outbox?.Put).toMatchObject({
@@ -216,8 +219,9 @@ describe('Class: PaymentStore', () => {
       // Assess
       const update = doc.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.[0]?.Update;
       expect(update?.UpdateExpression).toBe(
-        'SET #status = :final, attempts = :attempts, statusChecks = :checks, settledAt = :now, updatedAt = :now, failureReason = :reason, pspReference = :pspReference',
+        'SET #status = :final, attempts = :attempts, statusChecks = :checks, settledAt = :now, updatedAt = :now, failureReason = :reason, pspReference = :pspReference REMOVE reconcileShard',
       );
+      expect(update?.ConditionExpression).toBe('#status = :from');
       expect(update?.ExpressionAttributeValues).toEqual({
         ':final': 'FAILED',
         ':from': 'AWAITING_STATUS',
@@ -244,6 +248,90 @@ describe('Class: PaymentStore', () => {
 
       // Assess
       expect(settled).toBe(false);
+    });
+  });
+
+  describe('Method: requestReversal', () => {
+    it('flags the payment with the first reason and cause and puts it in the reconcile index at once', async () => {
+      // Prepare
+      doc.on(UpdateCommand).resolves({ Attributes: payment({ reversalRequested: true }) });
+
+      // Act
+      const flagged = await store().requestReversal(payment(), 'ORDER_CANCELLED', 'evt-1', NOW);
+
+      // Assess
+      expect(flagged).toMatchObject({ reversalRequested: true });
+      expect(doc.commandCalls(UpdateCommand)[0]?.args[0].input).toEqual({
+        TableName: TABLE,
+        Key: { pk: `PAYMENT#${PAYMENT_ID}`, sk: 'PAYMENT' },
+        UpdateExpression:
+          'SET reversalRequested = :true, reversalReason = if_not_exists(reversalReason, :reason), reversalCausationId = if_not_exists(reversalCausationId, :cause), reconcileShard = :shard, reconcileAt = :at, updatedAt = :now',
+        ConditionExpression: '#status = :status',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':true': true,
+          ':reason': 'ORDER_CANCELLED',
+          ':cause': 'evt-1',
+          ':shard': reconcileShardOf(PAYMENT_ID),
+          ':at': NOW.toISOString(),
+          ':now': NOW.toISOString(),
+          ':status': 'AWAITING_STATUS',
+        },
+        ReturnValues: 'ALL_NEW',
+      });
+    });
+
+    it('leaves an AUTHORIZING payment to the reconciler only at its deadline', async () => {
+      // Prepare
+      doc.on(UpdateCommand).resolves({ Attributes: payment({ status: 'AUTHORIZING' }) });
+
+      // Act
+      await store().requestReversal(payment({ status: 'AUTHORIZING' }), 'ORDER_CANCELLED', 'evt-1', NOW);
+
+      // Assess
+      expect(doc.commandCalls(UpdateCommand)[0]?.args[0].input.ExpressionAttributeValues).toMatchObject({
+        ':at': DEADLINE,
+        ':status': 'AUTHORIZING',
+      });
+    });
+
+    it('reports undefined when the status changed since it was read', async () => {
+      // Prepare
+      doc.on(UpdateCommand).rejects(conditionFailed());
+
+      // Act
+      const flagged = await store().requestReversal(payment(), 'ORDER_CANCELLED', 'evt-1', NOW);
+
+      // Assess
+      expect(flagged).toBeUndefined();
+    });
+  });
+
+  describe('Method: findDue', () => {
+    it('queries every shard of the reconcile index for payments due before the cutoff, most overdue first', async () => {
+      // Prepare
+      doc.on(QueryCommand).callsFake(async (input: { ExpressionAttributeValues: Record<string, string> }) => {
+        const shard = input.ExpressionAttributeValues[':shard'];
+        return {
+          Items: [payment({ paymentId: `pay-${shard}`, reconcileAt: `2025-03-01T11:0${shard}:00.000Z` })],
+        };
+      });
+
+      // Act
+      const due = await store().findDue(NOW, 3);
+
+      // Assess
+      expect(doc.commandCalls(QueryCommand).map((call) => call.args[0].input)).toEqual(
+        ['0', '1', '2', '3'].map((shard) => ({
+          TableName: TABLE,
+          IndexName: 'reconcile',
+          KeyConditionExpression: 'reconcileShard = :shard AND reconcileAt < :cutoff',
+          ExpressionAttributeValues: { ':shard': shard, ':cutoff': NOW.toISOString() },
+          ExclusiveStartKey: undefined,
+          Limit: 3,
+        })),
+      );
+      expect(due.map((item) => item.paymentId)).toEqual(['pay-0', 'pay-1', 'pay-2']);
     });
   });
 

@@ -1,5 +1,12 @@
 import { describe, expect, it, vi } from 'vitest';
-import { type PaymentProvider, PspRejectedError, PspTransientError } from '#functions/payments/provider';
+import {
+  type PaymentProvider,
+  PspCircuitOpenError,
+  PspConflictError,
+  PspCredentialsError,
+  PspRejectedError,
+  PspTransientError,
+} from '#functions/payments/provider';
 import { authorizeWithRetries, type RetryPolicy } from '#functions/payments/retry';
 
 const request = {
@@ -22,7 +29,7 @@ function policy(overrides: Partial<RetryPolicy> = {}): RetryPolicy {
 }
 
 function provider(authorize: PaymentProvider['authorize']): PaymentProvider {
-  return { authorize, getStatus: vi.fn() };
+  return { authorize, getStatus: vi.fn(), void: vi.fn(), refund: vi.fn() };
 }
 
 describe('Function: authorizeWithRetries', () => {
@@ -77,7 +84,7 @@ describe('Function: authorizeWithRetries', () => {
 
   it('does not retry a rejected request', async () => {
     // Prepare
-    const authorize = vi.fn().mockRejectedValue(new PspRejectedError('409', 409));
+    const authorize = vi.fn().mockRejectedValue(new PspRejectedError('400', 400));
 
     // Act
     const attempt = authorizeWithRetries(provider(authorize), request, policy());
@@ -85,5 +92,23 @@ describe('Function: authorizeWithRetries', () => {
     // Assess
     await expect(attempt).rejects.toBeInstanceOf(PspRejectedError);
     expect(authorize).toHaveBeenCalledTimes(1);
+  });
+
+  it.each([
+    ['rejected credentials', new PspCredentialsError('401'), 1],
+    ['a conflict', new PspConflictError('409'), 1],
+    ['an open circuit', new PspCircuitOpenError('circuit open'), 0],
+  ])('stops at once on %s, which calling again cannot help', async (_, error, made) => {
+    // Prepare
+    const authorize = vi.fn().mockRejectedValue(error);
+    const settings = policy();
+
+    // Act
+    const attempt = await authorizeWithRetries(provider(authorize), request, settings);
+
+    // Assess
+    expect(attempt).toEqual({ kind: 'transient', error, attempts: made });
+    expect(authorize).toHaveBeenCalledTimes(1);
+    expect(settings.sleep).not.toHaveBeenCalled();
   });
 });

@@ -10,7 +10,12 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { PaymentNotFoundError } from '#functions/payments/errors';
 import { PaymentStore } from '#functions/payments/payment-store';
-import { type PaymentProvider, PspRejectedError, PspTransientError } from '#functions/payments/provider';
+import {
+  type PaymentProvider,
+  PspConflictError,
+  PspRejectedError,
+  PspTransientError,
+} from '#functions/payments/provider';
 import { PaymentStatusChecks } from '#functions/payments/status-checks';
 import { transactionCanceled } from '../helpers/dynamodb';
 import {
@@ -18,8 +23,10 @@ import {
   DEADLINE,
   NOW,
   outboxEventOf,
+  outboxEventsOf,
   PAYMENT_ID,
   payment,
+  pspDouble,
   TABLE,
   workflowInput,
 } from './helpers';
@@ -27,14 +34,7 @@ import {
 const doc = mockClient(DynamoDBDocumentClient);
 
 function setup(provider: Partial<PaymentProvider> = {}, maxWaitSeconds?: number) {
-  const psp = {
-    authorize: vi.fn(
-      provider.authorize ?? (async () => ({ status: 'SUCCEEDED' as const, pspReference: 'psp_1' })),
-    ),
-    getStatus: vi.fn(
-      provider.getStatus ?? (async () => ({ status: 'PENDING' as const, pspReference: 'psp_1' })),
-    ),
-  };
+  const psp = pspDouble(provider);
   const checks = new PaymentStatusChecks({
     store: new PaymentStore(DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })), TABLE),
     provider: psp,
@@ -81,8 +81,8 @@ describe('Class: PaymentStatusChecks', () => {
         TableName: TABLE,
         Key: { pk: `PAYMENT#${PAYMENT_ID}`, sk: 'PAYMENT' },
         UpdateExpression:
-          'SET #status = :final, attempts = :attempts, statusChecks = :checks, settledAt = :now, updatedAt = :now, pspReference = :pspReference',
-        ConditionExpression: '#status = :from',
+          'SET #status = :final, attempts = :attempts, statusChecks = :checks, settledAt = :now, updatedAt = :now, pspReference = :pspReference REMOVE reconcileShard',
+        ConditionExpression: '#status = :from AND attribute_not_exists(reversalRequested)',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: {
           ':final': 'SUCCEEDED',
@@ -317,6 +317,42 @@ describe('Class: PaymentStatusChecks', () => {
       expect(result).toMatchObject({ settled: false, status: 'AWAITING_STATUS' });
     });
 
+    it('voids a payment whose order asked for a reversal instead of waiting for it to settle', async () => {
+      // Prepare
+      const { checks, psp } = setup();
+      doc.on(GetCommand).resolves({
+        Item: payment({ reversalRequested: true, reversalReason: 'ORDER_CANCELLED', pspReference: 'psp_1' }),
+      });
+
+      // Act
+      const result = await checks.checkStatus(workflowInput(), NOW);
+
+      // Assess
+      expect(result).toEqual({ settled: true, deadlinePassed: false, nextWaitSeconds: 0, status: 'VOIDED' });
+      expect(psp.void).toHaveBeenCalledTimes(1);
+      const events = outboxEventsOf(doc.commandCalls(TransactWriteCommand)[0]?.args[0].input);
+      expect(
+        events.map((event) => [
+          event.eventType,
+          'reason' in event.payload ? event.payload.reason : undefined,
+        ]),
+      ).toEqual([['PaymentVoided', 'ORDER_CANCELLED']]);
+    });
+
+    it('does not send the authorization again once the deadline has passed', async () => {
+      // Prepare
+      const { checks, psp } = setup({ getStatus: async () => ({ status: 'NOT_FOUND' }) });
+      doc.on(GetCommand).resolves({ Item: payment({ deadline: '2025-03-01T12:00:00.000Z' }) });
+
+      // Act
+      const result = await checks.checkStatus(workflowInput(4, '2025-03-01T12:00:00.000Z'), NOW);
+
+      // Assess
+      expect(psp.authorize).not.toHaveBeenCalled();
+      expect(psp.void).not.toHaveBeenCalled();
+      expect(result).toMatchObject({ settled: false, deadlinePassed: true, status: 'AWAITING_STATUS' });
+    });
+
     it('fails with a permanent PaymentNotFoundError for a payment the table does not hold', async () => {
       // Prepare
       const { checks, psp } = setup();
@@ -333,42 +369,127 @@ describe('Class: PaymentStatusChecks', () => {
   });
 
   describe('Method: expire', () => {
-    it('fails the payment with DEADLINE_EXCEEDED when the PSP is still pending', async () => {
+    it('voids what the PSP still holds pending, then fails the payment with DEADLINE_EXCEEDED', async () => {
       // Prepare
-      const { checks } = setup();
+      const { checks, psp } = setup({
+        getStatus: async () => ({ status: 'PENDING', pspReference: 'psp_5' }),
+        void: async () => ({ status: 'VOIDED', pspReference: 'psp_5' }),
+      });
       doc.on(GetCommand).resolves({ Item: payment({ pspReference: 'psp_5', statusChecks: 6 }) });
 
       // Act
       const result = await checks.expire(workflowInput(), NOW);
 
       // Assess
-      expect(result).toEqual({ status: 'FAILED' });
+      expect(result).toEqual({ status: 'VOIDED', resolved: 'RELEASED' });
+      expect(psp.void).toHaveBeenCalledWith(PAYMENT_ID, { timeoutMs: 1_500 });
+      const input = doc.commandCalls(TransactWriteCommand)[0]?.args[0].input;
+      expect(input?.TransactItems?.[0]?.Update).toMatchObject({
+        ConditionExpression: '#status = :from',
+        ExpressionAttributeValues: {
+          ':from': 'AWAITING_STATUS',
+          ':to': 'VOIDED',
+          ':reason': 'DEADLINE_EXCEEDED',
+          ':pspReference': 'psp_5',
+        },
+      });
+      expect(input?.TransactItems?.[0]?.Update?.UpdateExpression).toContain('REMOVE reconcileShard');
+      const events = outboxEventsOf(input);
+      expect(events.map((event) => event.eventType)).toEqual(['PaymentFailed', 'PaymentVoided']);
+      expect(events[0]).toMatchObject({
+        payload: {
+          reason: 'DEADLINE_EXCEEDED',
+          detail: `No final answer from the PSP before ${DEADLINE}; the authorization was voided`,
+        },
+      });
+      expect(events[1]).toMatchObject({
+        payload: { reason: 'DEADLINE_EXCEEDED', pspReference: 'psp_5', amount: payment().amount },
+      });
+    });
+
+    it('refunds instead when the PSP captured the payment of an order already cancelled', async () => {
+      // Prepare
+      const { checks, psp } = setup({
+        getStatus: async () => ({ status: 'SUCCEEDED', pspReference: 'psp_5' }),
+      });
+      doc.on(GetCommand).resolves({
+        Item: payment({ reversalRequested: true, reversalReason: 'ORDER_CANCELLED' }),
+      });
+
+      // Act
+      const result = await checks.expire(workflowInput(), NOW);
+
+      // Assess
+      expect(result).toEqual({ status: 'REFUNDED', resolved: 'RELEASED' });
+      expect(psp.refund).toHaveBeenCalledTimes(1);
+      const events = outboxEventsOf(doc.commandCalls(TransactWriteCommand)[0]?.args[0].input);
+      expect(events.map((event) => [event.eventType, event.payload])).toEqual([
+        ['PaymentRefunded', expect.objectContaining({ reason: 'ORDER_CANCELLED', pspReference: 'psp_1' })],
+      ]);
+    });
+
+    it('settles a payment the PSP captured between its last check and the void', async () => {
+      // Prepare
+      const { checks, psp } = setup({
+        getStatus: vi
+          .fn()
+          .mockResolvedValueOnce({ status: 'PENDING', pspReference: 'psp_5' })
+          .mockResolvedValue({ status: 'SUCCEEDED', pspReference: 'psp_5' }),
+        void: async () => {
+          throw new PspConflictError('PSP answered 409');
+        },
+      });
+      doc.on(GetCommand).resolves({ Item: payment() });
+
+      // Act
+      const result = await checks.expire(workflowInput(), NOW);
+
+      // Assess
+      expect(result).toEqual({ status: 'SUCCEEDED', resolved: 'SETTLED' });
+      expect(psp.getStatus).toHaveBeenCalledTimes(2);
+      expect(psp.refund).not.toHaveBeenCalled();
+      expect(settlement().event).toMatchObject({ eventType: 'PaymentSucceeded' });
+    });
+
+    it('fails the payment with DEADLINE_EXCEEDED, owing its release, when the PSP cannot be reached', async () => {
+      // Prepare
+      const { checks, psp } = setup({
+        getStatus: async () => {
+          throw new PspTransientError('503');
+        },
+      });
+      doc.on(GetCommand).resolves({ Item: payment({ statusChecks: 2 }) });
+
+      // Act
+      const result = await checks.expire(workflowInput(), NOW);
+
+      // Assess
+      expect(result).toEqual({ status: 'FAILED', resolved: 'FAILED_UNRELEASED' });
+      expect(psp.void).not.toHaveBeenCalled();
       const { input, event } = settlement();
       expect(input?.TransactItems?.[0]?.Update).toMatchObject({
         ConditionExpression: '#status = :from',
         ExpressionAttributeValues: {
           ':from': 'AWAITING_STATUS',
-          ':final': 'FAILED',
+          ':failed': 'FAILED',
           ':reason': 'DEADLINE_EXCEEDED',
-          ':checks': 7,
-          ':pspReference': 'psp_5',
+          ':true': true,
+          ':reversalReason': 'DEADLINE_EXCEEDED',
+          ':checks': 3,
+          ':now': NOW.toISOString(),
         },
       });
-      expect(event).toMatchObject({
-        eventType: 'PaymentFailed',
-        payload: {
-          reason: 'DEADLINE_EXCEEDED',
-          detail: `The PSP gave no final answer before ${DEADLINE}`,
-        },
-      });
+      expect(input?.TransactItems?.[0]?.Update?.UpdateExpression).toContain('reconcileAt = :now');
+      expect(input?.TransactItems?.[0]?.Update?.UpdateExpression).not.toContain('REMOVE');
+      expect(event).toMatchObject({ eventType: 'PaymentFailed', payload: { reason: 'DEADLINE_EXCEEDED' } });
+      expect(input?.TransactItems).toHaveLength(2);
     });
 
-    it('fails the payment with DEADLINE_EXCEEDED when the PSP cannot be reached', async () => {
+    it('fails the payment without a release when the PSP never received it', async () => {
       // Prepare
-      const { checks } = setup({
-        getStatus: async () => {
-          throw new PspTransientError('503');
-        },
+      const { checks, psp } = setup({
+        getStatus: async () => ({ status: 'NOT_FOUND' }),
+        void: async () => ({ status: 'NOT_FOUND' }),
       });
       doc.on(GetCommand).resolves({ Item: payment() });
 
@@ -376,20 +497,27 @@ describe('Class: PaymentStatusChecks', () => {
       const result = await checks.expire(workflowInput(), NOW);
 
       // Assess
-      expect(result).toEqual({ status: 'FAILED' });
-      expect(settlement().event).toMatchObject({ payload: { reason: 'DEADLINE_EXCEEDED' } });
+      expect(result).toEqual({ status: 'FAILED', resolved: 'SETTLED' });
+      expect(psp.authorize).not.toHaveBeenCalled();
+      expect(settlement().event).toMatchObject({
+        eventType: 'PaymentFailed',
+        payload: { reason: 'DEADLINE_EXCEEDED' },
+      });
     });
 
     it('settles a final answer that arrived at the last moment instead', async () => {
       // Prepare
-      const { checks } = setup({ getStatus: async () => ({ status: 'SUCCEEDED', pspReference: 'psp_6' }) });
+      const { checks, psp } = setup({
+        getStatus: async () => ({ status: 'SUCCEEDED', pspReference: 'psp_6' }),
+      });
       doc.on(GetCommand).resolves({ Item: payment() });
 
       // Act
       const result = await checks.expire(workflowInput(), NOW);
 
       // Assess
-      expect(result).toEqual({ status: 'SUCCEEDED' });
+      expect(result).toEqual({ status: 'SUCCEEDED', resolved: 'SETTLED' });
+      expect(psp.void).not.toHaveBeenCalled();
       expect(settlement().event).toMatchObject({
         eventType: 'PaymentSucceeded',
         payload: { pspReference: 'psp_6' },
@@ -412,18 +540,18 @@ describe('Class: PaymentStatusChecks', () => {
 
     it('reports the status of a concurrent settlement instead of failing the payment twice', async () => {
       // Prepare
-      const { checks } = setup();
+      const { checks } = setup({ getStatus: async () => ({ status: 'DECLINED', pspReference: 'psp_6' }) });
       doc
         .on(GetCommand)
         .resolvesOnce({ Item: payment() })
-        .resolves({ Item: payment({ status: 'SUCCEEDED' }) });
+        .resolves({ Item: payment({ status: 'FAILED' }) });
       doc.on(TransactWriteCommand).rejects(transactionCanceled('ConditionalCheckFailed', 'None'));
 
       // Act
       const result = await checks.expire(workflowInput(), NOW);
 
       // Assess
-      expect(result).toEqual({ status: 'SUCCEEDED' });
+      expect(result).toEqual({ status: 'FAILED', resolved: 'UNCHANGED' });
       expect(doc.commandCalls(TransactWriteCommand)).toHaveLength(1);
     });
   });

@@ -3,8 +3,10 @@ import {
   finalOutcomeOf,
   isFinalStatus,
   nextWaitSeconds,
+  releaseOf,
   settlementEvent,
 } from '#functions/payments/domain/settlement';
+import { PaymentInvariantError } from '#functions/payments/errors';
 import type { PaymentStatus } from '#functions/payments/model';
 import { DEADLINE, NOW, ORDER_ID, PAYMENT_ID, payment, stockReserved, workflowInput } from '../helpers';
 
@@ -41,6 +43,8 @@ describe('Function: isFinalStatus', () => {
   it.each([
     ['SUCCEEDED', true],
     ['FAILED', true],
+    ['VOIDED', true],
+    ['REFUNDED', true],
     ['AUTHORIZING', false],
     ['AWAITING_STATUS', false],
   ] as const)('says %s is final: %s', (status: PaymentStatus, expected) => {
@@ -154,5 +158,83 @@ describe('Function: nextWaitSeconds', () => {
     // Assess
     expect(past).toBe(1);
     expect(tiny).toBe(2);
+  });
+});
+
+describe('Function: releaseOf', () => {
+  it('Given an open payment past its deadline, when it is voided, then it fails with DEADLINE_EXCEEDED and is voided', () => {
+    // Act
+    const { failureReason, events } = releaseOf(
+      payment(),
+      { to: 'VOIDED', pspReference: 'psp_1' },
+      NOW,
+      true,
+    );
+
+    // Assess
+    expect(failureReason).toBe('DEADLINE_EXCEEDED');
+    expect(events.map((event) => [event.eventType, event.payload])).toEqual([
+      [
+        'PaymentFailed',
+        expect.objectContaining({
+          reason: 'DEADLINE_EXCEEDED',
+          detail: `No final answer from the PSP before ${DEADLINE}; the authorization was voided`,
+        }),
+      ],
+      [
+        'PaymentVoided',
+        {
+          orderId: ORDER_ID,
+          paymentId: PAYMENT_ID,
+          amount: payment().amount,
+          reason: 'DEADLINE_EXCEEDED',
+          pspReference: 'psp_1',
+        },
+      ],
+    ]);
+    expect(events.every((event) => event.causationId === stockReserved.eventId)).toBe(true);
+  });
+
+  it('Given a payment of a cancelled order, when it is refunded, then only PaymentRefunded is emitted, caused by the reversal request', () => {
+    // Prepare
+    const reversed = payment({
+      status: 'SUCCEEDED',
+      pspReference: 'psp_2',
+      reversalRequested: true,
+      reversalReason: 'ORDER_CANCELLED',
+      reversalCausationId: 'evt-reversal',
+    });
+
+    // Act
+    const { failureReason, events } = releaseOf(reversed, { to: 'REFUNDED' }, NOW, false);
+
+    // Assess
+    expect(failureReason).toBeUndefined();
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({
+      eventType: 'PaymentRefunded',
+      causationId: 'evt-reversal',
+      correlationId: stockReserved.correlationId,
+      payload: { reason: 'ORDER_CANCELLED', pspReference: 'psp_2' },
+    });
+  });
+
+  it('Given a payment the PSP never received, when its reversal is recorded, then PaymentVoided carries no reference', () => {
+    // Prepare
+    const reversed = payment({ reversalRequested: true, reversalReason: 'ORDER_CANCELLED' });
+
+    // Act
+    const { events } = releaseOf(reversed, { to: 'VOIDED' }, NOW, false);
+
+    // Assess
+    expect(events[0]?.payload).not.toHaveProperty('pspReference');
+  });
+
+  it('Given a payment without any PSP reference, when a refund is recorded, then it is refused as a broken invariant', () => {
+    // Act
+    const release = () => releaseOf(payment({ reversalRequested: true }), { to: 'REFUNDED' }, NOW, false);
+
+    // Assess
+    expect(release).toThrow(PaymentInvariantError);
   });
 });

@@ -86,9 +86,34 @@ describe('Handler: check-status', () => {
     expect(doc.commandCalls(TransactWriteCommand)).toHaveLength(1);
   });
 
-  it('fails the payment on expire when the PSP is still pending', async () => {
+  it('voids and fails the payment on expire when the PSP is still pending', async () => {
     // Prepare
-    pspAnswers('PENDING');
+    const fetchSpy = vi.spyOn(globalThis, 'fetch').mockImplementation(async (url) => {
+      const status = String(url).endsWith('/void') ? 'VOIDED' : 'PENDING';
+      return new Response(JSON.stringify({ paymentId: 'pay-1', status, pspReference: 'psp_1' }), {
+        status: 200,
+      });
+    });
+
+    // Act
+    const result = await handler({ ...input, action: 'expire' }, lambdaContext());
+
+    // Assess
+    expect(result).toEqual({ settled: true, status: 'VOIDED' });
+    expect(fetchSpy.mock.calls.map(([url, init]) => `${init?.method} ${String(url)}`)).toEqual([
+      'GET https://psp.test/v1/psp/payments/pay-1',
+      'POST https://psp.test/v1/psp/payments/pay-1/void',
+    ]);
+    const update = doc.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.[0]?.Update;
+    expect(update?.ExpressionAttributeValues).toMatchObject({
+      ':to': 'VOIDED',
+      ':reason': 'DEADLINE_EXCEEDED',
+    });
+  });
+
+  it('fails the payment on expire, owing its release, when the PSP cannot be reached', async () => {
+    // Prepare
+    vi.spyOn(globalThis, 'fetch').mockRejectedValue(new TypeError('fetch failed'));
 
     // Act
     const result = await handler({ ...input, action: 'expire' }, lambdaContext());
@@ -96,7 +121,11 @@ describe('Handler: check-status', () => {
     // Assess
     expect(result).toEqual({ settled: true, status: 'FAILED' });
     const update = doc.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.[0]?.Update;
-    expect(update?.ExpressionAttributeValues).toMatchObject({ ':reason': 'DEADLINE_EXCEEDED' });
+    expect(update?.ExpressionAttributeValues).toMatchObject({
+      ':failed': 'FAILED',
+      ':reason': 'DEADLINE_EXCEEDED',
+      ':true': true,
+    });
   });
 
   it('rejects malformed task input', async () => {
