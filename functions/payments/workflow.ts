@@ -8,9 +8,10 @@ import { RetryableError } from '#platform/errors';
 import type { PaymentWorkflowInput } from './model';
 
 /**
- * What a start of an execution name found: `STARTED` (a new execution), `RUNNING` (an execution of
- * that name runs already), `ENDED` (an execution of that name ran and ended; the name cannot be used
- * again).
+ * What a start of an execution name found: `STARTED` (a new execution, or, as Step Functions answers a
+ * repeated start with the same input, the one already running), `RUNNING` (an execution of that name
+ * runs already, started with another input), `ENDED` (an execution of that name ran and ended; the
+ * name cannot be used again).
  */
 export type WorkflowStart = 'STARTED' | 'RUNNING' | 'ENDED';
 
