@@ -251,7 +251,11 @@ export class PaymentStore {
     now: Date,
   ): Promise<boolean> {
     const attempts = Math.max(1, counts.attempts);
-    const outcome: FinalOutcome = { status: 'FAILED', reason: 'DEADLINE_EXCEEDED', detail };
+    const outcome: FinalOutcome = {
+      status: 'FAILED',
+      reason: 'DEADLINE_EXCEEDED',
+      detail: detail.slice(0, 1024),
+    };
     return this.transact(
       payment.paymentId,
       {

@@ -295,15 +295,95 @@ describe('Class: PaymentStore', () => {
       });
     });
 
-    it('reports undefined when the status changed since it was read', async () => {
+    it('reports undefined when the status changed since it was read, and wraps any other failure', async () => {
       // Prepare
-      doc.on(UpdateCommand).rejects(conditionFailed());
+      doc.on(UpdateCommand).rejectsOnce(conditionFailed()).rejects(new Error('Internal server error'));
 
       // Act
       const flagged = await store().requestReversal(payment(), 'ORDER_CANCELLED', 'evt-1', NOW);
+      const failing = store().requestReversal(payment(), 'ORDER_CANCELLED', 'evt-1', NOW);
 
       // Assess
       expect(flagged).toBeUndefined();
+      await expect(failing).rejects.toBeInstanceOf(PaymentWriteError);
+    });
+  });
+
+  describe('Method: failUnreleased', () => {
+    it('fails an open payment with PaymentFailed, keeping it in the reconcile index owing its release', async () => {
+      // Prepare
+      doc.on(TransactWriteCommand).resolves({});
+
+      // Act
+      const failed = await store().failUnreleased(
+        payment(),
+        'AWAITING_STATUS',
+        'x'.repeat(2000),
+        { attempts: 0, statusChecks: 4 },
+        NOW,
+      );
+
+      // Assess
+      expect(failed).toBe(true);
+      const [update, outbox] = doc.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
+      expect(update?.Update).toMatchObject({
+        ConditionExpression: '#status = :from',
+        ExpressionAttributeValues: {
+          ':failed': 'FAILED',
+          ':reason': 'DEADLINE_EXCEEDED',
+          ':attempts': 1,
+          ':checks': 4,
+          ':detail': 'x'.repeat(1024),
+          ':shard': reconcileShardOf(PAYMENT_ID),
+          ':from': 'AWAITING_STATUS',
+        },
+      });
+      expect(outbox?.Put?.Item).toMatchObject({ eventType: 'PaymentFailed' });
+    });
+  });
+
+  describe('Method: nextWorkflowRun', () => {
+    it('moves an awaiting payment from a later run on only from that run', async () => {
+      // Prepare
+      doc.on(UpdateCommand).resolves({ Attributes: payment({ workflowRun: 3 }) });
+
+      // Act
+      const moved = await store().nextWorkflowRun(PAYMENT_ID, 2, NOW);
+
+      // Assess
+      expect(moved?.workflowRun).toBe(3);
+      expect(doc.commandCalls(UpdateCommand)[0]?.args[0].input).toMatchObject({
+        ConditionExpression: '#status = :awaiting AND workflowRun = :run',
+        ExpressionAttributeValues: { ':next': 3, ':run': 2 },
+      });
+    });
+
+    it('reports undefined when another run moved it first, and wraps any other failure', async () => {
+      // Prepare
+      doc.on(UpdateCommand).rejectsOnce(conditionFailed()).rejects(new Error('Internal server error'));
+
+      // Act
+      const lost = await store().nextWorkflowRun(PAYMENT_ID, 1, NOW);
+      const failing = store().nextWorkflowRun(PAYMENT_ID, 1, NOW);
+
+      // Assess
+      expect(lost).toBeUndefined();
+      await expect(failing).rejects.toBeInstanceOf(PaymentWriteError);
+    });
+  });
+
+  describe('Method: releaseNotNeeded', () => {
+    it('reports false for a payment no longer FAILED and wraps any other failure', async () => {
+      // Prepare
+      doc.on(UpdateCommand).rejectsOnce(conditionFailed()).rejects(new Error('Internal server error'));
+
+      // Act
+      const lost = await store().releaseNotNeeded(payment({ status: 'FAILED' }), NOW);
+      const failing = store().releaseNotNeeded(payment({ status: 'FAILED' }), NOW);
+
+      // Assess
+      expect(lost).toBe(false);
+      await expect(failing).rejects.toBeInstanceOf(PaymentWriteError);
     });
   });
 

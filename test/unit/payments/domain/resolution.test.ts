@@ -126,6 +126,22 @@ describe('Function: resolve', () => {
       });
     });
 
+    it.each([
+      ['PENDING', psp('PENDING')],
+      ['NOT_FOUND', notFound],
+      ['VOIDED', psp('VOIDED')],
+      ['DECLINED', psp('DECLINED')],
+    ] as const)(
+      'Given a SUCCEEDED payment of a cancelled order and a PSP that says %s, then only a refund releases it',
+      (_, answer) => {
+        // Act
+        const resolution = resolve(cancelled({ status: 'SUCCEEDED' }), answer, before);
+
+        // Assess
+        expect(resolution).toEqual({ kind: 'REFUND' });
+      },
+    );
+
     it('Given a released payment that still carries the flag, then nothing is done again', () => {
       // Act
       const resolution = resolve(cancelled({ status: 'VOIDED' }), psp('VOIDED'), after);

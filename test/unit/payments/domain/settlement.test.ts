@@ -238,3 +238,40 @@ describe('Function: releaseOf', () => {
     expect(release).toThrow(PaymentInvariantError);
   });
 });
+
+describe('Function: releaseOf, when the PSP released an open payment on its own', () => {
+  it('Given no deadline has passed, then the payment fails with PSP_ERROR saying what the PSP reports', () => {
+    // Act
+    const { failureReason, events } = releaseOf(
+      payment({ deadline: undefined }),
+      { to: 'REFUNDED', pspReference: 'psp_3' },
+      NOW,
+      false,
+    );
+
+    // Assess
+    expect(failureReason).toBe('PSP_ERROR');
+    expect(events.map((event) => [event.eventType, event.payload])).toEqual([
+      [
+        'PaymentFailed',
+        expect.objectContaining({ reason: 'PSP_ERROR', detail: 'The PSP reports the payment REFUNDED' }),
+      ],
+      ['PaymentRefunded', expect.objectContaining({ reason: 'DEADLINE_EXCEEDED', pspReference: 'psp_3' })],
+    ]);
+  });
+
+  it('Given the deadline passed for a payment without one recorded, then the detail says it was refunded', () => {
+    // Act
+    const { events } = releaseOf(
+      payment({ deadline: undefined }),
+      { to: 'REFUNDED', pspReference: 'psp_3' },
+      NOW,
+      true,
+    );
+
+    // Assess
+    expect(events[0]?.payload).toMatchObject({
+      detail: 'No final answer from the PSP before the deadline; the authorization was refunded',
+    });
+  });
+});
