@@ -97,6 +97,7 @@ export class LocalRuntime {
   /** Messages sent to SQS queues (failure destinations), by queue name. */
   readonly queues = new Map<string, unknown[]>();
   /** The tables by logical id. */
+  /** Tables by `<stack name>/<logical id>`. */
   readonly tables = new Map<string, LocalTable>();
   apiUrl = '';
   /** The Lambda, Kafka and Step Functions APIs and the local fault endpoint (`--endpoint-url`). */
@@ -174,7 +175,10 @@ export class LocalRuntime {
     await createKafkaTopics(stacks, resolver, this.kafka);
 
     const meteredTables = new Map(
-      [...this.tables].map(([logicalId, table]) => [table.name, { logicalId, kind: tableKind(logicalId) }]),
+      [...this.tables].map(([id, table]) => [
+        table.name,
+        { logicalId: readableTableId(id), kind: tableKind(id) },
+      ]),
     );
     const meter = new DynamoMeter(this.dynamo.endpoint, (name) => meteredTables.get(name));
     this.meter = meter;
@@ -353,6 +357,12 @@ export class LocalRuntime {
     })();
     return this.stopping;
   }
+}
+
+/** `OrderSaga-dev-Orders/OrdersTable315BB997` → `Orders/OrdersTable`. */
+function readableTableId(id: string): string {
+  const [stackName = '', logicalId = ''] = id.split('/');
+  return `${stackName.split('-').slice(2).join('-') || stackName}/${logicalId.replace(/[0-9A-F]{8}$/, '')}`;
 }
 
 /** What a table is for, from its name in the template (what the DynamoDB meter bills it as). */

@@ -45,7 +45,7 @@ export async function createTables(
           : undefined,
       } as CreateTableCommandInput;
       const { TableDescription } = await client.send(new CreateTableCommand(input));
-      tables.set(logicalId, { name, streamArn: TableDescription?.LatestStreamArn });
+      tables.set(`${stack.stackName}/${logicalId}`, { name, streamArn: TableDescription?.LatestStreamArn });
     }
   } finally {
     client.destroy();
