@@ -26,12 +26,19 @@ export function documentClient(runtime: LocalRuntime): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(new DynamoDBClient(localDynamoClientConfig(runtime.dynamoEndpoint)));
 }
 
-/** The local name of the table whose logical id contains `fragment`. */
+/**
+ * The local name of the one table whose logical id contains `fragment` (the runtime knows tables as
+ * `<stack name>/<logical id>`; only the logical id is matched).
+ */
 export function tableName(runtime: LocalRuntime, fragment: string): string {
-  const entry = [...runtime.tables].find(([logicalId]) =>
-    logicalId.toLowerCase().includes(fragment.toLowerCase()),
+  const matches = [...runtime.tables].filter(([id]) =>
+    (id.split('/').pop() ?? id).toLowerCase().includes(fragment.toLowerCase()),
   );
+  const [entry, ...others] = matches;
   if (!entry) throw new Error(`No table matching ${fragment}: ${[...runtime.tables.keys()].join(', ')}`);
+  if (others.length > 0) {
+    throw new Error(`More than one table matches ${fragment}: ${matches.map(([id]) => id).join(', ')}`);
+  }
   return entry[1].name;
 }
 
