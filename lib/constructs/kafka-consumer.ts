@@ -36,8 +36,16 @@ export interface KafkaConsumerProps<C extends AnyContract> {
   /** The consumer's own tables (the idempotency table is created here, the dead-letter table given). */
   readonly tables: Omit<TablesOf<C>, keyof typeof CONSUMER_TABLES>;
   readonly settings?: SettingsOf<C>;
-  /** Records per invocation. @default 100 */
+  /**
+   * Records per invocation. @default 100, or as many as fit the timeout when `recordBudget` is given
+   */
   readonly batchSize?: number;
+  /**
+   * The longest one record may take, for a consumer that calls out (e.g. PSP attempts × PSP timeout
+   * plus backoff). The batch size is derived from it so that a whole batch fits in nine tenths of the
+   * function timeout; a `batchSize` that does not fit is refused.
+   */
+  readonly recordBudget?: Duration;
   /** How long the poller gathers records before it invokes. @default 1 second */
   readonly maxBatchingWindow?: Duration;
   /**
@@ -52,6 +60,35 @@ export interface KafkaConsumerProps<C extends AnyContract> {
   readonly timeout?: Duration;
   /** @default DESTROY */
   readonly removalPolicy?: RemovalPolicy;
+}
+
+/** Records per invocation when neither a batch size nor a record budget is given. */
+const DEFAULT_BATCH_SIZE = 100;
+
+/**
+ * The batch size of a consumer: `requested` (or the default), no more than the records whose
+ * `recordBudget` fits in nine tenths of `timeout` (the tenth left for the batch's own work and the
+ * response). Throws when not even one record fits, or when `requested` does not.
+ */
+export function batchSizeWithin(
+  path: string,
+  timeout: Duration,
+  recordBudget: Duration | undefined,
+  requested: number | undefined,
+): number {
+  if (recordBudget === undefined) return requested ?? DEFAULT_BATCH_SIZE;
+  const fitting = Math.floor((timeout.toMilliseconds() * 0.9) / recordBudget.toMilliseconds());
+  if (fitting < 1) {
+    throw new InfrastructureError(
+      `${path}: one record may take ${recordBudget.toMilliseconds()} ms, more than the timeout allows`,
+    );
+  }
+  if (requested !== undefined && requested > fitting) {
+    throw new InfrastructureError(
+      `${path}: a batch of ${requested} records of up to ${recordBudget.toMilliseconds()} ms each does not fit in the ${timeout.toSeconds()} s timeout (at most ${fitting})`,
+    );
+  }
+  return requested ?? Math.min(DEFAULT_BATCH_SIZE, fitting);
 }
 
 /** Consumer group of one consumer and topic: a group id must be unique among all Kafka event sources. */
@@ -90,7 +127,8 @@ export class KafkaConsumer<C extends AnyContract = AnyContract> extends Construc
     const topics = topicsOf(contract);
     if (topics.length === 0)
       throw new InfrastructureError(`${this.node.path}: the contract consumes no events`);
-    const batchSize = props.batchSize ?? 100;
+    const timeout = props.timeout ?? Duration.seconds(60);
+    const batchSize = batchSizeWithin(this.node.path, timeout, props.recordBudget, props.batchSize);
     const maxBatchingWindow = props.maxBatchingWindow ?? Duration.seconds(1);
     const retryAttempts = props.retryAttempts ?? 10;
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
@@ -143,7 +181,7 @@ export class KafkaConsumer<C extends AnyContract = AnyContract> extends Construc
       ...(props.settings === undefined ? {} : { settings: props.settings }),
       description: `${service}: consumes ${topics.join(', ')}`,
       memorySize: props.memorySize ?? 512,
-      timeout: props.timeout ?? Duration.seconds(60),
+      timeout,
       logRemovalPolicy: removalPolicy,
     } as ServiceFunctionProps<C>);
     // The consumer framework parks records and retries them on a schedule (per-record consumers).

@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { AnalyticsConsumerFn } from '#functions/analytics/contract';
 import { SagaConsumerFn } from '#functions/orders/contract';
 import {
+  batchSizeWithin,
   consumerGroupId,
   type KafkaConsumer,
   KafkaConsumer as KafkaConsumerConstruct,
@@ -196,6 +197,35 @@ describe('Construct: KafkaConsumer', () => {
     // Assess
     expect(act).toThrow(InfrastructureError);
     expect(act).toThrow('retryAttempts must be an integer above CONSUMER_MAX_ATTEMPTS (3)');
+  });
+
+  it('derives the batch size from the record budget so that a batch fits nine tenths of the timeout', () => {
+    // Act
+    const derived = batchSizeWithin('c', Duration.seconds(120), Duration.millis(7_300), undefined);
+    const capped = batchSizeWithin('c', Duration.seconds(60), Duration.millis(10), undefined);
+    const unbounded = batchSizeWithin('c', Duration.seconds(60), undefined, undefined);
+
+    // Assess
+    expect(derived).toBe(14);
+    expect(capped).toBe(100);
+    expect(unbounded).toBe(100);
+  });
+
+  it.each([
+    ['a batch size that does not fit the budget', Duration.seconds(10), 30, 'does not fit'],
+    [
+      'a record that alone exceeds the timeout',
+      Duration.seconds(70),
+      undefined,
+      'more than the timeout allows',
+    ],
+  ])('refuses %s', (_, recordBudget, requested, message) => {
+    // Act
+    const act = () => batchSizeWithin('c', Duration.seconds(60), recordBudget, requested);
+
+    // Assess
+    expect(act).toThrow(InfrastructureError);
+    expect(act).toThrow(message);
   });
 
   it('gives a consumer without per-record idempotency no idempotency table', () => {
