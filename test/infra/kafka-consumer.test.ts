@@ -1,5 +1,5 @@
 import { App, Duration, Stack } from 'aws-cdk-lib';
-import type { Template } from 'aws-cdk-lib/assertions';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -38,7 +38,7 @@ describe('Construct: KafkaConsumer', () => {
     template = testApp.template(testApp.stacks.orders);
   });
 
-  it('maps each topic with TRIM_HORIZON, a consumer group, batching and a bounded failure path', () => {
+  it('maps each topic with TRIM_HORIZON, a consumer group, batching, partial batch responses and an S3 failure destination', () => {
     // Prepare
     const topics = ['inventory.events', 'payments.events'];
 
@@ -61,11 +61,85 @@ describe('Construct: KafkaConsumer', () => {
         ProvisionedPollerConfig: { MinimumPollers: 1, MaximumPollers: 3 },
         MaximumRetryAttempts: 10,
         BisectBatchOnFunctionError: true,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
         DestinationConfig: {
-          OnFailure: { Destination: { 'Fn::GetAtt': [logicalIdOf(consumer.onFailureQueue), 'Arn'] } },
+          OnFailure: { Destination: { 'Fn::GetAtt': [logicalIdOf(consumer.discardedBatches), 'Arn'] } },
         },
       });
     }
+  });
+
+  it('keeps discarded batches in a private, encrypted, TLS-only bucket for 30 days', () => {
+    // Act
+    const bucket = resourceOf(template, consumer.discardedBatches);
+
+    // Assess
+    expect(bucket.Properties).toMatchObject({
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      LifecycleConfiguration: { Rules: [{ ExpirationInDays: 30, Status: 'Enabled' }] },
+    });
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: logicalIdOf(consumer.discardedBatches) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+
+  it('records every object of the bucket as dead letters through a function invoked by S3', () => {
+    // Prepare
+    const recorder = consumer.discardedBatchesFunction;
+
+    // Act
+    const notifications = template.findResources('Custom::S3BucketNotifications');
+    const env = (
+      resourceOf(template, recorder).Properties.Environment as { Variables: Record<string, unknown> }
+    ).Variables;
+    const statements = roleStatements(template, recorder);
+
+    // Assess
+    expect(Object.values(notifications).map((resource) => resource.Properties)).toEqual([
+      expect.objectContaining({
+        BucketName: { Ref: logicalIdOf(consumer.discardedBatches) },
+        NotificationConfiguration: {
+          LambdaFunctionConfigurations: [
+            {
+              Events: ['s3:ObjectCreated:*'],
+              LambdaFunctionArn: { 'Fn::GetAtt': [logicalIdOf(recorder), 'Arn'] },
+            },
+          ],
+        },
+      }),
+    ]);
+    expect(env).toMatchObject({
+      CONSUMER_SERVICE: 'orders',
+      DEAD_LETTER_TABLE_NAME: { 'Fn::ImportValue': expect.stringContaining('DeadLetterTable') },
+    });
+    expect(statements.find((s) => s.Sid === 'DiscardedBatchesRead')).toMatchObject({
+      Action: 's3:GetObject',
+      Resource: {
+        'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalIdOf(consumer.discardedBatches), 'Arn'] }, '/*']],
+      },
+    });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: logicalIdOf(recorder) },
+      MaximumRetryAttempts: 2,
+      DestinationConfig: {
+        OnFailure: {
+          Destination: { 'Fn::GetAtt': [logicalIdOf(consumer.discardedBatchesDeadLetterQueue), 'Arn'] },
+        },
+      },
+    });
   });
 
   it('keeps the function out of the VPC and gives it its tables and the attempt limit', () => {
@@ -140,19 +214,27 @@ describe('Construct: KafkaConsumer', () => {
     expect(kafkaActions).not.toContain('kafka-cluster:WriteData');
   });
 
-  it('grants nothing on a wildcard resource except X-Ray', () => {
+  it('grants nothing on a wildcard resource except X-Ray and the objects of its discarded-batch bucket', () => {
     // Prepare
     const statements = roleStatements(template, consumer.fn);
+    const bucketArn = { 'Fn::GetAtt': [logicalIdOf(consumer.discardedBatches), 'Arn'] };
 
     // Act
     const wildcard = statements.filter((statement) => JSON.stringify(statement.Resource).includes('*'));
 
     // Assess
-    for (const statement of wildcard) {
+    for (const statement of wildcard.filter((s) => s.Sid !== 'DiscardedBatchesWrite')) {
       expect(actionsOf(statement).every((action) => action.startsWith('xray:'))).toBe(true);
     }
-    const onFailure = statements.find((s) => actionsOf(s).includes('sqs:SendMessage'));
-    expect(onFailure?.Resource).toEqual({ 'Fn::GetAtt': [logicalIdOf(consumer.onFailureQueue), 'Arn'] });
+    expect(statements.find((s) => s.Sid === 'DiscardedBatchesWrite')).toMatchObject({
+      Action: 's3:PutObject',
+      Resource: { 'Fn::Join': ['', [bucketArn, '/*']] },
+    });
+    expect(statements.find((s) => s.Sid === 'DiscardedBatchesList')).toMatchObject({
+      Action: 's3:ListBucket',
+      Resource: bucketArn,
+    });
+    expect(statements.flatMap(actionsOf)).not.toContain('sqs:SendMessage');
   });
 
   it('uses one consumer group per service and topic', () => {

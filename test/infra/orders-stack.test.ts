@@ -246,6 +246,7 @@ describe('Stack: OrdersStack', () => {
       'mock-psp-release-payment': [256, 10],
       'analytics-get-metrics': [256, 10],
       'orders-saga': [512, 60],
+      'orders-discarded-batches': [256, 60],
       'orders-relay': [512, 60],
       'orders-sweeper': [512, 55],
       'catalog-seed-products': [256, 120],
