@@ -7,6 +7,7 @@ import { NotificationConsumerFn } from './notifications/contract';
 import { CreateOrderFn, GetOrderFn, HealthFn, OrderReconcilerFn, SagaConsumerFn } from './orders/contract';
 import { CheckStatusFn, PaymentConsumerFn, PaymentReconcilerFn } from './payments/contract';
 import type { AnyContract } from './platform/contract';
+import { DiscardedBatchesFn } from './platform/discarded/contract';
 import { KafkaTopicsFn, OutboxRelayFn, OutboxSweeperFn } from './platform/outbox/contract';
 
 /** Every function of the platform, by service; the reference in docs/ is generated from this list. */
@@ -34,4 +35,5 @@ export const FUNCTION_CONTRACTS: readonly AnyContract[] = [
   OutboxRelayFn,
   OutboxSweeperFn,
   KafkaTopicsFn,
+  DiscardedBatchesFn,
 ];

@@ -8,7 +8,7 @@ import type { DomainEvent } from '#events';
 import { backoff as jitteredBackoff } from '#platform/backoff';
 import { cancellationCodes } from '#platform/dynamo';
 import { RetryableError } from '#platform/errors';
-import { aggregate, counterItemKey, markerKey } from './domain/counters';
+import { aggregate, counterItemKey, counterNameOf, counterShard, markerKey } from './domain/counters';
 
 /** DynamoDB's limit of items in one TransactWriteItems. */
 export const MAX_TRANSACTION_ITEMS = 100;
@@ -62,13 +62,20 @@ export class AnalyticsStore {
 
   /**
    * Counts each event exactly once: per chunk, one transaction holds a marker per eventId (which must
-   * not exist) and one ADD per counter. When markers exist (a redelivery), the transaction is cancelled;
-   * the events whose markers exist are dropped and the rest counted again.
+   * not exist) and one ADD per counter, on a shard of the counter chosen by `seed` (see
+   * `counterShard`; random without one). When markers exist (a redelivery), the transaction is
+   * cancelled; the events whose markers exist are dropped and the rest counted again. A transaction
+   * cancelled by a conflict is retried on the next shard.
    */
-  async count(events: readonly DomainEvent[], now: Date): Promise<CountOutcome> {
+  async count(
+    events: readonly DomainEvent[],
+    now: Date,
+    options: { seed?: string } = {},
+  ): Promise<CountOutcome> {
+    const seed = options.seed ?? String(Math.random());
     const unique = [...new Map(events.map((event) => [event.eventId, event])).values()];
     const outcome: CountOutcome = { counted: 0, duplicates: events.length - unique.length, transactions: 0 };
-    for (const chunk of chunkEvents(unique)) {
+    for (const [index, chunk] of chunkEvents(unique).entries()) {
       let pending = chunk;
       for (let round = 0; pending.length > 0; round++) {
         if (round >= MAX_ROUNDS) {
@@ -76,8 +83,9 @@ export class AnalyticsStore {
         }
         try {
           outcome.transactions += 1;
+          const shard = counterShard(seed, index + round);
           await this.client.send(
-            new TransactWriteCommand({ TransactItems: this.transactItems(pending, now) }),
+            new TransactWriteCommand({ TransactItems: this.transactItems(pending, now, shard) }),
           );
           outcome.counted += pending.length;
           pending = [];
@@ -94,7 +102,7 @@ export class AnalyticsStore {
     return outcome;
   }
 
-  private transactItems(events: readonly DomainEvent[], now: Date) {
+  private transactItems(events: readonly DomainEvent[], now: Date, shard: number) {
     const expiresAt = Math.floor(now.getTime() / 1000) + MARKER_RETENTION_SECONDS;
     const markers = events.map((event) => ({
       Put: {
@@ -112,7 +120,7 @@ export class AnalyticsStore {
     const counters = [...aggregate(events).values()].map(({ key, count }) => ({
       Update: {
         TableName: this.tableName,
-        Key: counterItemKey(key),
+        Key: counterItemKey(key, shard),
         UpdateExpression: 'ADD #count :n SET #entity = :entity, #hour = :hour, #counter = :counter',
         ExpressionAttributeNames: {
           '#count': 'count',
@@ -152,7 +160,7 @@ export class AnalyticsStore {
     return found;
   }
 
-  /** Counters of each hour from `from` (inclusive, `YYYY-MM-DDTHH`) over `hours` hours. */
+  /** Counters of each of `hours` (`YYYY-MM-DDTHH`), the shards of each counter summed. */
   async hourly(hours: readonly string[]): Promise<{ hour: string; counters: Record<string, number> }[]> {
     return Promise.all(
       hours.map(async (hour) => {
@@ -167,7 +175,10 @@ export class AnalyticsStore {
               ...(startKey ? { ExclusiveStartKey: startKey } : {}),
             }),
           );
-          for (const item of page.Items ?? []) counters[String(item.sk)] = Number(item.count ?? 0);
+          for (const item of page.Items ?? []) {
+            const name = counterNameOf(item);
+            counters[name] = (counters[name] ?? 0) + Number(item.count ?? 0);
+          }
           startKey = page.LastEvaluatedKey;
         } while (startKey);
         return { hour, counters };

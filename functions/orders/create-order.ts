@@ -12,6 +12,7 @@ import {
   type OrderItem,
   openShardOf,
   orderKey,
+  orderPath,
   orderView,
 } from './model';
 import type { OrderStore } from './order-store';
@@ -29,6 +30,8 @@ export interface CreateOrderInput {
   request: CreateOrderRequest;
   idempotencyKey: string;
   traceHeader?: string;
+  /** The base path the client called the API under (`basePathOf`), for `location` and the links. */
+  basePath?: string;
 }
 
 /** What became of a request to place an order; the API handler maps each kind to a response. */
@@ -121,8 +124,8 @@ export async function createOrder(
       history: initialHistory(now),
       openShard: openShardOf(orderId),
     };
-    const location = `/orders/${orderId}`;
-    const body = JSON.stringify(orderView(order));
+    const location = orderPath(orderId, input.basePath);
+    const body = JSON.stringify(orderView(order, input.basePath));
     const record: IdempotencyItem = {
       ...idempotencyKey(input.idempotencyKey),
       entity: 'IDEMPOTENCY',

@@ -62,8 +62,11 @@ export interface IdempotencyItem {
   expiresAt: number;
 }
 
+/** The path of an order, under the base path the client called the API with (see `basePathOf`). */
+export const orderPath = (orderId: string, basePath = '') => `${basePath}/orders/${orderId}`;
+
 /** The public view of an order; the payment token never leaves the service. */
-export function orderView(order: OrderItem) {
+export function orderView(order: OrderItem, basePath = '') {
   return {
     orderId: order.orderId,
     customerId: order.customerId,
@@ -86,6 +89,6 @@ export function orderView(order: OrderItem) {
       reason: entry.reason,
       ...(entry.eventId ? { eventId: entry.eventId } : {}),
     })),
-    links: { self: `/orders/${order.orderId}` },
+    links: { self: orderPath(order.orderId, basePath) },
   };
 }

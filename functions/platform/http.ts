@@ -41,6 +41,22 @@ export function header(event: Pick<APIGatewayProxyEvent, 'headers'>, name: strin
   return undefined;
 }
 
+const BASE_PATH = /^(\/[A-Za-z0-9._~-]+)*$/;
+
+/**
+ * The path prefix the client called the API under, to put in front of the API's own paths in
+ * `Location` headers and links: `/v1` through API Gateway's execute-api URL (the stage), the base path
+ * mapping of a custom domain, or nothing when the API is served at the root. It is what the called
+ * path (`requestContext.path`) has before the resource path (`path`); anything unexpected yields ''.
+ */
+export function basePathOf(event: Pick<APIGatewayProxyEvent, 'path' | 'requestContext'>): string {
+  const called = event.requestContext?.path;
+  const resource = event.path;
+  if (typeof called !== 'string' || typeof resource !== 'string' || !called.endsWith(resource)) return '';
+  const prefix = called.slice(0, called.length - resource.length);
+  return BASE_PATH.test(prefix) ? prefix : '';
+}
+
 /**
  * Turns thrown errors into responses: an HttpError becomes its status and JSON error body, anything
  * else a 500 with a generic message. The cause is logged, never returned.

@@ -1,16 +1,20 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { type CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { ManagedKafkaEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import { ManagedKafkaEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { CONSUMER_TABLES } from '#platform/consumer/contract';
 import { PARKED_INDEX } from '#platform/consumer/parking';
-import { type AnyContract, topicsOf } from '#platform/contract';
+import { type AnyContract, type ServiceName, topicsOf } from '#platform/contract';
+import { DiscardedBatchesFn } from '#platform/discarded/contract';
 import { InfrastructureError } from '../errors';
 import { alarmAboveZero } from './alarms';
 import { type KafkaConnection, kafkaGroupArn, kafkaTopicArn } from './kafka-connection';
@@ -36,8 +40,16 @@ export interface KafkaConsumerProps<C extends AnyContract> {
   /** The consumer's own tables (the idempotency table is created here, the dead-letter table given). */
   readonly tables: Omit<TablesOf<C>, keyof typeof CONSUMER_TABLES>;
   readonly settings?: SettingsOf<C>;
-  /** Records per invocation. @default 100 */
+  /**
+   * Records per invocation. @default 100, or as many as fit the timeout when `recordBudget` is given
+   */
   readonly batchSize?: number;
+  /**
+   * The longest one record may take, for a consumer that calls out (e.g. PSP attempts × PSP timeout
+   * plus backoff). The batch size is derived from it so that a whole batch fits in nine tenths of the
+   * function timeout; a `batchSize` that does not fit is refused.
+   */
+  readonly recordBudget?: Duration;
   /** How long the poller gathers records before it invokes. @default 1 second */
   readonly maxBatchingWindow?: Duration;
   /**
@@ -54,6 +66,35 @@ export interface KafkaConsumerProps<C extends AnyContract> {
   readonly removalPolicy?: RemovalPolicy;
 }
 
+/** Records per invocation when neither a batch size nor a record budget is given. */
+const DEFAULT_BATCH_SIZE = 100;
+
+/**
+ * The batch size of a consumer: `requested` (or the default), no more than the records whose
+ * `recordBudget` fits in nine tenths of `timeout` (the tenth left for the batch's own work and the
+ * response). Throws when not even one record fits, or when `requested` does not.
+ */
+export function batchSizeWithin(
+  path: string,
+  timeout: Duration,
+  recordBudget: Duration | undefined,
+  requested: number | undefined,
+): number {
+  if (recordBudget === undefined) return requested ?? DEFAULT_BATCH_SIZE;
+  const fitting = Math.floor((timeout.toMilliseconds() * 0.9) / recordBudget.toMilliseconds());
+  if (fitting < 1) {
+    throw new InfrastructureError(
+      `${path}: one record may take ${recordBudget.toMilliseconds()} ms, more than the timeout allows`,
+    );
+  }
+  if (requested !== undefined && requested > fitting) {
+    throw new InfrastructureError(
+      `${path}: a batch of ${requested} records of up to ${recordBudget.toMilliseconds()} ms each does not fit in the ${timeout.toSeconds()} s timeout (at most ${fitting})`,
+    );
+  }
+  return requested ?? Math.min(DEFAULT_BATCH_SIZE, fitting);
+}
+
 /** Consumer group of one consumer and topic: a group id must be unique among all Kafka event sources. */
 export function consumerGroupId(service: string, topic: string): string {
   return `order-saga-${service}-${topic}`;
@@ -64,7 +105,10 @@ export function consumerGroupId(service: string, topic: string): string {
  * in the VPC), one per topic, with
  * - starting position TRIM_HORIZON, a consumer group per service and topic, batching;
  * - the failure path AWS documents for Kafka sources: provisioned pollers (error handling needs
- *   provisioned mode), bounded retries with bisection, and an encrypted SQS on-failure destination;
+ *   provisioned mode), partial batch responses (`ReportBatchItemFailures`), bounded retries with
+ *   bisection, and an S3 on-failure destination, which keeps the records themselves (the pollers run
+ *   in the cluster's VPC: the network stack gives it an S3 gateway endpoint); each object it gets is
+ *   recorded in the dead-letter table by a function of its own, record by record, values included;
  * - its own Powertools idempotency table (`IDEMPOTENCY_TABLE_NAME`: `id`, TTL `expiration`) and the
  *   shared dead-letter table (`DEAD_LETTER_TABLE_NAME`);
  * - IAM for the mappings scoped to this consumer's topics and groups.
@@ -73,8 +117,15 @@ export class KafkaConsumer<C extends AnyContract = AnyContract> extends Construc
   readonly fn: ServiceFunction<C>;
   /** The consumer's Powertools idempotency table, when its contract reads one. */
   readonly idempotencyTable?: dynamodb.Table;
-  /** Batches the event source mappings gave up on (metadata pointing at the records). */
-  readonly onFailureQueue: sqs.Queue;
+  /**
+   * The on-failure destination of the event source mappings: an object per batch they gave up on,
+   * with the whole invocation payload, so the records themselves are kept.
+   */
+  readonly discardedBatches: s3.Bucket;
+  /** Records each discarded batch in the dead-letter table, each record with its value. */
+  readonly discardedBatchesFunction: ServiceFunction<typeof DiscardedBatchesFn>;
+  /** Notifications of discarded batches the recorder failed on for good (the objects stay). */
+  readonly discardedBatchesDeadLetterQueue: sqs.Queue;
   readonly eventSources: ManagedKafkaEventSource[];
   readonly consumerGroups: string[];
   /** The schedule on which the consumer retries its parked records (per-record consumers). */
@@ -90,7 +141,8 @@ export class KafkaConsumer<C extends AnyContract = AnyContract> extends Construc
     const topics = topicsOf(contract);
     if (topics.length === 0)
       throw new InfrastructureError(`${this.node.path}: the contract consumes no events`);
-    const batchSize = props.batchSize ?? 100;
+    const timeout = props.timeout ?? Duration.seconds(60);
+    const batchSize = batchSizeWithin(this.node.path, timeout, props.recordBudget, props.batchSize);
     const maxBatchingWindow = props.maxBatchingWindow ?? Duration.seconds(1);
     const retryAttempts = props.retryAttempts ?? 10;
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
@@ -120,30 +172,13 @@ export class KafkaConsumer<C extends AnyContract = AnyContract> extends Construc
       ownTables.IDEMPOTENCY_TABLE_NAME = this.idempotencyTable;
     }
 
-    this.onFailureQueue = new sqs.Queue(this, 'OnFailureQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-      removalPolicy,
-    });
-    Validations.of(this.onFailureQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'This queue is the on-failure destination of the Kafka event source mappings, i.e. a dead-letter queue; it has none itself.',
-    });
-    Validations.of(this.onFailureQueue).acknowledge({
-      id: 'Serverless-SQSRedrivePolicy',
-      reason:
-        'This queue is the failure destination of the Kafka event source mappings; it holds pointers to records for investigation, nothing consumes it automatically.',
-    });
-
     this.fn = new ServiceFunction<C>(this, 'Function', {
       contract,
       tables: ownTables as TablesOf<C>,
       ...(props.settings === undefined ? {} : { settings: props.settings }),
       description: `${service}: consumes ${topics.join(', ')}`,
       memorySize: props.memorySize ?? 512,
-      timeout: props.timeout ?? Duration.seconds(60),
+      timeout,
       logRemovalPolicy: removalPolicy,
     } as ServiceFunctionProps<C>);
     // The consumer framework parks records and retries them on a schedule (per-record consumers).
@@ -152,14 +187,33 @@ export class KafkaConsumer<C extends AnyContract = AnyContract> extends Construc
       Validations.of(this.fn).acknowledge({
         id: 'Serverless-LambdaDLQ',
         reason:
-          'Invoked synchronously by its MSK event source mappings (failed batches go to the on-failure queue) and asynchronously by its one-minute schedule, whose runs retry parked records that stay in the dead-letter table until done; a failed run is repeated by the next one, so a dead-letter queue would hold nothing to act on.',
+          'Invoked synchronously by its MSK event source mappings (discarded batches go to the discarded-batch bucket) and asynchronously by its one-minute schedule, whose runs retry parked records that stay in the dead-letter table until done; a failed run is repeated by the next one, so a dead-letter queue would hold nothing to act on.',
       });
     } else {
       acknowledgeSynchronousInvocation(
         this.fn,
-        'its MSK event source mappings, whose failed batches go to the on-failure queue',
+        'its MSK event source mappings, whose discarded batches go to the discarded-batch bucket',
       );
     }
+    this.discardedBatches = this.discardedBatchBucket();
+    this.discardedBatchesDeadLetterQueue = new sqs.Queue(this, 'DiscardedBatchesDeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy,
+    });
+    Validations.of(this.discardedBatchesDeadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is the on-failure destination of the discarded-batch recorder, i.e. a dead-letter queue; it has none itself.',
+    });
+    Validations.of(this.discardedBatchesDeadLetterQueue).acknowledge({
+      id: 'Serverless-SQSRedrivePolicy',
+      reason:
+        'This queue is the dead-letter queue of the discarded-batch recorder; it holds S3 notifications for investigation (the objects stay in the bucket), nothing consumes it automatically.',
+    });
+    this.discardedBatchesFunction = this.discardedBatchRecorder(service, props.deadLetters, removalPolicy);
+    this.acknowledgeObjectAccess(this.fn, 'writes the batches its event source mappings discard');
 
     this.consumerGroups = topics.map((topic) => consumerGroupId(service, topic));
     this.eventSources = topics.map((topic) => {
@@ -174,7 +228,7 @@ export class KafkaConsumer<C extends AnyContract = AnyContract> extends Construc
         retryAttempts,
         bisectBatchOnError: true,
         reportBatchItemFailures: true,
-        onFailure: new SqsDlq(this.onFailureQueue),
+        onFailure: new S3DiscardedBatches(this.discardedBatches),
       });
       this.fn.addEventSource(source);
       return source;
@@ -233,11 +287,20 @@ export class KafkaConsumer<C extends AnyContract = AnyContract> extends Construc
     this.alarms = [
       alarmAboveZero(
         this,
-        'OnFailureQueueAlarm',
-        `${service} consumer: the event source mapping gave up on batches (see the on-failure queue)`,
-        this.onFailureQueue.metricApproximateNumberOfMessagesVisible({
+        'DiscardedBatchesNotRecordedAlarm',
+        `${service} consumer: batches its event source mappings discarded could not be recorded as dead letters (see the queue; the objects are in the discarded-batch bucket)`,
+        this.discardedBatchesDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
           period: Duration.minutes(1),
           statistic: cloudwatch.Stats.MAXIMUM,
+        }),
+      ),
+      alarmAboveZero(
+        this,
+        'DiscardedBatchesErrorsAlarm',
+        `${service} consumer: recording a discarded batch failed (retried by Lambda)`,
+        this.discardedBatchesFunction.metricErrors({
+          period: Duration.minutes(5),
+          statistic: cloudwatch.Stats.SUM,
         }),
       ),
       alarmAboveZero(
@@ -280,5 +343,109 @@ export class KafkaConsumer<C extends AnyContract = AnyContract> extends Construc
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       }),
     ];
+  }
+
+  /** The on-failure destination: private, encrypted, TLS only, objects kept 30 days as dead letters are. */
+  private discardedBatchBucket(): s3.Bucket {
+    const bucket = new s3.Bucket(this, 'DiscardedBatches', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      lifecycleRules: [{ expiration: Duration.days(30) }],
+      // The records the platform failed to process are evidence: deleting a stack keeps them.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(bucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        'Only the Lambda service writes this bucket (discarded batches of the event source mappings) and only the recording function reads it; its objects are copied into the dead-letter table. Server access logs would need a bucket of their own for no added evidence.',
+    });
+    // The mappings write as the consumer's role; Lambda names the objects, hence the wildcard.
+    this.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'DiscardedBatchesWrite',
+        actions: ['s3:PutObject'],
+        resources: [bucket.arnForObjects('*')],
+      }),
+    );
+    this.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'DiscardedBatchesList',
+        actions: ['s3:ListBucket'],
+        resources: [bucket.bucketArn],
+      }),
+    );
+    return bucket;
+  }
+
+  /** The function that turns each object of the bucket into dead letters, invoked by S3 events. */
+  private discardedBatchRecorder(
+    service: ServiceName,
+    deadLetters: dynamodb.ITable,
+    removalPolicy: RemovalPolicy,
+  ): ServiceFunction<typeof DiscardedBatchesFn> {
+    const fn = new ServiceFunction(this, 'DiscardedBatchesFunction', {
+      contract: DiscardedBatchesFn,
+      service,
+      tables: { DEAD_LETTER_TABLE_NAME: deadLetters },
+      settings: { CONSUMER_SERVICE: service },
+      description: `${service}: records the batches its Kafka mappings discarded as dead letters`,
+      timeout: Duration.seconds(60),
+      logRemovalPolicy: removalPolicy,
+    });
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'DiscardedBatchesRead',
+        actions: ['s3:GetObject'],
+        resources: [this.discardedBatches.arnForObjects('*')],
+      }),
+    );
+    fn.configureAsyncInvoke({
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(6),
+      onFailure: new SqsDestination(this.discardedBatchesDeadLetterQueue),
+    });
+    Validations.of(fn).acknowledge({
+      id: 'Serverless-LambdaDLQ',
+      reason:
+        'Its asynchronous invocations (S3 notifications) that fail for good go to its on-failure destination, a queue, which also keeps the error; a dead-letter queue would duplicate it.',
+    });
+    this.acknowledgeObjectAccess(fn, 'reads the objects Lambda writes');
+    this.discardedBatches.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.LambdaDestination(fn));
+    // CDK puts the notification configuration with a function of its own, one per stack.
+    const notificationsHandler = Stack.of(this).node.tryFindChild(
+      'BucketNotificationsHandler050a0587b7544547bf325f094a3db834',
+    );
+    if (notificationsHandler) {
+      Validations.of(notificationsHandler).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        reason:
+          'CDK’s own handler that puts bucket notification configurations (Custom::S3BucketNotifications); the managed policy only lets it write its logs.',
+      });
+    }
+    return fn;
+  }
+
+  /** Lambda names the objects of the bucket, so object access is granted on all of them. */
+  private acknowledgeObjectAccess(fn: lambda.Function, what: string): void {
+    const bucketId = Stack.of(this).getLogicalId(this.discardedBatches.node.defaultChild as CfnElement);
+    Validations.of(fn).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/*]`,
+      reason: `The function ${what} in its consumer's discarded-batch bucket; Lambda names the objects, so they cannot be listed one by one.`,
+    });
+  }
+}
+
+/**
+ * An S3 bucket as the on-failure destination of an MSK event source mapping. Unlike CDK's
+ * `S3OnFailureDestination`, which grants the function read and write on the bucket, the grants
+ * (PutObject on the objects, ListBucket) are made once by the consumer.
+ */
+class S3DiscardedBatches implements lambda.IEventSourceDlq {
+  constructor(private readonly bucket: s3.IBucket) {}
+
+  bind(): lambda.DlqDestinationConfig {
+    return { destination: this.bucket.bucketArn };
   }
 }

@@ -12,7 +12,12 @@ import { OutboxRelayFn, OutboxSweeperFn } from '#platform/outbox/contract';
 import { InfrastructureError } from '../errors';
 import { alarmAboveZero } from './alarms';
 import type { KafkaConnection } from './kafka-connection';
-import { acknowledgeSynchronousInvocation, grantTableActions, ServiceFunction } from './service-function';
+import {
+  acknowledgeSynchronousInvocation,
+  grantTableActions,
+  METRICS_NAMESPACE,
+  ServiceFunction,
+} from './service-function';
 
 /** Name of the sparse index of rows not yet published (see docs/architecture.md). */
 export const UNPUBLISHED_INDEX_NAME = 'unpublished';
@@ -33,7 +38,12 @@ export interface OutboxRelayProps {
   readonly graceSeconds?: number;
   /** Stream records per relay invocation. @default 100 */
   readonly batchSize?: number;
-  /** Retries of a failing batch (bisected on each error) before it goes to the on-failure queue. @default 5 */
+  /**
+   * Retries of a failing batch (bisected on each error) before it goes to the on-failure queue.
+   * @default -1: until the stream records expire (`maxRecordAge`, the stream's 24 hours); a row that
+   * can never be published does not fail the batch (it is quarantined), so only an unreachable or
+   * failing Kafka keeps a batch retrying.
+   */
   readonly retryAttempts?: number;
   /** Removal policy of the queues' and functions' log data. @default DESTROY */
   readonly removalPolicy?: RemovalPolicy;
@@ -43,8 +53,9 @@ export interface OutboxRelayProps {
  * The transactional outbox publisher of one service table, written once for every service:
  *
  * - relay: the table's stream (outbox inserts only) drives `functions/platform/handlers/outbox-relay.ts`, which
- *   publishes to Kafka and marks rows published. Failing batches are bisected and retried; after the
- *   retry limit, the batch's stream pointer goes to the on-failure queue (the rows stay in the table);
+ *   publishes to Kafka and marks rows published, and quarantines rows that can never be published.
+ *   Failing batches are bisected and retried for as long as the stream keeps their records; then
+ *   the batch's stream pointer goes to the on-failure queue (the rows stay in the table);
  * - sweeper: every minute `functions/platform/handlers/outbox-sweeper.ts` republishes rows still unpublished after
  *   the grace period (a relay that gave up, stream records past their 24 h retention);
  * - alarms for every way this can fall behind, exposed as `alarms` for the observability stack.
@@ -74,7 +85,7 @@ export class OutboxRelay extends Construct {
     }
     const graceSeconds = grace.data;
     const batchSize = props.batchSize ?? 100;
-    const retryAttempts = props.retryAttempts ?? 5;
+    const retryAttempts = props.retryAttempts ?? -1;
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
 
     this.onFailureQueue = this.deadLetterQueue(
@@ -188,6 +199,18 @@ export class OutboxRelay extends Construct {
         datapointsToAlarm: 3,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       }),
+      alarmAboveZero(
+        this,
+        'QuarantineAlarm',
+        `${props.serviceName} outbox: rows that can never be published were quarantined (see the relay and sweeper logs, and the rows with quarantinedAt)`,
+        new cloudwatch.Metric({
+          namespace: METRICS_NAMESPACE,
+          metricName: 'OutboxQuarantined',
+          dimensionsMap: { service: props.serviceName },
+          period: Duration.minutes(5),
+          statistic: cloudwatch.Stats.SUM,
+        }),
+      ),
       alarmAboveZero(
         this,
         'SweeperErrorsAlarm',

@@ -292,7 +292,6 @@ export function kafkaClientSettings(binding: KafkaBinding): Record<string, strin
     MSK_CLUSTER_ARN: connection.clusterArn,
     KAFKA_BOOTSTRAP_BROKERS: connection.bootstrapBrokers ?? '',
     KAFKA_AUTH: connection.auth ?? 'iam',
-    KAFKA_IDEMPOTENT_PRODUCER: 'true',
     KAFKA_CLIENT_ID: binding.clientId,
   };
 }
@@ -300,7 +299,7 @@ export function kafkaClientSettings(binding: KafkaBinding): Record<string, strin
 /**
  * Gives a function Kafka access: IAM scoped to the cluster and the project's topics (the connection
  * settings are rendered from the function's contract, see `kafkaClientSettings`).
- * - `produce`: connect, write (idempotently) and describe the topics;
+ * - `produce`: connect, write and describe the topics (the producer is not idempotent, as tested);
  * - `admin`: connect, create, describe and alter the topics.
  * The function must already run in the connection's VPC with its client security group (create it
  * as a `ServiceFunction` with the `kafka` prop, which calls this).
@@ -325,11 +324,7 @@ export function bindKafka(fn: lambda.Function, kafka: KafkaConnection, access: K
   fn.addToRolePolicy(
     new iam.PolicyStatement({
       sid: 'MskClusterConnect',
-      actions: [
-        'kafka-cluster:Connect',
-        'kafka-cluster:DescribeCluster',
-        ...(access === 'produce' ? ['kafka-cluster:WriteDataIdempotently'] : []),
-      ],
+      actions: ['kafka-cluster:Connect', 'kafka-cluster:DescribeCluster'],
       resources: [kafka.clusterArn],
     }),
   );

@@ -12,12 +12,15 @@ export interface NetworkStackProps extends StackProps {
  * The VPC that Kafka clients and MSK share: two AZs of isolated subnets, no NAT gateway and no
  * internet gateway. AWS APIs are reached through endpoints only:
  * - DynamoDB (gateway endpoint): the relay and sweeper read and update their tables;
+ * - S3 (gateway endpoint): MSK event source mappings, whose pollers run in these subnets, write the
+ *   batches they discard to their S3 on-failure destination (AWS requires an endpoint of the
+ *   destination's service in the cluster's VPC);
  * - kafka: functions resolve bootstrap brokers with kafka:GetBootstrapBrokers;
  * - sts and lambda: MSK event source mappings of the consumer services run their pollers in these
  *   subnets and need both (there is no NAT to reach them otherwise);
  * - xray: trace segments of functions running in the VPC.
- * No SQS or CloudWatch Logs endpoint: stream on-failure records are sent by the Lambda service, and
- * function logs are shipped by Lambda, not from inside the VPC.
+ * No SQS or CloudWatch Logs endpoint: stream on-failure records are sent by the Lambda service, the
+ * Kafka mappings' destination is S3, and function logs are shipped by Lambda, not from inside the VPC.
  */
 /** Address range of the VPC; the interface endpoints admit HTTPS from it. */
 export const VPC_CIDR = '10.40.0.0/16';
@@ -35,7 +38,10 @@ export class NetworkStack extends Stack {
       maxAzs: 2,
       natGateways: 0,
       subnetConfiguration: [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 20 }],
-      gatewayEndpoints: { DynamoDb: { service: ec2.GatewayVpcEndpointAwsService.DYNAMODB } },
+      gatewayEndpoints: {
+        DynamoDb: { service: ec2.GatewayVpcEndpointAwsService.DYNAMODB },
+        S3: { service: ec2.GatewayVpcEndpointAwsService.S3 },
+      },
     });
     const flowLogs = new logs.LogGroup(this, 'FlowLogs', {
       retention: logs.RetentionDays.ONE_MONTH,

@@ -170,6 +170,7 @@ export class ObservabilityStack extends Stack {
           'OutboxPublished',
           'OutboxPublishFailures',
           'OutboxSweepFound',
+          'OutboxQuarantined',
         ].map((name) => businessMetric(name, 'Sum')),
       }),
       new cloudwatch.GraphWidget({
@@ -245,11 +246,12 @@ export class ObservabilityStack extends Stack {
     );
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
-        title: 'Outbox per service: publish failures and rows swept',
+        title: 'Outbox per service: publish failures, rows swept and rows quarantined',
         width: 12,
         left: outboxes.flatMap((relay) => [
           sum(relay.relayFunction, 'OutboxPublishFailures', `${relay.relayFunction.serviceName} failures`),
           sum(relay.sweeperFunction, 'OutboxSweepFound', `${relay.sweeperFunction.serviceName} swept`),
+          sum(relay.relayFunction, 'OutboxQuarantined', `${relay.relayFunction.serviceName} quarantined`),
         ]),
       }),
       new cloudwatch.GraphWidget({

@@ -34,6 +34,20 @@ export interface PaymentsStackProps extends ServiceStackProps {
 export const RECONCILE_SCHEDULE = 'rate(5 minutes)';
 
 /**
+ * The longest one StockReserved may take: every PSP attempt up to its timeout, the backoff ceilings
+ * between them, and a second for the payment's own writes and the workflow start.
+ */
+export function pspRecordBudget(settings: {
+  PSP_MAX_ATTEMPTS: number;
+  PSP_TIMEOUT_MS: number;
+  PSP_RETRY_BASE_MS: number;
+}): Duration {
+  const attempts = settings.PSP_MAX_ATTEMPTS;
+  const backoff = settings.PSP_RETRY_BASE_MS * (2 ** Math.max(0, attempts - 1) - 1);
+  return Duration.millis(attempts * settings.PSP_TIMEOUT_MS + backoff + 1_000);
+}
+
+/**
  * The payment service: consumes `inventory.events` (StockReserved authorizes the amount at the PSP,
  * with the per-seller split) and `orders.events` (PaymentReversalRequested voids or refunds the payment
  * of a cancelled order), keeps payments and its outbox in its own `payments` table published to
@@ -97,8 +111,13 @@ export class PaymentsStack extends ServiceStack {
         PAYMENT_DEADLINE_SECONDS: deadlineSeconds,
         PAYMENT_WORKFLOW_ARN: this.workflow.stateMachine.stateMachineArn,
       },
-      // Each record may take a few PSP calls with timeouts: small batches, a longer timeout.
-      batchSize: 10,
+      // Each record may take every PSP attempt up to its timeout, with backoff in between: the batch
+      // size is derived so that a batch of such records fits the timeout.
+      recordBudget: pspRecordBudget(
+        PaymentConsumerFn.settings
+          .pick({ PSP_MAX_ATTEMPTS: true, PSP_TIMEOUT_MS: true, PSP_RETRY_BASE_MS: true })
+          .parse(psp),
+      ),
       timeout: Duration.seconds(120),
     });
     this.workflow.stateMachine.grantStartExecution(this.consumer.fn);

@@ -145,6 +145,21 @@ export class LocalApiGateway {
     return Buffer.concat(chunks);
   }
 
+  /**
+   * The route of a request, served both under the stage (`/v1/orders`, as the execute-api URL) and at
+   * the root (`/orders`, as a custom domain mapped without a base path); `path` is the resource path
+   * without the stage, as API Gateway passes it.
+   */
+  private routeOf(method: string, pathname: string) {
+    const stage = `/${this.api.stageName}`;
+    if (pathname.startsWith(`${stage}/`)) {
+      const path = pathname.slice(stage.length);
+      const staged = matchRoute(this.api.routes, method, path);
+      if (staged.route) return { path, ...staged };
+    }
+    return { path: pathname, ...matchRoute(this.api.routes, method, pathname) };
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = randomUUID();
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -153,7 +168,7 @@ export class LocalApiGateway {
     if (body === undefined)
       return this.gatewayResponse(res, 'REQUEST_TOO_LARGE', 'Request Too Long', requestId);
 
-    const { route, params } = matchRoute(this.api.routes, method, url.pathname);
+    const { path, route, params } = this.routeOf(method, url.pathname);
     if (!route)
       return this.gatewayResponse(
         res,
@@ -200,7 +215,7 @@ export class LocalApiGateway {
       contentType !== '';
     const event: APIGatewayProxyEvent = {
       resource: route.resourcePath,
-      path: url.pathname,
+      path,
       httpMethod: method,
       headers,
       multiValueHeaders,
@@ -216,7 +231,7 @@ export class LocalApiGateway {
         authorizer: null,
         protocol: `HTTP/${req.httpVersion}`,
         httpMethod: method,
-        path: `/${this.api.stageName}${url.pathname}`,
+        path: url.pathname,
         stage: this.api.stageName,
         requestId,
         requestTimeEpoch: Date.now(),

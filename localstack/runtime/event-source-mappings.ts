@@ -3,7 +3,7 @@ import type { LocalFunctions } from './functions';
 import { KafkaMapping, type KafkaMappingOptions } from './kafka-mapping';
 import type { LogSink } from './logs';
 import { mappingUuid } from './mapping-switch';
-import type { OnFailureDestination } from './on-failure';
+import type { OnFailureDestination, OnFailureRecord } from './on-failure';
 import type { Resolver } from './resolve';
 import { type MappingOptions, StreamMapping } from './stream-mapping';
 import type { LocalTable } from './tables';
@@ -16,6 +16,8 @@ export interface MappingsContext {
   logs: LogSink;
   /** Where an on-failure record for the SQS queue `queueName` goes. */
   enqueue: (queueName: string, record: unknown) => void;
+  /** Where an on-failure record for the S3 bucket `bucketName` goes (with the mapping's UUID). */
+  writeObject?: (bucketName: string, mappingUuid: string, record: OnFailureRecord, payload: unknown) => void;
   /** Batching windows run this many times faster, like every other duration the runtime scales. */
   timeScale?: number;
 }
@@ -32,10 +34,17 @@ function reportsBatchItemFailures(props: Record<string, unknown>): boolean {
   return ((props.FunctionResponseTypes as string[] | undefined) ?? []).includes('ReportBatchItemFailures');
 }
 
-/** The name of the SQS queue a destination ARN points at; other destination kinds are not emulated. */
-function queueName(stack: StackTemplate, resolver: Resolver, destination: unknown): string | undefined {
+/** The SQS queue or S3 bucket a destination ARN points at; other destination kinds are not emulated. */
+function destinationOf(
+  stack: StackTemplate,
+  resolver: Resolver,
+  destination: unknown,
+): { queue: string } | { bucket: string } | undefined {
   const arn = resolver.resolve(stack, destination);
-  return typeof arn === 'string' && arn.startsWith('arn:aws:sqs:') ? arn.split(':').pop() : undefined;
+  if (typeof arn !== 'string') return undefined;
+  if (arn.startsWith('arn:aws:sqs:')) return { queue: arn.split(':').pop() ?? '' };
+  if (arn.startsWith('arn:aws:s3:::')) return { bucket: arn.slice('arn:aws:s3:::'.length) };
+  return undefined;
 }
 
 /** The ARN of the mapping's on-failure destination, whatever its kind. */
@@ -50,16 +59,22 @@ function destinationArn(
   return typeof arn === 'string' ? arn : undefined;
 }
 
-/** The mapping's on-failure destination, when it is an SQS queue. */
+/**
+ * The mapping's on-failure destination, when it is an SQS queue (the on-failure record) or an S3
+ * bucket (the on-failure record with the invocation payload, one object per batch).
+ */
 function onFailureDestination(
-  { stack, resource }: LocatedResource,
-  { resolver, enqueue }: MappingsContext,
+  { stack, logicalId, resource }: LocatedResource,
+  { resolver, enqueue, writeObject }: MappingsContext,
 ): OnFailureDestination | undefined {
   const destination = (
     resource.Properties?.DestinationConfig as { OnFailure?: { Destination?: unknown } } | undefined
   )?.OnFailure?.Destination;
-  const queue = destination === undefined ? undefined : queueName(stack, resolver, destination);
-  return queue ? (record) => enqueue(queue, record) : undefined;
+  const target = destination === undefined ? undefined : destinationOf(stack, resolver, destination);
+  if (!target) return undefined;
+  if ('queue' in target) return (record) => enqueue(target.queue, record);
+  const uuid = mappingUuid(stack.stackName, logicalId);
+  return writeObject ? (record, payload) => writeObject(target.bucket, uuid, record, payload) : undefined;
 }
 
 /**

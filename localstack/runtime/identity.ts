@@ -46,6 +46,15 @@ export function localIdentity(stack: StackTemplate, logicalId: string): LocalIde
         QueueUrl: `http://sqs.local/${LOCAL_ACCOUNT}/${name}`,
       });
     }
+    case 'AWS::S3::Bucket': {
+      // Bucket names are lower case, at most 63 characters.
+      const name = explicitName(props, 'BucketName') ?? generic.toLowerCase().slice(0, 63);
+      return fallback(name, {
+        Arn: `arn:aws:s3:::${name}`,
+        DomainName: `${name}.s3.amazonaws.com`,
+        RegionalDomainName: `${name}.s3.${LOCAL_REGION}.amazonaws.com`,
+      });
+    }
     case 'AWS::SNS::Topic': {
       const name = explicitName(props, 'TopicName') ?? generic;
       return fallback(arn('sns', name), { TopicArn: arn('sns', name), TopicName: name });

@@ -562,6 +562,7 @@ export class KafkaMapping {
       attempts,
       batchSize: records.length,
       lastOutcome,
+      payload: this.event(records),
       batchInfo: {
         KafkaBatchInfo: {
           batchSize: records.length,

@@ -8,6 +8,8 @@ export interface LocalEndpoints {
   api: string;
   /** The control plane (Lambda and Kafka APIs), when the runtime serves one. */
   controlPlane?: string;
+  /** The local S3 API, when the runtime serves one. */
+  s3?: string;
 }
 
 const EXECUTE_API_URL = /https:\/\/[A-Za-z0-9]+\.execute-api\.[a-z0-9-]+\.amazonaws\.com\/[^/]+\/?/g;
@@ -48,6 +50,7 @@ export function localEnvironment(
     ...(endpoints.controlPlane
       ? { AWS_ENDPOINT_URL_LAMBDA: endpoints.controlPlane, AWS_ENDPOINT_URL_KAFKA: endpoints.controlPlane }
       : {}),
+    ...(endpoints.s3 ? { AWS_ENDPOINT_URL_S3: endpoints.s3 } : {}),
     AWS_LAMBDA_FUNCTION_NAME: fn.name,
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
     AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',

@@ -67,8 +67,12 @@ export type OnFailureRecord = {
   timestamp: string;
 } & BatchInfo;
 
-/** Receives the on-failure records of one mapping (the runtime puts them on the local queue). */
-export type OnFailureDestination = (record: OnFailureRecord) => void;
+/**
+ * Receives the on-failure records of one mapping: the runtime puts them on the local queue, or, for
+ * an S3 destination, writes them as objects with `payload` (the invocation event that carried, or
+ * would have carried, the discarded records).
+ */
+export type OnFailureDestination = (record: OnFailureRecord, payload: unknown) => void;
 
 export interface DiscardedBatch {
   condition: FailureCondition;
@@ -78,6 +82,8 @@ export interface DiscardedBatch {
   batchInfo: BatchInfo;
   /** How the last invocation ended: a function error, or a partial batch response naming the records. */
   lastOutcome?: 'FunctionError' | 'PartialFailure';
+  /** The invocation event of the discarded records (what an S3 destination keeps). */
+  payload?: unknown;
 }
 
 /** An ISO 8601 time in whole seconds, as Lambda writes stream arrival times (`2019-11-14T00:13:19Z`). */
@@ -131,7 +137,7 @@ export class OnFailure {
       this.mapping.logSource,
       `${this.mapping.logicalId}: discarded ${batch.batchSize} record(s) after ${batch.attempts} attempt(s): ${batch.condition}`,
     );
-    this.destination?.(record);
+    this.destination?.(record, batch.payload);
     return record;
   }
 }

@@ -16,8 +16,10 @@ import { localIdentity } from './identity';
 import type { KafkaMapping } from './kafka-mapping';
 import type { InvokeResult, LocalLambda } from './lambda';
 import { LogSink } from './logs';
+import type { OnFailureRecord } from './on-failure';
 import { Resolver } from './resolve';
 import { restApiFromTemplate } from './rest-api';
+import { LocalS3, onFailureObjectKey } from './s3';
 import {
   fireSchedule,
   manualSchedule,
@@ -96,6 +98,8 @@ export class LocalRuntime {
   readonly schedules: Schedule[] = [];
   /** Messages sent to SQS queues (failure destinations), by queue name. */
   readonly queues = new Map<string, unknown[]>();
+  /** The templates' S3 buckets, their notifications and the S3 API (`AWS_ENDPOINT_URL_S3`). */
+  readonly s3: LocalS3;
   /** The tables by logical id. */
   /** Tables by `<stack name>/<logical id>`. */
   readonly tables = new Map<string, LocalTable>();
@@ -119,6 +123,7 @@ export class LocalRuntime {
   ) {
     this.lambdas = new LocalFunctions(logs, options.functionConcurrency ?? 4);
     this.functions = this.lambdas.byArn;
+    this.s3 = new LocalS3(logs);
     this.started.push(
       { name: 'function logs', stop: () => logs.close() },
       {
@@ -207,6 +212,8 @@ export class LocalRuntime {
     );
     this.onStop('control plane', () => controlPlane.stop());
     this.controlPlaneUrl = await controlPlane.listen(options.controlPlanePort ?? 0);
+    this.onStop('S3', () => this.s3.stop());
+    const s3Endpoint = await this.s3.listen(0);
 
     // The functions get the API's URL in their environment before the API listens.
     const requestedPort = options.apiPort ?? 3000;
@@ -236,9 +243,11 @@ export class LocalRuntime {
         stepFunctions: stepFunctions.endpoint,
         api: this.apiUrl,
         controlPlane: this.controlPlaneUrl,
+        s3: s3Endpoint,
       },
       environment: options.environment ?? {},
     });
+    this.s3.load(stacks, resolver, this.lambdas);
     await runCustomResources(stacks, resolver, this.lambdas);
 
     this.startStreamMappings();
@@ -254,6 +263,8 @@ export class LocalRuntime {
       functions: this.lambdas,
       logs: this.logs,
       enqueue: (queueName, record) => this.enqueue(queueName, record),
+      writeObject: (bucket, uuid, record, payload) =>
+        this.writeOnFailureObject(bucket, uuid, record, payload),
       timeScale: this.options.timeScale ?? 1,
     };
   }
@@ -325,6 +336,29 @@ export class LocalRuntime {
     const list = this.queues.get(queueName) ?? [];
     list.push(message);
     this.queues.set(queueName, list);
+  }
+
+  /**
+   * Writes an on-failure record to the S3 bucket of a mapping's destination, as Lambda does: the
+   * record with the invocation `payload` (as JSON text), one object per batch, keyed by the mapping's
+   * UUID and the batch's first partition.
+   */
+  private writeOnFailureObject(
+    bucket: string,
+    uuid: string,
+    record: OnFailureRecord,
+    payload: unknown,
+  ): void {
+    const partitions =
+      'KafkaBatchInfo' in record
+        ? Object.keys(record.KafkaBatchInfo.recordsInfo)
+        : [record.DDBStreamBatchInfo.shardId];
+    const key = onFailureObjectKey(uuid, partitions[0] ?? 'batch', new Date());
+    try {
+      this.s3.putObject(bucket, key, JSON.stringify({ ...record, payload: JSON.stringify(payload) }));
+    } catch (error) {
+      this.logs.write('s3', `on-failure record for ${bucket} lost: ${String(error)}`);
+    }
   }
 
   /** Fires the schedule(s) targeting the function matching `fragment` now, and waits for the result. */

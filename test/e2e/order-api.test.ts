@@ -155,6 +155,25 @@ describe('End to end: order API over HTTP against the local runtime', () => {
     expect(rows.filter((item) => item.pk === `ORDER#${body.orderId}`)).toHaveLength(1);
   });
 
+  it('answers with Location and links under the stage prefix the client called, which it serves', async () => {
+    // Act
+    const created = await http(runtime.apiUrl, '/v1/orders', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': 'e2e-stage-prefix-1' },
+      body: JSON.stringify(order()),
+    });
+
+    // Assess
+    expect(created.status).toBe(202);
+    const body = created.body as OrderBody & { links: { self: string } };
+    const location = created.headers.get('location');
+    expect(location).toBe(`/v1/orders/${body.orderId}`);
+    expect(body.links).toEqual({ self: location });
+    const fetched = await http(runtime.apiUrl, location ?? '');
+    expect(fetched.status).toBe(200);
+    expect((fetched.body as { links: { self: string } }).links).toEqual({ self: location });
+  });
+
   it('replays the original response for the same key and body', async () => {
     // Prepare
     const first = await postOrder(runtime.apiUrl, order({ customerId: 'c-replay' }), 'e2e-replay-1');

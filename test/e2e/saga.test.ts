@@ -228,7 +228,7 @@ describe('End to end: the order saga over HTTP against the local runtime', () =>
 
   it('completes a stuck order when its dead letters are redriven to the saga after the outage is fixed', async () => {
     // Prepare: the saga consumer cannot reach its table (an error retrying cannot fix: dead-lettered).
-    const saga = runtime.fn('SagaConsumer');
+    const saga = runtime.fn('SagaConsumerFunction');
     const table = saga.definition.environment.ORDERS_TABLE_NAME as string;
     await saga.reconfigure({ ORDERS_TABLE_NAME: 'unavailable-table' });
     const orderId = await place('tok_ok', [{ productId: STAND, quantity: 1 }], 'c-stuck');
@@ -253,7 +253,7 @@ describe('End to end: the order saga over HTTP against the local runtime', () =>
         (await http(runtime.apiUrl, `/admin/dead-letters/${letter.id}/redrive`, { method: 'POST' })).status,
       ).toBe(202);
     }
-    const swept = await runtime.triggerSchedule('SagaConsumer');
+    const swept = await runtime.triggerSchedule('SagaConsumerFunction');
 
     // Assess
     expect(swept.ok).toBe(true);

@@ -90,7 +90,7 @@ describe('End to end: the saga under real AWS timing', () => {
 
   /** The saga consumer's event source mapping of a topic, as the Lambda API lists it. */
   const sagaMapping = async (topic: string): Promise<MappingView> => {
-    const saga = runtime.fn('SagaConsumer');
+    const saga = runtime.fn('SagaConsumerFunction');
     const listed = await controlPlane(
       `/2015-03-31/event-source-mappings?FunctionName=${encodeURIComponent(saga.definition.name)}`,
     );
@@ -147,7 +147,7 @@ describe('End to end: the saga under real AWS timing', () => {
 
   it('applies a record once, with no dead letter, when the saga process is killed after its write', async () => {
     // Prepare: every saga invocation is killed (SIGKILL) as soon as its handler has finished.
-    const saga = runtime.fn('SagaConsumer');
+    const saga = runtime.fn('SagaConsumerFunction');
     const crash = await controlPlane('/_local/faults/lambda-crash', {
       method: 'POST',
       body: { functionName: saga.definition.name, probability: 1, afterMs: 60_000 },
@@ -167,7 +167,7 @@ describe('End to end: the saga under real AWS timing', () => {
     // hold expires, then the saga's schedule finds the effect applied and completes it.
     await waitFor(
       async () => {
-        await runtime.triggerSchedule('SagaConsumer');
+        await runtime.triggerSchedule('SagaConsumerFunction');
         return (await parkedFor([orderId])).length === 0;
       },
       {

@@ -1,11 +1,12 @@
 import { App, Duration, Stack } from 'aws-cdk-lib';
-import type { Template } from 'aws-cdk-lib/assertions';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AnalyticsConsumerFn } from '#functions/analytics/contract';
 import { SagaConsumerFn } from '#functions/orders/contract';
 import {
+  batchSizeWithin,
   consumerGroupId,
   type KafkaConsumer,
   KafkaConsumer as KafkaConsumerConstruct,
@@ -37,7 +38,7 @@ describe('Construct: KafkaConsumer', () => {
     template = testApp.template(testApp.stacks.orders);
   });
 
-  it('maps each topic with TRIM_HORIZON, a consumer group, batching and a bounded failure path', () => {
+  it('maps each topic with TRIM_HORIZON, a consumer group, batching, partial batch responses and an S3 failure destination', () => {
     // Prepare
     const topics = ['inventory.events', 'payments.events'];
 
@@ -60,11 +61,85 @@ describe('Construct: KafkaConsumer', () => {
         ProvisionedPollerConfig: { MinimumPollers: 1, MaximumPollers: 3 },
         MaximumRetryAttempts: 10,
         BisectBatchOnFunctionError: true,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
         DestinationConfig: {
-          OnFailure: { Destination: { 'Fn::GetAtt': [logicalIdOf(consumer.onFailureQueue), 'Arn'] } },
+          OnFailure: { Destination: { 'Fn::GetAtt': [logicalIdOf(consumer.discardedBatches), 'Arn'] } },
         },
       });
     }
+  });
+
+  it('keeps discarded batches in a private, encrypted, TLS-only bucket for 30 days', () => {
+    // Act
+    const bucket = resourceOf(template, consumer.discardedBatches);
+
+    // Assess
+    expect(bucket.Properties).toMatchObject({
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      LifecycleConfiguration: { Rules: [{ ExpirationInDays: 30, Status: 'Enabled' }] },
+    });
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: logicalIdOf(consumer.discardedBatches) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+
+  it('records every object of the bucket as dead letters through a function invoked by S3', () => {
+    // Prepare
+    const recorder = consumer.discardedBatchesFunction;
+
+    // Act
+    const notifications = template.findResources('Custom::S3BucketNotifications');
+    const env = (
+      resourceOf(template, recorder).Properties.Environment as { Variables: Record<string, unknown> }
+    ).Variables;
+    const statements = roleStatements(template, recorder);
+
+    // Assess
+    expect(Object.values(notifications).map((resource) => resource.Properties)).toEqual([
+      expect.objectContaining({
+        BucketName: { Ref: logicalIdOf(consumer.discardedBatches) },
+        NotificationConfiguration: {
+          LambdaFunctionConfigurations: [
+            {
+              Events: ['s3:ObjectCreated:*'],
+              LambdaFunctionArn: { 'Fn::GetAtt': [logicalIdOf(recorder), 'Arn'] },
+            },
+          ],
+        },
+      }),
+    ]);
+    expect(env).toMatchObject({
+      CONSUMER_SERVICE: 'orders',
+      DEAD_LETTER_TABLE_NAME: { 'Fn::ImportValue': expect.stringContaining('DeadLetterTable') },
+    });
+    expect(statements.find((s) => s.Sid === 'DiscardedBatchesRead')).toMatchObject({
+      Action: 's3:GetObject',
+      Resource: {
+        'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalIdOf(consumer.discardedBatches), 'Arn'] }, '/*']],
+      },
+    });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: logicalIdOf(recorder) },
+      MaximumRetryAttempts: 2,
+      DestinationConfig: {
+        OnFailure: {
+          Destination: { 'Fn::GetAtt': [logicalIdOf(consumer.discardedBatchesDeadLetterQueue), 'Arn'] },
+        },
+      },
+    });
   });
 
   it('keeps the function out of the VPC and gives it its tables and the attempt limit', () => {
@@ -139,19 +214,27 @@ describe('Construct: KafkaConsumer', () => {
     expect(kafkaActions).not.toContain('kafka-cluster:WriteData');
   });
 
-  it('grants nothing on a wildcard resource except X-Ray', () => {
+  it('grants nothing on a wildcard resource except X-Ray and the objects of its discarded-batch bucket', () => {
     // Prepare
     const statements = roleStatements(template, consumer.fn);
+    const bucketArn = { 'Fn::GetAtt': [logicalIdOf(consumer.discardedBatches), 'Arn'] };
 
     // Act
     const wildcard = statements.filter((statement) => JSON.stringify(statement.Resource).includes('*'));
 
     // Assess
-    for (const statement of wildcard) {
+    for (const statement of wildcard.filter((s) => s.Sid !== 'DiscardedBatchesWrite')) {
       expect(actionsOf(statement).every((action) => action.startsWith('xray:'))).toBe(true);
     }
-    const onFailure = statements.find((s) => actionsOf(s).includes('sqs:SendMessage'));
-    expect(onFailure?.Resource).toEqual({ 'Fn::GetAtt': [logicalIdOf(consumer.onFailureQueue), 'Arn'] });
+    expect(statements.find((s) => s.Sid === 'DiscardedBatchesWrite')).toMatchObject({
+      Action: 's3:PutObject',
+      Resource: { 'Fn::Join': ['', [bucketArn, '/*']] },
+    });
+    expect(statements.find((s) => s.Sid === 'DiscardedBatchesList')).toMatchObject({
+      Action: 's3:ListBucket',
+      Resource: bucketArn,
+    });
+    expect(statements.flatMap(actionsOf)).not.toContain('sqs:SendMessage');
   });
 
   it('uses one consumer group per service and topic', () => {
@@ -196,6 +279,35 @@ describe('Construct: KafkaConsumer', () => {
     // Assess
     expect(act).toThrow(InfrastructureError);
     expect(act).toThrow('retryAttempts must be an integer above CONSUMER_MAX_ATTEMPTS (3)');
+  });
+
+  it('derives the batch size from the record budget so that a batch fits nine tenths of the timeout', () => {
+    // Act
+    const derived = batchSizeWithin('c', Duration.seconds(120), Duration.millis(7_300), undefined);
+    const capped = batchSizeWithin('c', Duration.seconds(60), Duration.millis(10), undefined);
+    const unbounded = batchSizeWithin('c', Duration.seconds(60), undefined, undefined);
+
+    // Assess
+    expect(derived).toBe(14);
+    expect(capped).toBe(100);
+    expect(unbounded).toBe(100);
+  });
+
+  it.each([
+    ['a batch size that does not fit the budget', Duration.seconds(10), 30, 'does not fit'],
+    [
+      'a record that alone exceeds the timeout',
+      Duration.seconds(70),
+      undefined,
+      'more than the timeout allows',
+    ],
+  ])('refuses %s', (_, recordBudget, requested, message) => {
+    // Act
+    const act = () => batchSizeWithin('c', Duration.seconds(60), recordBudget, requested);
+
+    // Assess
+    expect(act).toThrow(InfrastructureError);
+    expect(act).toThrow(message);
   });
 
   it('gives a consumer without per-record idempotency no idempotency table', () => {

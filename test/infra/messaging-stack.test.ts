@@ -159,7 +159,7 @@ describe('Stack: MessagingStack', () => {
         MSK_CLUSTER_ARN: { 'Fn::GetAtt': ['Cluster', 'Arn'] },
         KAFKA_BOOTSTRAP_BROKERS: '',
         KAFKA_AUTH: 'iam',
-        KAFKA_IDEMPOTENT_PRODUCER: 'true',
+        KAFKA_IDEMPOTENT_PRODUCER: 'false',
         KAFKA_CLIENT_ID: 'order-saga-topic-admin',
       },
     });
@@ -177,11 +177,7 @@ describe('Stack: MessagingStack', () => {
     expect(Object.keys(clusters)).toHaveLength(0);
     byoTemplate.resourceCountIs('AWS::EC2::SecurityGroup', 0);
     expect(relayStatements.find((s) => s.Sid === 'MskClusterConnect')).toMatchObject({
-      Action: [
-        'kafka-cluster:Connect',
-        'kafka-cluster:DescribeCluster',
-        'kafka-cluster:WriteDataIdempotently',
-      ],
+      Action: ['kafka-cluster:Connect', 'kafka-cluster:DescribeCluster'],
       Resource: BYO_ARN,
     });
     expect(relayStatements.find((s) => s.Sid === 'MskTopicsProduce')).toMatchObject({

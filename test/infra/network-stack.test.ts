@@ -35,7 +35,7 @@ describe('Stack: NetworkStack', () => {
     template.resourceCountIs('AWS::EC2::Route', 0);
   });
 
-  it('reaches DynamoDB through a gateway endpoint and kafka, sts, lambda and xray through interface endpoints', () => {
+  it('reaches DynamoDB and S3 through gateway endpoints and kafka, sts, lambda and xray through interface endpoints', () => {
     // Prepare
     const endpoints = Object.values(template.findResources('AWS::EC2::VPCEndpoint'));
 
@@ -47,7 +47,8 @@ describe('Stack: NetworkStack', () => {
         .sort();
 
     // Assess
-    expect(byType('Gateway')).toEqual(['dynamodb']);
+    // S3: the Kafka mappings' pollers run in these subnets and write discarded batches to S3.
+    expect(byType('Gateway')).toEqual(['dynamodb', 's3']);
     expect(byType('Interface')).toEqual(['kafka', 'lambda', 'sts', 'xray']);
     for (const endpoint of endpoints.filter((e) => e.Properties.VpcEndpointType === 'Interface')) {
       expect(endpoint.Properties.PrivateDnsEnabled).toBe(true);

@@ -91,8 +91,9 @@ describe('Stack: NotificationsStack', () => {
       StartingPosition: 'TRIM_HORIZON',
       AmazonManagedKafkaEventSourceConfig: { ConsumerGroupId: 'order-saga-notifications-orders.events' },
       BisectBatchOnFunctionError: true,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
       DestinationConfig: {
-        OnFailure: { Destination: { 'Fn::GetAtt': [logicalIdOf(consumer.onFailureQueue), 'Arn'] } },
+        OnFailure: { Destination: { 'Fn::GetAtt': [logicalIdOf(consumer.discardedBatches), 'Arn'] } },
       },
     });
   });
@@ -200,6 +201,7 @@ describe('Stack: NotificationsStack', () => {
     // Assess
     expect(notifications.functions.map((fn) => fn.label).sort()).toEqual([
       'notifications-consumer',
+      'notifications-discarded-batches',
       'notifications-relay',
       'notifications-sweeper',
     ]);

@@ -65,7 +65,7 @@ describe('Stack: OrdersStack', () => {
     });
   });
 
-  it('retries relay batches boundedly, bisecting, and sends exhausted ones to the on-failure queue', () => {
+  it('retries relay batches until their stream records expire, bisecting, then sends them to the on-failure queue', () => {
     // Prepare
     const relay = testApp.stacks.orders.outbox;
 
@@ -75,7 +75,7 @@ describe('Stack: OrdersStack', () => {
       StartingPosition: 'TRIM_HORIZON',
       BatchSize: 100,
       BisectBatchOnFunctionError: true,
-      MaximumRetryAttempts: 5,
+      MaximumRetryAttempts: -1,
       MaximumRecordAgeInSeconds: 86_400,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       DestinationConfig: {
@@ -123,9 +123,23 @@ describe('Stack: OrdersStack', () => {
       ],
     });
     expect(envOf(relay.sweeperFunction, template)).toMatchObject({ OUTBOX_GRACE_SECONDS: '120' });
+    expect(resourceOf(template, relay.sweeperFunction).Properties.Timeout).toBe(55);
     expect(resourceOf(template, relay.sweeperFunction).Properties).toMatchObject({
       DeadLetterConfig: { TargetArn: { 'Fn::GetAtt': [logicalIdOf(relay.sweeperDeadLetterQueue), 'Arn'] } },
     });
+  });
+
+  it('runs the relay and the sweeper with the Kafka producer the tests run: not idempotent', () => {
+    // Prepare
+    const relay = testApp.stacks.orders.outbox;
+
+    // Act
+    const environments = [relay.relayFunction, relay.sweeperFunction].map((fn) => envOf(fn, template));
+
+    // Assess
+    for (const env of environments) expect(env).toMatchObject({ KAFKA_IDEMPOTENT_PRODUCER: 'false' });
+    const actions = roleStatements(template, relay.relayFunction).flatMap(actionsOf);
+    expect(actions).not.toContain('kafka-cluster:WriteDataIdempotently');
   });
 
   it('deploys every function contract, each with the project defaults', () => {
@@ -232,6 +246,7 @@ describe('Stack: OrdersStack', () => {
       'mock-psp-release-payment': [256, 10],
       'analytics-get-metrics': [256, 10],
       'orders-saga': [512, 60],
+      'orders-discarded-batches': [256, 60],
       'orders-relay': [512, 60],
       'orders-sweeper': [512, 55],
       'catalog-seed-products': [256, 120],
@@ -646,6 +661,12 @@ describe('Stack: OrdersStack', () => {
         MetricName: 'IteratorAge',
         Threshold: 60_000,
         ComparisonOperator: 'GreaterThanThreshold',
+      }),
+      expect.objectContaining({
+        MetricName: 'OutboxQuarantined',
+        Namespace: 'OrderSaga',
+        Dimensions: [{ Name: 'service', Value: 'orders' }],
+        Threshold: 0,
       }),
       expect.objectContaining({ MetricName: 'Errors', Namespace: 'AWS/Lambda', Threshold: 0 }),
       expect.objectContaining({ MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 0 }),

@@ -136,7 +136,7 @@ describe('Stack: PaymentStack', () => {
     expect(JSON.stringify(statements[1]?.Resource)).toContain(logicalIdOf(workflow.stateMachine));
   });
 
-  it('consumes inventory.events and orders.events in small batches and configures the PSP client', () => {
+  it('consumes inventory.events and orders.events in batches that fit the timeout at the PSP worst case, and configures the PSP client', () => {
     // Prepare
     const { consumer, workflow, paymentsTable } = testApp.stacks.payments;
 
@@ -150,12 +150,13 @@ describe('Stack: PaymentStack', () => {
     expect(Object.values(mappings).map((m) => m.Properties)).toEqual([
       expect.objectContaining({
         Topics: ['inventory.events'],
-        BatchSize: 10,
+        // 3 attempts × 2000 ms + 100 + 200 ms backoff + 1 s = 7.3 s per record; 14 fit in 108 of 120 s.
+        BatchSize: 14,
         AmazonManagedKafkaEventSourceConfig: { ConsumerGroupId: 'order-saga-payments-inventory.events' },
       }),
       expect.objectContaining({
         Topics: ['orders.events'],
-        BatchSize: 10,
+        BatchSize: 14,
         AmazonManagedKafkaEventSourceConfig: { ConsumerGroupId: 'order-saga-payments-orders.events' },
       }),
     ]);

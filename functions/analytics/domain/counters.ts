@@ -36,7 +36,42 @@ export const counterKeyOf = (event: DomainEvent): CounterKey => ({
   counter: counterOf(event.eventType),
 });
 
-export const counterItemKey = ({ hour, counter }: CounterKey) => ({ pk: `HOUR#${hour}`, sk: counter });
+/**
+ * Each counter of an hour is split over this many items (`<counter>#<shard>`), summed when read, so
+ * that batches counting at the same time rarely update the same item: DynamoDB cancels a
+ * transaction that touches an item another transaction is writing (`TransactionConflict`).
+ */
+export const COUNTER_SHARDS = 16;
+
+export const counterItemKey = ({ hour, counter }: CounterKey, shard: number) => ({
+  pk: `HOUR#${hour}`,
+  sk: `${counter}#${shard}`,
+});
+
+/** Stable small hash (FNV-1a) of a text. */
+function hashOf(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash;
+}
+
+/**
+ * The counter shard a batch writes: chosen by `seed` (the batch's topic partition, so batches of
+ * different partitions, which Lambda runs at the same time, mostly write different items), moved on
+ * by `attempt` so that a transaction retried after a conflict writes other items.
+ */
+export function counterShard(seed: string, attempt: number, shards = COUNTER_SHARDS): number {
+  return (hashOf(seed) + attempt) % shards;
+}
+
+/** The counter an item of an hour holds: its `counter` attribute, else its sort key without a shard. */
+export function counterNameOf(item: { sk?: unknown; counter?: unknown }): string {
+  if (typeof item.counter === 'string' && item.counter !== '') return item.counter;
+  return String(item.sk ?? '').replace(/#\d+$/, '');
+}
 export const markerKey = (eventId: string) => ({ pk: `EVENT#${eventId}`, sk: 'EVENT' });
 
 /** Sums events into one increment per counter key. */

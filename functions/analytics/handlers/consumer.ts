@@ -22,7 +22,8 @@ metrics.setDefaultDimensions({ service: 'analytics' });
 export const handler = instrumented<MSKEvent, void>(async (event) => {
   const now = new Date();
   const events: DomainEvent[] = [];
-  for (const batch of decodeMskEvent(event)) {
+  const batches = decodeMskEvent(event);
+  for (const batch of batches) {
     for (const decoded of batch.records) {
       const parsed = parseEvent(decoded.value);
       if (parsed.ok) {
@@ -33,7 +34,9 @@ export const handler = instrumented<MSKEvent, void>(async (event) => {
       count('EventsDeadLettered');
     }
   }
-  const outcome = await store.count(events, now);
+  // Batches of different partitions run at the same time: each counts into its partition's shard.
+  const first = batches[0];
+  const outcome = await store.count(events, now, first ? { seed: `${first.topic}-${first.partition}` } : {});
   count('EventsConsumed', outcome.counted);
   count('EventsSkippedDuplicate', outcome.duplicates);
   logger.info('events counted', { ...outcome });

@@ -3,7 +3,7 @@ import { ProductCatalog } from '#functions/catalog/products';
 import { documentClient } from '#platform/clients';
 import { readEnv } from '#platform/env';
 import { badRequest, HttpError } from '#platform/errors';
-import { apiHandler, header, json, parseJsonBody } from '#platform/http';
+import { apiHandler, basePathOf, header, json, parseJsonBody } from '#platform/http';
 import { logger, metricsOf } from '#platform/powertools';
 import { CreateOrderFn } from '../contract';
 import { type CreateOrderResult, createOrder } from '../create-order';
@@ -89,7 +89,12 @@ export const handler = apiHandler(async (event) => {
 
   const result = await createOrder(
     { store, catalog, clock: () => new Date(), newOrderId: () => ulid() },
-    { request: parsed.value, idempotencyKey, traceHeader: process.env._X_AMZN_TRACE_ID },
+    {
+      request: parsed.value,
+      idempotencyKey,
+      traceHeader: process.env._X_AMZN_TRACE_ID,
+      basePath: basePathOf(event),
+    },
   );
   if (result.kind !== 'ACCEPTED') throw refusal(result, idempotencyKey);
 

@@ -1,7 +1,7 @@
 import { documentClient } from '#platform/clients';
 import { readEnv } from '#platform/env';
 import { badRequest, notFound } from '#platform/errors';
-import { apiHandler, json } from '#platform/http';
+import { apiHandler, basePathOf, json } from '#platform/http';
 import { GetOrderFn } from '../contract';
 import { orderView } from '../model';
 import { OrderStore } from '../order-store';
@@ -19,5 +19,5 @@ export const handler = apiHandler(async (event) => {
   }
   const order = await store.get(orderId, { consistent: false });
   if (!order) throw notFound(`Order ${orderId} does not exist`);
-  return json(200, orderView(order));
+  return json(200, orderView(order, basePathOf(event)));
 });

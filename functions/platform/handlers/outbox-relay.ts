@@ -4,8 +4,8 @@ import { documentClient } from '../clients';
 import { readEnv } from '../env';
 import { OutboxRelayFn } from '../outbox/contract';
 import { KafkaEventProducer, kafkaSettingsOf } from '../outbox/kafka-producer';
-import { OutboxPublisher } from '../outbox/publisher';
-import type { OutboxRow } from '../outbox/row';
+import { deadlineFor, OutboxPublisher } from '../outbox/publisher';
+import type { StoredOutboxRow } from '../outbox/row';
 import { DynamoOutboxStore } from '../outbox/store';
 import { instrumented, logger } from '../powertools';
 
@@ -17,32 +17,38 @@ const publisher = new OutboxPublisher(
 );
 
 interface StreamRow {
-  row: OutboxRow;
+  row: StoredOutboxRow;
   sequenceNumber: string;
 }
 
+/** The outbox row an INSERT record carries, as stored: the publisher checks its fields. */
 function toStreamRow(record: DynamoDBRecord): StreamRow | undefined {
   const image = record.dynamodb?.NewImage;
   const sequenceNumber = record.dynamodb?.SequenceNumber;
   if (record.eventName !== 'INSERT' || !image || !sequenceNumber) return undefined;
-  const row = unmarshall(image as Parameters<typeof unmarshall>[0]) as Partial<OutboxRow>;
-  if (row.entity !== 'OUTBOX') return undefined;
-  if (!row.topic || !row.messageKey || !row.event || !row.eventId) {
-    logger.error('malformed outbox row skipped', { pk: row.pk, sk: row.sk });
+  const item = unmarshall(image as Parameters<typeof unmarshall>[0]);
+  if (item.entity !== 'OUTBOX' || typeof item.pk !== 'string' || typeof item.sk !== 'string')
     return undefined;
-  }
-  return { row: row as OutboxRow, sequenceNumber };
+  return { row: item as StoredOutboxRow, sequenceNumber };
 }
 
 /**
- * Stream relay: publishes the outbox rows of one stream batch in order. On a failure it reports the
- * first unacknowledged record, so the event source mapping retries from there (and bisects, and after
- * its retry limit sends the batch's pointer to the on-failure queue; the sweeper republishes the rows).
+ * Stream relay: publishes the outbox rows of one stream batch in order, within the invocation's time
+ * budget. A row that can never be published is quarantined and the batch goes on. On a failure (or
+ * when the time is up) it reports the first unacknowledged record, so the event source mapping
+ * retries from there, for as long as the stream keeps the record; the sweeper covers what is older.
  */
-export const handler = instrumented<DynamoDBStreamEvent, DynamoDBBatchResponse>(async (event) => {
+export const handler = instrumented<DynamoDBStreamEvent, DynamoDBBatchResponse>(async (event, context) => {
   const rows = event.Records.map(toStreamRow).filter((row): row is StreamRow => row !== undefined);
-  const outcome = await publisher.publish(rows.map(({ row }) => row));
-  logger.info('outbox batch relayed', { records: event.Records.length, published: outcome.published });
+  const outcome = await publisher.publish(
+    rows.map(({ row }) => row),
+    { deadline: deadlineFor(context) },
+  );
+  logger.info('outbox batch relayed', {
+    records: event.Records.length,
+    published: outcome.published,
+    quarantined: outcome.quarantined,
+  });
   const failed = outcome.failedAt === undefined ? undefined : rows[outcome.failedAt];
   return { batchItemFailures: failed ? [{ itemIdentifier: failed.sequenceNumber }] : [] };
 });

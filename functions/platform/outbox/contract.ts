@@ -10,7 +10,11 @@ export const KAFKA_CLIENT_SETTINGS = {
   KAFKA_AUTH: setting
     .oneOf(['iam', 'none'], 'iam')
     .describe('`iam`: SASL/OAUTHBEARER over TLS (MSK IAM); `none`: plaintext'),
-  KAFKA_IDEMPOTENT_PRODUCER: setting.bool(true).describe('the idempotent producer (needs a real broker)'),
+  KAFKA_IDEMPOTENT_PRODUCER: setting
+    .bool(false)
+    .describe(
+      'the idempotent producer (untested: the local cluster cannot run it; needs kafka-cluster:WriteDataIdempotently); without it one request is in flight',
+    ),
   KAFKA_CLIENT_ID: setting.textOr('order-saga').describe('client id reported to the brokers'),
   KAFKA_SEND_RETRIES: setting.int(6).describe('retries of one send inside the client before it fails'),
   KAFKA_REQUEST_TIMEOUT_MS: setting.int(10_000, { min: 1 }).describe('timeout of one Kafka request'),
@@ -21,6 +25,7 @@ export const OUTBOX_METRICS = {
   OutboxPublished: 'Count',
   OutboxPublishFailures: 'Count',
   OutboxPublishLagMs: 'Milliseconds',
+  OutboxQuarantined: 'Count',
 } as const satisfies MetricSpec;
 
 const CHUNK_SIZE = setting.int(100, { min: 1, max: 500 }).describe('rows per Kafka send');
@@ -51,7 +56,9 @@ export const OutboxSweeperFn = defineFunction({
     OUTBOX_GRACE_SECONDS: setting
       .int(120)
       .describe('age after which a row still unpublished is republished (deployed: at least 10)'),
-    OUTBOX_SWEEP_LIMIT: setting.int(500, { min: 1 }).describe('rows republished per run at most'),
+    OUTBOX_SWEEP_PAGE_SIZE: setting
+      .int(500, { min: 1 })
+      .describe('rows read per query of one index shard; a run reads page after page until its time is up'),
   }),
   metrics: { ...OUTBOX_METRICS, OutboxSweepFound: 'Count' },
 });

@@ -5,7 +5,14 @@ import type { z } from 'zod';
 import { ConfigurationError } from '../errors';
 import { logger } from '../powertools';
 import type { KAFKA_CLIENT_SETTINGS } from './contract';
-import { type EventProducer, type OutboundMessage, PublishError } from './producer';
+import {
+  type EventProducer,
+  MessageRejectedError,
+  type OutboundMessage,
+  PublishDeadlineError,
+  PublishError,
+  type SendOptions,
+} from './producer';
 
 /** The Kafka client settings of a function's parsed environment (see `KAFKA_CLIENT_SETTINGS`). */
 export type KafkaClientEnv = {
@@ -105,10 +112,51 @@ export function kafkaClientConfig(settings: KafkaSettings, brokers: string[]): K
   };
 }
 
+/** Broker errors that reject a message (or the request carrying it) as such: resending cannot help. */
+const MESSAGE_REJECTIONS = new Set([
+  'MESSAGE_TOO_LARGE',
+  'RECORD_LIST_TOO_LARGE',
+  'INVALID_RECORD',
+  'CORRUPT_MESSAGE',
+  'INVALID_TIMESTAMP',
+]);
+
+/** The broker's error type behind a kafkajs error, when it is a message rejection. */
+export function messageRejectionOf(error: unknown, depth = 0): string | undefined {
+  if (error === null || typeof error !== 'object' || depth > 5) return undefined;
+  const { type, cause, errors } = error as { type?: unknown; cause?: unknown; errors?: unknown };
+  if (typeof type === 'string' && MESSAGE_REJECTIONS.has(type)) return type;
+  if (cause !== error) {
+    const found = messageRejectionOf(cause, depth + 1);
+    if (found) return found;
+  }
+  for (const inner of Array.isArray(errors) ? errors : []) {
+    const found = messageRejectionOf(inner, depth + 1);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** Resolves with `work`, or rejects with a PublishDeadlineError once `deadline` has passed. */
+function beforeDeadline<T>(work: Promise<T>, deadline: number | undefined, what: string): Promise<T> {
+  if (deadline === undefined) return work;
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new PublishDeadlineError(`${what}: no answer from Kafka within the time budget`)),
+      Math.max(0, deadline - Date.now()),
+    );
+  });
+  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
+}
+
 /**
- * EventProducer over kafkajs. Connects lazily and keeps the connection for the life of the container.
- * Sends wait for all in-sync replicas (acks -1). Without the idempotent producer, one request is in
- * flight at a time so client retries cannot reorder messages of one key.
+ * EventProducer over kafkajs. Connects lazily and keeps the connection for the life of the container;
+ * after a failed send the producer is dropped and the next send connects a new one, so a client left
+ * in a bad state by a broker outage is not reused. Sends wait for all in-sync replicas (acks -1).
+ * Without the idempotent producer (the default, and what the tests run), one request is in flight at a
+ * time so client retries cannot reorder messages of one key. A send given a deadline gives up when it
+ * passes, so a slow broker costs the caller its budget, never its function timeout.
  */
 export class KafkaEventProducer implements EventProducer {
   private producer: Producer | undefined;
@@ -138,19 +186,20 @@ export class KafkaEventProducer implements EventProducer {
       }
       this.producer = producer;
       return producer;
-    })();
+    })().finally(() => {
+      this.connecting = undefined;
+    });
     try {
       return await this.connecting;
     } catch (cause) {
       throw new PublishError('Could not connect to Kafka', { cause });
-    } finally {
-      this.connecting = undefined;
     }
   }
 
-  async send(messages: readonly OutboundMessage[]): Promise<void> {
+  async send(messages: readonly OutboundMessage[], options: SendOptions = {}): Promise<void> {
     if (messages.length === 0) return;
-    const producer = await this.connect();
+    const { deadline } = options;
+    const producer = await beforeDeadline(this.connect(), deadline, 'Connecting');
     const byTopic = new Map<string, { key: string; value: string; headers: Record<string, string> }[]>();
     for (const message of messages) {
       const list = byTopic.get(message.topic) ?? [];
@@ -158,14 +207,36 @@ export class KafkaEventProducer implements EventProducer {
       byTopic.set(message.topic, list);
     }
     try {
-      await producer.sendBatch({
-        acks: -1,
-        timeout: this.settings.requestTimeoutMs,
-        topicMessages: [...byTopic].map(([topic, topicMessages]) => ({ topic, messages: topicMessages })),
-      });
+      await beforeDeadline(
+        producer.sendBatch({
+          acks: -1,
+          timeout: this.settings.requestTimeoutMs,
+          topicMessages: [...byTopic].map(([topic, topicMessages]) => ({ topic, messages: topicMessages })),
+        }),
+        deadline,
+        `Sending ${messages.length} message(s)`,
+      );
     } catch (cause) {
+      this.drop(producer);
+      if (cause instanceof PublishDeadlineError) throw cause;
+      const rejection = messageRejectionOf(cause);
+      if (rejection) {
+        throw new MessageRejectedError(
+          `KAFKA_${rejection}`,
+          `Kafka rejected a message of ${messages.length}: ${rejection}`,
+          { cause },
+        );
+      }
       throw new PublishError(`Kafka did not acknowledge ${messages.length} message(s)`, { cause });
     }
+  }
+
+  /** Forgets a producer after a failed send; it disconnects in the background. */
+  private drop(producer: Producer): void {
+    if (this.producer === producer) this.producer = undefined;
+    producer.disconnect().catch((error: unknown) => {
+      logger.debug('disconnecting a failed producer failed', { error: error as Error });
+    });
   }
 
   async disconnect(): Promise<void> {

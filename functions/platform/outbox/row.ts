@@ -26,7 +26,19 @@ export interface OutboxRow {
   unpublishedShard?: string;
   publishedAt?: string;
   expiresAt?: number;
+  /** Set when the row can never be published (see `defectOf`); it has left the unpublished index. */
+  quarantinedAt?: string;
+  quarantineReason?: string;
 }
+
+/**
+ * An outbox row as read back from a table (a stream image, the unpublished index): its keys are
+ * certain, everything else is what was written, which may be anything (a row written by hand, or
+ * by a defective writer). The publisher checks it before it becomes a message.
+ */
+export type StoredOutboxRow = Pick<OutboxRow, 'pk' | 'sk'> & {
+  readonly [K in Exclude<keyof OutboxRow, 'pk' | 'sk'>]?: unknown;
+};
 
 export function outboxKey(aggregateId: string, eventId: string): { pk: string; sk: string } {
   return { pk: `OUTBOX#${aggregateId}`, sk: eventId };

@@ -1,15 +1,45 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { logger } from '../powertools';
-import { type OutboxRow, PUBLISHED_RETENTION_SECONDS, UNPUBLISHED_INDEX, UNPUBLISHED_SHARDS } from './row';
+import {
+  type OutboxRow,
+  PUBLISHED_RETENTION_SECONDS,
+  type StoredOutboxRow,
+  UNPUBLISHED_INDEX,
+  UNPUBLISHED_SHARDS,
+} from './row';
 
-/** Where outbox rows live: marks them published and finds the ones still waiting. */
+/** Where the next page of one shard of the unpublished index starts (the last row read). */
+export type PageCursor = Record<string, unknown>;
+
+export interface UnpublishedPage {
+  rows: StoredOutboxRow[];
+  /** Undefined when the shard has nothing more before the cutoff. */
+  next?: PageCursor;
+}
+
+/** Where outbox rows live: marks them published or quarantined, and finds the ones still waiting. */
 export interface OutboxStore {
   markPublished(rows: readonly OutboxRow[], now: Date): Promise<void>;
-  findUnpublished(createdBefore: Date, limit: number): Promise<OutboxRow[]>;
+  /** Takes a row that can never be published out of the unpublished index, with the reason. */
+  quarantine(row: StoredOutboxRow, reason: string, now: Date): Promise<void>;
+  /** One page of shard `shard` of the unpublished index, oldest first (ties by sort key). */
+  findUnpublishedPage(
+    shard: number,
+    createdBefore: Date,
+    limit: number,
+    after?: PageCursor,
+  ): Promise<UnpublishedPage>;
 }
 
 const MARK_CONCURRENCY = 16;
+
+/**
+ * Creation order; rows created in the same millisecond by their sort key (the event's ULID), which
+ * the index does not order by.
+ */
+const oldestFirst = (a: StoredOutboxRow, b: StoredOutboxRow) =>
+  String(a.createdAt).localeCompare(String(b.createdAt)) || a.sk.localeCompare(b.sk);
 
 export class DynamoOutboxStore implements OutboxStore {
   constructor(
@@ -22,58 +52,91 @@ export class DynamoOutboxStore implements OutboxStore {
    * longer exists is skipped (the condition keeps a late update from recreating it).
    */
   async markPublished(rows: readonly OutboxRow[], now: Date): Promise<void> {
-    const queue = [...rows];
+    await this.forEach(rows, (row) =>
+      this.updateExisting(row, {
+        UpdateExpression:
+          'SET publishedAt = if_not_exists(publishedAt, :now), expiresAt = :exp REMOVE unpublishedShard',
+        ExpressionAttributeValues: {
+          ':now': now.toISOString(),
+          ':exp': Math.floor(now.getTime() / 1000) + PUBLISHED_RETENTION_SECONDS,
+        },
+      }),
+    );
+  }
+
+  /**
+   * Records why the row can never be published and removes it from the `unpublished` index, so that
+   * neither the relay nor the sweeper tries it again. The row is kept (no expiry) for investigation:
+   * `quarantinedAt` and `quarantineReason` say when and why.
+   */
+  async quarantine(row: StoredOutboxRow, reason: string, now: Date): Promise<void> {
+    await this.updateExisting(row, {
+      UpdateExpression: 'SET quarantinedAt = :now, quarantineReason = :reason REMOVE unpublishedShard',
+      ExpressionAttributeValues: { ':now': now.toISOString(), ':reason': reason },
+    });
+  }
+
+  private async updateExisting(
+    row: StoredOutboxRow,
+    update: { UpdateExpression: string; ExpressionAttributeValues: Record<string, unknown> },
+  ): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: row.pk, sk: row.sk },
+          ConditionExpression: 'attribute_exists(pk)',
+          ...update,
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      logger.warn('outbox row vanished before it was updated', { pk: row.pk, eventId: row.sk });
+    }
+  }
+
+  private async forEach<T>(items: readonly T[], task: (item: T) => Promise<void>): Promise<void> {
+    const queue = [...items];
     const worker = async () => {
-      for (let row = queue.shift(); row; row = queue.shift()) {
-        try {
-          await this.client.send(
-            new UpdateCommand({
-              TableName: this.tableName,
-              Key: { pk: row.pk, sk: row.sk },
-              UpdateExpression:
-                'SET publishedAt = if_not_exists(publishedAt, :now), expiresAt = :exp REMOVE unpublishedShard',
-              ConditionExpression: 'attribute_exists(pk)',
-              ExpressionAttributeValues: {
-                ':now': now.toISOString(),
-                ':exp': Math.floor(now.getTime() / 1000) + PUBLISHED_RETENTION_SECONDS,
-              },
-            }),
-          );
-        } catch (error) {
-          if (!(error instanceof ConditionalCheckFailedException)) throw error;
-          logger.warn('outbox row vanished before it was marked published', { pk: row.pk, eventId: row.sk });
-        }
-      }
+      for (let item = queue.shift(); item !== undefined; item = queue.shift()) await task(item);
     };
-    await Promise.all(Array.from({ length: Math.min(MARK_CONCURRENCY, rows.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(MARK_CONCURRENCY, items.length) }, worker));
+  }
+
+  async findUnpublishedPage(
+    shard: number,
+    createdBefore: Date,
+    limit: number,
+    after?: PageCursor,
+  ): Promise<UnpublishedPage> {
+    const rows: StoredOutboxRow[] = [];
+    let startKey = after;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: UNPUBLISHED_INDEX,
+          KeyConditionExpression: 'unpublishedShard = :shard AND createdAt < :cutoff',
+          ExpressionAttributeValues: { ':shard': String(shard), ':cutoff': createdBefore.toISOString() },
+          ExclusiveStartKey: startKey,
+          Limit: limit - rows.length,
+        }),
+      );
+      rows.push(...((page.Items ?? []) as StoredOutboxRow[]));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey && rows.length < limit);
+    rows.sort(oldestFirst);
+    return startKey ? { rows, next: startKey } : { rows };
   }
 
   /** Unpublished rows created before the cutoff, oldest first per aggregate. */
-  async findUnpublished(createdBefore: Date, limit: number): Promise<OutboxRow[]> {
+  async findUnpublished(createdBefore: Date, limit: number): Promise<StoredOutboxRow[]> {
     const perShard = await Promise.all(
-      Array.from({ length: UNPUBLISHED_SHARDS }, async (_, shard) => {
-        const rows: OutboxRow[] = [];
-        let startKey: Record<string, unknown> | undefined;
-        do {
-          const page = await this.client.send(
-            new QueryCommand({
-              TableName: this.tableName,
-              IndexName: UNPUBLISHED_INDEX,
-              KeyConditionExpression: 'unpublishedShard = :shard AND createdAt < :cutoff',
-              ExpressionAttributeValues: { ':shard': String(shard), ':cutoff': createdBefore.toISOString() },
-              ExclusiveStartKey: startKey,
-              Limit: limit,
-            }),
-          );
-          rows.push(...((page.Items ?? []) as OutboxRow[]));
-          startKey = page.LastEvaluatedKey;
-        } while (startKey && rows.length < limit);
-        return rows;
-      }),
+      Array.from(
+        { length: UNPUBLISHED_SHARDS },
+        async (_, shard) => (await this.findUnpublishedPage(shard, createdBefore, limit)).rows,
+      ),
     );
-    return perShard
-      .flat()
-      .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.sk.localeCompare(b.sk))
-      .slice(0, limit);
+    return perShard.flat().sort(oldestFirst).slice(0, limit);
   }
 }

@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-dynamodb-streams';
 import {
   DynamoDBDocumentClient,
+  PutCommand,
   ScanCommand,
   TransactWriteCommand,
   type TransactWriteCommandInput,
@@ -23,7 +24,7 @@ import { DynamoDbLocal, KafkaMock, localDynamoClientConfig } from '#localstack/e
 import { KafkaEventProducer, type KafkaSettings } from '#platform/outbox/kafka-producer';
 import { type EventProducer, type OutboundMessage, PublishError } from '#platform/outbox/producer';
 import { OutboxPublisher, type PublishOutcome } from '#platform/outbox/publisher';
-import { type OutboxRow, outboxPut, UNPUBLISHED_INDEX } from '#platform/outbox/row';
+import { type OutboxRow, outboxPut, rawOutboxRow, UNPUBLISHED_INDEX } from '#platform/outbox/row';
 import { DynamoOutboxStore } from '#platform/outbox/store';
 import { waitFor } from '#test/helpers/wait';
 import {
@@ -129,7 +130,8 @@ const lambdaContext = (functionName: string): Context => ({
 
 const newOrderId = (): string => `order-${randomUUID()}`;
 const keysOf = (sagas: readonly PlannedSaga[]): Set<string> => new Set(sagas.map((saga) => saga.orderId));
-const idsOf = (items: readonly { eventId: string }[]): string[] => items.map((item) => item.eventId);
+const idsOf = (items: readonly { eventId?: unknown }[]): string[] =>
+  items.map((item) => String(item.eventId));
 
 /** True once every event id is among the received messages at least `times` times. */
 const received =
@@ -404,7 +406,7 @@ describe('Class: OutboxPublisher (DynamoDB Local + Kafka mock)', () => {
 
       // Assess
       expect(idsOf(rows)).toEqual(idsOf(events));
-      expect(outcome).toEqual({ published: 20 });
+      expect(outcome).toEqual({ published: 20, quarantined: 0 });
       const messages = await readKafka(keysOf(sagas), received(idsOf(events)), '20 outbox events on Kafka');
       expect(messages).toHaveLength(20);
       for (const message of messages) {
@@ -455,7 +457,7 @@ describe('Class: OutboxPublisher (DynamoDB Local + Kafka mock)', () => {
       const marked = storedAfterFailure.filter((row) => row.publishedAt !== undefined);
       expect(idsOf(marked).sort()).toEqual(idsOf(events.slice(0, 3)));
       expect(idsOf(remaining)).toEqual(idsOf(events.slice(3)));
-      expect(second).toEqual({ published: 6 });
+      expect(second).toEqual({ published: 6, quarantined: 0 });
       const lostAcknowledgement = idsOf(events.slice(3, 6));
       const messages = await readKafka(
         keysOf(sagas),
@@ -484,6 +486,7 @@ describe('Class: OutboxPublisher (DynamoDB Local + Kafka mock)', () => {
       const warmUpEvents = await writeSagas(tableName, warmUp);
       expect(await publisher.publish(await store.findUnpublished(everything(), 1000))).toEqual({
         published: 1,
+        quarantined: 0,
       });
       const sagas = [
         { orderId: newOrderId(), steps: NOTIFIED_ORDER },
@@ -511,7 +514,7 @@ describe('Class: OutboxPublisher (DynamoDB Local + Kafka mock)', () => {
       // Assess
       expect(idsOf(rows)).toEqual(idsOf(events));
       expect(settledDuringOutage).toBe(false);
-      expect(outcome).toEqual({ published: 10 });
+      expect(outcome).toEqual({ published: 10, quarantined: 0 });
       const messages = await readKafka(keysOf(sagas), received(idsOf(events)), '10 outbox events on Kafka');
       expect(new Set(messages.map((message) => message.headers.eventId))).toEqual(new Set(idsOf(events)));
       expect(new Set(messages.map((message) => message.topic))).toEqual(new Set(ALL_TOPICS));
@@ -563,7 +566,7 @@ describe('Class: OutboxPublisher (DynamoDB Local + Kafka mock)', () => {
         expect(row.unpublishedShard, `unpublishedShard of ${row.eventId}`).toEqual(expect.any(String));
       }
       expect(idsOf(stale)).toEqual(idsOf(events));
-      expect(swept).toEqual({ published: events.length });
+      expect(swept).toEqual({ published: events.length, quarantined: 0 });
       const messages = await readKafka(
         keysOf(sagas),
         received(idsOf(events)),
@@ -576,6 +579,62 @@ describe('Class: OutboxPublisher (DynamoDB Local + Kafka mock)', () => {
     } finally {
       await relayProducer.disconnect();
       await sweeperProducer.disconnect();
+    }
+  });
+
+  it('quarantines rows that can never be published and publishes the rows around them', async () => {
+    // Prepare
+    const tableName = await createOutboxTable('poison');
+    const sagas = [{ orderId: newOrderId(), steps: CONFIRMED_ORDER }];
+    const poisonOrder = newOrderId();
+    const poison = (suffix: string, fields: Partial<OutboxRow>) =>
+      documents.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: {
+            ...rawOutboxRow({
+              aggregateId: poisonOrder,
+              rowId: `01JN8S7QG0POISON0000000${suffix}`,
+              eventId: `01JN8S7QG0POISON0000000${suffix}`,
+              eventType: 'OrderCreated',
+              topic: 'orders.events',
+              messageKey: poisonOrder,
+              event: '{}',
+              createdAt: new Date(Date.now() - 60_000).toISOString(),
+            }),
+            ...fields,
+          },
+        }),
+      );
+    await poison('001', { event: 'not json at all' });
+    await poison('002', { topic: 'no-such.events' });
+    const events = await writeSagas(tableName, sagas);
+    const store = new DynamoOutboxStore(documents, tableName);
+    const producer = new KafkaEventProducer(kafkaSettings(3, 5_000));
+    const publisher = new OutboxPublisher(producer, store, { chunkSize: 10 });
+    try {
+      const rows = await store.findUnpublished(everything(), 1000);
+
+      // Act
+      const outcome = await publisher.publish(rows);
+
+      // Assess
+      expect(outcome).toEqual({ published: events.length, quarantined: 2 });
+      const messages = await readKafka(keysOf(sagas), received(idsOf(events)), 'the valid events on Kafka');
+      expect(new Set(messages.map((message) => message.headers.eventId))).toEqual(new Set(idsOf(events)));
+      const stored = await scanOutbox(tableName);
+      const quarantined = stored.filter((row) => row.aggregateId === poisonOrder);
+      expect(quarantined.map((row) => [row.quarantineReason, row.unpublishedShard])).toEqual([
+        ['EVENT_NOT_JSON', undefined],
+        ['UNKNOWN_TOPIC', undefined],
+      ]);
+      expectAllPublished(
+        stored.filter((row) => row.aggregateId !== poisonOrder),
+        idsOf(events),
+      );
+      expect(await store.findUnpublished(everything(), 1000)).toEqual([]);
+    } finally {
+      await producer.disconnect();
     }
   });
 

@@ -105,6 +105,8 @@ describe('Class: KafkaMapping (Kafka mock)', () => {
       logs,
     );
     const failures: OnFailureRecord[] = [];
+    /** The invocation events the on-failure destination got with each record (what S3 keeps). */
+    const payloads: unknown[] = [];
     const mapping = new KafkaMapping(
       {
         logicalId: name,
@@ -117,7 +119,10 @@ describe('Class: KafkaMapping (Kafka mock)', () => {
         startingPosition: 'TRIM_HORIZON',
         maxRetryAttempts: -1,
         bisectOnError: false,
-        onFailure: (record) => failures.push(record),
+        onFailure: (record, payload) => {
+          failures.push(record);
+          payloads.push(payload);
+        },
         ...overrides,
       },
       mock.bootstrapServers,
@@ -148,7 +153,7 @@ describe('Class: KafkaMapping (Kafka mock)', () => {
           Object.entries(event.records).map(([key, records]) => [key, records.map((r) => r.offset)]),
         ),
       );
-    return { mapping, fn, failures, invocations, offsets };
+    return { mapping, fn, failures, payloads, invocations, offsets };
   };
 
   it('delivers every record in the MSK event shape, in order per partition, in batches of at most BatchSize', async () => {
@@ -315,12 +320,12 @@ describe('Class: KafkaMapping (Kafka mock)', () => {
     );
   });
 
-  it('sends records to the on-failure destination after the retry limit and delivers what follows', async () => {
+  it('sends records to the on-failure destination, with the payload, after the retry limit and delivers what follows', async () => {
     // Prepare
     await send('limited', [{ value: 'two' }]);
 
     // Act
-    const { mapping, invocations, failures } = await start(
+    const { mapping, invocations, failures, payloads } = await start(
       'limited',
       { topics: ['limited'], maxRetryAttempts: 1 },
       { env: { FAIL_UNTIL_ATTEMPT: '4' } },
@@ -365,6 +370,7 @@ describe('Class: KafkaMapping (Kafka mock)', () => {
       },
     });
     expect(mapping.discarded).toEqual(failures);
+    expect(payloads[0]).toEqual(invocations()[0]?.event);
   });
 
   it('drops only the records older than the maximum record age and delivers the rest', async () => {

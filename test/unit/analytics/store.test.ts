@@ -8,6 +8,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { DomainEvent } from '#events';
+import { COUNTER_SHARDS, counterShard } from '#functions/analytics/domain/counters';
 import { getMetrics, hoursUntil } from '#functions/analytics/metrics-api';
 import { AnalyticsStore, chunkEvents } from '#functions/analytics/store';
 import { sample } from '../events/helpers';
@@ -63,7 +64,7 @@ describe('Class: AnalyticsStore', () => {
     const input = [...events(3), ...events(1, 'OrderConfirmed')];
 
     // Act
-    const outcome = await store().count(input, NOW);
+    const outcome = await store().count(input, NOW, { seed: 'orders.events-3' });
 
     // Assess
     expect(outcome).toEqual({ counted: 4, duplicates: 0, transactions: 1 });
@@ -83,7 +84,7 @@ describe('Class: AnalyticsStore', () => {
     });
     expect(items[4]?.Update).toEqual({
       TableName: TABLE,
-      Key: { pk: 'HOUR#2025-03-01T12', sk: 'ORDERS_CREATED' },
+      Key: { pk: 'HOUR#2025-03-01T12', sk: `ORDERS_CREATED#${counterShard('orders.events-3', 0)}` },
       UpdateExpression: 'ADD #count :n SET #entity = :entity, #hour = :hour, #counter = :counter',
       ExpressionAttributeNames: {
         '#count': 'count',
@@ -130,6 +131,47 @@ describe('Class: AnalyticsStore', () => {
     );
   });
 
+  it('retries a transaction cancelled by a conflict on another shard of its counters', async () => {
+    // Prepare
+    doc
+      .on(TransactWriteCommand)
+      .rejectsOnce(
+        new TransactionCanceledException({
+          message: 'cancelled',
+          $metadata: {},
+          CancellationReasons: [{ Code: 'None' }, { Code: 'TransactionConflict' }],
+        }),
+      )
+      .resolves({});
+    doc.on(BatchGetCommand).resolves({ Responses: { [TABLE]: [] } });
+
+    // Act
+    const outcome = await store().count(events(1), NOW, { seed: 'orders.events-0' });
+
+    // Assess
+    expect(outcome).toEqual({ counted: 1, duplicates: 0, transactions: 2 });
+    const counterKeys = doc
+      .commandCalls(TransactWriteCommand)
+      .map((call) => call.args[0].input.TransactItems?.find((item) => item.Update)?.Update?.Key);
+    expect(counterKeys).toEqual([
+      { pk: 'HOUR#2025-03-01T12', sk: `ORDERS_CREATED#${counterShard('orders.events-0', 0)}` },
+      { pk: 'HOUR#2025-03-01T12', sk: `ORDERS_CREATED#${counterShard('orders.events-0', 1)}` },
+    ]);
+    expect(counterKeys[0]).not.toEqual(counterKeys[1]);
+  });
+
+  it('counts batches of different partitions into different shards of a counter', () => {
+    // Prepare
+    const partitions = Array.from({ length: 6 }, (_, partition) => `orders.events-${partition}`);
+
+    // Act
+    const shards = partitions.map((seed) => counterShard(seed, 0));
+
+    // Assess
+    expect(new Set(shards).size).toBeGreaterThan(1);
+    for (const shard of shards) expect(shard).toBeLessThan(COUNTER_SHARDS);
+  });
+
   it('counts an event delivered twice in one batch once', async () => {
     // Prepare
     doc.on(TransactWriteCommand).resolves({});
@@ -174,6 +216,25 @@ describe('Function: getMetrics', () => {
         { hour: '2025-03-01T12:00:00Z', counters: { ORDERS_CREATED: 5, ORDERS_CONFIRMED: 3 } },
       ],
     });
+  });
+
+  it('sums the shards of a counter, and counter items written before sharding', async () => {
+    // Prepare
+    doc.on(QueryCommand).resolves({ Items: [] });
+    doc.on(QueryCommand, { ExpressionAttributeValues: { ':pk': 'HOUR#2025-03-01T12' } }).resolves({
+      Items: [
+        { pk: 'HOUR#2025-03-01T12', sk: 'ORDERS_CREATED#3', counter: 'ORDERS_CREATED', count: 2 },
+        { pk: 'HOUR#2025-03-01T12', sk: 'ORDERS_CREATED#11', counter: 'ORDERS_CREATED', count: 3 },
+        { pk: 'HOUR#2025-03-01T12', sk: 'ORDERS_CREATED', count: 1 },
+        { pk: 'HOUR#2025-03-01T12', sk: 'ORDERS_CONFIRMED#0', count: 4 },
+      ],
+    });
+
+    // Act
+    const metrics = await getMetrics(store(), { queryStringParameters: { hours: '1' } }, NOW);
+
+    // Assess
+    expect(metrics.totals).toEqual({ ORDERS_CREATED: 6, ORDERS_CONFIRMED: 4 });
   });
 
   it.each(['0', '169', 'a day'])('rejects hours=%s with 400 without reading', async (hours) => {

@@ -53,7 +53,7 @@ describe('Script: function-reference', () => {
     // Assess
     expect(reference).toContain('`PAYMENT_WORKFLOW_ARN` (required)');
     expect(reference).toContain('`PSP_TIMEOUT_MS` (default `2000`)');
-    expect(reference).toContain('`KAFKA_IDEMPOTENT_PRODUCER` (default `true`)');
+    expect(reference).toContain('`KAFKA_IDEMPOTENT_PRODUCER` (default `false`)');
   });
 
   it('refuses a document without the section markers', () => {

@@ -1,6 +1,6 @@
-import type { EventProducer, OutboundMessage } from '#platform/outbox/producer';
-import { type OutboxRow, rawOutboxRow } from '#platform/outbox/row';
-import type { OutboxStore } from '#platform/outbox/store';
+import type { EventProducer, OutboundMessage, SendOptions } from '#platform/outbox/producer';
+import { type OutboxRow, rawOutboxRow, type StoredOutboxRow } from '#platform/outbox/row';
+import type { OutboxStore, UnpublishedPage } from '#platform/outbox/store';
 
 /** An outbox row whose envelope carries the given header fields; the payload is irrelevant here. */
 export function outboxRowFor(
@@ -24,7 +24,9 @@ export function outboxRowFor(
 /** An EventProducer that records what it was sent and fails the sends it is told to fail. */
 export class FakeProducer implements EventProducer {
   readonly sends: OutboundMessage[][] = [];
+  readonly options: SendOptions[] = [];
   private readonly failures = new Map<number, Error>();
+  private rejectedEventIds = new Map<string, Error>();
 
   /** Makes send number `call` (0-based) reject with `error`. */
   failOnSend(call: number, error = new Error('broker unavailable')): this {
@@ -32,11 +34,22 @@ export class FakeProducer implements EventProducer {
     return this;
   }
 
-  async send(messages: readonly OutboundMessage[]): Promise<void> {
+  /** Makes every send that carries the event `eventId` reject with `error`. */
+  rejectEvent(eventId: string, error: Error): this {
+    this.rejectedEventIds.set(eventId, error);
+    return this;
+  }
+
+  async send(messages: readonly OutboundMessage[], options: SendOptions = {}): Promise<void> {
     const call = this.sends.length;
     this.sends.push([...messages]);
+    this.options.push(options);
     const failure = this.failures.get(call);
     if (failure) throw failure;
+    for (const message of messages) {
+      const rejection = this.rejectedEventIds.get(message.headers.eventId ?? '');
+      if (rejection) throw rejection;
+    }
   }
 
   async disconnect(): Promise<void> {}
@@ -46,17 +59,24 @@ export class FakeProducer implements EventProducer {
   }
 }
 
-/** An OutboxStore that records which rows were marked published. */
+/** An OutboxStore that records which rows were marked published or quarantined. */
 export class FakeStore implements OutboxStore {
   readonly marked: { eventIds: string[]; now: Date }[] = [];
+  readonly quarantined: { sk: string; reason: string }[] = [];
   markFailure: Error | undefined;
+  quarantineFailure: Error | undefined;
 
   async markPublished(rows: readonly OutboxRow[], now: Date): Promise<void> {
     if (this.markFailure) throw this.markFailure;
     this.marked.push({ eventIds: rows.map((row) => row.eventId), now });
   }
 
-  async findUnpublished(): Promise<OutboxRow[]> {
-    return [];
+  async quarantine(row: StoredOutboxRow, reason: string): Promise<void> {
+    if (this.quarantineFailure) throw this.quarantineFailure;
+    this.quarantined.push({ sk: row.sk, reason });
+  }
+
+  async findUnpublishedPage(): Promise<UnpublishedPage> {
+    return { rows: [] };
   }
 }

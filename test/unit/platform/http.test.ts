@@ -1,7 +1,7 @@
 import '../setup-env';
 import { describe, expect, it } from 'vitest';
 import { HttpError } from '#platform/errors';
-import { errorResponse, header, json, parseJsonBody } from '#platform/http';
+import { basePathOf, errorResponse, header, json, parseJsonBody } from '#platform/http';
 import { apiGatewayEvent } from '#test/helpers/fixtures';
 
 describe('Function: header', () => {
@@ -99,5 +99,60 @@ describe('Function: parseJsonBody', () => {
         details: [{ path: 'body', message: 'received 13 bytes' }],
       }),
     );
+  });
+});
+
+describe('Function: basePathOf', () => {
+  it('is the stage when the client called the execute-api URL', () => {
+    // Prepare
+    const event = apiGatewayEvent('POST /orders', {
+      path: '/orders',
+      requestContext: { path: '/v1/orders' },
+    });
+
+    // Act
+    const basePath = basePathOf(event);
+
+    // Assess
+    expect(basePath).toBe('/v1');
+  });
+
+  it('is the base path mapping of a custom domain', () => {
+    // Prepare
+    const event = apiGatewayEvent('GET /orders/{orderId}', {
+      path: '/orders/01JN8S7QG0AAAAAAAAAAAAAAAA',
+      requestContext: { path: '/shop/api/orders/01JN8S7QG0AAAAAAAAAAAAAAAA' },
+    });
+
+    // Act
+    const basePath = basePathOf(event);
+
+    // Assess
+    expect(basePath).toBe('/shop/api');
+  });
+
+  it('is empty when the API is called at its root', () => {
+    // Prepare
+    const event = apiGatewayEvent('POST /orders', { path: '/orders', requestContext: { path: '/orders' } });
+
+    // Act
+    const basePath = basePathOf(event);
+
+    // Assess
+    expect(basePath).toBe('');
+  });
+
+  it.each([
+    ['the called path does not end with the resource path', '/v1/other', '/orders'],
+    ['the prefix holds characters a path segment must not', '/v1;x=<y>/orders', '/orders'],
+  ])('is empty when %s', (_, called, path) => {
+    // Prepare
+    const event = apiGatewayEvent('POST /orders', { path, requestContext: { path: called } });
+
+    // Act
+    const basePath = basePathOf(event);
+
+    // Assess
+    expect(basePath).toBe('');
   });
 });

@@ -20,7 +20,8 @@ import { TEST_ENV } from '#test/unit/setup-env';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const REQUEST_ID = 'c6af9ac6-7b61-11e6-9a41-93e8deadbeef';
-const ORDER_LOCATION = /^\/orders\/[0-9A-HJKMNP-TV-Z]{26}$/;
+/** The fixture's client called the stage `prod` of the execute-api URL (`requestContext.path`). */
+const ORDER_LOCATION = /^\/prod\/orders\/[0-9A-HJKMNP-TV-Z]{26}$/;
 const VALID_BODY = {
   customerId: 'customer-42',
   items: [
@@ -73,6 +74,19 @@ describe('Handler: create-order', () => {
   });
 
   describe('accepted orders', () => {
+    it('puts the base path the client called in front of the Location and the links', async () => {
+      // Prepare
+      const event = postOrders({ path: '/orders', requestContext: { path: '/v1/orders' } });
+
+      // Act
+      const result = await handler(event, lambdaContext());
+
+      // Assess
+      const location = String(headerOf(result, 'location'));
+      expect(location).toMatch(/^\/v1\/orders\/[0-9A-HJKMNP-TV-Z]{26}$/);
+      expect(JSON.parse(result.body).links).toEqual({ self: location });
+    });
+
     it('returns 202 with the order and its Location', async () => {
       // Prepare
       const event = postOrders();
@@ -88,7 +102,7 @@ describe('Handler: create-order', () => {
       expect(headerOf(result, 'idempotent-replayed')).toBeUndefined();
       const body = JSON.parse(result.body);
       expect(body).toMatchObject({
-        orderId: String(location).slice('/orders/'.length),
+        orderId: String(location).slice('/prod/orders/'.length),
         customerId: 'customer-42',
         status: 'PENDING',
         total: { amountMinor: 9997, currency: 'EUR' },

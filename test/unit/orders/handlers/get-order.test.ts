@@ -72,7 +72,7 @@ describe('Handler: get-order', () => {
       createdAt: '2025-03-01T12:00:00.000Z',
       updatedAt: '2025-03-01T12:00:02.000Z',
       history: ORDER.history,
-      links: { self: `/orders/${ORDER_ID}` },
+      links: { self: `/prod/orders/${ORDER_ID}` },
     });
     expect(ddb.commandCalls(GetCommand)[0]?.args[0].input).toEqual({
       TableName: TEST_ENV.ordersTable,

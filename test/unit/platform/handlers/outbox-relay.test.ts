@@ -4,13 +4,14 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { OutboundMessage } from '#platform/outbox/producer';
+import type { OutboundMessage, SendOptions } from '#platform/outbox/producer';
+import { PublishDeadlineError } from '#platform/outbox/producer';
 import { lambdaContext, outboxStreamEvent } from '#test/helpers/fixtures';
 import { TEST_ENV } from '#test/unit/setup-env';
 
 const kafka = vi.hoisted(() => ({
   sends: [] as OutboundMessage[][],
-  send: vi.fn(async (_messages: readonly OutboundMessage[]): Promise<void> => {}),
+  send: vi.fn(async (_messages: readonly OutboundMessage[], _options?: SendOptions): Promise<void> => {}),
   /** The parsed environments the relay built its Kafka settings from, one per module load. */
   settingsFrom: [] as unknown[],
 }));
@@ -21,9 +22,9 @@ vi.mock('#platform/outbox/kafka-producer', () => ({
     return { bootstrapBrokers: 'localhost:9092' };
   },
   KafkaEventProducer: class {
-    async send(messages: readonly OutboundMessage[]) {
+    async send(messages: readonly OutboundMessage[], options?: SendOptions) {
       kafka.sends.push([...messages]);
-      return kafka.send(messages);
+      return kafka.send(messages, options);
     }
     async disconnect() {}
   },
@@ -32,11 +33,12 @@ vi.mock('#platform/outbox/kafka-producer', () => ({
 const ddb = mockClient(DynamoDBDocumentClient);
 
 /** The relay handler, loaded afresh so OUTBOX_CHUNK_SIZE is read at module load as in Lambda. */
-async function loadRelay(chunkSize?: number) {
+async function loadRelay(chunkSize?: number, remainingMs = 10_000) {
   vi.resetModules();
   if (chunkSize !== undefined) vi.stubEnv('OUTBOX_CHUNK_SIZE', String(chunkSize));
   const { handler } = await import('#platform/handlers/outbox-relay');
-  return (event: DynamoDBStreamEvent) => handler(event, lambdaContext());
+  return (event: DynamoDBStreamEvent) =>
+    handler(event, lambdaContext({ getRemainingTimeInMillis: () => remainingMs }));
 }
 
 function recordAt(event: DynamoDBStreamEvent, index: number): DynamoDBRecord {
@@ -280,7 +282,7 @@ describe('Handler: outbox relay', () => {
     expect(ddb.calls()).toHaveLength(0);
   });
 
-  it('skips a malformed outbox row and publishes the others', async () => {
+  it('quarantines an outbox row without a topic and publishes the others', async () => {
     // Prepare
     const fixture = outboxStreamEvent();
     const malformed = structuredClone(recordAt(fixture, 0));
@@ -296,5 +298,55 @@ describe('Handler: outbox relay', () => {
       stringAttribute(recordAt(fixture, 1), 'eventId'),
       stringAttribute(recordAt(fixture, 2), 'eventId'),
     ]);
+    const quarantine = ddb
+      .commandCalls(UpdateCommand)
+      .map((call) => call.args[0].input)
+      .find((input) => input.Key?.sk === stringAttribute(malformed, 'sk'));
+    expect(quarantine).toMatchObject({
+      UpdateExpression: 'SET quarantinedAt = :now, quarantineReason = :reason REMOVE unpublishedShard',
+      ExpressionAttributeValues: { ':reason': 'MISSING_TOPIC' },
+    });
+  });
+
+  it('quarantines an outbox row whose event is not JSON instead of retrying the batch from it', async () => {
+    // Prepare
+    const fixture = outboxStreamEvent();
+    const poison = structuredClone(recordAt(fixture, 0));
+    const image = poison.dynamodb?.NewImage;
+    if (image) image.event = { S: 'this is not an event' };
+    const relay = await loadRelay();
+
+    // Act
+    const result = await relay({ Records: [poison, recordAt(fixture, 1), recordAt(fixture, 2)] });
+
+    // Assess
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(kafka.sends.flat().map((message) => message.headers.eventId)).toEqual([
+      stringAttribute(recordAt(fixture, 1), 'eventId'),
+      stringAttribute(recordAt(fixture, 2), 'eventId'),
+    ]);
+    expect(
+      ddb
+        .commandCalls(UpdateCommand)
+        .map((call) => call.args[0].input.ExpressionAttributeValues?.[':reason'])
+        .filter(Boolean),
+    ).toEqual(['EVENT_NOT_JSON']);
+  });
+
+  it('gives its sends the invocation deadline and reports the first row when Kafka does not answer in time', async () => {
+    // Prepare
+    kafka.send.mockRejectedValue(new PublishDeadlineError('no answer from Kafka within the time budget'));
+    const relay = await loadRelay(undefined, 20_000);
+    const event = outboxStreamEvent();
+    const before = Date.now();
+
+    // Act
+    const result = await relay(event);
+
+    // Assess
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: sequenceNumberOf(recordAt(event, 0)) }] });
+    const deadline = kafka.send.mock.calls[0]?.[1]?.deadline ?? 0;
+    expect(deadline).toBeGreaterThanOrEqual(before + 18_000);
+    expect(deadline).toBeLessThanOrEqual(Date.now() + 18_000);
   });
 });

@@ -8,19 +8,19 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SweepIncompleteError } from '#platform/handlers/outbox-sweeper';
-import type { OutboundMessage } from '#platform/outbox/producer';
+import type { OutboundMessage, SendOptions } from '#platform/outbox/producer';
 import { lambdaContext } from '#test/helpers/fixtures';
 import { outboxRowFor } from '#test/unit/helpers/outbox';
 
 const kafka = vi.hoisted(() => ({
-  send: vi.fn(async (_messages: readonly OutboundMessage[]): Promise<void> => {}),
+  send: vi.fn(async (_messages: readonly OutboundMessage[], _options?: SendOptions): Promise<void> => {}),
 }));
 
 vi.mock('#platform/outbox/kafka-producer', () => ({
   kafkaSettingsOf: () => ({ bootstrapBrokers: 'localhost:9092' }),
   KafkaEventProducer: class {
-    send(messages: readonly OutboundMessage[]) {
-      return kafka.send(messages);
+    send(messages: readonly OutboundMessage[], options?: SendOptions) {
+      return kafka.send(messages, options);
     }
     async disconnect() {}
   },
@@ -29,9 +29,9 @@ vi.mock('#platform/outbox/kafka-producer', () => ({
 const ddb = mockClient(DynamoDBDocumentClient);
 const NOW = new Date('2025-03-01T12:10:00.000Z');
 
-async function sweep() {
+async function sweep(remainingMs = 10_000) {
   const { handler } = await import('#platform/handlers/outbox-sweeper');
-  return handler({}, lambdaContext());
+  return handler({}, lambdaContext({ getRemainingTimeInMillis: () => remainingMs }));
 }
 
 describe('Handler: outbox sweeper', () => {
@@ -55,7 +55,7 @@ describe('Handler: outbox sweeper', () => {
     const result = await sweep();
 
     // Assess
-    expect(result).toEqual({ found: 0, published: 0 });
+    expect(result).toEqual({ found: 0, published: 0, quarantined: 0, complete: true });
     const cutoffs = ddb
       .commandCalls(QueryCommand)
       .map((call) => call.args[0].input.ExpressionAttributeValues?.[':cutoff']);
@@ -73,7 +73,7 @@ describe('Handler: outbox sweeper', () => {
     const result = await sweep();
 
     // Assess
-    expect(result).toEqual({ found: 2, published: 2 });
+    expect(result).toEqual({ found: 2, published: 2, quarantined: 0, complete: true });
     expect(kafka.send.mock.calls[0]?.[0].map((message) => message.headers.eventId)).toEqual([
       outboxRowFor(1).eventId,
       outboxRowFor(2).eventId,
@@ -96,5 +96,78 @@ describe('Handler: outbox sweeper', () => {
     expect(outcome).toBeInstanceOf(SweepIncompleteError);
     expect(outcome).toMatchObject({ message: 'Swept 0 of 1 stale outbox rows', cause });
     expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+  });
+  it('quarantines a row that can never be published and republishes the others', async () => {
+    // Prepare
+    const poison = { ...outboxRowFor(1), event: 'not json' };
+    ddb.on(QueryCommand).callsFake((input: QueryCommandInput) => ({
+      Items: input.ExpressionAttributeValues?.[':shard'] === '0' ? [poison, outboxRowFor(2)] : [],
+    }));
+
+    // Act
+    const result = await sweep();
+
+    // Assess
+    expect(result).toEqual({ found: 2, published: 1, quarantined: 1, complete: true });
+    expect(kafka.send.mock.calls.map(([messages]) => messages.map((m) => m.headers.eventId))).toEqual([
+      [outboxRowFor(2).eventId],
+    ]);
+    const updates = ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input);
+    expect(updates.map((input) => [input.Key?.sk, input.ExpressionAttributeValues?.[':reason']])).toEqual(
+      expect.arrayContaining([
+        [poison.sk, 'EVENT_NOT_JSON'],
+        [outboxRowFor(2).sk, undefined],
+      ]),
+    );
+  });
+
+  it('reads a shard page after page until it is empty, within one run', async () => {
+    // Prepare
+    const pages = [
+      { Items: [outboxRowFor(1), outboxRowFor(2)], LastEvaluatedKey: { page: 1 } },
+      { Items: [outboxRowFor(3), outboxRowFor(4)], LastEvaluatedKey: { page: 2 } },
+      { Items: [outboxRowFor(5)] },
+    ];
+    ddb.on(QueryCommand).callsFake((input: QueryCommandInput) => {
+      if (input.ExpressionAttributeValues?.[':shard'] !== '6') return { Items: [] };
+      const page = (input.ExclusiveStartKey as { page?: number } | undefined)?.page ?? 0;
+      return pages[page];
+    });
+
+    // Act
+    const result = await sweep();
+
+    // Assess
+    expect(result).toEqual({ found: 5, published: 5, quarantined: 0, complete: true });
+    expect(kafka.send.mock.calls.flatMap(([messages]) => messages.map((m) => m.headers.eventId))).toEqual(
+      [1, 2, 3, 4, 5].map((index) => outboxRowFor(index).eventId),
+    );
+  });
+
+  it('stops when its time budget is spent and reports the sweep incomplete, without failing', async () => {
+    // Prepare
+    ddb.on(QueryCommand).resolves({ Items: [outboxRowFor(1)], LastEvaluatedKey: { more: true } });
+
+    // Act
+    const result = await sweep(1_000);
+
+    // Assess
+    expect(result).toEqual({ found: 0, published: 0, quarantined: 0, complete: false });
+    expect(ddb.commandCalls(QueryCommand)).toHaveLength(0);
+  });
+
+  it('gives every send the deadline of its invocation, less the margin to report', async () => {
+    // Prepare
+    ddb.on(QueryCommand).callsFake((input: QueryCommandInput) => ({
+      Items: input.ExpressionAttributeValues?.[':shard'] === '1' ? [outboxRowFor(1)] : [],
+    }));
+
+    // Act
+    await sweep(30_000);
+
+    // Assess
+    expect(kafka.send.mock.calls.map(([, options]) => options)).toEqual([
+      { deadline: NOW.getTime() + 27_000 },
+    ]);
   });
 });

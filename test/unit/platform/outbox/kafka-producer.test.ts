@@ -11,9 +11,15 @@ import {
   type KafkaSettings,
   kafkaClientConfig,
   kafkaSettingsOf,
+  messageRejectionOf,
   resolveBootstrapBrokers,
 } from '#platform/outbox/kafka-producer';
-import { type OutboundMessage, PublishError } from '#platform/outbox/producer';
+import {
+  MessageRejectedError,
+  type OutboundMessage,
+  PublishDeadlineError,
+  PublishError,
+} from '#platform/outbox/producer';
 
 const kafkajs = vi.hoisted(() => {
   const state = {
@@ -101,7 +107,7 @@ describe('Function: kafkaSettingsOf', () => {
     });
   });
 
-  it('defaults to IAM auth and an idempotent producer for an MSK cluster', () => {
+  it('defaults to IAM auth and the producer the tests run, not idempotent, for an MSK cluster', () => {
     // Prepare
     const env = { MSK_CLUSTER_ARN: 'arn:aws:kafka:us-east-1:123456789012:cluster/orders/abc' };
 
@@ -113,7 +119,7 @@ describe('Function: kafkaSettingsOf', () => {
       bootstrapBrokers: '',
       clusterArn: 'arn:aws:kafka:us-east-1:123456789012:cluster/orders/abc',
       auth: 'iam',
-      idempotent: true,
+      idempotent: false,
       clientId: 'order-saga',
       retries: 6,
       requestTimeoutMs: 10_000,
@@ -398,5 +404,87 @@ describe('Class: KafkaEventProducer', () => {
     // Assess
     expect(kafkajs.state.disconnect).toHaveBeenCalledTimes(1);
     expect(kafkajs.state.connect).toHaveBeenCalledTimes(2);
+  });
+  it('drops the producer after a failed send and connects a new one for the next send', async () => {
+    // Prepare
+    kafkajs.state.sendBatch.mockRejectedValueOnce(new Error('NOT_LEADER_FOR_PARTITION'));
+    const producer = new KafkaEventProducer(SETTINGS, async () => ['localhost:9092']);
+    await producer.send([message('orders.events', 'k', 'v1')]).catch(() => undefined);
+
+    // Act
+    await producer.send([message('orders.events', 'k', 'v2')]);
+
+    // Assess
+    expect(kafkajs.state.producerConfigs).toHaveLength(2);
+    expect(kafkajs.state.connect).toHaveBeenCalledTimes(2);
+    expect(kafkajs.state.disconnect).toHaveBeenCalledTimes(1);
+  });
+
+  it('gives up with a PublishDeadlineError when Kafka has not answered by the deadline', async () => {
+    // Prepare
+    kafkajs.state.sendBatch.mockImplementationOnce(() => new Promise(() => {}));
+    const producer = new KafkaEventProducer(SETTINGS, async () => ['localhost:9092']);
+
+    // Act
+    const sent = producer.send([message('orders.events', 'k', 'v')], { deadline: Date.now() + 50 });
+
+    // Assess
+    await expect(sent).rejects.toBeInstanceOf(PublishDeadlineError);
+    await producer.send([message('orders.events', 'k', 'v')]);
+    expect(kafkajs.state.producerConfigs).toHaveLength(2);
+  });
+
+  it('gives up with a PublishDeadlineError when it cannot connect by the deadline', async () => {
+    // Prepare
+    kafkajs.state.connect.mockImplementationOnce(() => new Promise(() => {}));
+    const producer = new KafkaEventProducer(SETTINGS, async () => ['localhost:9092']);
+
+    // Act
+    const sent = producer.send([message('orders.events', 'k', 'v')], { deadline: Date.now() + 50 });
+
+    // Assess
+    await expect(sent).rejects.toBeInstanceOf(PublishDeadlineError);
+    expect(kafkajs.state.sendBatch).not.toHaveBeenCalled();
+  });
+
+  it('reports a message the broker rejects as such as a MessageRejectedError naming the reason', async () => {
+    // Prepare
+    const rejection = Object.assign(new Error('The request included a message larger than the max'), {
+      name: 'KafkaJSProtocolError',
+      type: 'MESSAGE_TOO_LARGE',
+      retriable: false,
+    });
+    kafkajs.state.sendBatch.mockRejectedValueOnce(
+      Object.assign(new Error('wrapped'), { name: 'KafkaJSNonRetriableError', cause: rejection }),
+    );
+    const producer = new KafkaEventProducer(SETTINGS, async () => ['localhost:9092']);
+
+    // Act
+    const sent = producer.send([message('orders.events', 'k', 'v')]);
+
+    // Assess
+    await expect(sent).rejects.toBeInstanceOf(MessageRejectedError);
+    await expect(sent).rejects.toMatchObject({ reason: 'KAFKA_MESSAGE_TOO_LARGE' });
+  });
+});
+
+describe('Function: messageRejectionOf', () => {
+  it('finds a rejection inside an aggregate of errors', () => {
+    // Prepare
+    const error = { errors: [{ type: 'LEADER_NOT_AVAILABLE' }, { type: 'INVALID_RECORD' }] };
+
+    // Act
+    const reason = messageRejectionOf(error);
+
+    // Assess
+    expect(reason).toBe('INVALID_RECORD');
+  });
+
+  it('finds none in a broker outage', () => {
+    // Act
+    const reason = messageRejectionOf(new Error('Connection error: ECONNREFUSED'));
+
+    // Assess
+    expect(reason).toBeUndefined();
   });
 });

@@ -1,6 +1,8 @@
 import '#test/unit/setup-env';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { OutboxPublisher, toMessage } from '#platform/outbox/publisher';
+import { MessageRejectedError, PublishDeadlineError, PublishError } from '#platform/outbox/producer';
+import { deadlineFor, defectOf, OutboxPublisher, toMessage } from '#platform/outbox/publisher';
+import type { StoredOutboxRow } from '#platform/outbox/row';
 import { FakeProducer, FakeStore, outboxRowFor } from '#test/unit/helpers/outbox';
 
 const NOW = new Date('2025-03-01T12:00:05.000Z');
@@ -28,7 +30,7 @@ describe('Class: OutboxPublisher', () => {
     const outcome = await publisher.publish(batch);
 
     // Assess
-    expect(outcome).toEqual({ published: 3 });
+    expect(outcome).toEqual({ published: 3, quarantined: 0 });
     expect(producer.sentKeys()).toEqual([ids(0, 3)]);
     expect(producer.sends[0]?.map((message) => message.value)).toEqual(batch.map((row) => row.event));
     expect(store.marked).toEqual([{ eventIds: ids(0, 3), now: NOW }]);
@@ -42,7 +44,7 @@ describe('Class: OutboxPublisher', () => {
     const outcome = await publisher.publish(rows(5));
 
     // Assess
-    expect(outcome).toEqual({ published: 5 });
+    expect(outcome).toEqual({ published: 5, quarantined: 0 });
     expect(producer.sentKeys()).toEqual([ids(0, 2), ids(2, 4), ids(4, 5)]);
     expect(store.marked.map((mark) => mark.eventIds)).toEqual([ids(0, 2), ids(2, 4), ids(4, 5)]);
   });
@@ -55,7 +57,7 @@ describe('Class: OutboxPublisher', () => {
     const outcome = await publisher.publish([]);
 
     // Assess
-    expect(outcome).toEqual({ published: 0 });
+    expect(outcome).toEqual({ published: 0, quarantined: 0 });
     expect(producer.sends).toHaveLength(0);
     expect(store.marked).toHaveLength(0);
   });
@@ -70,7 +72,7 @@ describe('Class: OutboxPublisher', () => {
     const outcome = await publisher.publish(rows(6));
 
     // Assess
-    expect(outcome).toEqual({ published: 2, failedAt: 2, error: failure });
+    expect(outcome).toEqual({ published: 2, quarantined: 0, failedAt: 2, error: failure });
     expect(producer.sentKeys()).toEqual([ids(0, 2), ids(2, 4)]);
     expect(store.marked.map((mark) => mark.eventIds)).toEqual([ids(0, 2)]);
   });
@@ -97,11 +99,11 @@ describe('Class: OutboxPublisher', () => {
     const outcome = await publisher.publish(rows(4));
 
     // Assess
-    expect(outcome).toEqual({ published: 4 });
+    expect(outcome).toEqual({ published: 4, quarantined: 0 });
     expect(producer.sentKeys()).toEqual([ids(0, 2), ids(2, 4)]);
   });
 
-  it('stops at a row whose stored event is not JSON and reports it as the failure', async () => {
+  it('quarantines a row whose stored event is not JSON and publishes the rows after it', async () => {
     // Prepare
     const batch = rows(3).with(1, { ...outboxRowFor(1), event: '{not json' });
     const publisher = new OutboxPublisher(producer, store, { chunkSize: 1 }, () => NOW);
@@ -110,9 +112,146 @@ describe('Class: OutboxPublisher', () => {
     const outcome = await publisher.publish(batch);
 
     // Assess
-    expect(outcome).toMatchObject({ published: 1, failedAt: 1 });
-    expect(outcome.error).toBeInstanceOf(SyntaxError);
-    expect(producer.sentKeys()).toEqual([ids(0, 1)]);
+    expect(outcome).toEqual({ published: 2, quarantined: 1 });
+    expect(producer.sentKeys()).toEqual([[ids(0, 1)[0]], [ids(2, 3)[0]]]);
+    expect(store.quarantined).toEqual([{ sk: outboxRowFor(1).sk, reason: 'EVENT_NOT_JSON' }]);
+    expect(store.marked.map((mark) => mark.eventIds)).toEqual([ids(0, 1), ids(2, 3)]);
+  });
+
+  it.each([
+    ['has no topic', { topic: undefined }, 'MISSING_TOPIC'],
+    ['names a topic the platform does not have', { topic: 'audit.events' }, 'UNKNOWN_TOPIC'],
+    ['has no message key', { messageKey: '' }, 'MISSING_KEY'],
+    ['has no event id', { eventId: 42 }, 'MISSING_EVENT_ID'],
+    ['has no event', { event: undefined }, 'MISSING_EVENT'],
+    ['stores an event that is not an object', { event: '[1,2]' }, 'EVENT_NOT_AN_OBJECT'],
+  ])('quarantines a row that %s and sends the others in one chunk', async (_, fields, reason) => {
+    // Prepare
+    const poison: StoredOutboxRow = { ...outboxRowFor(1), ...fields };
+    const batch: StoredOutboxRow[] = [outboxRowFor(0), poison, outboxRowFor(2)];
+    const publisher = new OutboxPublisher(producer, store, { chunkSize: 10 }, () => NOW);
+
+    // Act
+    const outcome = await publisher.publish(batch);
+
+    // Assess
+    expect(outcome).toEqual({ published: 2, quarantined: 1 });
+    expect(producer.sentKeys()).toEqual([[outboxRowFor(0).eventId, outboxRowFor(2).eventId]]);
+    expect(store.quarantined).toEqual([{ sk: poison.sk, reason }]);
+  });
+
+  it('Given the bus rejects one message of a chunk as such, Then only that row is quarantined and the rest are published', async () => {
+    // Prepare
+    const rejected = outboxRowFor(2);
+    producer.rejectEvent(
+      rejected.eventId,
+      new MessageRejectedError('KAFKA_MESSAGE_TOO_LARGE', 'Kafka rejected a message'),
+    );
+    const publisher = new OutboxPublisher(producer, store, { chunkSize: 10 }, () => NOW);
+
+    // Act
+    const outcome = await publisher.publish(rows(4));
+
+    // Assess
+    expect(outcome).toEqual({ published: 3, quarantined: 1 });
+    expect(producer.sentKeys()).toEqual([ids(0, 4), ...ids(0, 4).map((id) => [id])]);
+    expect(store.quarantined).toEqual([{ sk: rejected.sk, reason: 'KAFKA_MESSAGE_TOO_LARGE' }]);
+    expect(store.marked.map((mark) => mark.eventIds)).toEqual([
+      [ids(0, 4)[0]],
+      [ids(0, 4)[1]],
+      [ids(0, 4)[3]],
+    ]);
+  });
+
+  it('Given a row sent alone fails for a retryable reason while isolating, Then it stops there', async () => {
+    // Prepare
+    producer
+      .failOnSend(0, new MessageRejectedError('KAFKA_RECORD_LIST_TOO_LARGE', 'too large'))
+      .failOnSend(2, new PublishError('broker unavailable'));
+    const publisher = new OutboxPublisher(producer, store, { chunkSize: 10 }, () => NOW);
+
+    // Act
+    const outcome = await publisher.publish(rows(3));
+
+    // Assess
+    expect(outcome).toMatchObject({ published: 1, quarantined: 0, failedAt: 1 });
+    expect(outcome.error).toBeInstanceOf(PublishError);
+    expect(store.quarantined).toEqual([]);
+  });
+
+  it('still publishes the other rows when a quarantine cannot be recorded', async () => {
+    // Prepare
+    store.quarantineFailure = new Error('ProvisionedThroughputExceededException');
+    const batch = rows(2).with(0, { ...outboxRowFor(0), topic: 'unknown.events' });
+    const publisher = new OutboxPublisher(producer, store, { chunkSize: 10 }, () => NOW);
+
+    // Act
+    const outcome = await publisher.publish(batch);
+
+    // Assess
+    expect(outcome).toEqual({ published: 1, quarantined: 1 });
+    expect(producer.sentKeys()).toEqual([ids(1, 2)]);
+  });
+
+  it('passes its deadline to every send', async () => {
+    // Prepare
+    const deadline = Date.now() + 60_000;
+    const publisher = new OutboxPublisher(producer, store, { chunkSize: 2 }, () => NOW);
+
+    // Act
+    await publisher.publish(rows(3), { deadline });
+
+    // Assess
+    expect(producer.options).toEqual([{ deadline }, { deadline }]);
+  });
+
+  it('starts no chunk once its deadline has passed and reports the first row not sent', async () => {
+    // Prepare
+    const publisher = new OutboxPublisher(producer, store, { chunkSize: 2 }, () => NOW);
+
+    // Act
+    const outcome = await publisher.publish(rows(3), { deadline: Date.now() - 1 });
+
+    // Assess
+    expect(outcome).toMatchObject({ published: 0, failedAt: 0 });
+    expect(outcome.error).toBeInstanceOf(PublishDeadlineError);
+    expect(producer.sends).toHaveLength(0);
+  });
+});
+
+describe('Function: defectOf', () => {
+  it('finds nothing wrong with a row written by outboxRow', () => {
+    // Act
+    const defect = defectOf(outboxRowFor(1));
+
+    // Assess
+    expect(defect).toBeUndefined();
+  });
+
+  it('names a row whose event is not JSON', () => {
+    // Act
+    const defect = defectOf({ ...outboxRowFor(1), event: 'plain text' });
+
+    // Assess
+    expect(defect).toBe('EVENT_NOT_JSON');
+  });
+});
+
+describe('Function: deadlineFor', () => {
+  it('keeps a tenth of the remaining time for reporting the outcome', () => {
+    // Act
+    const deadline = deadlineFor({ getRemainingTimeInMillis: () => 60_000 }, 1_000_000);
+
+    // Assess
+    expect(deadline).toBe(1_000_000 + 54_000);
+  });
+
+  it('keeps at least one second', () => {
+    // Act
+    const deadline = deadlineFor({ getRemainingTimeInMillis: () => 3_000 }, 1_000_000);
+
+    // Assess
+    expect(deadline).toBe(1_000_000 + 2_000);
   });
 });
 

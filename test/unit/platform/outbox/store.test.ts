@@ -122,6 +122,83 @@ describe('Class: DynamoOutboxStore', () => {
     });
   });
 
+  describe('Method: findUnpublishedPage', () => {
+    it('reads one shard from where the last page ended and says where the next one starts', async () => {
+      // Prepare
+      const after = { unpublishedShard: '2', createdAt: '2025-03-01T12:00:00.001Z', pk: 'a', sk: 'b' };
+      const next = { unpublishedShard: '2', createdAt: '2025-03-01T12:00:00.003Z', pk: 'c', sk: 'd' };
+      ddb.on(QueryCommand).resolves({ Items: [outboxRowFor(2), outboxRowFor(3)], LastEvaluatedKey: next });
+      const store = new DynamoOutboxStore(client, TABLE);
+
+      // Act
+      const page = await store.findUnpublishedPage(2, CUTOFF, 2, after);
+
+      // Assess
+      expect(page).toEqual({ rows: [outboxRowFor(2), outboxRowFor(3)], next });
+      expect(ddb.commandCalls(QueryCommand).map((call) => call.args[0].input)).toEqual([
+        expect.objectContaining({
+          IndexName: 'unpublished',
+          ExpressionAttributeValues: { ':shard': '2', ':cutoff': '2025-03-01T12:10:00.000Z' },
+          ExclusiveStartKey: after,
+          Limit: 2,
+        }),
+      ]);
+    });
+
+    it('has no next page when the shard has nothing more', async () => {
+      // Prepare
+      ddb.on(QueryCommand).resolves({ Items: [outboxRowFor(1)] });
+      const store = new DynamoOutboxStore(client, TABLE);
+
+      // Act
+      const page = await store.findUnpublishedPage(0, CUTOFF, 500);
+
+      // Assess
+      expect(page).toEqual({ rows: [outboxRowFor(1)] });
+    });
+  });
+
+  describe('Method: quarantine', () => {
+    const NOW = new Date('2025-03-01T12:00:05.000Z');
+
+    it('records the reason and takes the row out of the unpublished index, only if it still exists', async () => {
+      // Prepare
+      ddb.on(UpdateCommand).resolves({});
+      const row = outboxRowFor(1);
+      const store = new DynamoOutboxStore(client, TABLE);
+
+      // Act
+      await store.quarantine(row, 'EVENT_NOT_JSON', NOW);
+
+      // Assess
+      expect(ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input)).toEqual([
+        {
+          TableName: TABLE,
+          Key: { pk: row.pk, sk: row.sk },
+          UpdateExpression: 'SET quarantinedAt = :now, quarantineReason = :reason REMOVE unpublishedShard',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':now': '2025-03-01T12:00:05.000Z', ':reason': 'EVENT_NOT_JSON' },
+        },
+      ]);
+    });
+
+    it('skips a row that no longer exists', async () => {
+      // Prepare
+      ddb
+        .on(UpdateCommand)
+        .rejects(
+          new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }),
+        );
+      const store = new DynamoOutboxStore(client, TABLE);
+
+      // Act
+      const act = store.quarantine(outboxRowFor(1), 'UNKNOWN_TOPIC', NOW);
+
+      // Assess
+      await expect(act).resolves.toBeUndefined();
+    });
+  });
+
   describe('Method: markPublished', () => {
     const NOW = new Date('2025-03-01T12:00:05.000Z');
 
