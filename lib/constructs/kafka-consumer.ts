@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -54,6 +54,35 @@ export interface KafkaConsumerProps<C extends AnyContract> {
   readonly removalPolicy?: RemovalPolicy;
 }
 
+/**
+ * The settings of one Kafka event source mapping, as the stacks export them when a bridge runs the
+ * mappings (`kafkaEventSources=bridge`): a stack output whose key starts with `KafkaMapping` and
+ * whose value is this object as JSON. `localstack/bridge/` reads it.
+ */
+export interface BridgedKafkaMapping {
+  functionName: string;
+  functionArn: string;
+  topic: string;
+  consumerGroupId: string;
+  startingPosition: 'TRIM_HORIZON' | 'LATEST';
+  batchSize: number;
+  maximumBatchingWindowInSeconds: number;
+  maximumRetryAttempts: number;
+  bisectBatchOnFunctionError: boolean;
+  reportBatchItemFailures: boolean;
+  /** The on-failure destination the MSK mapping would have (the consumer's queue). */
+  onFailureDestination: string;
+}
+
+/**
+ * The consumer groups of replays of a group: a second mapping of the same function and topic, from
+ * the start, in the group `<group>-replay-<id>` (what `npm run chaos` creates to deliver a topic again).
+ */
+export const replayGroupPattern = (group: string) => `${group}-replay-*`;
+
+/** Prefix of the stack outputs that carry bridged mappings. */
+export const BRIDGED_MAPPING_OUTPUT_PREFIX = 'KafkaMapping';
+
 /** Consumer group of one consumer and topic: a group id must be unique among all Kafka event sources. */
 export function consumerGroupId(service: string, topic: string): string {
   return `order-saga-${service}-${topic}`;
@@ -75,7 +104,10 @@ export class KafkaConsumer<C extends AnyContract = AnyContract> extends Construc
   readonly idempotencyTable?: dynamodb.Table;
   /** Batches the event source mappings gave up on (metadata pointing at the records). */
   readonly onFailureQueue: sqs.Queue;
+  /** The MSK event source mappings (none when a bridge runs them). */
   readonly eventSources: ManagedKafkaEventSource[];
+  /** The mappings' settings, exported for a bridge (`kafkaEventSources=bridge`); none otherwise. */
+  readonly bridgedMappings: BridgedKafkaMapping[];
   readonly consumerGroups: string[];
   /** The schedule on which the consumer retries its parked records (per-record consumers). */
   readonly parkedSweep?: events.Rule;
@@ -162,7 +194,31 @@ export class KafkaConsumer<C extends AnyContract = AnyContract> extends Construc
     }
 
     this.consumerGroups = topics.map((topic) => consumerGroupId(service, topic));
-    this.eventSources = topics.map((topic) => {
+    const bridged = props.kafka.eventSources === 'bridge';
+    this.bridgedMappings = bridged
+      ? topics.map((topic) => {
+          const mapping: BridgedKafkaMapping = {
+            functionName: this.fn.functionName,
+            functionArn: this.fn.functionArn,
+            topic,
+            consumerGroupId: consumerGroupId(service, topic),
+            startingPosition: 'TRIM_HORIZON',
+            batchSize,
+            maximumBatchingWindowInSeconds: maxBatchingWindow.toSeconds(),
+            maximumRetryAttempts: retryAttempts,
+            bisectBatchOnFunctionError: true,
+            reportBatchItemFailures: true,
+            onFailureDestination: this.onFailureQueue.queueArn,
+          };
+          new CfnOutput(this, `Bridged${topic.replace(/[^A-Za-z0-9]/g, '')}`, {
+            key: `${BRIDGED_MAPPING_OUTPUT_PREFIX}${service.replace(/[^A-Za-z0-9]/g, '')}${topic.replace(/[^A-Za-z0-9]/g, '')}`,
+            description: `The ${service} consumer's Kafka event source mapping of ${topic}, for the bridge`,
+            value: Stack.of(this).toJsonString(mapping),
+          });
+          return mapping;
+        })
+      : [];
+    this.eventSources = (bridged ? [] : topics).map((topic) => {
       const source = new ManagedKafkaEventSource({
         clusterArn: props.kafka.clusterArn,
         topic,
@@ -221,7 +277,11 @@ export class KafkaConsumer<C extends AnyContract = AnyContract> extends Construc
       new iam.PolicyStatement({
         sid: 'MskConsumerGroups',
         actions: ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup'],
-        resources: this.consumerGroups.map((group) => kafkaGroupArn(props.kafka.clusterArn, group)),
+        // A replay (a second mapping of a topic from the start, `npm run chaos`) reads in its own group.
+        resources: this.consumerGroups.flatMap((group) => [
+          kafkaGroupArn(props.kafka.clusterArn, group),
+          kafkaGroupArn(props.kafka.clusterArn, replayGroupPattern(group)),
+        ]),
       }),
     );
     Validations.of(this.fn).acknowledge({

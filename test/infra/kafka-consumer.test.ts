@@ -130,7 +130,9 @@ describe('Construct: KafkaConsumer', () => {
       Action: ['kafka-cluster:AlterGroup', 'kafka-cluster:DescribeGroup'],
       Resource: [
         `${GROUP_PREFIX}/order-saga-orders-inventory.events`,
+        `${GROUP_PREFIX}/order-saga-orders-inventory.events-replay-*`,
         `${GROUP_PREFIX}/order-saga-orders-payments.events`,
+        `${GROUP_PREFIX}/order-saga-orders-payments.events-replay-*`,
       ],
     });
     const kafkaActions = statements
@@ -139,17 +141,23 @@ describe('Construct: KafkaConsumer', () => {
     expect(kafkaActions).not.toContain('kafka-cluster:WriteData');
   });
 
-  it('grants nothing on a wildcard resource except X-Ray', () => {
+  it('grants nothing on a wildcard resource except X-Ray and the replay groups of its own groups', () => {
     // Prepare
     const statements = roleStatements(template, consumer.fn);
+    const replayGroups = consumer.consumerGroups.map((group) => `${GROUP_PREFIX}/${group}-replay-*`);
 
     // Act
-    const wildcard = statements.filter((statement) => JSON.stringify(statement.Resource).includes('*'));
+    const wildcard = statements
+      .filter((statement) => statement.Sid !== 'MskConsumerGroups')
+      .filter((statement) => JSON.stringify(statement.Resource).includes('*'));
+    const groups = statements.find((statement) => statement.Sid === 'MskConsumerGroups')
+      ?.Resource as string[];
 
     // Assess
     for (const statement of wildcard) {
       expect(actionsOf(statement).every((action) => action.startsWith('xray:'))).toBe(true);
     }
+    expect(groups.filter((arn) => arn.includes('*'))).toEqual(replayGroups);
     const onFailure = statements.find((s) => actionsOf(s).includes('sqs:SendMessage'));
     expect(onFailure?.Resource).toEqual({ 'Fn::GetAtt': [logicalIdOf(consumer.onFailureQueue), 'Arn'] });
   });
@@ -292,5 +300,72 @@ describe('Construct: KafkaConsumer (partial batches and parked records)', () => 
         }),
       ]),
     );
+  });
+});
+
+describe('Construct: KafkaConsumer (kafkaEventSources=bridge)', () => {
+  let bridged: TestApp;
+
+  beforeAll(() => {
+    bridged = buildTestApp({
+      stage: 'test',
+      mskClusterArn: BYO_ARN,
+      mskBootstrapBrokers: 'kafka:9092',
+      kafkaAuth: 'none',
+      kafkaEventSources: 'bridge',
+    });
+  });
+
+  it('creates no MSK event source mapping and exports each mapping’s settings for the bridge', () => {
+    // Prepare
+    const orders = bridged.template(bridged.stacks.orders);
+    const saga = bridged.stacks.orders.saga;
+
+    // Act
+    const kafkaMappings = Object.values(orders.findResources('AWS::Lambda::EventSourceMapping')).filter(
+      (resource) => 'AmazonManagedKafkaEventSourceConfig' in (resource.Properties ?? {}),
+    );
+    const outputs = Object.values(orders.toJSON().Outputs ?? {}) as { Value: unknown }[];
+    const exported = Object.keys(orders.toJSON().Outputs ?? {}).filter((key) =>
+      key.startsWith('KafkaMapping'),
+    );
+
+    // Assess
+    expect(kafkaMappings).toEqual([]);
+    expect(saga.eventSources).toEqual([]);
+    expect(exported.sort()).toEqual([
+      'KafkaMappingordersinventoryevents',
+      'KafkaMappingorderspaymentsevents',
+    ]);
+    expect(saga.bridgedMappings.map((mapping) => [mapping.topic, mapping.consumerGroupId])).toEqual([
+      ['inventory.events', 'order-saga-orders-inventory.events'],
+      ['payments.events', 'order-saga-orders-payments.events'],
+    ]);
+    expect(saga.bridgedMappings[0]).toMatchObject({
+      startingPosition: 'TRIM_HORIZON',
+      batchSize: 100,
+      maximumBatchingWindowInSeconds: 1,
+      maximumRetryAttempts: 10,
+      bisectBatchOnFunctionError: true,
+      reportBatchItemFailures: true,
+    });
+    expect(JSON.stringify(outputs)).toContain(
+      '\\"consumerGroupId\\":\\"order-saga-orders-inventory.events\\"',
+    );
+  });
+
+  it('keeps the MSK mappings when the context does not ask for a bridge', () => {
+    // Prepare
+    const orders = testApp.template(testApp.stacks.orders);
+
+    // Act
+    const outputs = Object.keys(orders.toJSON().Outputs ?? {}).filter((key) =>
+      key.startsWith('KafkaMapping'),
+    );
+
+    // Assess
+    expect(outputs).toEqual([]);
+    expect(testApp.stacks.orders.saga.bridgedMappings).toEqual([]);
+    expect(testApp.stacks.orders.saga.eventSources).toHaveLength(2);
   });
 });
