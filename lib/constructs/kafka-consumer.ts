@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -277,13 +277,36 @@ export class KafkaConsumer<C extends AnyContract = AnyContract> extends Construc
       new iam.PolicyStatement({
         sid: 'MskConsumerGroups',
         actions: ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup'],
-        // A replay (a second mapping of a topic from the start, `npm run chaos`) reads in its own group.
-        resources: this.consumerGroups.flatMap((group) => [
-          kafkaGroupArn(props.kafka.clusterArn, group),
-          kafkaGroupArn(props.kafka.clusterArn, replayGroupPattern(group)),
-        ]),
+        resources: this.consumerGroups.map((group) => kafkaGroupArn(props.kafka.clusterArn, group)),
       }),
     );
+    // A replay (a second mapping of a topic from the start, `npm run chaos`) reads in a group of its
+    // own, `<group>-replay-<id>`: granted by name in any cluster of the account (the cluster's own ARN
+    // is a cross-stack token, which a cdk-nag acknowledgement cannot name).
+    const stack = Stack.of(this);
+    const literal = (value: string, pseudo: string) => (Token.isUnresolved(value) ? `<${pseudo}>` : value);
+    const replayGroups = this.consumerGroups.map((group) => ({
+      arn: stack.formatArn({
+        service: 'kafka',
+        resource: 'group',
+        resourceName: `*/*/${replayGroupPattern(group)}`,
+        arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+      }),
+      finding: `arn:${literal(stack.partition, 'AWS::Partition')}:kafka:${literal(stack.region, 'AWS::Region')}:${literal(stack.account, 'AWS::AccountId')}:group/*/*/${replayGroupPattern(group)}`,
+    }));
+    this.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'MskConsumerReplayGroups',
+        actions: ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup'],
+        resources: replayGroups.map((group) => group.arn),
+      }),
+    );
+    for (const { finding } of replayGroups)
+      Validations.of(this.fn).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${finding}]`,
+        reason:
+          'Only the consumer groups of replays of this consumer’s own groups (`<group>-replay-<id>`): a second event source mapping that delivers a topic again from the start in a group of its own, as the chaos tool creates one; DescribeGroup and AlterGroup, nothing else.',
+      });
     Validations.of(this.fn).acknowledge({
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaMSKExecutionRole]',
       reason:
