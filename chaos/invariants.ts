@@ -274,7 +274,8 @@ export function violationsOf(verdict: Verdict): number {
 
 /**
  * Whether the system is quiet for the scope: every order of the scope finished with its
- * notification, nothing of them left to publish, parked, or awaiting its payment status. The scenario's drain time ends when this first holds.
+ * notification, nothing of them left to publish, parked, awaiting its payment status, or holding money
+ * at the PSP while cancelled. The scenario's drain time ends when this first holds.
  */
 export function isQuiet(snapshot: Snapshot, scope: Scope): { quiet: boolean; waitingFor: string[] } {
   const verdict = judge({ ...snapshot, topics: undefined }, { ...scope, poison: new Map() });
@@ -289,6 +290,8 @@ export function isQuiet(snapshot: Snapshot, scope: Scope): { quiet: boolean; wai
   if (parked > 0) waitingFor.push(`${parked} parked records`);
   const missing = verdict.lostEvents - unpublished;
   if (missing > 0) waitingFor.push(`${missing} effects`);
+  // A cancelled order's payment is released by the saga and the payment service (void or refund).
+  if (verdict.chargesOnCancelled > 0) waitingFor.push(`${verdict.chargesOnCancelled} reversals`);
   // AUTHORIZING, AWAITING_STATUS, and any other state still on its way (VOIDING, REFUNDING).
   const open = snapshot.payments.filter(
     (payment) =>

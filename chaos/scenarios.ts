@@ -69,7 +69,7 @@ export const QUICK: RunParams = {
   concurrency: 4,
   seconds: {
     baseline: 3,
-    brokersDown: 12,
+    brokersDown: 18,
     oneBrokerDown: 6,
     pspFaults: 8,
     crashes: 8,

@@ -504,4 +504,19 @@ describe('Function: isQuiet', () => {
       /1 orders.*1 unpublished outbox rows.*1 parked records.*1 payments/,
     );
   });
+
+  it('waits for the release of a cancelled order’s money', () => {
+    // Prepare
+    const releasing = healthy();
+    releasing.psp = [
+      { paymentId: 'pay-o-1', status: 'SUCCEEDED' },
+      { paymentId: 'pay-o-2', status: 'PENDING' },
+    ];
+
+    // Act
+    const probe = isQuiet(releasing, scope());
+
+    // Assess
+    expect(probe).toEqual({ quiet: false, waitingFor: ['1 reversals'] });
+  });
 });
