@@ -39,10 +39,11 @@ export interface RunParams {
   /** How long the system may take to become quiet after a fault. */
   drainTimeoutSeconds: number;
   /**
-   * Kafka client settings of the relays and sweepers during the broker outage (fewer, shorter retries
-   * so the relay gives up within a short outage), and the sweepers' grace period; none: as deployed.
+   * Kafka client settings of the relays and sweepers during the broker outage (fewer, shorter retries,
+   * so that the relay gives up within the outage and the sweeper drains), and the sweepers' grace
+   * period (as deployed when absent).
    */
-  outageTuning?: { sendRetries: string; requestTimeoutMs: string; graceSeconds: string };
+  outageTuning: { sendRetries: string; requestTimeoutMs: string; graceSeconds?: string };
 }
 
 export const FULL: RunParams = {
@@ -62,6 +63,9 @@ export const FULL: RunParams = {
   crashProbability: 0.05,
   poisonPerTopic: 3,
   drainTimeoutSeconds: 900,
+  // A send gives up after about 10 s and the relay's mapping after 6 attempts, well within 60 s; the
+  // sweeper republishes the rows after its deployed grace period (120 s).
+  outageTuning: { sendRetries: '2', requestTimeoutMs: '3000' },
 };
 
 export const QUICK: RunParams = {
@@ -199,22 +203,20 @@ export const SCENARIOS: readonly Scenario[] = [
     run: async (context) => {
       const { seconds, outageTuning } = context.params;
       const local = requireLocal(context);
-      if (outageTuning) {
-        for (const fn of publishers(context.system)) {
-          const changes: Record<string, string> = {
-            KAFKA_SEND_RETRIES: outageTuning.sendRetries,
-            KAFKA_REQUEST_TIMEOUT_MS: outageTuning.requestTimeoutMs,
-            ...('OUTBOX_GRACE_SECONDS' in fn.variables
-              ? { OUTBOX_GRACE_SECONDS: outageTuning.graceSeconds }
-              : {}),
-          };
-          await context.tuning.inject(
-            `${fn.name}: ${Object.entries(changes)
-              .map(([key, value]) => `${key}=${value}`)
-              .join(' ')}`,
-            environmentFault(context.clients, fn, changes),
-          );
-        }
+      for (const fn of publishers(context.system)) {
+        const changes: Record<string, string> = {
+          KAFKA_SEND_RETRIES: outageTuning.sendRetries,
+          KAFKA_REQUEST_TIMEOUT_MS: outageTuning.requestTimeoutMs,
+          ...(outageTuning.graceSeconds && 'OUTBOX_GRACE_SECONDS' in fn.variables
+            ? { OUTBOX_GRACE_SECONDS: outageTuning.graceSeconds }
+            : {}),
+        };
+        await context.tuning.inject(
+          `${fn.name}: ${Object.entries(changes)
+            .map(([key, value]) => `${key}=${value}`)
+            .join(' ')}`,
+          environmentFault(context.clients, fn, changes),
+        );
       }
       await context.faults.inject(
         `all brokers down for ${seconds.brokersDown} s`,
