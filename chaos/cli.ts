@@ -145,6 +145,7 @@ async function main(): Promise<number> {
           return () => ledgers.delete(ledger);
         },
         ...(target.observe ? { observe: target.observe } : {}),
+        interrupted: () => interrupted,
       },
       run,
     );

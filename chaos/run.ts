@@ -23,6 +23,8 @@ export interface RunSetup {
   track: (ledger: FaultLedger) => () => void;
   /** Something to add to a row's notes once the scenario is quiet (e.g. what the relay gave up on). */
   observe?: () => string | undefined;
+  /** True once the run is interrupted: no further scenario starts. */
+  interrupted?: () => boolean;
 }
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -38,6 +40,7 @@ export async function runScenarios(setup: RunSetup, scenarios: readonly Scenario
   const stockBaseline = stockAndHeld(start);
   const rows: ScenarioRow[] = [];
   for (const scenario of scenarios) {
+    if (setup.interrupted?.()) break;
     log(`\n[${scenario.name}] ${scenario.description}`);
     const faults = new FaultLedger(log);
     const tuning = new FaultLedger(log);
