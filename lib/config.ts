@@ -10,6 +10,14 @@ export type PspMode = 'mock' | 'live';
  */
 export type KafkaAuth = 'iam' | 'none';
 
+/**
+ * What triggers the Kafka consumers: `msk`, Amazon MSK event source mappings (Lambda polls Kafka), or
+ * `bridge`, no mappings in the stacks, each mapping's settings exported as a stack output for a
+ * process outside (`localstack/bridge/`) that polls Kafka and invokes the consumers through the
+ * Lambda `Invoke` API (LocalStack's free edition has no Kafka event source mappings).
+ */
+export type KafkaEventSources = 'msk' | 'bridge';
+
 export interface ApiThrottle {
   /** Steady-state requests per second for the whole stage. */
   readonly rateLimit: number;
@@ -34,6 +42,8 @@ export interface AppConfig {
   readonly mskBootstrapBrokers?: string;
   /** Kafka client authentication; `none` only for a bring-your-own cluster with explicit brokers. */
   readonly kafkaAuth: KafkaAuth;
+  /** What triggers the Kafka consumers; `bridge` only for a bring-your-own cluster with explicit brokers. */
+  readonly kafkaEventSources: KafkaEventSources;
   /** Which payment service provider the payment service talks to. */
   readonly pspMode: PspMode;
   /** Base URL of the real PSP's API (`pspMode=live`); the mock PSP's URL is derived from the REST API. */
@@ -102,6 +112,9 @@ export function loadConfig(scope: Construct): AppConfig {
     optionalMatching(context, 'mskBootstrapBrokers', BROKERS_PATTERN, 'a comma-separated host:port list'),
   );
   const kafkaAuth = collect(() => oneOf(context, 'kafkaAuth', ['iam', 'none'] as const, 'iam'));
+  const kafkaEventSources = collect(() =>
+    oneOf(context, 'kafkaEventSources', ['msk', 'bridge'] as const, 'msk'),
+  );
   const pspMode = collect(() => oneOf(context, 'pspMode', ['mock', 'live'] as const, 'mock'));
   const pspBaseUrl = collect(() =>
     optionalMatching(
@@ -130,6 +143,11 @@ export function loadConfig(scope: Construct): AppConfig {
       'Context "kafkaAuth=none" (plaintext) only applies to a bring-your-own cluster: set "mskClusterArn" and "mskBootstrapBrokers" too; a cluster created by the app always uses IAM',
     );
   }
+  if (kafkaEventSources === 'bridge' && (mskClusterArn === undefined || mskBootstrapBrokers === undefined)) {
+    errors.push(
+      'Context "kafkaEventSources=bridge" only applies to a bring-your-own cluster: set "mskClusterArn" and "mskBootstrapBrokers" too (the bridge reads that cluster)',
+    );
+  }
   if (pspMode === 'live' && pspBaseUrl === undefined) {
     errors.push('Context "pspMode=live" needs "pspBaseUrl", the base URL of the PSP API');
   }
@@ -140,6 +158,7 @@ export function loadConfig(scope: Construct): AppConfig {
     errors.length > 0 ||
     stage === undefined ||
     kafkaAuth === undefined ||
+    kafkaEventSources === undefined ||
     pspMode === undefined ||
     apiThrottle === undefined
   ) {
@@ -148,6 +167,7 @@ export function loadConfig(scope: Construct): AppConfig {
   return {
     stage,
     kafkaAuth,
+    kafkaEventSources,
     pspMode,
     apiThrottle,
     ...(mskClusterArn === undefined ? {} : { mskClusterArn }),

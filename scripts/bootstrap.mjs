@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // First-use setup for `npm start` and `npm test`: installs the npm packages from package-lock.json
-// when they are missing or older than the lock file, and the system packages the local engines need
+// when they are missing or older than the lock file (also the Node.js build of localstack/lambda-node
+// that functions run on), and the system packages the local engines need
 // (librdkafka for the mock Kafka cluster, a Java runtime for DynamoDB Local) through apt-get when
 // running as root. Fast when nothing is missing.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -43,6 +44,20 @@ if (!existsSync(installedLock) || statSync(lock).mtimeMs > statSync(installedLoc
       `"npm ci" failed with exit code ${result.status}. If it says package.json and package-lock.json ` +
         'are not in sync, run "npm install" to update the lock file.',
     );
+}
+
+// The Node.js build the local runtime runs functions on (the major of their Lambda runtime), installed
+// apart from the project's packages so that its `node` never shadows the tools' Node.js on PATH.
+const lambdaNode = join(root, 'localstack', 'lambda-node');
+const lambdaNodeInstalled = join(lambdaNode, 'node_modules', '.package-lock.json');
+const lambdaNodeLock = join(lambdaNode, 'package-lock.json');
+if (
+  !existsSync(lambdaNodeInstalled) ||
+  statSync(lambdaNodeLock).mtimeMs > statSync(lambdaNodeInstalled).mtimeMs
+) {
+  console.log('[setup] Installing the Node.js build functions run on (npm ci in localstack/lambda-node) ...');
+  const result = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { stdio: 'inherit', cwd: lambdaNode });
+  if (result.status !== 0) fail(`"npm ci" in localstack/lambda-node failed with exit code ${result.status}.`);
 }
 
 // Debian packages

@@ -1,6 +1,6 @@
 import { Fn, Token } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
-import type { KafkaAuth } from '../config';
+import type { KafkaAuth, KafkaEventSources } from '../config';
 import { InfrastructureError } from '../errors';
 
 /**
@@ -16,6 +16,8 @@ export interface KafkaConnection {
   readonly bootstrapBrokers?: string;
   /** How clients authenticate (`KAFKA_AUTH`). @default 'iam' */
   readonly auth?: KafkaAuth;
+  /** What triggers the consumers: MSK event source mappings, or a bridge outside AWS. @default 'msk' */
+  readonly eventSources?: KafkaEventSources;
   /** Security group that the cluster admits on the IAM listener (9098); Kafka clients attach it. */
   readonly clientSecurityGroup: ec2.ISecurityGroup;
   readonly vpc: ec2.IVpc;

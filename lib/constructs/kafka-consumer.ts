@@ -1,4 +1,13 @@
-import { type CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import {
+  ArnFormat,
+  type CfnElement,
+  CfnOutput,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  Token,
+  Validations,
+} from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -95,6 +104,35 @@ export function batchSizeWithin(
   return requested ?? Math.min(DEFAULT_BATCH_SIZE, fitting);
 }
 
+/**
+ * The settings of one Kafka event source mapping, as the stacks export them when a bridge runs the
+ * mappings (`kafkaEventSources=bridge`): a stack output whose key starts with `KafkaMapping` and
+ * whose value is this object as JSON. `localstack/bridge/` reads it.
+ */
+export interface BridgedKafkaMapping {
+  functionName: string;
+  functionArn: string;
+  topic: string;
+  consumerGroupId: string;
+  startingPosition: 'TRIM_HORIZON' | 'LATEST';
+  batchSize: number;
+  maximumBatchingWindowInSeconds: number;
+  maximumRetryAttempts: number;
+  bisectBatchOnFunctionError: boolean;
+  reportBatchItemFailures: boolean;
+  /** The on-failure destination the MSK mapping would have (the consumer's queue). */
+  onFailureDestination: string;
+}
+
+/**
+ * The consumer groups of replays of a group: a second mapping of the same function and topic, from
+ * the start, in the group `<group>-replay-<id>` (what `npm run chaos` creates to deliver a topic again).
+ */
+export const replayGroupPattern = (group: string) => `${group}-replay-*`;
+
+/** Prefix of the stack outputs that carry bridged mappings. */
+export const BRIDGED_MAPPING_OUTPUT_PREFIX = 'KafkaMapping';
+
 /** Consumer group of one consumer and topic: a group id must be unique among all Kafka event sources. */
 export function consumerGroupId(service: string, topic: string): string {
   return `order-saga-${service}-${topic}`;
@@ -126,7 +164,10 @@ export class KafkaConsumer<C extends AnyContract = AnyContract> extends Construc
   readonly discardedBatchesFunction: ServiceFunction<typeof DiscardedBatchesFn>;
   /** Notifications of discarded batches the recorder failed on for good (the objects stay). */
   readonly discardedBatchesDeadLetterQueue: sqs.Queue;
+  /** The MSK event source mappings (none when a bridge runs them). */
   readonly eventSources: ManagedKafkaEventSource[];
+  /** The mappings' settings, exported for a bridge (`kafkaEventSources=bridge`); none otherwise. */
+  readonly bridgedMappings: BridgedKafkaMapping[];
   readonly consumerGroups: string[];
   /** The schedule on which the consumer retries its parked records (per-record consumers). */
   readonly parkedSweep?: events.Rule;
@@ -216,7 +257,31 @@ export class KafkaConsumer<C extends AnyContract = AnyContract> extends Construc
     this.acknowledgeObjectAccess(this.fn, 'writes the batches its event source mappings discard');
 
     this.consumerGroups = topics.map((topic) => consumerGroupId(service, topic));
-    this.eventSources = topics.map((topic) => {
+    const bridged = props.kafka.eventSources === 'bridge';
+    this.bridgedMappings = bridged
+      ? topics.map((topic) => {
+          const mapping: BridgedKafkaMapping = {
+            functionName: this.fn.functionName,
+            functionArn: this.fn.functionArn,
+            topic,
+            consumerGroupId: consumerGroupId(service, topic),
+            startingPosition: 'TRIM_HORIZON',
+            batchSize,
+            maximumBatchingWindowInSeconds: maxBatchingWindow.toSeconds(),
+            maximumRetryAttempts: retryAttempts,
+            bisectBatchOnFunctionError: true,
+            reportBatchItemFailures: true,
+            onFailureDestination: this.discardedBatches.bucketArn,
+          };
+          new CfnOutput(this, `Bridged${topic.replace(/[^A-Za-z0-9]/g, '')}`, {
+            key: `${BRIDGED_MAPPING_OUTPUT_PREFIX}${service.replace(/[^A-Za-z0-9]/g, '')}${topic.replace(/[^A-Za-z0-9]/g, '')}`,
+            description: `The ${service} consumer's Kafka event source mapping of ${topic}, for the bridge`,
+            value: Stack.of(this).toJsonString(mapping),
+          });
+          return mapping;
+        })
+      : [];
+    this.eventSources = (bridged ? [] : topics).map((topic) => {
       const source = new ManagedKafkaEventSource({
         clusterArn: props.kafka.clusterArn,
         topic,
@@ -278,6 +343,33 @@ export class KafkaConsumer<C extends AnyContract = AnyContract> extends Construc
         resources: this.consumerGroups.map((group) => kafkaGroupArn(props.kafka.clusterArn, group)),
       }),
     );
+    // A replay (a second mapping of a topic from the start, `npm run chaos`) reads in a group of its
+    // own, `<group>-replay-<id>`: granted by name in any cluster of the account (the cluster's own ARN
+    // is a cross-stack token, which a cdk-nag acknowledgement cannot name).
+    const stack = Stack.of(this);
+    const literal = (value: string, pseudo: string) => (Token.isUnresolved(value) ? `<${pseudo}>` : value);
+    const replayGroups = this.consumerGroups.map((group) => ({
+      arn: stack.formatArn({
+        service: 'kafka',
+        resource: 'group',
+        resourceName: `*/*/${replayGroupPattern(group)}`,
+        arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+      }),
+      finding: `arn:${literal(stack.partition, 'AWS::Partition')}:kafka:${literal(stack.region, 'AWS::Region')}:${literal(stack.account, 'AWS::AccountId')}:group/*/*/${replayGroupPattern(group)}`,
+    }));
+    this.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'MskConsumerReplayGroups',
+        actions: ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup'],
+        resources: replayGroups.map((group) => group.arn),
+      }),
+    );
+    for (const { finding } of replayGroups)
+      Validations.of(this.fn).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${finding}]`,
+        reason:
+          'Only the consumer groups of replays of this consumer’s own groups (`<group>-replay-<id>`): a second event source mapping that delivers a topic again from the start in a group of its own, as the chaos tool creates one; DescribeGroup and AlterGroup, nothing else.',
+      });
     Validations.of(this.fn).acknowledge({
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaMSKExecutionRole]',
       reason:

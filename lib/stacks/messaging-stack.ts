@@ -82,6 +82,7 @@ export class MessagingStack extends Stack {
       clusterName,
       ...(config.mskBootstrapBrokers ? { bootstrapBrokers: config.mskBootstrapBrokers } : {}),
       auth: config.kafkaAuth,
+      eventSources: config.kafkaEventSources,
       clientSecurityGroup: props.kafkaClientSecurityGroup,
       vpc: props.vpc,
       subnets: props.subnets,

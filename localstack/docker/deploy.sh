@@ -97,6 +97,7 @@ CONTEXT=(
   -c "mskClusterArn=$MSK_CLUSTER_ARN"
   -c "mskBootstrapBrokers=$KAFKA_BROKERS"
   -c kafkaAuth=none
+  -c kafkaEventSources=bridge
   -c nag=false
 )
 
@@ -109,7 +110,7 @@ cdklocal deploy --all --require-approval never "${CONTEXT[@]}" \
 
 # The ApiUrl output has the AWS form https://<api-id>.execute-api.<region>.<suffix>/<stage>/; LocalStack
 # serves the same API under the two local forms printed here.
-node --input-type=module - "$WORK/outputs.json" "OrderSaga-$STAGE-OrderService" <<'EOF'
+node --input-type=module - "$WORK/outputs.json" "OrderSaga-$STAGE-Orders" <<'EOF'
 import { readFileSync } from 'node:fs';
 const [file, stack] = process.argv.slice(2);
 const apiUrl = JSON.parse(readFileSync(file, 'utf8'))[stack]?.ApiUrl;
@@ -124,5 +125,8 @@ Order API (REST API ${apiId}, stage ${stage}):
   http://localhost:4566/restapis/${apiId}/${stage}/_user_request_/
   http://${apiId}.execute-api.localhost.localstack.cloud:4566/${stage}/
 Try: curl http://localhost:4566/restapis/${apiId}/${stage}/_user_request_/health
-Stack outputs: ${file}`);
+Stack outputs: ${file}
+
+The Kafka consumers run through the bridge (LocalStack has no Kafka event source mappings):
+  npm run bridge`);
 EOF

@@ -5,6 +5,8 @@ import type { LocalLambda } from './lambda';
 import {
   eventSourceArnOf,
   functionConfiguration,
+  type KafkaMappingRequest,
+  kafkaMappingRequest,
   LambdaApiError,
   type LocalMapping,
   mappingConfiguration,
@@ -21,6 +23,16 @@ export interface ControlPlaneTargets {
   kafka?: { bootstrapServers: string; clusterArns: () => readonly string[] };
   stepFunctions?: () => LocalStepFunctions | undefined;
   faults?: LocalFaults;
+  /**
+   * Creates an MSK event source mapping (CreateEventSourceMapping): returns it at once, listed, and a
+   * promise that settles once its consumer has joined (or failed to).
+   */
+  createKafkaMapping?: (
+    request: KafkaMappingRequest,
+    fn: LocalLambda,
+  ) => { mapping: LocalMapping; started: Promise<void> };
+  /** Stops a mapping and removes it from the list (DeleteEventSourceMapping). */
+  deleteMapping?: (mapping: LocalMapping) => Promise<void>;
 }
 
 interface Reply {
@@ -62,6 +74,8 @@ function parseJson(text: string): Record<string, unknown> {
 export class ControlPlane {
   private server: Server | undefined;
   private readonly lastModified = new WeakMap<LocalLambda, Date>();
+  /** Mappings created through the API whose consumer has not joined yet, and mappings being deleted. */
+  private readonly transitions = new WeakMap<LocalMapping, 'Creating' | 'Deleting'>();
   private readonly started = new Date();
   url = '';
 
@@ -308,23 +322,86 @@ export class ControlPlane {
       const start = Number(url.searchParams.get('Marker') ?? 0) || 0;
       const max = Math.min(Number(url.searchParams.get('MaxItems') ?? 100) || 100, 10_000);
       return json(200, {
-        EventSourceMappings: all.slice(start, start + max).map(mappingConfiguration),
+        EventSourceMappings: all.slice(start, start + max).map((mapping) => this.describeMapping(mapping)),
         ...(start + max < all.length ? { NextMarker: String(start + max) } : {}),
       });
     }
+    if (uuid === undefined && method === 'POST') return this.createMapping(parseJson(body));
     if (uuid === undefined) throw new LambdaApiError(404, 'UnknownOperationException', 'Unknown operation');
     const mapping = this.findMapping(uuid);
-    if (method === 'GET') return json(200, mappingConfiguration(mapping));
+    if (method === 'GET') return json(200, this.describeMapping(mapping));
     if (method === 'PUT') {
       updateMapping(mapping, parseJson(body));
       this.logs.write('control-plane', `${mapping.definition.logicalId}: mapping updated (${body})`);
-      return json(202, mappingConfiguration(mapping));
+      return json(202, this.describeMapping(mapping));
     }
+    if (method === 'DELETE') return this.deleteMapping(mapping);
     throw new LambdaApiError(
       404,
       'UnknownOperationException',
       `${method} ${url.pathname} is not served locally`,
     );
+  }
+
+  /** A mapping as the Lambda API describes it, with `Creating`/`Deleting` while the API changes it. */
+  private describeMapping(mapping: LocalMapping) {
+    const configuration = mappingConfiguration(mapping);
+    const transition = this.transitions.get(mapping);
+    return transition ? { ...configuration, State: transition } : configuration;
+  }
+
+  private createMapping(body: Record<string, unknown>): Reply {
+    const create = this.targets.createKafkaMapping;
+    if (!create)
+      throw new LambdaApiError(404, 'UnknownOperationException', 'Mappings cannot be created here');
+    const request = kafkaMappingRequest(body);
+    const fn = this.findFunction(request.functionName);
+    if (!this.targets.kafka?.clusterArns().includes(request.clusterArn))
+      throw new LambdaApiError(
+        400,
+        'InvalidParameterValueException',
+        `Unknown cluster ${request.clusterArn}`,
+      );
+    if (request.consumerGroupId !== undefined) {
+      const taken = this.targets
+        .mappings()
+        .some(
+          (mapping) =>
+            'consumerGroupId' in mapping.definition &&
+            mapping.definition.consumerGroupId === request.consumerGroupId,
+        );
+      if (taken)
+        throw new LambdaApiError(
+          409,
+          'ResourceConflictException',
+          `The consumer group ${request.consumerGroupId} is used by another event source mapping`,
+        );
+    }
+    const { mapping, started } = create(request, fn);
+    this.transitions.set(mapping, 'Creating');
+    void started
+      .catch((error: unknown) =>
+        this.logs.write('control-plane', `${uuidOf(mapping)}: start failed: ${String(error)}`),
+      )
+      .finally(() => {
+        if (this.transitions.get(mapping) === 'Creating') this.transitions.delete(mapping);
+      });
+    this.logs.write('control-plane', `${uuidOf(mapping)}: mapping created (${JSON.stringify(body)})`);
+    return json(202, this.describeMapping(mapping));
+  }
+
+  private deleteMapping(mapping: LocalMapping): Reply {
+    const remove = this.targets.deleteMapping;
+    if (!remove)
+      throw new LambdaApiError(404, 'UnknownOperationException', 'Mappings cannot be deleted here');
+    if (this.transitions.get(mapping) !== 'Deleting') {
+      this.transitions.set(mapping, 'Deleting');
+      void remove(mapping).catch((error: unknown) =>
+        this.logs.write('control-plane', `${uuidOf(mapping)}: delete failed: ${String(error)}`),
+      );
+      this.logs.write('control-plane', `${uuidOf(mapping)}: mapping deleted`);
+    }
+    return json(202, this.describeMapping(mapping));
   }
 
   // Kafka, Step Functions --------------------------------------------------------------------------

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { LocalRuntimeError } from './errors';
 import { localIdentity } from './identity';
 import { type FunctionDefinition, LocalLambda } from './lambda';
+import { LambdaNodeError, lambdaNodeFor } from './lambda-node';
 import { type LocalEndpoints, localEnvironment } from './local-env';
 import type { LogSink } from './logs';
 import type { Resolver } from './resolve';
@@ -88,8 +89,19 @@ export class LocalFunctions {
   define(context: FunctionsContext): void {
     for (const located of resourcesOfType(context.stacks, 'AWS::Lambda::Function')) {
       const definition = functionDefinition(located, context);
-      if (definition)
+      if (definition) {
+        // Fails the start, naming what to install, when a function's Node.js major is missing.
+        try {
+          lambdaNodeFor(definition.runtime);
+        } catch (error) {
+          if (error instanceof LambdaNodeError)
+            throw new LocalRuntimeError(`Function ${definition.logicalId}: ${error.message}`, {
+              cause: error,
+            });
+          throw error;
+        }
         this.byArn.set(definition.arn, new LocalLambda(definition, this.logs, this.concurrency));
+      }
     }
   }
 

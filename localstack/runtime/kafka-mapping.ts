@@ -1,6 +1,6 @@
 import { type Consumer, type EachBatchPayload, Kafka, type KafkaMessage, logLevel } from 'kafkajs';
 import { matchesAnyFilter } from './filter';
-import type { InvokeResult, LocalLambda } from './lambda';
+import type { InvokeResult } from './lambda';
 import type { LogSink } from './logs';
 import { MappingSwitch } from './mapping-switch';
 import {
@@ -11,11 +11,20 @@ import {
   type OnFailureRecord,
 } from './on-failure';
 
+/**
+ * What a mapping invokes: a function of the local runtime, or a function behind a Lambda `Invoke` API
+ * (the bridge, `localstack/bridge/`).
+ */
+export interface MappingTarget {
+  readonly definition: { readonly name: string; readonly arn: string };
+  invoke(event: unknown): Promise<InvokeResult>;
+}
+
 export interface KafkaMappingDefinition {
   logicalId: string;
   /** The mapping's UUID in the local Lambda API. */
   uuid?: string;
-  fn: LocalLambda;
+  fn: MappingTarget;
   clusterArn: string;
   topics: string[];
   consumerGroupId: string;

@@ -140,3 +140,103 @@ export function updateMapping(mapping: LocalMapping, body: Record<string, unknow
   });
   if (Enabled !== undefined) void mapping.setEnabled(Enabled);
 }
+
+/** What `CreateEventSourceMapping` asks for, for an Amazon MSK source, as the runtime reads it. */
+export interface KafkaMappingRequest {
+  functionName: string;
+  clusterArn: string;
+  topic: string;
+  consumerGroupId: string | undefined;
+  startingPosition: 'TRIM_HORIZON' | 'LATEST';
+  batchSize: number;
+  maxBatchingWindowSeconds: number;
+  enabled: boolean;
+  maxRetryAttempts: number;
+  bisectOnError: boolean;
+  maxRecordAgeSeconds: number;
+  reportBatchItemFailures: boolean;
+  filters: Record<string, unknown>[];
+  destinationArn: string | undefined;
+}
+
+const CREATABLE = new Set([
+  'FunctionName',
+  'EventSourceArn',
+  'Topics',
+  'StartingPosition',
+  'BatchSize',
+  'MaximumBatchingWindowInSeconds',
+  'Enabled',
+  'AmazonManagedKafkaEventSourceConfig',
+  'MaximumRetryAttempts',
+  'BisectBatchOnFunctionError',
+  'MaximumRecordAgeInSeconds',
+  'FunctionResponseTypes',
+  'FilterCriteria',
+  'DestinationConfig',
+  // Accepted and not applied locally (see localstack/README.md).
+  'ProvisionedPollerConfig',
+  'Tags',
+]);
+
+const invalid = (message: string) => new LambdaApiError(400, 'InvalidParameterValueException', message);
+
+/**
+ * Reads a `CreateEventSourceMapping` request for an Amazon MSK cluster (the only source kind the
+ * runtime creates at run time), with Lambda's defaults and checks: one topic, a starting position,
+ * batch size 1–10000, a consumer group id of at most 200 characters.
+ */
+export function kafkaMappingRequest(body: Record<string, unknown>): KafkaMappingRequest {
+  const unsupported = Object.keys(body).filter((key) => !CREATABLE.has(key) && body[key] !== undefined);
+  if (unsupported.length > 0)
+    throw invalid(`The local runtime cannot create mappings with ${unsupported.join(', ')}`);
+  const { FunctionName, EventSourceArn, Topics, StartingPosition } = body;
+  if (typeof FunctionName !== 'string' || FunctionName === '') throw invalid('FunctionName is required');
+  if (typeof EventSourceArn !== 'string' || !EventSourceArn.startsWith('arn:aws:kafka:'))
+    throw invalid('The local runtime creates mappings of Amazon MSK clusters only (EventSourceArn)');
+  if (!Array.isArray(Topics) || Topics.length !== 1 || typeof Topics[0] !== 'string')
+    throw invalid('Topics must name exactly one topic');
+  if (StartingPosition !== 'TRIM_HORIZON' && StartingPosition !== 'LATEST')
+    throw invalid('StartingPosition must be TRIM_HORIZON or LATEST for a Kafka source');
+  const number = (key: string, fallback: number, min: number, max: number) => {
+    const value = body[key] ?? fallback;
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max)
+      throw invalid(`${key} must be a number from ${min} to ${max}`);
+    return value;
+  };
+  const batchSize = number('BatchSize', 100, 1, 10_000);
+  if (!Number.isInteger(batchSize)) throw invalid('BatchSize must be an integer');
+  const groupId = (body.AmazonManagedKafkaEventSourceConfig as { ConsumerGroupId?: unknown } | undefined)
+    ?.ConsumerGroupId;
+  if (groupId !== undefined && (typeof groupId !== 'string' || groupId.length < 1 || groupId.length > 200))
+    throw invalid('ConsumerGroupId must be 1 to 200 characters');
+  const filters = (
+    (body.FilterCriteria as { Filters?: { Pattern?: unknown }[] } | undefined)?.Filters ?? []
+  ).map((filter) => {
+    try {
+      return JSON.parse(String(filter.Pattern)) as Record<string, unknown>;
+    } catch (error) {
+      throw invalid(`Invalid filter pattern: ${String(filter.Pattern)} (${String(error)})`);
+    }
+  });
+  const destination = (body.DestinationConfig as { OnFailure?: { Destination?: unknown } } | undefined)
+    ?.OnFailure?.Destination;
+  return {
+    functionName: FunctionName,
+    clusterArn: EventSourceArn,
+    topic: Topics[0],
+    consumerGroupId: groupId,
+    startingPosition: StartingPosition,
+    batchSize,
+    maxBatchingWindowSeconds: number('MaximumBatchingWindowInSeconds', 0.5, 0, 300),
+    enabled: body.Enabled !== false,
+    maxRetryAttempts: number('MaximumRetryAttempts', -1, -1, 10_000),
+    bisectOnError: body.BisectBatchOnFunctionError === true,
+    maxRecordAgeSeconds: number('MaximumRecordAgeInSeconds', -1, -1, 604_800),
+    reportBatchItemFailures: ((body.FunctionResponseTypes as unknown[] | undefined) ?? []).includes(
+      'ReportBatchItemFailures',
+    ),
+    filters,
+    destinationArn: typeof destination === 'string' ? destination : undefined,
+  };
+}

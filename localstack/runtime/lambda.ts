@@ -1,6 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { lambdaNodeFor } from './lambda-node';
 import type { LogSink } from './logs';
 
 const HOST = fileURLToPath(new URL('./lambda-host.mjs', import.meta.url));
@@ -158,7 +159,14 @@ export class LocalLambda {
   }
 
   private spawn(): Host {
+    let execPath: string;
+    try {
+      execPath = lambdaNodeFor(this.definition.runtime);
+    } catch (error) {
+      throw new FunctionStartError(`${this.definition.name} cannot start`, { cause: error });
+    }
     const child = fork(HOST, [], {
+      execPath,
       env: {
         ...this.definition.environment,
         LOCAL_LAMBDA_HANDLER_FILE: this.definition.handlerFile,
@@ -166,7 +174,8 @@ export class LocalLambda {
         PATH: process.env.PATH ?? '',
       },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      serialization: 'advanced',
+      // Events and results cross as JSON, as they do in Lambda (and between Node.js majors).
+      serialization: 'json',
     });
     this.logs.attach(this.definition.name, child);
     const host: Host = { child, ready: Promise.resolve() };

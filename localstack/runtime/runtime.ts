@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { DynamoDbLocal, getFreePort, KafkaMock, localDynamoClientConfig } from '../engines';
 import { LocalApiGateway } from './api-gateway';
@@ -13,8 +14,9 @@ import {
 import { LocalFaults } from './faults';
 import { LocalFunctions } from './functions';
 import { localIdentity } from './identity';
-import type { KafkaMapping } from './kafka-mapping';
+import { KafkaMapping } from './kafka-mapping';
 import type { InvokeResult, LocalLambda } from './lambda';
+import type { KafkaMappingRequest, LocalMapping } from './lambda-api';
 import { LogSink } from './logs';
 import type { OnFailureRecord } from './on-failure';
 import { Resolver } from './resolve';
@@ -207,6 +209,8 @@ export class LocalRuntime {
         kafka: { bootstrapServers: this.kafka.bootstrapServers, clusterArns: () => this.kafkaClusterArns() },
         stepFunctions: () => this.stepFunctions,
         faults,
+        createKafkaMapping: (request, fn) => this.createKafkaMapping(request, fn),
+        deleteMapping: (mapping) => this.deleteMapping(mapping),
       },
       logs,
     );
@@ -296,6 +300,55 @@ export class LocalRuntime {
     const failed = results.find((result) => result.status === 'rejected');
     if (failed)
       throw new LocalRuntimeError('Could not start the MSK event source mappings', { cause: failed.reason });
+  }
+
+  /** An MSK event source mapping created through the Lambda API, with the template mappings' options. */
+  private createKafkaMapping(
+    request: KafkaMappingRequest,
+    fn: LocalLambda,
+  ): { mapping: KafkaMapping; started: Promise<void> } {
+    const uuid = randomUUID();
+    const timeScale = this.options.timeScale ?? 1;
+    const queue = request.destinationArn?.startsWith('arn:aws:sqs:')
+      ? request.destinationArn.split(':').pop()
+      : undefined;
+    const mapping = new KafkaMapping(
+      {
+        logicalId: uuid,
+        uuid,
+        enabled: false,
+        fn,
+        clusterArn: request.clusterArn,
+        topics: [request.topic],
+        consumerGroupId: request.consumerGroupId ?? uuid,
+        batchSize: request.batchSize,
+        maxBatchingWindowMs: (request.maxBatchingWindowSeconds * 1000) / timeScale,
+        startingPosition: request.startingPosition,
+        maxRetryAttempts: request.maxRetryAttempts,
+        bisectOnError: request.bisectOnError,
+        maxRecordAgeSeconds: request.maxRecordAgeSeconds,
+        reportBatchItemFailures: request.reportBatchItemFailures,
+        filters: request.filters,
+        timeScale,
+        ...(request.destinationArn ? { destinationArn: request.destinationArn } : {}),
+        ...(queue ? { onFailure: (record: unknown) => this.enqueue(queue, record) } : {}),
+      },
+      this.kafka.bootstrapServers,
+      this.logs,
+      { retryBaseDelayMs: 200, partitionsConcurrently: 3 },
+    );
+    this.kafkaMappings.push(mapping);
+    return { mapping, started: request.enabled ? mapping.setEnabled(true) : Promise.resolve() };
+  }
+
+  /** Stops a mapping (its in-flight invocation ends first) and removes it from the runtime. */
+  private async deleteMapping(mapping: LocalMapping): Promise<void> {
+    await mapping.setEnabled(false);
+    await mapping.stop();
+    for (const list of [this.kafkaMappings, this.mappings] as LocalMapping[][]) {
+      const index = list.indexOf(mapping);
+      if (index >= 0) list.splice(index, 1);
+    }
   }
 
   private async startApi(port: number): Promise<void> {

@@ -19,6 +19,7 @@ describe('Config: loadConfig', () => {
     expect(config).toEqual({
       stage: 'dev',
       kafkaAuth: 'iam',
+      kafkaEventSources: 'msk',
       pspMode: 'mock',
       apiThrottle: DEFAULT_API_THROTTLE,
     });
@@ -32,6 +33,7 @@ describe('Config: loadConfig', () => {
       mskClusterArn: BYO_ARN,
       mskBootstrapBrokers: 'b-1.kafka.example:9098,b-2.kafka.example:9098',
       kafkaAuth: 'iam',
+      kafkaEventSources: 'bridge',
       pspMode: 'live',
       pspBaseUrl: 'https://psp.example.com/v1',
       alarmEmail: 'ops@example.com',
@@ -49,6 +51,7 @@ describe('Config: loadConfig', () => {
       mskClusterArn: BYO_ARN,
       mskBootstrapBrokers: 'b-1.kafka.example:9098,b-2.kafka.example:9098',
       kafkaAuth: 'iam',
+      kafkaEventSources: 'bridge',
       pspMode: 'live',
       pspBaseUrl: 'https://psp.example.com/v1',
       alarmEmail: 'ops@example.com',
@@ -89,6 +92,28 @@ describe('Config: loadConfig', () => {
     expect(act).toThrow(
       /"stage"[\s\S]*"mskClusterArn"[\s\S]*"kafkaAuth"[\s\S]*"pspMode"[\s\S]*"alarmEmail"[\s\S]*"region"/,
     );
+  });
+
+  it('takes kafkaEventSources=bridge only with a bring-your-own cluster and its brokers', () => {
+    // Prepare
+    const cases = [
+      { kafkaEventSources: 'bridge' },
+      { kafkaEventSources: 'bridge', mskClusterArn: BYO_ARN },
+      { kafkaEventSources: 'lambda', mskClusterArn: BYO_ARN, mskBootstrapBrokers: 'kafka:9092' },
+    ];
+
+    // Act
+    const outcomes = cases.map((context) => () => loadConfig(appWith(context)));
+
+    // Assess
+    expect(outcomes[0]).toThrow(/"kafkaEventSources=bridge" only applies to a bring-your-own cluster/);
+    expect(outcomes[1]).toThrow(/"kafkaEventSources=bridge" only applies to a bring-your-own cluster/);
+    expect(outcomes[2]).toThrow(/"kafkaEventSources" must be one of msk, bridge, got "lambda"/);
+    expect(
+      loadConfig(
+        appWith({ kafkaEventSources: 'bridge', mskClusterArn: BYO_ARN, mskBootstrapBrokers: 'kafka:9092' }),
+      ).kafkaEventSources,
+    ).toBe('bridge');
   });
 
   it('requires an https PSP URL exactly when the PSP is live', () => {

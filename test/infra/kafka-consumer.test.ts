@@ -208,19 +208,30 @@ describe('Construct: KafkaConsumer', () => {
         `${GROUP_PREFIX}/order-saga-orders-payments.events`,
       ],
     });
+    expect(bySid.MskConsumerReplayGroups).toMatchObject({
+      Action: ['kafka-cluster:AlterGroup', 'kafka-cluster:DescribeGroup'],
+    });
+    const replayGroups = JSON.stringify(bySid.MskConsumerReplayGroups?.Resource);
+    expect(replayGroups).toContain(':group/*/*/order-saga-orders-inventory.events-replay-*');
+    expect(replayGroups).toContain(':group/*/*/order-saga-orders-payments.events-replay-*');
     const kafkaActions = statements
       .flatMap(actionsOf)
       .filter((action) => action.startsWith('kafka-cluster:'));
     expect(kafkaActions).not.toContain('kafka-cluster:WriteData');
   });
 
-  it('grants nothing on a wildcard resource except X-Ray and the objects of its discarded-batch bucket', () => {
+  it('grants nothing on a wildcard resource except X-Ray, the objects of its discarded-batch bucket and the replay groups of its own groups', () => {
     // Prepare
     const statements = roleStatements(template, consumer.fn);
     const bucketArn = { 'Fn::GetAtt': [logicalIdOf(consumer.discardedBatches), 'Arn'] };
 
     // Act
-    const wildcard = statements.filter((statement) => JSON.stringify(statement.Resource).includes('*'));
+    const wildcard = statements
+      .filter((statement) => statement.Sid !== 'MskConsumerReplayGroups')
+      .filter((statement) => JSON.stringify(statement.Resource).includes('*'));
+    const groups = JSON.stringify(
+      statements.find((statement) => statement.Sid === 'MskConsumerReplayGroups')?.Resource,
+    );
 
     // Assess
     for (const statement of wildcard.filter((s) => s.Sid !== 'DiscardedBatchesWrite')) {
@@ -235,6 +246,9 @@ describe('Construct: KafkaConsumer', () => {
       Resource: bucketArn,
     });
     expect(statements.flatMap(actionsOf)).not.toContain('sqs:SendMessage');
+    expect(groups.match(/group\/\*\/\*\/[^"]+/g)).toEqual(
+      consumer.consumerGroups.map((group) => `group/*/*/${group}-replay-*`),
+    );
   });
 
   it('uses one consumer group per service and topic', () => {
@@ -404,5 +418,72 @@ describe('Construct: KafkaConsumer (partial batches and parked records)', () => 
         }),
       ]),
     );
+  });
+});
+
+describe('Construct: KafkaConsumer (kafkaEventSources=bridge)', () => {
+  let bridged: TestApp;
+
+  beforeAll(() => {
+    bridged = buildTestApp({
+      stage: 'test',
+      mskClusterArn: BYO_ARN,
+      mskBootstrapBrokers: 'kafka:9092',
+      kafkaAuth: 'none',
+      kafkaEventSources: 'bridge',
+    });
+  });
+
+  it('creates no MSK event source mapping and exports each mapping’s settings for the bridge', () => {
+    // Prepare
+    const orders = bridged.template(bridged.stacks.orders);
+    const saga = bridged.stacks.orders.saga;
+
+    // Act
+    const kafkaMappings = Object.values(orders.findResources('AWS::Lambda::EventSourceMapping')).filter(
+      (resource) => 'AmazonManagedKafkaEventSourceConfig' in (resource.Properties ?? {}),
+    );
+    const outputs = Object.values(orders.toJSON().Outputs ?? {}) as { Value: unknown }[];
+    const exported = Object.keys(orders.toJSON().Outputs ?? {}).filter((key) =>
+      key.startsWith('KafkaMapping'),
+    );
+
+    // Assess
+    expect(kafkaMappings).toEqual([]);
+    expect(saga.eventSources).toEqual([]);
+    expect(exported.sort()).toEqual([
+      'KafkaMappingordersinventoryevents',
+      'KafkaMappingorderspaymentsevents',
+    ]);
+    expect(saga.bridgedMappings.map((mapping) => [mapping.topic, mapping.consumerGroupId])).toEqual([
+      ['inventory.events', 'order-saga-orders-inventory.events'],
+      ['payments.events', 'order-saga-orders-payments.events'],
+    ]);
+    expect(saga.bridgedMappings[0]).toMatchObject({
+      startingPosition: 'TRIM_HORIZON',
+      batchSize: 100,
+      maximumBatchingWindowInSeconds: 1,
+      maximumRetryAttempts: 10,
+      bisectBatchOnFunctionError: true,
+      reportBatchItemFailures: true,
+    });
+    expect(JSON.stringify(outputs)).toContain(
+      '\\"consumerGroupId\\":\\"order-saga-orders-inventory.events\\"',
+    );
+  });
+
+  it('keeps the MSK mappings when the context does not ask for a bridge', () => {
+    // Prepare
+    const orders = testApp.template(testApp.stacks.orders);
+
+    // Act
+    const outputs = Object.keys(orders.toJSON().Outputs ?? {}).filter((key) =>
+      key.startsWith('KafkaMapping'),
+    );
+
+    // Assess
+    expect(outputs).toEqual([]);
+    expect(testApp.stacks.orders.saga.bridgedMappings).toEqual([]);
+    expect(testApp.stacks.orders.saga.eventSources).toHaveLength(2);
   });
 });

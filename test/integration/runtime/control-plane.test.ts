@@ -37,6 +37,9 @@ describe('Class: ControlPlane', () => {
   let failing: LocalLambda;
   let consumerFn: LocalLambda;
   let mapping: KafkaMapping;
+  let replayer: LocalLambda;
+  /** The mappings the control plane lists: the template's one, and those created through the API. */
+  const mappings: KafkaMapping[] = [];
   let stepFunctions: LocalStepFunctions;
   let meter: DynamoMeter;
   let dynamoStub: Server;
@@ -73,6 +76,7 @@ describe('Class: ControlPlane', () => {
     echo = lambda('echo', { GREETING: 'hello' });
     failing = lambda('failing', { FAIL_UNTIL_ATTEMPT: '1000' });
     consumerFn = lambda('consumer');
+    replayer = lambda('replayer');
     mapping = new KafkaMapping(
       {
         logicalId: 'ConsumerMapping',
@@ -92,6 +96,7 @@ describe('Class: ControlPlane', () => {
       { retryBaseDelayMs: 50, partitionsConcurrently: 2 },
     );
     await mapping.start();
+    mappings.push(mapping);
     stepFunctions = new LocalStepFunctions(
       new Map([
         [
@@ -116,17 +121,45 @@ describe('Class: ControlPlane', () => {
     await new Promise<void>((resolve) => dynamoStub.listen(0, '127.0.0.1', () => resolve()));
     meter = new DynamoMeter(`http://127.0.0.1:${(dynamoStub.address() as AddressInfo).port}`);
     await meter.start();
-    const functions = [echo, failing, consumerFn];
+    const functions = [echo, failing, consumerFn, replayer];
     const find = (reference: string) =>
       functions.find((fn) => fn.definition.name === reference || fn.definition.arn === reference);
     faults = new LocalFaults({ kafka: mock, findFunction: find, dynamo: meter }, logs);
     plane = new ControlPlane(
       {
         functions: () => functions,
-        mappings: () => [mapping],
+        mappings: () => mappings,
         kafka: { bootstrapServers: mock.bootstrapServers, clusterArns: () => [CLUSTER_ARN] },
         stepFunctions: () => stepFunctions,
         faults,
+        createKafkaMapping: (request, fn) => {
+          const created = new KafkaMapping(
+            {
+              logicalId: 'Created',
+              uuid: 'created-mapping',
+              enabled: false,
+              fn,
+              clusterArn: request.clusterArn,
+              topics: [request.topic],
+              consumerGroupId: request.consumerGroupId ?? 'created-group',
+              batchSize: request.batchSize,
+              maxBatchingWindowMs: request.maxBatchingWindowSeconds * 1000,
+              startingPosition: request.startingPosition,
+              maxRetryAttempts: request.maxRetryAttempts,
+              bisectOnError: request.bisectOnError,
+            },
+            mock.bootstrapServers,
+            logs,
+            { retryBaseDelayMs: 50, partitionsConcurrently: 2 },
+          );
+          mappings.push(created);
+          return { mapping: created, started: created.setEnabled(true) };
+        },
+        deleteMapping: async (removed) => {
+          await removed.setEnabled(false);
+          await removed.stop();
+          mappings.splice(mappings.indexOf(removed as KafkaMapping), 1);
+        },
       },
       logs,
     );
@@ -136,9 +169,9 @@ describe('Class: ControlPlane', () => {
   afterAll(async () => {
     await plane?.stop();
     await faults?.stop();
-    await mapping?.stop();
+    for (const each of mappings) await each.stop();
     await stepFunctions?.stop();
-    for (const fn of [echo, failing, consumerFn]) await fn?.stop();
+    for (const fn of [echo, failing, consumerFn, replayer]) await fn?.stop();
     await meter?.stop();
     await new Promise<void>((resolve) => (dynamoStub ? dynamoStub.close(() => resolve()) : resolve()));
     await producer?.disconnect();
@@ -178,6 +211,7 @@ describe('Class: ControlPlane', () => {
         'consumer',
         'echo',
         'failing',
+        'replayer',
       ]);
       expect(body.Functions[1]).toMatchObject({
         FunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:echo',
@@ -335,6 +369,95 @@ describe('Class: ControlPlane', () => {
         );
       expect(values).toEqual(['first', 'second']);
       expect((await call('GET', `/2015-03-31/event-source-mappings/${UUID}`)).body.State).toBe('Enabled');
+    });
+
+    it('replays a topic from the start through a created mapping with a new consumer group, then deletes it', async () => {
+      // Prepare
+      await producer.send({ topic: 'control', messages: [{ value: 'replayed' }] });
+      const request = {
+        FunctionName: 'replayer',
+        EventSourceArn: CLUSTER_ARN,
+        Topics: ['control'],
+        StartingPosition: 'TRIM_HORIZON',
+        BatchSize: 10,
+        AmazonManagedKafkaEventSourceConfig: { ConsumerGroupId: 'control-group-replay-1' },
+        ProvisionedPollerConfig: { MinimumPollers: 1, MaximumPollers: 1 },
+      };
+
+      // Act
+      const created = await call('POST', '/2015-03-31/event-source-mappings/', request);
+      const conflict = await call('POST', '/2015-03-31/event-source-mappings/', request);
+      await waitFor(
+        async () =>
+          (await call('GET', `/2015-03-31/event-source-mappings/${created.body.UUID}`)).body.State ===
+          'Enabled',
+        { timeoutMs: 20_000, description: 'the created mapping enabled' },
+      );
+      const replayed = await waitFor(
+        () => {
+          const lines = readFileSync(join(dir, 'replayer.jsonl'), 'utf8').split('\n').filter(Boolean);
+          const values = lines.flatMap((line) =>
+            Object.values(
+              (JSON.parse(line) as { event: { records: Record<string, { value: string }[]> } }).event.records,
+            )
+              .flat()
+              .map((record) => Buffer.from(record.value, 'base64').toString()),
+          );
+          return values.includes('replayed') ? values : undefined;
+        },
+        { timeoutMs: 20_000, description: 'the topic replayed' },
+      );
+      const deleted = await call('DELETE', `/2015-03-31/event-source-mappings/${created.body.UUID}`);
+      await waitFor(
+        async () =>
+          (await call('GET', `/2015-03-31/event-source-mappings/${created.body.UUID}`)).status === 404,
+        { timeoutMs: 20_000, description: 'the mapping deleted' },
+      );
+
+      // Assess
+      expect(created.status).toBe(202);
+      expect(created.body).toMatchObject({
+        State: 'Creating',
+        Topics: ['control'],
+        StartingPosition: 'TRIM_HORIZON',
+        AmazonManagedKafkaEventSourceConfig: { ConsumerGroupId: 'control-group-replay-1' },
+      });
+      expect(conflict.status).toBe(409);
+      expect(conflict.headers.get('x-amzn-errortype')).toBe('ResourceConflictException');
+      expect(replayed[0]).toBe('first');
+      expect(deleted).toMatchObject({ status: 202, body: { State: 'Deleting' } });
+      expect((await call('GET', '/2015-03-31/event-source-mappings/')).body.EventSourceMappings).toHaveLength(
+        1,
+      );
+    });
+
+    it('refuses to create a mapping of anything but one topic of a known MSK cluster', async () => {
+      // Prepare
+      const base = { FunctionName: 'replayer', EventSourceArn: CLUSTER_ARN, StartingPosition: 'LATEST' };
+
+      // Act
+      const responses = await Promise.all([
+        call('POST', '/2015-03-31/event-source-mappings/', { ...base, Topics: ['a', 'b'] }),
+        call('POST', '/2015-03-31/event-source-mappings/', {
+          ...base,
+          Topics: ['control'],
+          EventSourceArn: 'arn:aws:kafka:us-east-1:000000000000:cluster/other/x',
+        }),
+        call('POST', '/2015-03-31/event-source-mappings/', {
+          ...base,
+          Topics: ['control'],
+          StartingPosition: undefined,
+        }),
+        call('POST', '/2015-03-31/event-source-mappings/', {
+          ...base,
+          Topics: ['control'],
+          FunctionName: 'nothing',
+        }),
+      ]);
+
+      // Assess
+      expect(responses.map((response) => response.status)).toEqual([400, 400, 400, 404]);
+      expect(responses[0]?.body.Message).toContain('exactly one topic');
     });
 
     it('refuses an update of a setting the local runtime does not change', async () => {

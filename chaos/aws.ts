@@ -1,0 +1,59 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KafkaClient } from '@aws-sdk/client-kafka';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+/**
+ * Where the AWS APIs are: the defaults of the AWS SDK (region and credentials from the environment)
+ * for a deployed stage, or the local runtime's endpoints (its control plane serves Lambda and Kafka,
+ * DynamoDB Local the tables) with dummy credentials.
+ */
+export interface AwsAccess {
+  region?: string;
+  /** Lambda and Kafka APIs (the local control plane). */
+  controlPlaneUrl?: string;
+  dynamoDbEndpoint?: string;
+}
+
+export interface AwsClients {
+  lambda: LambdaClient;
+  kafka: KafkaClient;
+  dynamo: DynamoDBDocumentClient;
+  region: string;
+  destroy(): void;
+}
+
+const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+export function awsClients(access: AwsAccess): AwsClients {
+  const region = access.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
+  const local = access.controlPlaneUrl !== undefined;
+  const common = { region, ...(local ? { credentials: LOCAL_CREDENTIALS } : {}), maxAttempts: 5 };
+  const lambda = new LambdaClient({
+    ...common,
+    ...(access.controlPlaneUrl ? { endpoint: access.controlPlaneUrl } : {}),
+  });
+  const kafka = new KafkaClient({
+    ...common,
+    ...(access.controlPlaneUrl ? { endpoint: access.controlPlaneUrl } : {}),
+  });
+  const dynamoClient = new DynamoDBClient({
+    ...common,
+    ...(access.dynamoDbEndpoint ? { endpoint: access.dynamoDbEndpoint } : {}),
+  });
+  const dynamo = DynamoDBDocumentClient.from(dynamoClient, {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  return {
+    lambda,
+    kafka,
+    dynamo,
+    region,
+    destroy: () => {
+      lambda.destroy();
+      kafka.destroy();
+      dynamo.destroy();
+      dynamoClient.destroy();
+    },
+  };
+}

@@ -1,0 +1,179 @@
+import { paginateScan } from '@aws-sdk/lib-dynamodb';
+import type { AwsClients } from './aws';
+import type {
+  DeadLetter,
+  Notification,
+  OrderState,
+  OutboxRow,
+  ParkedRecord,
+  Payment,
+  PspPayment,
+  Reservation,
+  Snapshot,
+} from './model';
+import type { SystemMap, TableVariable } from './system';
+import type { TopicWatcher } from './topics';
+
+type Item = Record<string, unknown>;
+
+async function scan(clients: AwsClients, table: string): Promise<Item[]> {
+  const items: Item[] = [];
+  for await (const page of paginateScan(
+    { client: clients.dynamo, pageSize: 1000 },
+    { TableName: table, ConsistentRead: true },
+  ))
+    items.push(...((page.Items ?? []) as Item[]));
+  return items;
+}
+
+const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+const afterHash = (value: unknown) => text(value)?.split('#').slice(1).join('#') ?? '';
+
+/** An outbox row as the invariants read it; the envelope in `event` gives the type and payload. */
+export function outboxRowOf(service: string, item: Item): OutboxRow {
+  let envelope: { eventType?: string; payload?: Record<string, unknown> } = {};
+  try {
+    envelope = JSON.parse(String(item.event ?? '{}'));
+  } catch {
+    // a row whose envelope does not parse still counts by its keys
+  }
+  return {
+    service,
+    aggregateId: afterHash(item.pk),
+    eventId: String(item.sk),
+    eventType: text(item.eventType) ?? envelope.eventType ?? '?',
+    topic: text(item.topic) ?? '?',
+    published: item.publishedAt !== undefined,
+    ...(item.quarantinedAt !== undefined ? { quarantined: true } : {}),
+    ...(envelope.payload ? { payload: envelope.payload } : {}),
+  };
+}
+
+/** The service whose table a variable names (the outbox rows' owner). */
+const OUTBOX_TABLES: readonly [TableVariable, string][] = [
+  ['ORDERS_TABLE_NAME', 'orders'],
+  ['INVENTORY_TABLE_NAME', 'inventory'],
+  ['PAYMENTS_TABLE_NAME', 'payments'],
+  ['NOTIFICATIONS_TABLE_NAME', 'notifications'],
+];
+
+/** Reads the state the invariants judge: every table of the saga, the PSP's, and the topics. */
+export async function takeSnapshot(
+  clients: AwsClients,
+  system: SystemMap,
+  topics?: TopicWatcher,
+): Promise<Snapshot> {
+  const tableItems = async (variable: TableVariable) => {
+    const name = system.tables[variable];
+    return name ? scan(clients, name) : [];
+  };
+  const [
+    orderItems,
+    productItems,
+    inventoryItems,
+    paymentItems,
+    notificationItems,
+    deadLetterItems,
+    pspItems,
+  ] = await Promise.all([
+    tableItems('ORDERS_TABLE_NAME'),
+    tableItems('PRODUCTS_TABLE_NAME'),
+    tableItems('INVENTORY_TABLE_NAME'),
+    tableItems('PAYMENTS_TABLE_NAME'),
+    tableItems('NOTIFICATIONS_TABLE_NAME'),
+    tableItems('DEAD_LETTER_TABLE_NAME'),
+    tableItems('PSP_TABLE_NAME'),
+  ]);
+  const byTable: Record<string, Item[]> = {
+    ORDERS_TABLE_NAME: orderItems,
+    INVENTORY_TABLE_NAME: inventoryItems,
+    PAYMENTS_TABLE_NAME: paymentItems,
+    NOTIFICATIONS_TABLE_NAME: notificationItems,
+  };
+  const outbox: OutboxRow[] = OUTBOX_TABLES.flatMap(([variable, service]) =>
+    (byTable[variable] ?? [])
+      .filter((item) => item.entity === 'OUTBOX')
+      .map((item) => outboxRowOf(service, item)),
+  );
+  const orders: OrderState[] = orderItems
+    .filter((item) => item.entity === 'ORDER')
+    .map((item) => ({
+      orderId: text(item.orderId) ?? afterHash(item.pk),
+      status: String(item.status),
+      ...(text(item.customerId) ? { customerId: text(item.customerId) } : {}),
+    }));
+  const reservations: Reservation[] = inventoryItems
+    .filter((item) => item.entity === 'RESERVATION')
+    .map((item) => ({
+      orderId: text(item.orderId) ?? afterHash(item.pk),
+      status: String(item.status),
+      lines: ((item.lines as Item[] | undefined) ?? []).map((line) => ({
+        productId: String(line.productId),
+        quantity: Number(line.quantity),
+      })),
+    }));
+  const payments: Payment[] = paymentItems
+    .filter((item) => item.entity === 'PAYMENT')
+    .map((item) => ({
+      paymentId: text(item.paymentId) ?? afterHash(item.pk),
+      orderId: String(item.orderId),
+      status: String(item.status),
+    }));
+  const notifications: Notification[] = notificationItems
+    .filter((item) => item.entity === 'NOTIFICATION')
+    .map((item) => ({
+      notificationId: String(item.notificationId),
+      orderId: String(item.orderId),
+      template: String(item.template),
+      channel: String(item.channel),
+      status: String(item.status),
+    }));
+  const deadLetters: DeadLetter[] = deadLetterItems
+    .filter((item) => item.entity === 'DEADLETTER')
+    .map((item) => ({
+      id: afterHash(item.pk),
+      service: String(item.service),
+      topic: String(item.topic),
+      key: String(item.key ?? ''),
+      ...(text(item.aggregateId) ? { aggregateId: text(item.aggregateId) } : {}),
+      ...(text(item.eventId) ? { eventId: text(item.eventId) } : {}),
+      errorKind: String(item.errorKind),
+      status: String(item.status),
+    }));
+  const parked: ParkedRecord[] = deadLetterItems
+    .filter((item) => item.entity === 'PARKED')
+    .map((item) => ({
+      service: String(item.parkedService ?? item.service),
+      eventId: String(item.eventId),
+      ...(text(item.aggregateId) ? { aggregateId: text(item.aggregateId) } : {}),
+    }));
+  const psp: PspPayment[] | undefined = system.tables.PSP_TABLE_NAME
+    ? pspItems.map((item) => ({
+        paymentId: String(item.paymentId),
+        ...(text(item.status) ? { status: text(item.status) } : {}),
+      }))
+    : undefined;
+  return {
+    orders,
+    outbox,
+    reservations,
+    stock: new Map(productItems.map((item) => [String(item.productId), Number(item.stock ?? 0)])),
+    payments,
+    ...(psp ? { psp } : {}),
+    notifications,
+    deadLetters,
+    parked,
+    ...(topics ? { topics: [...topics.messages] } : {}),
+  };
+}
+
+/** Units per product in stock or held by a reservation: what conservation of stock compares with. */
+export function stockAndHeld(snapshot: Snapshot): Map<string, number> {
+  const units = new Map(snapshot.stock);
+  for (const reservation of snapshot.reservations) {
+    if (reservation.status !== 'RESERVED') continue;
+    for (const line of reservation.lines)
+      units.set(line.productId, (units.get(line.productId) ?? 0) + line.quantity);
+  }
+  return units;
+}
