@@ -4,7 +4,14 @@ import { GetProductFn, ListProductsFn, SeedProductsFn } from './catalog/contract
 import { InventoryConsumerFn } from './inventory/contract';
 import { CreatePaymentFn, GetPaymentFn, ReleasePaymentFn } from './mock-psp/contract';
 import { NotificationConsumerFn } from './notifications/contract';
-import { CreateOrderFn, GetOrderFn, HealthFn, OrderReconcilerFn, SagaConsumerFn } from './orders/contract';
+import {
+  CreateOrderFn,
+  GetOrderFn,
+  HealthFn,
+  ListOrdersFn,
+  OrderReconcilerFn,
+  SagaConsumerFn,
+} from './orders/contract';
 import { CheckStatusFn, PaymentConsumerFn, PaymentReconcilerFn } from './payments/contract';
 import type { AnyContract } from './platform/contract';
 import { KafkaTopicsFn, OutboxRelayFn, OutboxSweeperFn } from './platform/outbox/contract';
@@ -13,6 +20,7 @@ import { KafkaTopicsFn, OutboxRelayFn, OutboxSweeperFn } from './platform/outbox
 export const FUNCTION_CONTRACTS: readonly AnyContract[] = [
   CreateOrderFn,
   GetOrderFn,
+  ListOrdersFn,
   HealthFn,
   SagaConsumerFn,
   OrderReconcilerFn,

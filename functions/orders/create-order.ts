@@ -27,6 +27,8 @@ export interface CreateOrderDeps {
 
 export interface CreateOrderInput {
   request: CreateOrderRequest;
+  /** The signed-in customer (the token's subject); the order and its Idempotency-Key belong to it. */
+  customerId: string;
   idempotencyKey: string;
   traceHeader?: string;
 }
@@ -61,13 +63,14 @@ const defaultBackoff = (attempt: number) => backoff(attempt + 1, { baseDelayMs: 
  * Places an order: prices it from the catalog and writes, in ONE transaction, the order, its
  * OrderCreated outbox row and the Idempotency-Key record. Because the key record commits with the
  * order, a key maps to at most one order no matter how many requests race, and a replay returns the
- * stored response. A key reused with a different body is `KEY_REUSED`.
+ * stored response. A key reused with a different body is `KEY_REUSED`. Keys are scoped to the
+ * customer: another customer's use of the same key is another order.
  */
 export async function createOrder(
   deps: CreateOrderDeps,
   input: CreateOrderInput,
 ): Promise<CreateOrderResult> {
-  const { request } = input;
+  const { request, customerId } = input;
   const hash = requestHash(request);
   const priced = priceOrder(request.items, await deps.catalog.getMany(request.items.map((i) => i.productId)));
   if (!priced.ok) {
@@ -92,7 +95,7 @@ export async function createOrder(
       'OrderCreated',
       {
         orderId,
-        customerId: request.customerId,
+        customerId,
         lines: priced.lines,
         total: priced.total,
         payment: request.payment,
@@ -109,7 +112,7 @@ export async function createOrder(
       ...orderKey(orderId),
       entity: 'ORDER',
       orderId,
-      customerId: request.customerId,
+      customerId,
       status: 'PENDING',
       lines: priced.lines,
       total: priced.total,
@@ -124,7 +127,7 @@ export async function createOrder(
     const location = `/orders/${orderId}`;
     const body = JSON.stringify(orderView(order));
     const record: IdempotencyItem = {
-      ...idempotencyKey(input.idempotencyKey),
+      ...idempotencyKey(customerId, input.idempotencyKey),
       entity: 'IDEMPOTENCY',
       requestHash: hash,
       orderId,
@@ -139,7 +142,7 @@ export async function createOrder(
     if (created === 'CREATED')
       return { kind: 'ACCEPTED', replayed: false, statusCode: 202, body, location, orderId };
     if (created === 'KEY_TAKEN') {
-      const existing = await deps.store.getIdempotencyRecord(input.idempotencyKey);
+      const existing = await deps.store.getIdempotencyRecord(customerId, input.idempotencyKey);
       if (existing) {
         if (existing.requestHash !== hash) return { kind: 'KEY_REUSED' };
         return {
