@@ -1,8 +1,9 @@
 import { ListDeadLettersFn, RedriveDeadLetterFn } from './admin/contract';
 import { AnalyticsConsumerFn, GetMetricsFn } from './analytics/contract';
 import { GetProductFn, ListProductsFn, SeedProductsFn } from './catalog/contract';
-import { InventoryConsumerFn } from './inventory/contract';
-import { CreatePaymentFn, GetPaymentFn, ReleasePaymentFn } from './mock-psp/contract';
+import { VerifyTokenFn } from './identity/contract';
+import { InventoryConsumerFn, SeedStockFn } from './inventory/contract';
+import { AuthorizeApiKeyFn, CreatePaymentFn, GetPaymentFn, ReleasePaymentFn } from './mock-psp/contract';
 import { NotificationConsumerFn } from './notifications/contract';
 import {
   CreateOrderFn,
@@ -24,10 +25,12 @@ export const FUNCTION_CONTRACTS: readonly AnyContract[] = [
   HealthFn,
   SagaConsumerFn,
   OrderReconcilerFn,
+  VerifyTokenFn,
   ListProductsFn,
   GetProductFn,
   SeedProductsFn,
   InventoryConsumerFn,
+  SeedStockFn,
   PaymentConsumerFn,
   CheckStatusFn,
   PaymentReconcilerFn,
@@ -36,6 +39,7 @@ export const FUNCTION_CONTRACTS: readonly AnyContract[] = [
   GetMetricsFn,
   ListDeadLettersFn,
   RedriveDeadLetterFn,
+  AuthorizeApiKeyFn,
   CreatePaymentFn,
   GetPaymentFn,
   ReleasePaymentFn,
