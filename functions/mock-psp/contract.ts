@@ -45,7 +45,7 @@ export const ReleasePaymentFn = defineFunction({
   name: 'release-payment',
   service: 'mock-psp',
   entry: 'mock-psp/handlers/release-payment.ts',
-  trigger: 'POST /psp/payments/{paymentId}/void, POST /psp/payments/{paymentId}/refund',
+  trigger: 'POST /payments/{paymentId}/void and /refund on the mock PSP API',
   description: 'Mock PSP: voids a pending or refunds a captured payment, idempotently',
   tables: { PSP_TABLE_NAME: 'readWrite' },
   settings: z.object(MOCK_PSP_SETTINGS),

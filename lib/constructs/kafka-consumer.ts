@@ -54,6 +54,22 @@ export interface KafkaConsumerProps<C extends AnyContract> {
   readonly removalPolicy?: RemovalPolicy;
 }
 
+/**
+ * What a consumer may do to the items of the shared dead-letter table, and nothing else: put new dead
+ * letters (`DEADLETTER#...`), count the failed attempts of its own service's events
+ * (`ATTEMPTS#<service>#...`), and park, re-park and release its own service's records
+ * (`PARKED#<service>#...`). It cannot read or change another service's items or an operator's
+ * changes to a dead letter. (Querying its parked records through the `parked` index is granted with
+ * the schedule that sweeps them.)
+ */
+export function grantDeadLetterWrites(fn: lambda.IFunction, table: dynamodb.ITable, service: string): void {
+  grantTableActions(fn, table, ['dynamodb:PutItem'], {
+    leadingKeys: ['DEADLETTER#*', `PARKED#${service}#*`],
+  });
+  grantTableActions(fn, table, ['dynamodb:UpdateItem'], { leadingKeys: [`ATTEMPTS#${service}#*`] });
+  grantTableActions(fn, table, ['dynamodb:DeleteItem'], { leadingKeys: [`PARKED#${service}#*`] });
+}
+
 /** Consumer group of one consumer and topic: a group id must be unique among all Kafka event sources. */
 export function consumerGroupId(service: string, topic: string): string {
   return `order-saga-${service}-${topic}`;
@@ -160,6 +176,7 @@ export class KafkaConsumer<C extends AnyContract = AnyContract> extends Construc
         'its MSK event source mappings, whose failed batches go to the on-failure queue',
       );
     }
+    grantDeadLetterWrites(this.fn, props.deadLetters, service);
 
     this.consumerGroups = topics.map((topic) => consumerGroupId(service, topic));
     this.eventSources = topics.map((topic) => {
