@@ -61,6 +61,8 @@ export class IdentityStack extends Stack {
     this.client = this.userPool.addClient('AppClient', {
       userPoolClientName: 'storefront',
       authFlows: { userPassword: true, userSrp: true },
+      // No hosted UI: the storefront and tools sign in with the user pool API (InitiateAuth).
+      disableOAuth: true,
       generateSecret: false,
       preventUserExistenceErrors: true,
       enableTokenRevocation: true,
