@@ -60,3 +60,30 @@ export function subOf(runtime: LocalRuntime, email: string): string {
 
 /** The header a signed-in request carries (the ID token, as the Cognito authorizer wants it). */
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+/** A signed-in user: who it is and the headers of its requests. */
+export interface Session {
+  readonly email: string;
+  readonly sub: string;
+  readonly idToken: string;
+  readonly headers: { authorization: string };
+}
+
+/**
+ * A signed-in customer named `name`: a demo user (alice, bob), or a new user of the local pool
+ * (`<name>@customers.example`), signed in through InitiateAuth like any client.
+ */
+export async function customer(runtime: LocalRuntime, name: string): Promise<Session> {
+  const demo = DEMO_USERS.find((user) => user.email.startsWith(`${name}@`) && user.groups.length === 0);
+  const email = demo?.email ?? `${name.toLowerCase()}@customers.example`;
+  const { pool } = userPoolOf(runtime);
+  if (!pool.users.has(email)) pool.addUser(email, DEMO_PASSWORD, []);
+  const { idToken } = await signIn(runtime, email);
+  return { email, sub: subOf(runtime, email), idToken, headers: bearer(idToken) };
+}
+
+/** The signed-in admin of the demo users (group `admins`). */
+export async function admin(runtime: LocalRuntime): Promise<Session> {
+  const { idToken } = await signIn(runtime, ADMIN);
+  return { email: ADMIN, sub: subOf(runtime, ADMIN), idToken, headers: bearer(idToken) };
+}
