@@ -1,8 +1,10 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEMO_USERS } from './cognito';
 import { LocalRuntime } from './runtime';
+import { runtimeInfoOf } from './runtime-info';
 import { ensureSynthesized } from './synth';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -81,6 +83,11 @@ ${adminToken}
 `
     : '';
 
+// Where this runtime serves what, for `npm run demo` and the benchmarks (they sign in with it).
+const infoFile = join(root, '.local', 'runtime.json');
+mkdirSync(dirname(infoFile), { recursive: true });
+writeFileSync(infoFile, `${JSON.stringify(runtimeInfoOf(runtime), null, 2)}\n`);
+
 console.log(`
 Order saga is running locally (started in ${((Date.now() - started) / 1000).toFixed(1)} s)
 
@@ -112,6 +119,7 @@ const shutdown = async (signal: string) => {
   if (stopping) return;
   stopping = true;
   console.log(`\n${signal}: stopping ...`);
+  rmSync(infoFile, { force: true });
   await runtime.stop();
   console.log('Stopped.');
   process.exit(0);

@@ -253,7 +253,7 @@ export class LocalUserPool {
 /** How API Gateway renders a date claim of a Cognito token: `Mon Mar 03 12:00:00 UTC 2025`. */
 function claimDate(seconds: number): string {
   const date = new Date(seconds * 1000);
-  const [weekday, month, day, year] = date.toUTCString().replace(',', '').split(' ');
+  const [weekday, day, month, year] = date.toUTCString().replace(',', '').split(' ');
   const time = date.toISOString().slice(11, 19);
   return `${weekday} ${month} ${day} ${time} UTC ${year}`;
 }
