@@ -222,7 +222,7 @@ describe('End to end: sign-in and who owns what', () => {
       expect(ids[0]).not.toBe(ids[1]);
       expect(ids[2]).toBe(ids[0]);
       expect(
-        (await ordersTableItems()).filter((item) => item.pk === 'IDEMPOTENCY#' + carol.sub + '#shared-key-1'),
+        (await ordersTableItems()).filter((item) => item.pk === `IDEMPOTENCY#${carol.sub}#shared-key-1`),
       ).toHaveLength(1);
     });
 
@@ -244,23 +244,23 @@ describe('End to end: sign-in and who owns what', () => {
           const second = await http(runtime.apiUrl, `/orders?limit=2&cursor=${nextCursor}`, {
             headers: erin.headers,
           });
-          return [first, second];
+          return { first, second };
         },
         { timeoutMs: 15_000, description: "erin's orders in the byCustomer index" },
       );
       const bobsList = await http(runtime.apiUrl, '/orders', { headers: bob.headers });
       const stolenCursor = await http(
         runtime.apiUrl,
-        `/orders?cursor=${(pages[0]?.body as { nextCursor: string }).nextCursor}`,
+        `/orders?cursor=${(pages.first.body as { nextCursor: string }).nextCursor}`,
         { headers: bob.headers },
       );
 
       // Assess
-      const listed = pages.flatMap((page) =>
-        (page?.body as { items: OrderBody[] }).items.map((item) => item.orderId),
+      const listed = [pages.first, pages.second].flatMap((page) =>
+        (page.body as { items: OrderBody[] }).items.map((item) => item.orderId),
       );
       expect(listed).toEqual([...placed].reverse());
-      expect((pages[1]?.body as { nextCursor: unknown }).nextCursor).toBeNull();
+      expect((pages.second.body as { nextCursor: unknown }).nextCursor).toBeNull();
       expect((bobsList.body as { items: OrderBody[] }).items.map((item) => item.orderId)).not.toEqual(
         expect.arrayContaining(placed.slice(0, 1)),
       );

@@ -193,7 +193,7 @@ describe('End to end: the order saga over HTTP against the local runtime', () =>
 
     // Act
     const orderIds = await Promise.all(
-      Array.from({ length: 100 }, (_, i) => place('tok_ok', [{ productId: MONITOR, quantity: 1 }])),
+      Array.from({ length: 100 }, () => place('tok_ok', [{ productId: MONITOR, quantity: 1 }])),
     );
     const orders = await Promise.all(orderIds.map((id) => settle(id, 180_000)));
 
@@ -207,11 +207,11 @@ describe('End to end: the order saga over HTTP against the local runtime', () =>
   it('brings every order to a terminal state when all Kafka brokers are down for several seconds mid-run', async () => {
     // Act
     const first = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => place('tok_ok', [{ productId: STAND, quantity: 1 }])),
+      Array.from({ length: 10 }, () => place('tok_ok', [{ productId: STAND, quantity: 1 }])),
     );
     await runtime.kafka.allBrokersDown();
     const second = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => place('tok_ok', [{ productId: STAND, quantity: 1 }])),
+      Array.from({ length: 10 }, () => place('tok_ok', [{ productId: STAND, quantity: 1 }])),
     );
     await new Promise((resolve) => setTimeout(resolve, 5_000));
     await runtime.kafka.allBrokersUp();

@@ -34,7 +34,7 @@ const template: StackTemplate = {
 };
 
 const cognito = () => new LocalCognito([template], new Resolver([template], localIdentity), () => ENDPOINT);
-const clientIdOf = (local: LocalCognito, logicalId: string) =>
+const clientIdOf = (_local: LocalCognito, logicalId: string) =>
   new Resolver([template], localIdentity).resolveString(template, { Ref: logicalId });
 const payloadOf = (token: string) =>
   JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
