@@ -5,6 +5,9 @@
  *
  *   npm run bench:create-order -- --orders 500 --concurrency 10
  *   npm run bench:create-order -- --url http://127.0.0.1:3000 --kafka 127.0.0.1:port   (against a running `npm start`)
+ *
+ * It signs in as a demo customer through the runtime's Cognito API (a running `npm start` tells where
+ * in `.local/runtime.json`), or uses `--token` (an ID token).
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +18,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { LocalRuntime } from '../localstack/runtime/runtime';
 import { ensureSynthesized } from '../localstack/runtime/synth';
 import { percentile, progressBar as progress } from './drive';
+import { type RuntimeInfo, runningLocalStack, runtimeInfoOf, signInAs } from './sign-in';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
@@ -23,6 +27,7 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '10' },
     url: { type: 'string' },
     kafka: { type: 'string' },
+    token: { type: 'string' },
   },
 });
 const total = Number(values.orders);
@@ -31,6 +36,7 @@ const concurrency = Number(values.concurrency);
 let runtime: LocalRuntime | undefined;
 let apiUrl = values.url;
 let bootstrap = values.kafka;
+let info: RuntimeInfo | undefined = apiUrl ? runningLocalStack(root, apiUrl) : undefined;
 if (!apiUrl || !bootstrap) {
   await ensureSynthesized(root, console.log);
   runtime = await LocalRuntime.start({
@@ -41,7 +47,10 @@ if (!apiUrl || !bootstrap) {
   });
   apiUrl = runtime.apiUrl;
   bootstrap = runtime.kafkaBootstrap;
+  info = runtimeInfoOf(runtime);
 }
+if (!values.token && !info) throw new Error('Pass --token <ID token> to sign in at this API');
+const idToken = values.token ?? (await signInAs(info as RuntimeInfo, 'customer'));
 
 const kafka = new Kafka({ clientId: 'bench', brokers: bootstrap.split(','), logLevel: logLevel.NOTHING });
 const consumer = kafka.consumer({
@@ -76,9 +85,8 @@ const statuses = new Map<number, number>();
 let next = 0;
 let done = 0;
 const run = Date.now();
-const body = (i: number) =>
+const body = () =>
   JSON.stringify({
-    customerId: `bench-${i}`,
     items: [{ productId: '55555555-5555-5555-5555-555555555555', quantity: 1 }],
     payment: { method: 'card', token: 'tok_ok' },
   });
@@ -89,8 +97,12 @@ await Promise.all(
       const started = performance.now();
       const response = await fetch(`${apiUrl}/orders`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'idempotency-key': `bench-${runId}-${i}` },
-        body: body(i),
+        headers: {
+          'content-type': 'application/json',
+          'idempotency-key': `bench-${runId}-${i}`,
+          authorization: `Bearer ${idToken}`,
+        },
+        body: body(),
       });
       const text = await response.text();
       latencies.push(performance.now() - started);

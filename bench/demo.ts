@@ -1,7 +1,9 @@
 /**
- * `npm run demo`: places one order per mock PSP token (and one over the stock), follows each to its
- * terminal state and prints a table of outcomes and timings. Uses a running `npm start` at
- * http://127.0.0.1:3000 when there is one (or `--url`), else starts a local stack of its own.
+ * `npm run demo`: signs in as a demo customer, places one order per mock PSP token (and one over the
+ * stock), follows each to its terminal state and prints a table of outcomes and timings, then the
+ * metrics as the demo admin. Uses a running `npm start` at http://127.0.0.1:3000 when there is one
+ * (it signs in through that runtime's Cognito API), else starts a local stack of its own; `--url` and
+ * `--token` (a customer's ID token) run it against any deployment.
  */
 import { parseArgs } from 'node:util';
 import type { LocalRuntime } from '../localstack/runtime/runtime';
@@ -16,17 +18,21 @@ import {
   placeOrders,
   seconds,
 } from './drive';
-import { startLocalStack } from './local-stack';
+import { ROOT, startLocalStack } from './local-stack';
+import { runningLocalStack, runtimeInfoOf, signInAs } from './sign-in';
 
 const { values } = parseArgs({
-  options: { url: { type: 'string' }, 'time-scale': { type: 'string', default: '20' } },
+  options: {
+    url: { type: 'string' },
+    token: { type: 'string' },
+    'time-scale': { type: 'string', default: '20' },
+  },
 });
 
 const SPECS: (OrderSpec & { expected: string })[] = [
   {
     label: 'tok_ok',
     token: 'tok_ok',
-    customerId: 'demo-ok',
     items: [
       { productId: MOUSE, quantity: 1 },
       { productId: HUB, quantity: 1 },
@@ -36,56 +42,48 @@ const SPECS: (OrderSpec & { expected: string })[] = [
   {
     label: 'tok_decline',
     token: 'tok_decline',
-    customerId: 'demo-decline',
     items: [{ productId: KEYBOARD, quantity: 1 }],
     expected: 'CANCELLED (stock back)',
   },
   {
     label: 'tok_insufficient_funds',
     token: 'tok_insufficient_funds',
-    customerId: 'demo-funds',
     items: [{ productId: KEYBOARD, quantity: 1 }],
     expected: 'CANCELLED (stock back)',
   },
   {
     label: 'tok_pending',
     token: 'tok_pending',
-    customerId: 'demo-pending',
     items: [{ productId: MOUSE, quantity: 1 }],
     expected: 'CONFIRMED after status checks',
   },
   {
     label: 'tok_pending_fail',
     token: 'tok_pending_fail',
-    customerId: 'demo-pending-fail',
     items: [{ productId: MOUSE, quantity: 1 }],
     expected: 'CANCELLED (stock back)',
   },
   {
     label: 'tok_flaky',
     token: 'tok_flaky',
-    customerId: 'demo-flaky',
     items: [{ productId: HUB, quantity: 1 }],
     expected: 'CONFIRMED after retries',
   },
   {
     label: 'tok_timeout',
     token: 'tok_timeout',
-    customerId: 'demo-timeout',
     items: [{ productId: HUB, quantity: 1 }],
     expected: 'settled by status checks',
   },
   {
     label: 'tok_slow',
     token: 'tok_slow',
-    customerId: 'demo-slow',
     items: [{ productId: MOUSE, quantity: 1 }],
     expected: 'CONFIRMED',
   },
   {
     label: 'over the stock',
     token: 'tok_ok',
-    customerId: 'demo-oversell',
     items: [{ productId: MONITOR, quantity: 999 }],
     expected: 'CANCELLED (StockRejected)',
   },
@@ -101,16 +99,26 @@ async function reachable(url: string): Promise<boolean> {
 
 let runtime: LocalRuntime | undefined;
 let apiUrl = values.url ?? 'http://127.0.0.1:3000';
-if (!(await reachable(apiUrl))) {
-  if (values.url) throw new Error(`No order API answers at ${values.url}`);
+let info = (await reachable(apiUrl)) ? runningLocalStack(ROOT, apiUrl) : undefined;
+if (!info && !values.token) {
+  if (values.url)
+    throw new Error(`No local stack answers at ${values.url}; pass --token <ID token> for a deployment`);
   runtime = await startLocalStack(Number(values['time-scale']));
   apiUrl = runtime.apiUrl;
+  info = runtimeInfoOf(runtime);
 }
 
 try {
+  const customerToken = values.token ?? (await signInAs(info as NonNullable<typeof info>, 'customer'));
   const started = Date.now();
-  const orders = await placeOrders(apiUrl, SPECS, SPECS.length, `demo-${started.toString(36)}`);
-  await awaitTerminal(apiUrl, orders, 180_000);
+  const orders = await placeOrders(
+    apiUrl,
+    customerToken,
+    SPECS,
+    SPECS.length,
+    `demo-${started.toString(36)}`,
+  );
+  await awaitTerminal(apiUrl, customerToken, orders, 180_000);
   const rows = orders.map((order, i) => ({
     case: order.spec.label,
     expected: SPECS[i]?.expected ?? '',
@@ -125,8 +133,12 @@ try {
     items: { name: string; stock: number }[];
   };
   console.log(`Stock now: ${products.items.map((p) => `${p.name} ${p.stock}`).join(', ')}`);
-  const metrics = await fetch(`${apiUrl}/admin/metrics`);
-  if (metrics.ok) console.log('GET /admin/metrics:', JSON.stringify(await metrics.json()));
+  if (info) {
+    const metrics = await fetch(`${apiUrl}/admin/metrics`, {
+      headers: { authorization: `Bearer ${await signInAs(info, 'admin')}` },
+    });
+    if (metrics.ok) console.log('GET /admin/metrics (as the admin):', JSON.stringify(await metrics.json()));
+  }
   console.log(`All done in ${seconds(Date.now() - started)}.`);
 } finally {
   await runtime?.stop();

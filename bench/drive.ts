@@ -2,7 +2,6 @@
 
 export interface OrderSpec {
   label: string;
-  customerId: string;
   items: { productId: string; quantity: number }[];
   token: string;
 }
@@ -35,8 +34,10 @@ export function progressBar(label: string, done: number, total: number): void {
   else process.stdout.write(`${line}\n`);
 }
 
+/** Places the orders as the signed-in customer whose ID token is `idToken`. */
 export async function placeOrders(
   apiUrl: string,
+  idToken: string,
   specs: readonly OrderSpec[],
   concurrency: number,
   runId: string,
@@ -51,9 +52,12 @@ export async function placeOrders(
         const started = performance.now();
         const response = await fetch(`${apiUrl}/orders`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', 'idempotency-key': `${runId}-${i}` },
+          headers: {
+            'content-type': 'application/json',
+            'idempotency-key': `${runId}-${i}`,
+            authorization: `Bearer ${idToken}`,
+          },
           body: JSON.stringify({
-            customerId: spec.customerId,
             items: spec.items,
             payment: { method: 'card', token: spec.token },
           }),
@@ -73,9 +77,10 @@ export async function placeOrders(
   return tracked;
 }
 
-/** Polls every accepted order until it is CONFIRMED or CANCELLED, or the deadline passes. */
+/** Polls every accepted order (of the customer of `idToken`) until it is CONFIRMED or CANCELLED, or the deadline passes. */
 export async function awaitTerminal(
   apiUrl: string,
+  idToken: string,
   orders: TrackedOrder[],
   timeoutMs: number,
   concurrency = 8,
@@ -88,7 +93,9 @@ export async function awaitTerminal(
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
         for (let order = queue.shift(); order; order = queue.shift()) {
-          const response = await fetch(`${apiUrl}/orders/${order.orderId}`);
+          const response = await fetch(`${apiUrl}/orders/${order.orderId}`, {
+            headers: { authorization: `Bearer ${idToken}` },
+          });
           if (!response.ok) continue;
           const body = (await response.json()) as {
             status: string;

@@ -17,6 +17,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { localDynamoClientConfig } from '../localstack/engines';
 import { LAPTOP_STAND, ms, type OrderSpec, percentile, placeOrders, progressBar, seconds } from './drive';
 import { startLocalStack } from './local-stack';
+import { runtimeInfoOf, signInAs } from './sign-in';
 
 const { values } = parseArgs({
   options: {
@@ -117,12 +118,15 @@ for (const deadline = Date.now() + 30_000; !joined && Date.now() < deadline; )
 
 try {
   await admin.connect();
-  const productsTable = [...runtime.tables.values()].find((table) => table.name.includes('Products'))?.name;
-  if (!productsTable) throw new Error('No products table in the template');
+  // Stock lives in the inventory service's table, one STOCK#<productId> item per product.
+  const inventoryTable = [...runtime.tables.values()].find((table) =>
+    table.name.includes('InventoryTable'),
+  )?.name;
+  if (!inventoryTable) throw new Error('No inventory table in the template');
   await dynamo.send(
     new UpdateItemCommand({
-      TableName: productsTable,
-      Key: { productId: { S: LAPTOP_STAND } },
+      TableName: inventoryTable,
+      Key: { pk: { S: `STOCK#${LAPTOP_STAND}` }, sk: { S: 'STOCK' } },
       UpdateExpression: 'SET stock = :stock',
       ExpressionAttributeValues: { ':stock': { N: String(total * 2) } },
     }),
@@ -135,14 +139,20 @@ try {
   const invocationsBefore = invocations();
   const perFunctionBefore = invocationsByFunction();
   const messagesBefore = await kafkaMessages();
-  const specs: OrderSpec[] = Array.from({ length: total }, (_, i) => ({
+  const customerToken = await signInAs(runtimeInfoOf(runtime), 'customer');
+  const specs: OrderSpec[] = Array.from({ length: total }, () => ({
     label: 'tok_ok',
-    customerId: `bench-${i}`,
     items: [{ productId: LAPTOP_STAND, quantity: 1 }],
     token: 'tok_ok',
   }));
   const started = Date.now();
-  const orders = await placeOrders(runtime.apiUrl, specs, concurrency, `bench-${started.toString(36)}`);
+  const orders = await placeOrders(
+    runtime.apiUrl,
+    customerToken,
+    specs,
+    concurrency,
+    `bench-${started.toString(36)}`,
+  );
   const waitUntil = Date.now() + Math.max(180_000, total * 500);
   const acceptedIds = orders.flatMap((order) => (order.orderId ? [order.orderId] : []));
   while (acceptedIds.some((id) => !settledAt.has(id)) && Date.now() < waitUntil) {
@@ -163,7 +173,11 @@ try {
   while (Date.now() < settleUntil) await new Promise((resolve) => setTimeout(resolve, 250));
   // Spot-check the API's view of a few orders against what the events said.
   for (const order of orders.slice(0, 5)) {
-    const view = (await (await fetch(`${runtime.apiUrl}/orders/${order.orderId}`)).json()) as {
+    const view = (await (
+      await fetch(`${runtime.apiUrl}/orders/${order.orderId}`, {
+        headers: { authorization: `Bearer ${customerToken}` },
+      })
+    ).json()) as {
       status: string;
     };
     if (view.status !== order.status)

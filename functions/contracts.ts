@@ -1,10 +1,18 @@
 import { ListDeadLettersFn, RedriveDeadLetterFn } from './admin/contract';
 import { AnalyticsConsumerFn, GetMetricsFn } from './analytics/contract';
 import { GetProductFn, ListProductsFn, SeedProductsFn } from './catalog/contract';
-import { InventoryConsumerFn } from './inventory/contract';
-import { CreatePaymentFn, GetPaymentFn, ReleasePaymentFn } from './mock-psp/contract';
+import { VerifyTokenFn } from './identity/contract';
+import { InventoryConsumerFn, SeedStockFn } from './inventory/contract';
+import { AuthorizeApiKeyFn, CreatePaymentFn, GetPaymentFn, ReleasePaymentFn } from './mock-psp/contract';
 import { NotificationConsumerFn } from './notifications/contract';
-import { CreateOrderFn, GetOrderFn, HealthFn, OrderReconcilerFn, SagaConsumerFn } from './orders/contract';
+import {
+  CreateOrderFn,
+  GetOrderFn,
+  HealthFn,
+  ListOrdersFn,
+  OrderReconcilerFn,
+  SagaConsumerFn,
+} from './orders/contract';
 import { CheckStatusFn, PaymentConsumerFn, PaymentReconcilerFn } from './payments/contract';
 import type { AnyContract } from './platform/contract';
 import { DiscardedBatchesFn } from './platform/discarded/contract';
@@ -14,13 +22,16 @@ import { KafkaTopicsFn, OutboxRelayFn, OutboxSweeperFn } from './platform/outbox
 export const FUNCTION_CONTRACTS: readonly AnyContract[] = [
   CreateOrderFn,
   GetOrderFn,
+  ListOrdersFn,
   HealthFn,
   SagaConsumerFn,
   OrderReconcilerFn,
+  VerifyTokenFn,
   ListProductsFn,
   GetProductFn,
   SeedProductsFn,
   InventoryConsumerFn,
+  SeedStockFn,
   PaymentConsumerFn,
   CheckStatusFn,
   PaymentReconcilerFn,
@@ -29,6 +40,7 @@ export const FUNCTION_CONTRACTS: readonly AnyContract[] = [
   GetMetricsFn,
   ListDeadLettersFn,
   RedriveDeadLetterFn,
+  AuthorizeApiKeyFn,
   CreatePaymentFn,
   GetPaymentFn,
   ReleasePaymentFn,

@@ -18,6 +18,23 @@ export type KafkaAuth = 'iam' | 'none';
  */
 export type KafkaEventSources = 'msk' | 'bridge';
 
+/**
+ * Who signs customers in:
+ * - `cognito` (default): the app's Cognito user pool (`-Identity` stack), a Cognito user pool
+ *   authorizer on the API, ID tokens;
+ * - `oidc`: an existing OpenID Connect provider; a Lambda authorizer verifies its JWTs (signature from
+ *   the issuer's JWKS, issuer, audience, expiry).
+ */
+export type AuthConfig =
+  | { readonly mode: 'cognito'; readonly selfSignUp: boolean }
+  | {
+      readonly mode: 'oidc';
+      readonly issuer: string;
+      readonly audience: string;
+      /** The issuer's JWKS; `<issuer>/.well-known/jwks.json` when unset. */
+      readonly jwksUri?: string;
+    };
+
 export interface ApiThrottle {
   /** Steady-state requests per second for the whole stage. */
   readonly rateLimit: number;
@@ -46,8 +63,15 @@ export interface AppConfig {
   readonly kafkaEventSources: KafkaEventSources;
   /** Which payment service provider the payment service talks to. */
   readonly pspMode: PspMode;
-  /** Base URL of the real PSP's API (`pspMode=live`); the mock PSP's URL is derived from the REST API. */
+  /** Base URL of the real PSP's API (`pspMode=live`); the mock PSP's URL is derived from its REST API. */
   readonly pspBaseUrl?: string;
+  /**
+   * ARN of the Secrets Manager secret holding the real PSP's API key (`pspMode=live`); the mock PSP's
+   * key is a secret the app generates.
+   */
+  readonly pspApiKeySecretArn?: string;
+  /** How customers and back-office users sign in. */
+  readonly auth: AuthConfig;
   /** Where alarm notifications go (an SNS email subscription). */
   readonly alarmEmail?: string;
   /** Target account; stacks are environment-agnostic when unset. */
@@ -70,6 +94,9 @@ const MSK_CLUSTER_ARN_PATTERN =
 const BROKERS_PATTERN = /^[A-Za-z0-9.-]+:\d{1,5}(,[A-Za-z0-9.-]+:\d{1,5})*$/;
 const HTTPS_URL_PATTERN = /^https:\/\/[A-Za-z0-9.-]+(:\d{1,5})?(\/[A-Za-z0-9._~/-]*)?$/;
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const SECRET_ARN_PATTERN =
+  /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$/;
+const AUDIENCE_PATTERN = /^[A-Za-z0-9._:/@-]{1,256}$/;
 const ACCOUNT_PATTERN = /^\d{12}$/;
 const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d$/;
 
@@ -124,6 +151,34 @@ export function loadConfig(scope: Construct): AppConfig {
       'an https URL such as https://psp.example.com/v1',
     ),
   );
+  const pspApiKeySecretArn = collect(() =>
+    optionalMatching(
+      context,
+      'pspApiKeySecret',
+      SECRET_ARN_PATTERN,
+      'the full ARN of a Secrets Manager secret (arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 characters>)',
+    ),
+  );
+  const authIssuer = collect(() =>
+    optionalMatching(
+      context,
+      'authIssuer',
+      HTTPS_URL_PATTERN,
+      'an https URL such as https://login.example.com',
+    ),
+  );
+  const authAudience = collect(() =>
+    optionalMatching(context, 'authAudience', AUDIENCE_PATTERN, 'a client id or API identifier'),
+  );
+  const authJwksUri = collect(() =>
+    optionalMatching(
+      context,
+      'authJwksUri',
+      HTTPS_URL_PATTERN,
+      'an https URL such as https://login.example.com/.well-known/jwks.json',
+    ),
+  );
+  const selfSignUp = collect(() => oneOf(context, 'selfSignUp', ['true', 'false'] as const, 'false'));
   const alarmEmail = collect(() =>
     optionalMatching(context, 'alarmEmail', EMAIL_PATTERN, 'an email address'),
   );
@@ -151,8 +206,32 @@ export function loadConfig(scope: Construct): AppConfig {
   if (pspMode === 'live' && pspBaseUrl === undefined) {
     errors.push('Context "pspMode=live" needs "pspBaseUrl", the base URL of the PSP API');
   }
+  if (pspMode === 'live' && pspApiKeySecretArn === undefined) {
+    errors.push(
+      'Context "pspMode=live" needs "pspApiKeySecret", the ARN of the Secrets Manager secret holding the PSP API key',
+    );
+  }
   if (pspMode === 'mock' && pspBaseUrl !== undefined) {
     errors.push('Context "pspBaseUrl" only applies together with "pspMode=live"');
+  }
+  if (pspMode === 'mock' && pspApiKeySecretArn !== undefined) {
+    errors.push('Context "pspApiKeySecret" only applies together with "pspMode=live"');
+  }
+  if (pspMode === 'mock' && stage === 'prod') {
+    errors.push(
+      'Context "pspMode=mock" is not allowed with "stage=prod": the mock PSP authorizes test tokens without taking money. Deploy prod with -c pspMode=live -c pspBaseUrl=https://... -c pspApiKeySecret=arn:aws:secretsmanager:...',
+    );
+  }
+  if ((authIssuer === undefined) !== (authAudience === undefined)) {
+    errors.push(
+      'Context "authIssuer" and "authAudience" go together: the OpenID Connect issuer and the audience its tokens carry',
+    );
+  }
+  if (authJwksUri !== undefined && authIssuer === undefined) {
+    errors.push('Context "authJwksUri" only applies together with "authIssuer"');
+  }
+  if (authIssuer !== undefined && selfSignUp === 'true') {
+    errors.push('Context "selfSignUp" applies to the Cognito user pool, not to an OpenID Connect issuer');
   }
   if (
     errors.length > 0 ||
@@ -164,15 +243,26 @@ export function loadConfig(scope: Construct): AppConfig {
   ) {
     throw new ConfigError(`Invalid CDK context:\n  - ${errors.join('\n  - ')}`);
   }
+  const auth: AuthConfig =
+    authIssuer !== undefined && authAudience !== undefined
+      ? {
+          mode: 'oidc',
+          issuer: authIssuer,
+          audience: authAudience,
+          ...(authJwksUri === undefined ? {} : { jwksUri: authJwksUri }),
+        }
+      : { mode: 'cognito', selfSignUp: selfSignUp === 'true' };
   return {
     stage,
     kafkaAuth,
     kafkaEventSources,
     pspMode,
     apiThrottle,
+    auth,
     ...(mskClusterArn === undefined ? {} : { mskClusterArn }),
     ...(mskBootstrapBrokers === undefined ? {} : { mskBootstrapBrokers }),
     ...(pspBaseUrl === undefined ? {} : { pspBaseUrl }),
+    ...(pspApiKeySecretArn === undefined ? {} : { pspApiKeySecretArn }),
     ...(alarmEmail === undefined ? {} : { alarmEmail }),
     ...(account === undefined ? {} : { account }),
     ...(region === undefined ? {} : { region }),

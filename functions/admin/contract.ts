@@ -1,6 +1,9 @@
 import { defineFunction } from '#platform/contract';
 
-/** The back office: dead letters (the shared dead-letter table of the messaging stack). */
+/**
+ * The back office: dead letters (the shared dead-letter table of the messaging stack), for members
+ * of the `admins` group only.
+ */
 
 export const ListDeadLettersFn = defineFunction({
   name: 'list-dead-letters',
@@ -8,7 +11,8 @@ export const ListDeadLettersFn = defineFunction({
   entry: 'admin/handlers/list-dead-letters.ts',
   trigger: 'GET /admin/dead-letters?status=&limit=&cursor=',
   description: 'Lists the records consumers gave up on, newest first',
-  tables: { DEAD_LETTER_TABLE_NAME: 'read' },
+  // Granted only Query on the `byStatus` index.
+  tables: { DEAD_LETTER_TABLE_NAME: 'named' },
   metrics: {},
 });
 
@@ -18,6 +22,7 @@ export const RedriveDeadLetterFn = defineFunction({
   entry: 'admin/handlers/redrive-dead-letter.ts',
   trigger: 'POST /admin/dead-letters/{id}/redrive',
   description: 'Republishes a dead letter to its topic',
-  tables: { DEAD_LETTER_TABLE_NAME: 'readWrite' },
+  // Granted only its items: read and update dead letters, put outbox rows, delete attempt counters.
+  tables: { DEAD_LETTER_TABLE_NAME: 'named' },
   metrics: {},
 });

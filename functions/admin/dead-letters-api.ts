@@ -1,6 +1,8 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { callerOf } from '#platform/auth';
 import type { DeadLetterItem, DeadLetterStatus, DeadLetterStore } from '#platform/consumer/dead-letters';
 import { badRequest, HttpError, notFound } from '#platform/errors';
+import { redactCustomerData } from '#platform/redact';
 
 const DEFAULT_LIMIT = 25;
 const MAX_LIMIT = 100;
@@ -65,13 +67,13 @@ export function deadLetterView(item: DeadLetterItem) {
     eventId: item.eventId ?? null,
     eventType: item.eventType ?? null,
     errorKind: item.errorKind,
-    errorMessage: item.errorMessage,
-    issues: item.issues ?? [],
+    errorMessage: redactCustomerData(item.errorMessage),
+    issues: (item.issues ?? []).map((issue) => ({ ...issue, message: redactCustomerData(issue.message) })),
     attempts: item.attempts,
     createdAt: item.createdAt,
     redrivenAt: item.redrivenAt ?? null,
     redrivenBy: item.redrivenBy ?? null,
-    rawValue: item.rawValue,
+    rawValue: redactCustomerData(item.rawValue),
   };
 }
 
@@ -125,9 +127,11 @@ export async function redriveDeadLetter(
   }
 }
 
-/** Who is calling: the signed-in operator's name from the authorizer's claims. */
+/**
+ * Who is calling, for the records they change: the signed-in operator's name (email) and subject,
+ * `name (sub)`; 401 when the request carries no verified caller.
+ */
 export function operatorOf(event: Pick<APIGatewayProxyEvent, 'requestContext'>): string {
-  const claims = (event.requestContext?.authorizer?.claims ?? {}) as Record<string, unknown>;
-  const name = claims['cognito:username'] ?? claims.email ?? claims.sub;
-  return typeof name === 'string' && name !== '' ? name : 'anonymous';
+  const caller = callerOf(event);
+  return caller.name === caller.sub ? caller.sub : `${caller.name} (${caller.sub})`;
 }

@@ -12,7 +12,7 @@ export const AnalyticsConsumerFn = defineFunction({
   description: 'Counts every event by counter and hour, exactly once through per-event markers',
   consumes: EVENT_TYPES,
   // Exactly-once comes from the markers in the counting transaction, not from per-record idempotency.
-  tables: { ANALYTICS_TABLE_NAME: 'readWrite', DEAD_LETTER_TABLE_NAME: 'readWrite' },
+  tables: { ANALYTICS_TABLE_NAME: 'readWrite', DEAD_LETTER_TABLE_NAME: 'named' },
   metrics: CONSUMER_METRICS,
 });
 

@@ -1,14 +1,18 @@
 import { defineFunction } from '#platform/contract';
 
-/** The catalog: it writes the `products` table (only its seed does; orders read it for prices). */
+/**
+ * The catalog: it writes the `products` table (only its seed does; orders read it for prices). Its
+ * read functions also read the stock items of the inventory service's table (a cross-service read,
+ * granted only on `STOCK#` keys).
+ */
 
 export const ListProductsFn = defineFunction({
   name: 'list-products',
   service: 'catalog',
   entry: 'catalog/handlers/list-products.ts',
   trigger: 'GET /products?limit=&cursor=',
-  description: 'Lists the catalog, paginated',
-  tables: { PRODUCTS_TABLE_NAME: 'read' },
+  description: 'Lists the catalog, paginated, with the stock from the inventory table',
+  tables: { PRODUCTS_TABLE_NAME: 'read', INVENTORY_TABLE_NAME: 'named' },
   metrics: {},
 });
 
@@ -18,7 +22,7 @@ export const GetProductFn = defineFunction({
   entry: 'catalog/handlers/get-product.ts',
   trigger: 'GET /products/{productId}',
   description: 'Reads one product with its price, seller and stock',
-  tables: { PRODUCTS_TABLE_NAME: 'read' },
+  tables: { PRODUCTS_TABLE_NAME: 'read', INVENTORY_TABLE_NAME: 'named' },
   metrics: {},
 });
 

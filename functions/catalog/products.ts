@@ -11,18 +11,17 @@ export interface CatalogProduct {
   readonly sellerId: string;
 }
 
-/** A product item of the `products` table. */
-export interface ProductItem extends CatalogProduct {
-  stock: number;
-}
+/** A product item of the `products` table. Its stock lives in the inventory service's table. */
+export type ProductItem = CatalogProduct;
 
-export function productView(item: ProductItem) {
+/** The public view of a product, with its stock (0 when the inventory has no stock item for it). */
+export function productView(item: ProductItem, stock: ReadonlyMap<string, number>) {
   return {
     productId: item.productId,
     name: item.name,
     price: { amountMinor: item.priceMinor, currency: item.currency },
     sellerId: item.sellerId,
-    stock: item.stock,
+    stock: stock.get(item.productId) ?? 0,
   };
 }
 

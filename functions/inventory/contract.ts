@@ -1,6 +1,7 @@
 import { defineConsumer } from '#platform/consumer/contract';
+import { defineFunction } from '#platform/contract';
 
-/** Inventory: it writes the `inventory` table (reservations, outbox) and the products' `stock`. */
+/** Inventory: it writes the `inventory` table (stock per product, reservations, outbox). */
 
 export const InventoryConsumerFn = defineConsumer({
   name: 'consumer',
@@ -8,6 +9,16 @@ export const InventoryConsumerFn = defineConsumer({
   entry: 'inventory/handlers/consumer.ts',
   description: 'Reserves stock for new orders (all lines or none) and releases it for compensations',
   consumes: ['OrderCreated', 'StockReleaseRequested'],
-  tables: { INVENTORY_TABLE_NAME: 'readWrite', PRODUCTS_TABLE_NAME: 'readWrite' },
+  tables: { INVENTORY_TABLE_NAME: 'readWrite' },
   metrics: { StockReserved: 'Count', StockRejected: 'Count', StockReleased: 'Count' },
+});
+
+export const SeedStockFn = defineFunction({
+  name: 'seed-stock',
+  service: 'inventory',
+  entry: 'inventory/handlers/seed-stock.ts',
+  trigger: 'CloudFormation custom resource `Custom::SeedStock` (Provider framework `onEvent`)',
+  description: 'Seeds the stock of every catalog product on deploy',
+  tables: { INVENTORY_TABLE_NAME: 'readWrite' },
+  metrics: {},
 });

@@ -1,9 +1,4 @@
-import {
-  BatchGetCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  TransactWriteCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { causedBy, createEvent, type DomainEventOf, type StockRejectionReason } from '#events';
 import { backoff } from '#platform/backoff';
 import { cancellationCodes } from '#platform/dynamo';
@@ -18,11 +13,12 @@ import {
   reservationKey,
   type ShortLine,
 } from './model';
+import { StockLevels, stockKey } from './stock';
 
 export interface InventoryDeps {
   client: DynamoDBDocumentClient;
+  /** The service's own table: reservations, stock items (`STOCK#<productId>`) and the outbox. */
   inventoryTable: string;
-  productsTable: string;
   /** Transactions tried per event before giving up with a retryable error. @default 8 */
   maxAttempts?: number;
   /** Pause before the next attempt after a conflict; injectable for tests. */
@@ -33,28 +29,29 @@ export type ReserveOutcome = 'RESERVED' | 'REJECTED' | 'ALREADY_DONE';
 export type ReleaseOutcome = 'RELEASED' | 'ALREADY_RELEASED' | 'NOTHING_RESERVED';
 
 const DEFAULT_MAX_ATTEMPTS = 8;
-const UNPROCESSED_READS = 5;
 
 /** Full jitter below 20 ms · 2^attempt, at most 1 s. */
 const defaultBackoff = (attempt: number) => backoff(attempt + 1, { baseDelayMs: 20, maxDelayMs: 1_000 });
 
 /**
- * Stock reservations over the catalog's `products` table, with the reservation items and outbox rows
- * in the service's own `inventory` table. Each outcome is one DynamoDB transaction; redelivered
- * events find the reservation item and change nothing.
+ * Stock reservations in the service's own `inventory` table: stock items, reservation items and
+ * outbox rows. Each outcome is one DynamoDB transaction; redelivered events find the reservation
+ * item and change nothing.
  */
 export class InventoryService {
   private readonly maxAttempts: number;
   private readonly backoff: (attempt: number) => Promise<void>;
+  private readonly stock: StockLevels;
 
   constructor(private readonly deps: InventoryDeps) {
     this.maxAttempts = deps.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
     this.backoff = deps.backoff ?? defaultBackoff;
+    this.stock = new StockLevels(deps.client, deps.inventoryTable, this.backoff);
   }
 
   /**
    * Reserves every line of an order, all or nothing: one transaction decrements each product's stock
-   * under `stock >= :q`, puts the reservation item (`attribute_not_exists(pk)`) and the StockReserved
+   * item under `stock >= :q` (a product without a stock item fails the condition), puts the reservation item (`attribute_not_exists(pk)`) and the StockReserved
    * outbox row. When a stock condition fails, a second transaction records the REJECTED reservation
    * and a StockRejected row listing the short lines. When the reservation already exists, the event
    * was handled before: nothing is written.
@@ -182,8 +179,8 @@ export class InventoryService {
       },
       ...lines.map((line) => ({
         Update: {
-          TableName: this.deps.productsTable,
-          Key: { productId: line.productId },
+          TableName: this.deps.inventoryTable,
+          Key: stockKey(line.productId),
           UpdateExpression: 'SET stock = stock - :q',
           ConditionExpression: 'stock >= :q',
           ExpressionAttributeValues: { ':q': line.quantity },
@@ -263,8 +260,8 @@ export class InventoryService {
       },
       ...reservation.lines.map((line) => ({
         Update: {
-          TableName: this.deps.productsTable,
-          Key: { productId: line.productId },
+          TableName: this.deps.inventoryTable,
+          Key: stockKey(line.productId),
           UpdateExpression: 'ADD stock :q',
           ExpressionAttributeValues: { ':q': line.quantity },
         },
@@ -284,34 +281,8 @@ export class InventoryService {
     return Item as ReservationItem | undefined;
   }
 
-  /** Current stock per product (strongly consistent); products not in the catalog are absent. */
+  /** Current stock per product (strongly consistent); products without a stock item are absent. */
   async readStock(productIds: readonly string[]): Promise<Map<string, number>> {
-    const stock = new Map<string, number>();
-    let keys: Record<string, unknown>[] = productIds.map((productId) => ({ productId }));
-    for (let attempt = 0; keys.length > 0; attempt++) {
-      if (attempt > UNPROCESSED_READS) {
-        throw new InventoryBusyError(`Stock read left ${keys.length} product(s) unprocessed`);
-      }
-      if (attempt > 0) await this.backoff(attempt - 1);
-      const response = await this.deps.client.send(
-        new BatchGetCommand({
-          RequestItems: {
-            [this.deps.productsTable]: {
-              Keys: keys,
-              ConsistentRead: true,
-              ProjectionExpression: 'productId, stock',
-            },
-          },
-        }),
-      );
-      for (const item of (response.Responses?.[this.deps.productsTable] ?? []) as {
-        productId: string;
-        stock?: number;
-      }[]) {
-        stock.set(item.productId, typeof item.stock === 'number' ? item.stock : 0);
-      }
-      keys = (response.UnprocessedKeys?.[this.deps.productsTable]?.Keys ?? []) as Record<string, unknown>[];
-    }
-    return stock;
+    return this.stock.of(productIds, { consistent: true });
   }
 }

@@ -15,11 +15,26 @@ export const MOCK_PSP_SETTINGS = {
     .describe('how long after its authorization a `tok_late` payment settles, unless voided first'),
 };
 
+export const AuthorizeApiKeyFn = defineFunction({
+  name: 'authorize-api-key',
+  service: 'mock-psp',
+  entry: 'mock-psp/handlers/authorize-api-key.ts',
+  trigger: 'API Gateway REQUEST authorizer of the mock PSP API (header `X-Api-Key`)',
+  description: 'Mock PSP: admits calls that carry the API key kept in Secrets Manager',
+  tables: {},
+  settings: z.object({
+    PSP_API_KEY_SECRET: setting
+      .text()
+      .describe('Secrets Manager secret (ARN) with the API key callers must send'),
+  }),
+  metrics: {},
+});
+
 export const CreatePaymentFn = defineFunction({
   name: 'create-payment',
   service: 'mock-psp',
   entry: 'mock-psp/handlers/create-payment.ts',
-  trigger: 'POST /psp/payments (header `Idempotency-Key` = paymentId)',
+  trigger: 'POST /payments on the mock PSP API (header `Idempotency-Key` = paymentId)',
   description: 'Mock PSP: authorizes a payment, idempotent per paymentId',
   tables: { PSP_TABLE_NAME: 'readWrite' },
   settings: z.object(MOCK_PSP_SETTINGS),
@@ -30,7 +45,7 @@ export const ReleasePaymentFn = defineFunction({
   name: 'release-payment',
   service: 'mock-psp',
   entry: 'mock-psp/handlers/release-payment.ts',
-  trigger: 'POST /psp/payments/{paymentId}/void, POST /psp/payments/{paymentId}/refund',
+  trigger: 'POST /payments/{paymentId}/void and /refund on the mock PSP API',
   description: 'Mock PSP: voids a pending or refunds a captured payment, idempotently',
   tables: { PSP_TABLE_NAME: 'readWrite' },
   settings: z.object(MOCK_PSP_SETTINGS),
@@ -41,7 +56,7 @@ export const GetPaymentFn = defineFunction({
   name: 'get-payment',
   service: 'mock-psp',
   entry: 'mock-psp/handlers/get-payment.ts',
-  trigger: 'GET /psp/payments/{paymentId}',
+  trigger: 'GET /payments/{paymentId} on the mock PSP API',
   description: 'Mock PSP: the status of a payment; pending ones resolve after checks',
   tables: { PSP_TABLE_NAME: 'readWrite' },
   settings: z.object(MOCK_PSP_SETTINGS),

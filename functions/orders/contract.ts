@@ -19,8 +19,19 @@ export const GetOrderFn = defineFunction({
   service: 'orders',
   entry: 'orders/handlers/get-order.ts',
   trigger: 'GET /orders/{orderId}',
-  description: 'Reads an order with its status history',
+  description: "Reads one of the caller's orders with its status history",
   tables: { ORDERS_TABLE_NAME: 'read' },
+  metrics: {},
+});
+
+export const ListOrdersFn = defineFunction({
+  name: 'list-orders',
+  service: 'orders',
+  entry: 'orders/handlers/list-orders.ts',
+  trigger: 'GET /orders?limit=&cursor=',
+  description: "Lists the caller's own orders, newest first, from the byCustomer index",
+  // Granted only Query on the `byCustomer` index.
+  tables: { ORDERS_TABLE_NAME: 'named' },
   metrics: {},
 });
 

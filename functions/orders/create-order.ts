@@ -28,6 +28,8 @@ export interface CreateOrderDeps {
 
 export interface CreateOrderInput {
   request: CreateOrderRequest;
+  /** The signed-in customer (the token's subject); the order and its Idempotency-Key belong to it. */
+  customerId: string;
   idempotencyKey: string;
   traceHeader?: string;
   /** The base path the client called the API under (`basePathOf`), for `location` and the links. */
@@ -64,13 +66,14 @@ const defaultBackoff = (attempt: number) => backoff(attempt + 1, { baseDelayMs: 
  * Places an order: prices it from the catalog and writes, in ONE transaction, the order, its
  * OrderCreated outbox row and the Idempotency-Key record. Because the key record commits with the
  * order, a key maps to at most one order no matter how many requests race, and a replay returns the
- * stored response. A key reused with a different body is `KEY_REUSED`.
+ * stored response. A key reused with a different body is `KEY_REUSED`. Keys are scoped to the
+ * customer: another customer's use of the same key is another order.
  */
 export async function createOrder(
   deps: CreateOrderDeps,
   input: CreateOrderInput,
 ): Promise<CreateOrderResult> {
-  const { request } = input;
+  const { request, customerId } = input;
   const hash = requestHash(request);
   const priced = priceOrder(request.items, await deps.catalog.getMany(request.items.map((i) => i.productId)));
   if (!priced.ok) {
@@ -95,7 +98,7 @@ export async function createOrder(
       'OrderCreated',
       {
         orderId,
-        customerId: request.customerId,
+        customerId,
         lines: priced.lines,
         total: priced.total,
         payment: request.payment,
@@ -112,7 +115,7 @@ export async function createOrder(
       ...orderKey(orderId),
       entity: 'ORDER',
       orderId,
-      customerId: request.customerId,
+      customerId,
       status: 'PENDING',
       lines: priced.lines,
       total: priced.total,
@@ -127,7 +130,7 @@ export async function createOrder(
     const location = orderPath(orderId, input.basePath);
     const body = JSON.stringify(orderView(order, input.basePath));
     const record: IdempotencyItem = {
-      ...idempotencyKey(input.idempotencyKey),
+      ...idempotencyKey(customerId, input.idempotencyKey),
       entity: 'IDEMPOTENCY',
       requestHash: hash,
       orderId,
@@ -142,7 +145,7 @@ export async function createOrder(
     if (created === 'CREATED')
       return { kind: 'ACCEPTED', replayed: false, statusCode: 202, body, location, orderId };
     if (created === 'KEY_TAKEN') {
-      const existing = await deps.store.getIdempotencyRecord(input.idempotencyKey);
+      const existing = await deps.store.getIdempotencyRecord(customerId, input.idempotencyKey);
       if (existing) {
         if (existing.requestHash !== hash) return { kind: 'KEY_REUSED' };
         return {

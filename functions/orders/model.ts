@@ -3,7 +3,14 @@ import type { HistoryEntry, OrderStatus } from './domain/order';
 import type { PricedLine } from './domain/pricing';
 
 export const orderKey = (orderId: string) => ({ pk: `ORDER#${orderId}`, sk: 'ORDER' });
-export const idempotencyKey = (key: string) => ({ pk: `IDEMPOTENCY#${key}`, sk: 'IDEMPOTENCY' });
+/** An Idempotency-Key is scoped to its customer: two customers may send the same key. */
+export const idempotencyKey = (customerId: string, key: string) => ({
+  pk: `IDEMPOTENCY#${customerId}#${key}`,
+  sk: 'IDEMPOTENCY',
+});
+
+/** Index of a customer's orders, newest first (sparse: only order items carry `customerId`). */
+export const CUSTOMER_ORDERS_INDEX = 'byCustomer';
 
 /** Sparse index of orders not finished yet (`openShard`, by `createdAt`), read by the reconciler. */
 export const OPEN_ORDERS_INDEX = 'open';
@@ -64,6 +71,32 @@ export interface IdempotencyItem {
 
 /** The path of an order, under the base path the client called the API with (see `basePathOf`). */
 export const orderPath = (orderId: string, basePath = '') => `${basePath}/orders/${orderId}`;
+
+/** One order in a customer's list (`GET /orders`): what the `byCustomer` index projects. */
+export interface OrderSummaryItem {
+  pk: string;
+  sk: string;
+  customerId: string;
+  createdAt: string;
+  orderId: string;
+  status: OrderStatus;
+  total: Money;
+  updatedAt: string;
+}
+
+/** Attributes the `byCustomer` index projects besides its keys and the table's keys. */
+export const ORDER_SUMMARY_ATTRIBUTES = ['orderId', 'status', 'total', 'updatedAt'] as const;
+
+export function orderSummaryView(order: OrderSummaryItem, basePath = '') {
+  return {
+    orderId: order.orderId,
+    status: order.status,
+    total: { amountMinor: order.total.amountMinor, currency: order.total.currency },
+    createdAt: order.createdAt,
+    updatedAt: order.updatedAt,
+    links: { self: orderPath(order.orderId, basePath) },
+  };
+}
 
 /** The public view of an order; the payment token never leaves the service. */
 export function orderView(order: OrderItem, basePath = '') {

@@ -10,11 +10,13 @@ import { outboxPut } from '#platform/outbox/row';
 import { isTerminal } from './domain/order';
 import type { OrderState } from './domain/saga';
 import {
+  CUSTOMER_ORDERS_INDEX,
   type IdempotencyItem,
   idempotencyKey,
   OPEN_ORDERS_INDEX,
   OPEN_SHARDS,
   type OrderItem,
+  type OrderSummaryItem,
   orderKey,
 } from './model';
 
@@ -64,11 +66,41 @@ export class OrderStore {
     return ids;
   }
 
-  async getIdempotencyRecord(key: string): Promise<IdempotencyItem | undefined> {
+  async getIdempotencyRecord(customerId: string, key: string): Promise<IdempotencyItem | undefined> {
     const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: idempotencyKey(key), ConsistentRead: true }),
+      new GetCommand({
+        TableName: this.tableName,
+        Key: idempotencyKey(customerId, key),
+        ConsistentRead: true,
+      }),
     );
     return Item as IdempotencyItem | undefined;
+  }
+
+  /**
+   * One page of a customer's orders, newest first, from the `byCustomer` index. `cursor` is the
+   * index position the previous page ended at (`next`).
+   */
+  async listByCustomer(
+    customerId: string,
+    limit: number,
+    cursor?: Record<string, unknown>,
+  ): Promise<{ items: OrderSummaryItem[]; next?: Record<string, unknown> }> {
+    const page = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: CUSTOMER_ORDERS_INDEX,
+        KeyConditionExpression: 'customerId = :customerId',
+        ExpressionAttributeValues: { ':customerId': customerId },
+        ScanIndexForward: false,
+        Limit: limit,
+        ...(cursor ? { ExclusiveStartKey: cursor } : {}),
+      }),
+    );
+    return {
+      items: (page.Items ?? []) as OrderSummaryItem[],
+      ...(page.LastEvaluatedKey ? { next: page.LastEvaluatedKey } : {}),
+    };
   }
 
   /**

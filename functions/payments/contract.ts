@@ -8,7 +8,12 @@ import { defineFunction, setting } from '#platform/contract';
 export const PSP_CLIENT_SETTINGS = {
   PSP_BASE_URL: setting
     .url()
-    .describe('base URL of the PSP API (the mock PSP on the REST API, or context `pspBaseUrl`)'),
+    .describe("base URL of the PSP API (the mock PSP's own REST API, or context `pspBaseUrl`)"),
+  PSP_API_KEY_SECRET: setting
+    .text()
+    .describe(
+      "Secrets Manager secret (ARN) with the PSP API key, sent as `X-Api-Key` (the mock PSP's generated key, or context `pspApiKeySecret`)",
+    ),
   PSP_TIMEOUT_MS: setting.int(2000, { min: 1 }).describe('timeout of one PSP call'),
   PSP_MAX_ATTEMPTS: setting
     .int(3, { min: 1 })

@@ -22,11 +22,20 @@ const STATUSES: readonly PspPaymentStatus[] = [
 
 type Fetch = typeof fetch;
 
+/** The header that carries the PSP API key on every call. */
+export const API_KEY_HEADER = 'x-api-key';
+
+/** The PSP's API key; `refresh` reads it again from its store (after the PSP refused it). */
+export type ApiKeySource = (options: { refresh: boolean }) => Promise<string>;
+
 /**
  * `PaymentProvider` over HTTP, JSON both ways, each request bounded by an AbortSignal timeout:
  * `POST {base}/payments` (header `Idempotency-Key` = paymentId), `GET {base}/payments/{paymentId}`,
  * `POST {base}/payments/{paymentId}/void` and `/refund` (idempotency keys `<paymentId>-void` and
  * `<paymentId>-refund`).
+ *
+ * Every call carries the PSP's API key (`X-Api-Key`, from `apiKey`). A 401 or 403 reads the key
+ * again once (it may have been rotated) and repeats the call.
  *
  * Answers: 2xx is the payment; 404 is NOT_FOUND (a transient error for an authorization); 401 and 403
  * are rejected credentials, 408 a timeout, 409 a conflict, 429 and 5xx unavailability, all transient
@@ -39,7 +48,11 @@ export class HttpPaymentProvider implements PaymentProvider {
   private readonly fetchImpl: Fetch;
 
   /** `fetchImpl` defaults to the global `fetch`, looked up at each call. */
-  constructor(baseUrl: string, fetchImpl?: Fetch) {
+  constructor(
+    baseUrl: string,
+    private readonly apiKey: ApiKeySource,
+    fetchImpl?: Fetch,
+  ) {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
     this.fetchImpl = fetchImpl ?? ((input, init) => fetch(input, init));
   }
@@ -98,14 +111,41 @@ export class HttpPaymentProvider implements PaymentProvider {
 
   /** The parsed JSON body of a 2xx answer, `undefined` for a 404; throws the port's errors otherwise. */
   private async call(url: string, init: RequestInit, timeoutMs: number): Promise<unknown> {
-    let response: Response;
+    let response = await this.send(url, init, timeoutMs, false);
+    if (response.status === 401 || response.status === 403) {
+      // The key may have been rotated since it was read: read it again once.
+      await response.text().catch(() => undefined);
+      response = await this.send(url, init, timeoutMs, true);
+    }
+    return this.read(url, init, response);
+  }
+
+  private async send(
+    url: string,
+    init: RequestInit,
+    timeoutMs: number,
+    refreshKey: boolean,
+  ): Promise<Response> {
+    let key: string;
     try {
-      response = await this.fetchImpl(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+      key = await this.apiKey({ refresh: refreshKey });
+    } catch (error) {
+      throw new PspCredentialsError('The PSP API key could not be read', { cause: error });
+    }
+    try {
+      return await this.fetchImpl(url, {
+        ...init,
+        headers: { ...(init.headers as Record<string, string>), [API_KEY_HEADER]: key },
+        signal: AbortSignal.timeout(timeoutMs),
+      });
     } catch (error) {
       const timedOut = error instanceof Error && error.name === 'TimeoutError';
       const reason = timedOut ? `timed out after ${timeoutMs} ms` : 'failed';
       throw new PspTransientError(`PSP request ${init.method} ${url} ${reason}`, { cause: error, timedOut });
     }
+  }
+
+  private async read(url: string, init: RequestInit, response: Response): Promise<unknown> {
     let text: string;
     try {
       text = await response.text();

@@ -84,9 +84,16 @@ export const httpErrors = (): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProx
 
 type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
-/** Composes an API handler with the project's middleware: tracing, logging context, metrics, errors. */
+/**
+ * Composes an API handler with the project's middleware: tracing (without the response, which holds
+ * customer data), logging context, metrics, errors.
+ */
 export function apiHandler(handler: ApiHandler) {
-  return instrumented(handler, { coldStartMetric: true, middlewares: [httpErrors()] });
+  return instrumented(handler, {
+    coldStartMetric: true,
+    captureResponse: false,
+    middlewares: [httpErrors()],
+  });
 }
 
 export interface JsonBodyOptions {

@@ -30,6 +30,11 @@ export function metricsOf<M extends MetricSpec>(spec: M) {
 export interface InstrumentOptions<E, R> {
   /** Emit the ColdStart metric (API functions). @default false */
   readonly coldStartMetric?: boolean;
+  /**
+   * Record the handler's response in its X-Ray segment. API handlers turn it off: their responses hold
+   * customer data (orders, dead letters), which must not leave the function in traces. @default true
+   */
+  readonly captureResponse?: boolean;
   /** Further middleware, run inside the Powertools ones (e.g. the HTTP error mapper). */
   readonly middlewares?: readonly MiddlewareObj<E, R>[];
 }
@@ -44,7 +49,7 @@ export function instrumented<E, R>(
   options: InstrumentOptions<E, R> = {},
 ) {
   const chain = middy<E, R>()
-    .use(captureLambdaHandler(tracer))
+    .use(captureLambdaHandler(tracer, { captureResponse: options.captureResponse ?? true }))
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics, { captureColdStartMetric: options.coldStartMetric ?? false }));
   for (const middleware of options.middlewares ?? []) chain.use(middleware);

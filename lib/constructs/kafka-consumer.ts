@@ -133,6 +133,22 @@ export const replayGroupPattern = (group: string) => `${group}-replay-*`;
 /** Prefix of the stack outputs that carry bridged mappings. */
 export const BRIDGED_MAPPING_OUTPUT_PREFIX = 'KafkaMapping';
 
+/**
+ * What a consumer may do to the items of the shared dead-letter table, and nothing else: put new dead
+ * letters (`DEADLETTER#...`), count the failed attempts of its own service's events
+ * (`ATTEMPTS#<service>#...`), and park, re-park and release its own service's records
+ * (`PARKED#<service>#...`). It cannot read or change another service's items or an operator's
+ * changes to a dead letter. (Querying its parked records through the `parked` index is granted with
+ * the schedule that sweeps them.)
+ */
+export function grantDeadLetterWrites(fn: lambda.IFunction, table: dynamodb.ITable, service: string): void {
+  grantTableActions(fn, table, ['dynamodb:PutItem'], {
+    leadingKeys: ['DEADLETTER#*', `PARKED#${service}#*`],
+  });
+  grantTableActions(fn, table, ['dynamodb:UpdateItem'], { leadingKeys: [`ATTEMPTS#${service}#*`] });
+  grantTableActions(fn, table, ['dynamodb:DeleteItem'], { leadingKeys: [`PARKED#${service}#*`] });
+}
+
 /** Consumer group of one consumer and topic: a group id must be unique among all Kafka event sources. */
 export function consumerGroupId(service: string, topic: string): string {
   return `order-saga-${service}-${topic}`;
@@ -236,6 +252,7 @@ export class KafkaConsumer<C extends AnyContract = AnyContract> extends Construc
         'its MSK event source mappings, whose discarded batches go to the discarded-batch bucket',
       );
     }
+    grantDeadLetterWrites(this.fn, props.deadLetters, service);
     this.discardedBatches = this.discardedBatchBucket();
     this.discardedBatchesDeadLetterQueue = new sqs.Queue(this, 'DiscardedBatchesDeadLetterQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
@@ -486,6 +503,8 @@ export class KafkaConsumer<C extends AnyContract = AnyContract> extends Construc
       timeout: Duration.seconds(60),
       logRemovalPolicy: removalPolicy,
     });
+    // New dead letters only (`DEADLETTER#...`), as every writer of the shared table.
+    grantTableActions(fn, deadLetters, ['dynamodb:PutItem'], { leadingKeys: ['DEADLETTER#*'] });
     fn.addToRolePolicy(
       new iam.PolicyStatement({
         sid: 'DiscardedBatchesRead',

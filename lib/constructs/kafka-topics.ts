@@ -29,7 +29,12 @@ export class KafkaTopics extends Construct {
       description: 'Creates the Kafka topics (Custom::KafkaTopics onEvent)',
       timeout: Duration.minutes(2),
       logRemovalPolicy: props.logRemovalPolicy,
-      kafka: { connection: props.kafka, access: 'admin', clientId: 'order-saga-topic-admin' },
+      kafka: {
+        connection: props.kafka,
+        access: 'admin',
+        clientId: 'order-saga-topic-admin',
+        topics: props.topics.map((topic) => topic.name),
+      },
     });
     const provider = new HandlerProvider(this, 'Provider', {
       onEvent: this.handler,

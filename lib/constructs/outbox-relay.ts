@@ -19,6 +19,9 @@ import {
   ServiceFunction,
 } from './service-function';
 
+/** Partition keys of outbox rows (`OUTBOX#<aggregateId>`), the only items relays and sweepers update. */
+export const OUTBOX_KEY_PATTERN = 'OUTBOX#*';
+
 /** Name of the sparse index of rows not yet published (see docs/architecture.md). */
 export const UNPUBLISHED_INDEX_NAME = 'unpublished';
 
@@ -34,6 +37,11 @@ export interface OutboxRelayProps {
   /** The service that owns the table (`orders`, `inventory`, ...). */
   readonly serviceName: ServiceName;
   readonly kafka: KafkaConnection;
+  /**
+   * The only topics the relay and sweeper may write: the owning service's own topic (the dead-letter
+   * table's relay republishes redriven records to any topic).
+   */
+  readonly topics: readonly string[];
   /** Age after which the sweeper republishes a row that is still unpublished (`OUTBOX_GRACE_SECONDS`). */
   readonly graceSeconds?: number;
   /** Stream records per relay invocation. @default 100 */
@@ -118,9 +126,13 @@ export class OutboxRelay extends Construct {
         connection: props.kafka,
         access: 'produce',
         clientId: `order-saga-${props.serviceName}-relay`,
+        topics: props.topics,
       },
     });
-    grantTableActions(this.relayFunction, props.table, ['dynamodb:UpdateItem']);
+    // Marking a row published touches outbox rows only.
+    grantTableActions(this.relayFunction, props.table, ['dynamodb:UpdateItem'], {
+      leadingKeys: [OUTBOX_KEY_PATTERN],
+    });
     acknowledgeSynchronousInvocation(
       this.relayFunction,
       'its DynamoDB stream event source mapping, whose failures go to the on-failure queue',
@@ -152,12 +164,15 @@ export class OutboxRelay extends Construct {
         connection: props.kafka,
         access: 'produce',
         clientId: `order-saga-${props.serviceName}-sweeper`,
+        topics: props.topics,
       },
     });
     grantTableActions(this.sweeperFunction, props.table, ['dynamodb:Query'], {
       indexName: UNPUBLISHED_INDEX_NAME,
     });
-    grantTableActions(this.sweeperFunction, props.table, ['dynamodb:UpdateItem']);
+    grantTableActions(this.sweeperFunction, props.table, ['dynamodb:UpdateItem'], {
+      leadingKeys: [OUTBOX_KEY_PATTERN],
+    });
 
     this.schedule = new events.Rule(this, 'SweeperSchedule', {
       description: `Runs the ${props.serviceName} outbox sweeper every minute`,

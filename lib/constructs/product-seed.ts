@@ -1,13 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CustomResource, Duration, type RemovalPolicy } from 'aws-cdk-lib';
-import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import { Construct } from 'constructs';
-import { SeedProductsFn } from '#functions/catalog/contract';
 import { InfrastructureError } from '../errors';
 import { DATA_DIR } from '../paths';
-import { HandlerProvider } from './handler-provider';
-import { ServiceFunction } from './service-function';
 
 export interface SeedProduct {
   readonly productId: string;
@@ -18,7 +12,10 @@ export interface SeedProduct {
   readonly stock: number;
 }
 
-/** Reads and checks the catalog seed (`data/products.json` unless another file is given). */
+/**
+ * Reads and checks the seed (`data/products.json` unless another file is given): the catalog entry
+ * and the initial stock of each product. The catalog seeds the first, the inventory the second.
+ */
 export function loadSeedCatalog(file = join(DATA_DIR, 'products.json')): SeedProduct[] {
   let parsed: unknown;
   try {
@@ -59,38 +56,16 @@ export function loadSeedCatalog(file = join(DATA_DIR, 'products.json')): SeedPro
   });
 }
 
-export interface ProductSeedProps {
-  readonly table: dynamodb.ITable;
-  readonly products: readonly SeedProduct[];
-  readonly logRemovalPolicy?: RemovalPolicy;
-}
+/** A product as the catalog seed writes it: what it is, what it costs, who sells it. */
+export const catalogEntries = (products: readonly SeedProduct[]) =>
+  products.map(({ productId, name, priceMinor, currency, sellerId }) => ({
+    productId,
+    name,
+    priceMinor,
+    currency,
+    sellerId,
+  }));
 
-/**
- * Seeds the products table: a `Custom::SeedProducts` resource whose `Products` property is the whole
- * catalog, so any catalog change re-runs the seed. Handled by
- * `functions/catalog/handlers/seed-products.ts`.
- */
-export class ProductSeed extends Construct {
-  readonly handler: ServiceFunction<typeof SeedProductsFn>;
-  readonly resource: CustomResource;
-
-  constructor(scope: Construct, id: string, props: ProductSeedProps) {
-    super(scope, id);
-    this.handler = new ServiceFunction(this, 'Handler', {
-      contract: SeedProductsFn,
-      tables: { PRODUCTS_TABLE_NAME: props.table },
-      description: 'Seeds the product catalog (Custom::SeedProducts onEvent)',
-      timeout: Duration.minutes(2),
-      logRemovalPolicy: props.logRemovalPolicy,
-    });
-    const provider = new HandlerProvider(this, 'Provider', {
-      onEvent: this.handler,
-      logRemovalPolicy: props.logRemovalPolicy,
-    });
-    this.resource = new CustomResource(this, 'Resource', {
-      serviceToken: provider.serviceToken,
-      resourceType: 'Custom::SeedProducts',
-      properties: { Products: props.products.map((product) => ({ ...product })) },
-    });
-  }
-}
+/** The initial stock of each product, as the inventory seed writes it. */
+export const stockEntries = (products: readonly SeedProduct[]) =>
+  products.map(({ productId, stock }) => ({ productId, stock }));

@@ -24,6 +24,8 @@ export type KafkaAccess = 'produce' | 'admin';
 export interface KafkaBinding {
   readonly connection: KafkaConnection;
   readonly access: KafkaAccess;
+  /** The only topics the function may use (its IAM grants). */
+  readonly topics: readonly string[];
   /** Client id reported to the brokers (`KAFKA_CLIENT_ID`). */
   readonly clientId: string;
 }
@@ -61,6 +63,8 @@ interface BaseFunctionProps<C extends AnyContract> {
   readonly kafka?: KafkaBinding;
   /** Dead-letter queue for asynchronous invocations (schedules, events). */
   readonly deadLetterQueue?: sqs.IQueue;
+  /** Concurrency reserved for (and capping) the function. @default none: the account's unreserved pool */
+  readonly reservedConcurrentExecutions?: number;
 }
 
 export type ServiceFunctionProps<C extends AnyContract> = BaseFunctionProps<C> & {
@@ -122,6 +126,9 @@ export class ServiceFunction<C extends AnyContract = AnyContract> extends Nodejs
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       ...(props.deadLetterQueue ? { deadLetterQueue: props.deadLetterQueue } : {}),
+      ...(props.reservedConcurrentExecutions === undefined
+        ? {}
+        : { reservedConcurrentExecutions: props.reservedConcurrentExecutions }),
       ...(kafka
         ? { vpc: kafka.vpc, vpcSubnets: kafka.subnets, securityGroups: [kafka.clientSecurityGroup] }
         : {}),
@@ -170,7 +177,7 @@ export class ServiceFunction<C extends AnyContract = AnyContract> extends Nodejs
           'AWSLambdaVPCAccessExecutionRole only manages the function’s network interfaces; Lambda needs it to run in the VPC that reaches MSK.',
       });
     }
-    if (props.kafka) bindKafka(this, props.kafka.connection, props.kafka.access);
+    if (props.kafka) bindKafka(this, props.kafka.connection, props.kafka.access, props.kafka.topics);
     for (const [envName, access] of Object.entries(contract.tables)) {
       const table = (props.tables as Record<string, dynamodb.ITable | undefined>)[envName];
       if (!table) throw new InfrastructureError(`${this.node.path}: no table for ${envName}`);
@@ -272,17 +279,30 @@ export function bindTable(
 
 /**
  * Grants exactly `actions` on the table, or on one of its indexes when `indexName` is given
- * (`<tableArn>/index/<indexName>`), never on `index/*`.
+ * (`<tableArn>/index/<indexName>`), never on `index/*`. `leadingKeys` narrows item actions to
+ * partition keys matching one of the patterns (`dynamodb:LeadingKeys`, e.g. `DEADLETTER#*`), so a
+ * function that writes one kind of item of a shared table can write no other.
  */
 export function grantTableActions(
   fn: lambda.IFunction,
   table: dynamodb.ITable,
   actions: readonly string[],
-  options: { indexName?: string } = {},
+  options: { indexName?: string; leadingKeys?: readonly string[] } = {},
 ): iam.Grant {
   const resourceArn =
     options.indexName === undefined ? table.tableArn : `${table.tableArn}/index/${options.indexName}`;
-  return iam.Grant.addToPrincipal({ grantee: fn, actions: [...actions], resourceArns: [resourceArn] });
+  if (options.leadingKeys === undefined) {
+    return iam.Grant.addToPrincipal({ grantee: fn, actions: [...actions], resourceArns: [resourceArn] });
+  }
+  if (options.leadingKeys.length === 0) {
+    throw new InfrastructureError(`${fn.node.path}: leadingKeys must name at least one key pattern`);
+  }
+  return iam.Grant.addToPrincipal({
+    grantee: fn,
+    actions: [...actions],
+    resourceArns: [resourceArn],
+    conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...options.leadingKeys] } },
+  });
 }
 
 /** The Kafka client settings (`KAFKA_CLIENT_SETTINGS`) of a function bound to `kafka`. */
@@ -297,14 +317,19 @@ export function kafkaClientSettings(binding: KafkaBinding): Record<string, strin
 }
 
 /**
- * Gives a function Kafka access: IAM scoped to the cluster and the project's topics (the connection
- * settings are rendered from the function's contract, see `kafkaClientSettings`).
+ * Gives a function Kafka access: IAM scoped to the cluster and `topics` (the connection settings are
+ * rendered from the function's contract, see `kafkaClientSettings`).
  * - `produce`: connect, write and describe the topics (the producer is not idempotent, as tested);
  * - `admin`: connect, create, describe and alter the topics.
  * The function must already run in the connection's VPC with its client security group (create it
  * as a `ServiceFunction` with the `kafka` prop, which calls this).
  */
-export function bindKafka(fn: lambda.Function, kafka: KafkaConnection, access: KafkaAccess): void {
+export function bindKafka(
+  fn: lambda.Function,
+  kafka: KafkaConnection,
+  access: KafkaAccess,
+  topics: readonly string[],
+): void {
   const inVpc =
     fn.isBoundToVpc && fn.connections.securityGroups.some((group) => group === kafka.clientSecurityGroup);
   if (!inVpc) {
@@ -313,7 +338,13 @@ export function bindKafka(fn: lambda.Function, kafka: KafkaConnection, access: K
     );
   }
 
-  const topicArns = PROJECT_TOPIC_NAMES.map((topic) => kafkaTopicArn(kafka.clusterArn, topic));
+  const unknown = topics.filter((topic) => !PROJECT_TOPIC_NAMES.includes(topic));
+  if (topics.length === 0 || unknown.length > 0) {
+    throw new InfrastructureError(
+      `${fn.node.path}: Kafka access needs topics of the project (got ${topics.join(', ') || 'none'})`,
+    );
+  }
+  const topicArns = topics.map((topic) => kafkaTopicArn(kafka.clusterArn, topic));
   fn.addToRolePolicy(
     new iam.PolicyStatement({
       sid: 'MskBootstrapBrokers',

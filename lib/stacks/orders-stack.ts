@@ -1,5 +1,7 @@
 import { CfnOutput, Duration, Validations } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -7,48 +9,69 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ListDeadLettersFn, RedriveDeadLetterFn } from '#functions/admin/contract';
 import { GetMetricsFn } from '#functions/analytics/contract';
-import { GetProductFn, ListProductsFn } from '#functions/catalog/contract';
+import { GetProductFn, ListProductsFn, SeedProductsFn } from '#functions/catalog/contract';
+import { VerifyTokenFn } from '#functions/identity/contract';
+import { STOCK_KEY_PREFIX } from '#functions/inventory/stock';
 import {
   CreateOrderFn,
   GetOrderFn,
   HealthFn,
+  ListOrdersFn,
   OrderReconcilerFn,
   SagaConsumerFn,
 } from '#functions/orders/contract';
-import { OPEN_ORDERS_INDEX } from '#functions/orders/model';
+import { CUSTOMER_ORDERS_INDEX, OPEN_ORDERS_INDEX, ORDER_SUMMARY_ATTRIBUTES } from '#functions/orders/model';
+import { DEAD_LETTER_STATUS_INDEX } from '#platform/consumer/dead-letters';
 import { alarmAboveZero } from '../constructs/alarms';
 import type { KafkaConsumer } from '../constructs/kafka-consumer';
-import { MockPsp } from '../constructs/mock-psp';
 import type { OutboxRelay } from '../constructs/outbox-relay';
-import { loadSeedCatalog, ProductSeed, type SeedProduct } from '../constructs/product-seed';
-import { PublicRestApi } from '../constructs/public-rest-api';
-import { grantTableActions, METRICS_NAMESPACE, type ServiceFunction } from '../constructs/service-function';
+import { catalogEntries, loadSeedCatalog, type SeedProduct } from '../constructs/product-seed';
+import { type ApiAuthorizer, ServiceApi } from '../constructs/service-api';
+import {
+  acknowledgeSynchronousInvocation,
+  grantTableActions,
+  METRICS_NAMESPACE,
+  type ServiceFunction,
+} from '../constructs/service-function';
+import { TableSeed } from '../constructs/table-seed';
 import { ServiceStack, type ServiceStackProps } from './service-stack';
+
+/** Requests one client IP may send in five minutes before the prod web ACL blocks it. */
+export const WAF_RATE_LIMIT_PER_5_MINUTES = 1000;
+
+/** Who signs in the API's callers: the app's user pool, or an existing OpenID Connect issuer. */
+export type OrdersAuth =
+  | { readonly mode: 'cognito'; readonly userPool: cognito.IUserPool }
+  | { readonly mode: 'oidc'; readonly issuer: string; readonly audience: string; readonly jwksUri?: string };
 
 export interface OrdersStackProps extends ServiceStackProps {
   /** The analytics table, read by GET /admin/metrics. */
   readonly analyticsTable: dynamodb.ITable;
+  /** The inventory service's table, whose stock items the catalog shows (read-only, `STOCK#` keys). */
+  readonly inventoryTable: dynamodb.ITable;
+  readonly auth: OrdersAuth;
   /** Catalog seed; defaults to `data/products.json`. */
   readonly products?: readonly SeedProduct[];
 }
 
 /**
- * The order service and the public REST API: the `orders` table (orders, idempotency records and the
- * outbox, one transaction per order) with its outbox relay to `orders.events`, the order saga, and the
- * API with its routes. The API also serves the catalog (`products` table and its seed) and the back
- * office (dead letters, metrics), whose functions carry their own service names.
+ * The order service and the REST API: the `orders` table (orders, idempotency records and the
+ * outbox, one transaction per order; the `byCustomer` index for a customer's orders) with its outbox
+ * relay to `orders.events`, the order saga, and the API with its routes. The API also serves the
+ * catalog (`products` table and its seed) and the back office (dead letters, metrics), whose
+ * functions carry their own service names. Every route but the catalog and the health check needs a
+ * signed-in caller (the authorizer); `/admin/*` also needs the `admins` group (checked by the
+ * functions). In prod, an AWS WAF web ACL sits in front of the stage.
  */
 export class OrdersStack extends ServiceStack {
   readonly ordersTable: dynamodb.Table;
   readonly productsTable: dynamodb.Table;
   readonly outbox: OutboxRelay;
-  readonly api: PublicRestApi;
+  readonly api: ServiceApi;
   /** The order saga: inventory and payment events drive the order state machine. */
   readonly saga: KafkaConsumer<typeof SagaConsumerFn>;
   /** Times out orders that stopped moving. */
   readonly reconciler: ServiceFunction<typeof OrderReconcilerFn>;
-  /** The mock PSP on this API (`pspMode=mock` only). */
-  readonly psp?: MockPsp;
 
   constructor(scope: Construct, id: string, props: OrdersStackProps) {
     super(scope, id, 'orders', props);
@@ -62,6 +85,14 @@ export class OrdersStack extends ServiceStack {
       sortKey: { name: 'createdAt', type: dynamodb.AttributeType.STRING },
       projectionType: dynamodb.ProjectionType.KEYS_ONLY,
     });
+    // A customer's orders, newest first: GET /orders.
+    this.ordersTable.addGlobalSecondaryIndex({
+      indexName: CUSTOMER_ORDERS_INDEX,
+      partitionKey: { name: 'customerId', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'createdAt', type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.INCLUDE,
+      nonKeyAttributes: [...ORDER_SUMMARY_ATTRIBUTES],
+    });
     this.productsTable = new dynamodb.Table(this, 'ProductsTable', {
       partitionKey: { name: 'productId', type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
@@ -73,33 +104,63 @@ export class OrdersStack extends ServiceStack {
 
     const orders = { ORDERS_TABLE_NAME: this.ordersTable };
     const products = { PRODUCTS_TABLE_NAME: this.productsTable };
+    const deadLetters = { DEAD_LETTER_TABLE_NAME: this.deadLetters };
     const createOrder = this.addFunction('CreateOrder', {
       contract: CreateOrderFn,
       tables: { ...orders, ...products },
       memorySize: 512,
     });
     const getOrder = this.addFunction('GetOrder', { contract: GetOrderFn, tables: orders });
-    const listProducts = this.addFunction('ListProducts', { contract: ListProductsFn, tables: products });
-    const getProduct = this.addFunction('GetProduct', { contract: GetProductFn, tables: products });
+    const listOrders = this.addFunction('ListOrders', { contract: ListOrdersFn, tables: orders });
+    grantTableActions(listOrders, this.ordersTable, ['dynamodb:Query'], { indexName: CUSTOMER_ORDERS_INDEX });
+
+    // The catalog shows stock from the inventory service's table: a read of its stock items only.
+    const catalogTables = { ...products, INVENTORY_TABLE_NAME: props.inventoryTable };
+    const listProducts = this.addFunction('ListProducts', {
+      contract: ListProductsFn,
+      tables: catalogTables,
+    });
+    const getProduct = this.addFunction('GetProduct', { contract: GetProductFn, tables: catalogTables });
+    for (const fn of [listProducts, getProduct]) {
+      grantTableActions(fn, props.inventoryTable, ['dynamodb:GetItem', 'dynamodb:BatchGetItem'], {
+        leadingKeys: [`${STOCK_KEY_PREFIX}*`],
+      });
+    }
     const health = this.addFunction('Health', { contract: HealthFn, tables: orders });
+
     const listDeadLetters = this.addFunction('ListDeadLetters', {
       contract: ListDeadLettersFn,
-      tables: { DEAD_LETTER_TABLE_NAME: this.deadLetters },
+      tables: deadLetters,
     });
-    grantTableActions(listDeadLetters, this.deadLetters, ['dynamodb:Query'], { indexName: 'byStatus' });
+    grantTableActions(listDeadLetters, this.deadLetters, ['dynamodb:Query'], {
+      indexName: DEAD_LETTER_STATUS_INDEX,
+    });
     const redriveDeadLetter = this.addFunction('RedriveDeadLetter', {
       contract: RedriveDeadLetterFn,
-      tables: { DEAD_LETTER_TABLE_NAME: this.deadLetters },
+      tables: deadLetters,
+    });
+    // A redrive reads and updates one dead letter, parks its record for the service that failed it
+    // and clears the event's attempt counter.
+    grantTableActions(redriveDeadLetter, this.deadLetters, ['dynamodb:GetItem', 'dynamodb:UpdateItem'], {
+      leadingKeys: ['DEADLETTER#*'],
+    });
+    grantTableActions(redriveDeadLetter, this.deadLetters, ['dynamodb:PutItem'], {
+      leadingKeys: ['PARKED#*'],
+    });
+    grantTableActions(redriveDeadLetter, this.deadLetters, ['dynamodb:DeleteItem'], {
+      leadingKeys: ['ATTEMPTS#*'],
     });
     const getMetrics = this.addFunction('GetMetrics', {
       contract: GetMetricsFn,
       tables: { ANALYTICS_TABLE_NAME: props.analyticsTable },
     });
 
-    this.api = new PublicRestApi(this, 'Api', {
+    this.api = new ServiceApi(this, 'Api', {
       restApiName: `OrderSaga-${config.stage}-orders`,
-      description: 'Order saga public API: orders and product catalog',
+      description: 'Order saga API: orders of signed-in customers, the product catalog, the back office',
       throttle: { rateLimit: config.apiThrottle.rateLimit, burstLimit: config.apiThrottle.burstLimit },
+      auth: this.authorizer(props.auth),
+      ...(config.stage === 'prod' ? { waf: { rateLimitPer5Minutes: WAF_RATE_LIMIT_PER_5_MINUTES } } : {}),
       logRemovalPolicy: this.removalPolicy,
     });
     this.api.addRoute('POST', '/orders', createOrder, {
@@ -109,10 +170,11 @@ export class OrdersStack extends ServiceStack {
         burstLimit: config.apiThrottle.createOrderBurstLimit,
       },
     });
+    this.api.addRoute('GET', '/orders', listOrders);
     this.api.addRoute('GET', '/orders/{orderId}', getOrder);
-    this.api.addRoute('GET', '/products', listProducts);
-    this.api.addRoute('GET', '/products/{productId}', getProduct);
-    this.api.addRoute('GET', '/health', health);
+    this.api.addRoute('GET', '/products', listProducts, { access: 'public' });
+    this.api.addRoute('GET', '/products/{productId}', getProduct, { access: 'public' });
+    this.api.addRoute('GET', '/health', health, { access: 'public' });
     this.api.addRoute('GET', '/admin/dead-letters', listDeadLetters);
     this.api.addRoute('POST', '/admin/dead-letters/{id}/redrive', redriveDeadLetter);
     this.api.addRoute('GET', '/admin/metrics', getMetrics);
@@ -151,13 +213,12 @@ export class OrdersStack extends ServiceStack {
       ],
     });
 
-    if (config.pspMode === 'mock') {
-      this.psp = new MockPsp(this, 'MockPsp', { api: this.api, removalPolicy: this.removalPolicy });
-    }
-
-    new ProductSeed(this, 'ProductSeed', {
-      table: this.productsTable,
-      products: props.products ?? loadSeedCatalog(),
+    new TableSeed(this, 'ProductSeed', {
+      contract: SeedProductsFn,
+      tables: products,
+      resourceType: 'Custom::SeedProducts',
+      properties: { Products: catalogEntries(props.products ?? loadSeedCatalog()) },
+      description: 'Seeds the product catalog (Custom::SeedProducts onEvent)',
       logRemovalPolicy: this.removalPolicy,
     });
 
@@ -196,5 +257,49 @@ export class OrdersStack extends ServiceStack {
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the order API' });
     new CfnOutput(this, 'OrdersTableName', { value: this.ordersTable.tableName });
     new CfnOutput(this, 'ProductsTableName', { value: this.productsTable.tableName });
+  }
+
+  /**
+   * The API's authorizer: Cognito's for the app's user pool (ID tokens in `Authorization`), or a
+   * Lambda authorizer verifying an OpenID Connect issuer's JWTs. Results are cached per token for
+   * five minutes.
+   */
+  private authorizer(auth: OrdersAuth): ApiAuthorizer {
+    const unauthorizedMessage = 'Sign in: a valid ID token is required in the Authorization header';
+    if (auth.mode === 'cognito') {
+      return {
+        authorizer: new apigateway.CognitoUserPoolsAuthorizer(this, 'Authorizer', {
+          authorizerName: 'cognito-id-token',
+          cognitoUserPools: [auth.userPool],
+          identitySource: apigateway.IdentitySource.header('Authorization'),
+          resultsCacheTtl: Duration.minutes(5),
+        }),
+        kind: 'cognito',
+        unauthorizedMessage,
+      };
+    }
+    const verifyToken = this.addFunction('VerifyToken', {
+      contract: VerifyTokenFn,
+      tables: {},
+      settings: {
+        AUTH_ISSUER: auth.issuer,
+        AUTH_AUDIENCE: auth.audience,
+        ...(auth.jwksUri === undefined ? {} : { AUTH_JWKS_URI: auth.jwksUri }),
+      },
+    });
+    acknowledgeSynchronousInvocation(verifyToken, 'API Gateway (the order API authorizer)');
+    return {
+      authorizer: new apigateway.TokenAuthorizer(this, 'Authorizer', {
+        authorizerName: 'oidc-jwt',
+        handler: verifyToken,
+        identitySource: apigateway.IdentitySource.header('Authorization'),
+        resultsCacheTtl: Duration.minutes(5),
+      }),
+      kind: {
+        lambda: `signed in with the OpenID Connect issuer ${auth.issuer} (context authIssuer): a Lambda authorizer verifies its JWTs, there is no Cognito user pool.`,
+      },
+      unauthorizedMessage:
+        'Sign in: a valid token of the configured issuer is required in the Authorization header',
+    };
   }
 }

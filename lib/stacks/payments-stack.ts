@@ -3,6 +3,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { CheckStatusFn, PaymentConsumerFn, PaymentReconcilerFn } from '#functions/payments/contract';
@@ -20,8 +21,13 @@ import {
 import { ServiceStack, type ServiceStackProps } from './service-stack';
 
 export interface PaymentsStackProps extends ServiceStackProps {
-  /** Base URL of the PSP API: the mock PSP on the REST API, or `pspBaseUrl` for a live PSP. */
+  /** Base URL of the PSP API: the mock PSP's own API, or `pspBaseUrl` for a live PSP. */
   readonly pspBaseUrl: string;
+  /**
+   * The secret holding the PSP API key: the mock PSP's, or the complete ARN of a live PSP's
+   * (`pspApiKeySecret`), imported here.
+   */
+  readonly pspApiKeySecret: secretsmanager.ISecret | string;
   /** PSP call timeout (`PSP_TIMEOUT_MS`); the contract's default when unset. */
   readonly pspTimeoutMs?: number;
   /** Authorization calls per event (`PSP_MAX_ATTEMPTS`); the contract's default when unset. */
@@ -67,8 +73,13 @@ export class PaymentsStack extends ServiceStack {
 
   constructor(scope: Construct, id: string, props: PaymentsStackProps) {
     super(scope, id, 'payments', props);
+    const apiKeySecret =
+      typeof props.pspApiKeySecret === 'string'
+        ? secretsmanager.Secret.fromSecretCompleteArn(this, 'PspApiKeySecret', props.pspApiKeySecret)
+        : props.pspApiKeySecret;
     const psp = {
       PSP_BASE_URL: props.pspBaseUrl,
+      PSP_API_KEY_SECRET: apiKeySecret.secretArn,
       ...(props.pspTimeoutMs === undefined ? {} : { PSP_TIMEOUT_MS: props.pspTimeoutMs }),
       ...(props.pspMaxAttempts === undefined ? {} : { PSP_MAX_ATTEMPTS: props.pspMaxAttempts }),
     };
@@ -162,6 +173,9 @@ export class PaymentsStack extends ServiceStack {
         }),
       ],
     });
+    // The PSP callers read the API key, and no other secret.
+    for (const caller of [this.consumer.fn, this.statusFunction, this.reconciler])
+      apiKeySecret.grantRead(caller);
 
     this.alarms.push(
       ...this.workflow.alarms,

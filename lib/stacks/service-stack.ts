@@ -2,6 +2,7 @@ import { Duration, type RemovalPolicy, Stack, type StackProps } from 'aws-cdk-li
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
+import { type TopicName, Topics } from '#events';
 import type { AnyContract, ServiceName } from '#platform/contract';
 import { type AppConfig, removalPolicyFor } from '../config';
 import { alarmAboveZero } from '../constructs/alarms';
@@ -10,6 +11,15 @@ import { KafkaConsumer, type KafkaConsumerProps } from '../constructs/kafka-cons
 import { OutboxRelay, type OutboxRelayProps } from '../constructs/outbox-relay';
 import { createOutboxTable } from '../constructs/outbox-table';
 import { ServiceFunction, type ServiceFunctionProps } from '../constructs/service-function';
+import { InfrastructureError } from '../errors';
+
+/** The topic each service publishes its outbox to: the only topic its relay and sweeper may write. */
+export const SERVICE_TOPICS: Partial<Record<ServiceName, TopicName>> = {
+  orders: Topics.orders,
+  inventory: Topics.inventory,
+  payments: Topics.payments,
+  notifications: Topics.notifications,
+};
 
 export interface ServiceStackProps extends StackProps {
   readonly config: AppConfig;
@@ -54,8 +64,10 @@ export abstract class ServiceStack extends Stack {
   protected addOutboxTable(
     tableId: string,
     outboxId = 'Outbox',
-    options: Omit<OutboxRelayProps, 'table' | 'serviceName' | 'kafka' | 'removalPolicy'> = {},
+    options: Omit<OutboxRelayProps, 'table' | 'serviceName' | 'kafka' | 'removalPolicy' | 'topics'> = {},
   ): { table: dynamodb.Table; outbox: OutboxRelay } {
+    const topic = SERVICE_TOPICS[this.service];
+    if (topic === undefined) throw new InfrastructureError(`${this.service} publishes to no topic`);
     const table = createOutboxTable(this, tableId, {
       removalPolicy: this.removalPolicy,
       deletionProtection: this.config.stage === 'prod',
@@ -64,6 +76,7 @@ export abstract class ServiceStack extends Stack {
       table,
       serviceName: this.service,
       kafka: this.kafka,
+      topics: [topic],
       removalPolicy: this.removalPolicy,
       ...options,
     });

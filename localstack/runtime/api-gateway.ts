@@ -2,8 +2,30 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { LocalCognito } from './cognito';
 import type { LocalLambda } from './lambda';
 import type { LogSink } from './logs';
+import { LOCAL_ACCOUNT, LOCAL_REGION } from './resolve';
+
+/** Who may call a method: nobody checked, a Cognito user pool authorizer, or a Lambda authorizer. */
+export type RouteAuthorization =
+  | { type: 'NONE' }
+  | {
+      type: 'COGNITO_USER_POOLS';
+      name: string;
+      /** Headers of the identity source (`method.request.header.Authorization`). */
+      identityHeaders: string[];
+      userPoolArns: string[];
+    }
+  | {
+      type: 'CUSTOM';
+      name: string;
+      authorizerType: 'TOKEN' | 'REQUEST';
+      fn: LocalLambda;
+      identityHeaders: string[];
+      /** How long a result is reused for the same identity (`AuthorizerResultTtlInSeconds`, default 300). */
+      ttlSeconds: number;
+    };
 
 /** One method of the REST API, as the template declares it. */
 export interface RouteDefinition {
@@ -14,6 +36,7 @@ export interface RouteDefinition {
   requiredHeaders: string[];
   requiredQuery: string[];
   validateParameters: boolean;
+  authorization: RouteAuthorization;
 }
 
 /** A gateway response from the template: status and a JSON template with $context variables. */
@@ -24,6 +47,8 @@ export interface GatewayResponseDefinition {
 }
 
 export interface RestApiDefinition {
+  /** The API's id (its Ref): part of method ARNs and of execute-api URLs. */
+  id: string;
   name: string;
   stageName: string;
   routes: RouteDefinition[];
@@ -34,6 +59,10 @@ export interface RestApiDefinition {
 const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
 
 const DEFAULT_STATUS: Record<string, number> = {
+  UNAUTHORIZED: 401,
+  ACCESS_DENIED: 403,
+  AUTHORIZER_FAILURE: 500,
+  AUTHORIZER_CONFIGURATION_ERROR: 500,
   BAD_REQUEST_PARAMETERS: 400,
   BAD_REQUEST_BODY: 400,
   MISSING_AUTHENTICATION_TOKEN: 403,
@@ -45,6 +74,10 @@ const DEFAULT_STATUS: Record<string, number> = {
 };
 
 const FAMILY: Record<string, string> = {
+  UNAUTHORIZED: 'DEFAULT_4XX',
+  ACCESS_DENIED: 'DEFAULT_4XX',
+  AUTHORIZER_FAILURE: 'DEFAULT_5XX',
+  AUTHORIZER_CONFIGURATION_ERROR: 'DEFAULT_5XX',
   BAD_REQUEST_PARAMETERS: 'DEFAULT_4XX',
   BAD_REQUEST_BODY: 'DEFAULT_4XX',
   MISSING_AUTHENTICATION_TOKEN: 'DEFAULT_4XX',
@@ -75,19 +108,69 @@ function matchRoute(routes: readonly RouteDefinition[], method: string, path: st
   return { route: undefined, params: {}, pathMatched };
 }
 
+/** `arn:...:*` patterns of a policy statement, as IAM matches them (`*` any run, `?` one character). */
+function arnMatches(pattern: string, arn: string): boolean {
+  const regex = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replaceAll('*', '.*')
+    .replaceAll('?', '.');
+  return new RegExp(`^${regex}$`).test(arn);
+}
+
+type PolicyDecision = 'ALLOW' | 'DENY' | 'INVALID';
+
+/** What a Lambda authorizer's policy says about `methodArn`: an explicit Deny wins, no Allow denies. */
+export function policyDecision(result: unknown, methodArn: string): PolicyDecision {
+  const policy = (result as { policyDocument?: { Statement?: unknown } } | null)?.policyDocument;
+  if (!policy || policy.Statement === undefined) return 'INVALID';
+  const statements = [policy.Statement].flat() as {
+    Effect?: string;
+    Action?: string | string[];
+    Resource?: string | string[];
+  }[];
+  let allowed = false;
+  for (const statement of statements) {
+    const actions = [statement.Action ?? []].flat();
+    const invokes = actions.some((action) => ['execute-api:Invoke', 'execute-api:*', '*'].includes(action));
+    const matches = [statement.Resource ?? []].flat().some((resource) => arnMatches(resource, methodArn));
+    if (!invokes || !matches) continue;
+    if (statement.Effect === 'Deny') return 'DENY';
+    if (statement.Effect === 'Allow') allowed = true;
+  }
+  return allowed ? 'ALLOW' : 'DENY';
+}
+
+type Authorization =
+  | { ok: true; authorizer: Record<string, unknown> | null }
+  | { ok: false; type: string; message: string };
+
+export interface LocalApiGatewayOptions {
+  /** The user pools that Cognito user pool authorizers check tokens against. */
+  cognito?: LocalCognito;
+}
+
 /**
  * Serves a REST API from the template on localhost: routes to the functions with Lambda proxy
- * events (payload format 1.0), validates required parameters when the method's validator asks for
- * it, and answers API Gateway's own errors with the template's gateway responses.
+ * events (payload format 1.0), runs the method's authorizer (a Cognito user pool authorizer against
+ * the local user pools, or a Lambda TOKEN/REQUEST authorizer), validates required parameters when
+ * the method's validator asks for it, and answers API Gateway's own errors with the template's
+ * gateway responses.
  */
 export class LocalApiGateway {
   private server: Server | undefined;
+  /** Lambda authorizer results by authorizer and identity, reused until they expire. */
+  private readonly authorizerCache = new Map<string, { payload: unknown; expiresAt: number }>();
   url = '';
 
   constructor(
     private readonly api: RestApiDefinition,
     private readonly logs: LogSink,
+    private readonly options: LocalApiGatewayOptions = {},
   ) {}
+
+  get definition(): RestApiDefinition {
+    return this.api;
+  }
 
   async start(port: number, host = '127.0.0.1'): Promise<string> {
     const server = createServer((req, res) => {
@@ -132,6 +215,89 @@ export class LocalApiGateway {
       headers[name.toLowerCase()] = value;
     res.writeHead(status, { ...headers, 'x-amzn-requestid': requestId, 'x-amzn-errortype': type });
     res.end(body);
+  }
+
+  /** The method ARN API Gateway gives an authorizer: `arn:aws:execute-api:...:<api>/<stage>/<METHOD>/<path>`. */
+  private methodArn(method: string, path: string): string {
+    return `arn:aws:execute-api:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${this.api.id}/${this.api.stageName}/${method}${path}`;
+  }
+
+  private async authorize(
+    route: RouteDefinition,
+    event: APIGatewayProxyEvent,
+    headers: ReadonlyMap<string, string>,
+    method: string,
+    path: string,
+  ): Promise<Authorization> {
+    const { authorization } = route;
+    if (authorization.type === 'NONE') return { ok: true, authorizer: null };
+    const identity = authorization.identityHeaders.map((name) => headers.get(name.toLowerCase()));
+    // A missing identity source is refused before any authorizer runs.
+    if (identity.length === 0 || identity.some((value) => value === undefined || value.trim() === ''))
+      return { ok: false, type: 'UNAUTHORIZED', message: 'Unauthorized' };
+
+    if (authorization.type === 'COGNITO_USER_POOLS') {
+      const token = String(identity[0])
+        .replace(/^Bearer\s+/i, '')
+        .trim();
+      const pools = authorization.userPoolArns.map((arn) => this.options.cognito?.pool(arn));
+      for (const pool of pools) {
+        const checked = pool?.verifyIdToken(token);
+        if (checked?.ok) return { ok: true, authorizer: { claims: checked.claims } };
+        if (checked && !checked.ok)
+          this.logs.write('api-gateway', `${authorization.name}: token refused (${checked.reason})`);
+      }
+      return { ok: false, type: 'UNAUTHORIZED', message: 'Unauthorized' };
+    }
+
+    const methodArn = this.methodArn(method, path);
+    const input =
+      authorization.authorizerType === 'TOKEN'
+        ? { type: 'TOKEN', authorizationToken: String(identity[0]), methodArn }
+        : {
+            type: 'REQUEST',
+            methodArn,
+            resource: event.resource,
+            path: event.path,
+            httpMethod: event.httpMethod,
+            headers: event.headers,
+            multiValueHeaders: event.multiValueHeaders,
+            queryStringParameters: event.queryStringParameters,
+            multiValueQueryStringParameters: event.multiValueQueryStringParameters,
+            pathParameters: event.pathParameters,
+            stageVariables: event.stageVariables,
+            requestContext: event.requestContext,
+          };
+    const cacheKey = `${authorization.name}\n${identity.join('\n')}`;
+    const cached = this.authorizerCache.get(cacheKey);
+    const result =
+      cached && cached.expiresAt > Date.now()
+        ? { ok: true as const, payload: cached.payload }
+        : await authorization.fn.invoke(input);
+    if (result.ok && !cached && authorization.ttlSeconds > 0) {
+      this.authorizerCache.set(cacheKey, {
+        payload: result.payload,
+        expiresAt: Date.now() + authorization.ttlSeconds * 1000,
+      });
+    }
+    if (!result.ok) {
+      if (result.error.errorMessage === 'Unauthorized')
+        return { ok: false, type: 'UNAUTHORIZED', message: 'Unauthorized' };
+      this.logs.write(
+        'api-gateway',
+        `${authorization.name}: authorizer failed: ${result.error.errorType}: ${result.error.errorMessage}`,
+      );
+      return { ok: false, type: 'AUTHORIZER_FAILURE', message: 'Internal server error' };
+    }
+    const decision = policyDecision(result.payload, methodArn);
+    if (decision === 'INVALID') {
+      this.logs.write('api-gateway', `${authorization.name}: the authorizer returned no policy document`);
+      return { ok: false, type: 'AUTHORIZER_CONFIGURATION_ERROR', message: 'Internal server error' };
+    }
+    if (decision === 'DENY')
+      return { ok: false, type: 'ACCESS_DENIED', message: 'User is not authorized to access this resource' };
+    const output = result.payload as { principalId?: unknown; context?: Record<string, unknown> };
+    return { ok: true, authorizer: { ...(output.context ?? {}), principalId: output.principalId ?? null } };
   }
 
   private async readBody(req: IncomingMessage): Promise<Buffer | undefined> {
@@ -187,21 +353,6 @@ export class LocalApiGateway {
     }
     const lowerHeaders = new Map(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
 
-    if (route.validateParameters) {
-      const missing = [
-        ...route.requiredHeaders.filter((name) => !lowerHeaders.has(name.toLowerCase())),
-        ...route.requiredQuery.filter((name) => !url.searchParams.has(name)),
-      ];
-      if (missing.length > 0) {
-        return this.gatewayResponse(
-          res,
-          'BAD_REQUEST_PARAMETERS',
-          `Missing required request parameters: [${missing.join(', ')}]`,
-          requestId,
-        );
-      }
-    }
-
     const query: Record<string, string> = {};
     const multiQuery: Record<string, string[]> = {};
     for (const [key, value] of url.searchParams) {
@@ -227,7 +378,7 @@ export class LocalApiGateway {
       isBase64Encoded: binary,
       requestContext: {
         accountId: '000000000000',
-        apiId: 'local',
+        apiId: this.api.id,
         authorizer: null,
         protocol: `HTTP/${req.httpVersion}`,
         httpMethod: method,
@@ -256,6 +407,27 @@ export class LocalApiGateway {
         },
       },
     };
+
+    // API Gateway runs the authorizer before it validates the request.
+    const authorization = await this.authorize(route, event, lowerHeaders, method, url.pathname);
+    if (!authorization.ok)
+      return this.gatewayResponse(res, authorization.type, authorization.message, requestId);
+    event.requestContext.authorizer = authorization.authorizer;
+
+    if (route.validateParameters) {
+      const missing = [
+        ...route.requiredHeaders.filter((name) => !lowerHeaders.has(name.toLowerCase())),
+        ...route.requiredQuery.filter((name) => !url.searchParams.has(name)),
+      ];
+      if (missing.length > 0) {
+        return this.gatewayResponse(
+          res,
+          'BAD_REQUEST_PARAMETERS',
+          `Missing required request parameters: [${missing.join(', ')}]`,
+          requestId,
+        );
+      }
+    }
 
     const result = await route.fn.invoke(event);
     if (!result.ok) {

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { CognitoApiError, type LocalCognito } from './cognito';
 import { FaultError, type FaultSpec, type LocalFaults } from './faults';
 import type { LocalLambda } from './lambda';
 import {
@@ -14,6 +15,7 @@ import {
   uuidOf,
 } from './lambda-api';
 import type { LogSink } from './logs';
+import { type LocalSecrets, SecretsManagerApiError } from './secrets';
 import { type LocalStepFunctions, StepFunctionsApiError } from './step-functions';
 
 /** What the control plane serves; read on every request, so parts may be added after it listens. */
@@ -33,6 +35,10 @@ export interface ControlPlaneTargets {
   ) => { mapping: LocalMapping; started: Promise<void> };
   /** Stops a mapping and removes it from the list (DeleteEventSourceMapping). */
   deleteMapping?: (mapping: LocalMapping) => Promise<void>;
+  /** User pools: `InitiateAuth`, and each pool's JWKS and OpenID configuration under `/<poolId>/`. */
+  cognito?: LocalCognito;
+  /** Secrets: `GetSecretValue`, `DescribeSecret`, `PutSecretValue`. */
+  secrets?: LocalSecrets;
 }
 
 interface Reply {
@@ -67,9 +73,10 @@ function parseJson(text: string): Record<string, unknown> {
 /**
  * The AWS APIs of the local runtime on one HTTP endpoint, so that the AWS SDK and the AWS CLI work
  * unchanged with `--endpoint-url`: Lambda (functions, invoke, event source mappings), Kafka
- * (GetBootstrapBrokers), Step Functions (the calls `step-functions.ts` serves), and the local fault
- * endpoint under `/_local/faults`. Requests are not authenticated (signatures are not checked); the
- * endpoint listens on 127.0.0.1 only.
+ * (GetBootstrapBrokers), Step Functions (the calls `step-functions.ts` serves), Cognito user pools
+ * (`InitiateAuth`; each pool's JWKS at `/<poolId>/.well-known/jwks.json`, which is also where its
+ * tokens' issuer points), Secrets Manager, and the local fault endpoint under `/_local/faults`.
+ * Requests are not authenticated (signatures are not checked); the endpoint listens on 127.0.0.1 only.
  */
 export class ControlPlane {
   private server: Server | undefined;
@@ -131,6 +138,13 @@ export class ControlPlane {
       };
     }
     if (error instanceof FaultError) return json(error.status, { message: error.message });
+    if (error instanceof CognitoApiError || error instanceof SecretsManagerApiError) {
+      return {
+        status: error instanceof CognitoApiError ? error.status : 400,
+        headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-ErrorType': error.type },
+        body: { __type: error.type, message: error.message },
+      };
+    }
     this.logs.write('control-plane', `${req.method} ${req.url}: ${String(error)}`);
     return json(500, { Type: 'Service', Message: String(error) }, { 'x-amzn-ErrorType': 'ServiceException' });
   }
@@ -142,6 +156,30 @@ export class ControlPlane {
     const target = String(req.headers['x-amz-target'] ?? '');
 
     if (method === 'POST' && target.startsWith('AWSStepFunctions.')) return this.stepFunctions(target, body);
+    if (method === 'POST' && target.startsWith('AWSCognitoIdentityProviderService.'))
+      return this.awsJson(target, body, (operation, request) => {
+        if (!this.targets.cognito)
+          throw new CognitoApiError('UnknownOperationException', 'No user pool runs locally');
+        return this.targets.cognito.handle(operation, request);
+      });
+    if (method === 'POST' && target.startsWith('secretsmanager.'))
+      return this.awsJson(target, body, (operation, request) => {
+        if (!this.targets.secrets)
+          throw new SecretsManagerApiError('UnknownOperationException', 'No secrets run locally');
+        return this.targets.secrets.handle(operation, request);
+      });
+    const pool = segments[0] ? this.targets.cognito?.pool(segments[0]) : undefined;
+    if (pool && method === 'GET' && segments[1] === '.well-known') {
+      if (segments[2] === 'jwks.json') return json(200, pool.jwks);
+      if (segments[2] === 'openid-configuration')
+        return json(200, {
+          issuer: pool.issuer,
+          jwks_uri: `${pool.issuer}/.well-known/jwks.json`,
+          id_token_signing_alg_values_supported: ['RS256'],
+          subject_types_supported: ['public'],
+          response_types_supported: ['token'],
+        });
+    }
     if (url.pathname.startsWith(`${API}/functions`))
       return this.lambdaFunctions(method, segments.slice(2), url, req, body);
     if (url.pathname.startsWith(`${API}/event-source-mappings`))
@@ -431,6 +469,25 @@ export class ControlPlane {
       status: 200,
       headers: { 'content-type': 'application/x-amz-json-1.0' },
       body: sfn.handle(target.split('.').pop() ?? '', parsed),
+    };
+  }
+
+  /** A JSON 1.1 protocol call (`X-Amz-Target: <service>.<operation>`) answered by `serve`. */
+  private awsJson(
+    target: string,
+    body: string,
+    serve: (operation: string, request: Record<string, unknown>) => unknown,
+  ): Reply {
+    let request: Record<string, unknown>;
+    try {
+      request = body.trim() === '' ? {} : (JSON.parse(body) as Record<string, unknown>);
+    } catch {
+      throw new CognitoApiError('SerializationException', 'The request body is not JSON');
+    }
+    return {
+      status: 200,
+      headers: { 'content-type': 'application/x-amz-json-1.1' },
+      body: serve(target.split('.').pop() ?? '', request),
     };
   }
 

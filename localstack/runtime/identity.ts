@@ -1,5 +1,7 @@
+import { localClientId, localUserPoolId } from './cognito';
 import type { LocalIdentity } from './resolve';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './resolve';
+import { localSecretArn, localSecretName } from './secrets';
 import type { StackTemplate } from './template';
 
 const arn = (service: string, resource: string) =>
@@ -75,6 +77,23 @@ export function localIdentity(stack: StackTemplate, logicalId: string): LocalIde
       return fallback(explicitName(props, 'StageName') ?? logicalId);
     case 'AWS::ApiGateway::RestApi':
       return fallback(logicalId, { RootResourceId: `${logicalId}-root` });
+    case 'AWS::Cognito::UserPool': {
+      const id = localUserPoolId(stack, logicalId);
+      return fallback(id, {
+        Arn: arn('cognito-idp', `userpool/${id}`),
+        UserPoolId: id,
+        ProviderName: `cognito-idp.${LOCAL_REGION}.amazonaws.com/${id}`,
+        ProviderURL: `https://cognito-idp.${LOCAL_REGION}.amazonaws.com/${id}`,
+      });
+    }
+    case 'AWS::Cognito::UserPoolClient': {
+      const id = localClientId(stack, logicalId);
+      return fallback(id, { ClientId: id });
+    }
+    case 'AWS::SecretsManager::Secret': {
+      const secretArn = localSecretArn(localSecretName(stack, logicalId));
+      return fallback(secretArn, { Id: secretArn });
+    }
     case 'AWS::StepFunctions::StateMachine': {
       const name = explicitName(props, 'StateMachineName') ?? generic;
       const machineArn = arn('states', `stateMachine:${name}`);

@@ -4,15 +4,17 @@ export interface LocalEndpoints {
   dynamoDb: string;
   kafkaBootstrap: string;
   stepFunctions: string;
-  /** Base URL of the local REST API; replaces the API's execute-api URL in variables. */
+  /** Base URL of the main local REST API; replaces execute-api URLs of APIs not in `apis`. */
   api: string;
+  /** Base URL of each local REST API by API id: replaces that API's execute-api URL in variables. */
+  apis?: Readonly<Record<string, string>>;
   /** The control plane (Lambda and Kafka APIs), when the runtime serves one. */
   controlPlane?: string;
   /** The local S3 API, when the runtime serves one. */
   s3?: string;
 }
 
-const EXECUTE_API_URL = /https:\/\/[A-Za-z0-9]+\.execute-api\.[a-z0-9-]+\.amazonaws\.com\/[^/]+\/?/g;
+const EXECUTE_API_URL = /https:\/\/([A-Za-z0-9]+)\.execute-api\.[a-z0-9-]+\.amazonaws\.com\/[^/]+\/?/g;
 
 /**
  * The environment a function gets locally: the template's variables, plus the standard AWS SDK
@@ -28,7 +30,7 @@ export function localEnvironment(
   const env: Record<string, string> = Object.fromEntries(
     Object.entries(templateEnv).map(([key, value]) => [
       key,
-      value.replace(EXECUTE_API_URL, `${endpoints.api}/`),
+      value.replace(EXECUTE_API_URL, (_, apiId: string) => `${endpoints.apis?.[apiId] ?? endpoints.api}/`),
     ]),
   );
   if ('KAFKA_BOOTSTRAP_BROKERS' in env || 'MSK_CLUSTER_ARN' in env) {
@@ -48,7 +50,12 @@ export function localEnvironment(
     AWS_ENDPOINT_URL_DYNAMODB_STREAMS: endpoints.dynamoDb,
     AWS_ENDPOINT_URL_SFN: endpoints.stepFunctions,
     ...(endpoints.controlPlane
-      ? { AWS_ENDPOINT_URL_LAMBDA: endpoints.controlPlane, AWS_ENDPOINT_URL_KAFKA: endpoints.controlPlane }
+      ? {
+          AWS_ENDPOINT_URL_LAMBDA: endpoints.controlPlane,
+          AWS_ENDPOINT_URL_KAFKA: endpoints.controlPlane,
+          AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoints.controlPlane,
+          AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: endpoints.controlPlane,
+        }
       : {}),
     ...(endpoints.s3 ? { AWS_ENDPOINT_URL_S3: endpoints.s3 } : {}),
     AWS_LAMBDA_FUNCTION_NAME: fn.name,

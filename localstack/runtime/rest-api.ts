@@ -1,23 +1,47 @@
-import type { GatewayResponseDefinition, RestApiDefinition, RouteDefinition } from './api-gateway';
+import type {
+  GatewayResponseDefinition,
+  RestApiDefinition,
+  RouteAuthorization,
+  RouteDefinition,
+} from './api-gateway';
 import type { LocalFunctions } from './functions';
 import type { LocalLambda } from './lambda';
 import type { Resolver } from './resolve';
-import { type CfnResource, resourcesOfType, type StackTemplate, TemplateError } from './template';
+import {
+  type CfnResource,
+  type LocatedResource,
+  resourcesOfType,
+  type StackTemplate,
+  TemplateError,
+} from './template';
+
+/** `method.request.header.Authorization, method.request.header.X-Api-Key` → the header names. */
+function identityHeaders(source: unknown): string[] {
+  return String(source ?? '')
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part.startsWith('method.request.header.'))
+    .map((part) => part.slice('method.request.header.'.length));
+}
 
 /**
- * Reads the REST API of the templates (the first `AWS::ApiGateway::RestApi`) into what
- * LocalApiGateway serves: one route per AWS_PROXY method (path from the resource tree, the
- * function from the integration URI, required parameters when the method's validator checks
- * them), the gateway responses and the stage name. Undefined when the templates hold no REST API.
+ * Reads every REST API of the templates (`AWS::ApiGateway::RestApi`) into what LocalApiGateway
+ * serves, in template order: one route per AWS_PROXY method (path from the resource tree, the
+ * function from the integration URI, required parameters when the method's validator checks them,
+ * the method's authorizer), the gateway responses and the stage name.
  */
-export function restApiFromTemplate(
+export function restApisFromTemplate(
   stacks: readonly StackTemplate[],
   resolver: Resolver,
   functions: LocalFunctions,
-): RestApiDefinition | undefined {
-  const [first] = resourcesOfType(stacks, 'AWS::ApiGateway::RestApi');
-  if (!first) return undefined;
-  const { stack, logicalId: apiId } = first;
+): RestApiDefinition[] {
+  return resourcesOfType(stacks, 'AWS::ApiGateway::RestApi').map((api) =>
+    restApiOf(api, resolver, functions),
+  );
+}
+
+function restApiOf(api: LocatedResource, resolver: Resolver, functions: LocalFunctions): RestApiDefinition {
+  const { stack, logicalId: apiId } = api;
   const resources = stack.resources;
   const refOf = (value: unknown): string | undefined => {
     const v = value as { Ref?: string; 'Fn::GetAtt'?: string[] } | undefined;
@@ -25,6 +49,7 @@ export function restApiFromTemplate(
     if (v?.['Fn::GetAtt']?.[1] === 'RootResourceId') return `${v['Fn::GetAtt'][0]}-root`;
     return undefined;
   };
+  const ofThisApi = (resource: CfnResource) => refOf(resource.Properties?.RestApiId) === apiId;
   const pathOf = (resourceId: string | undefined): string => {
     if (!resourceId || resourceId === `${apiId}-root`) return '';
     const resource = resources[resourceId];
@@ -41,8 +66,42 @@ export function restApiFromTemplate(
     return Object.values(value).map(findFunction).find(Boolean);
   };
 
+  const authorizers = new Map<string, RouteAuthorization>();
+  for (const [logicalId, resource] of Object.entries(resources)) {
+    if (resource.Type !== 'AWS::ApiGateway::Authorizer' || !ofThisApi(resource)) continue;
+    const props = resource.Properties ?? {};
+    const name = String(props.Name ?? logicalId);
+    const headers = identityHeaders(props.IdentitySource);
+    if (props.Type === 'COGNITO_USER_POOLS') {
+      authorizers.set(logicalId, {
+        type: 'COGNITO_USER_POOLS',
+        name,
+        identityHeaders: headers,
+        userPoolArns: ((props.ProviderARNs as unknown[] | undefined) ?? []).map((arn) =>
+          resolver.resolveString(stack, arn),
+        ),
+      });
+    } else if (props.Type === 'TOKEN' || props.Type === 'REQUEST') {
+      const fn = findFunction(props.AuthorizerUri);
+      if (!fn) throw new TemplateError(`Authorizer ${logicalId} names no function of the templates`);
+      authorizers.set(logicalId, {
+        type: 'CUSTOM',
+        name,
+        authorizerType: props.Type,
+        fn,
+        identityHeaders: headers,
+        ttlSeconds:
+          typeof props.AuthorizerResultTtlInSeconds === 'number' ? props.AuthorizerResultTtlInSeconds : 300,
+      });
+    } else {
+      throw new TemplateError(`Authorizer ${logicalId}: type ${String(props.Type)} is not emulated`);
+    }
+  }
+
   const routes: RouteDefinition[] = [];
-  for (const method of Object.values(resources).filter((r) => r.Type === 'AWS::ApiGateway::Method')) {
+  for (const method of Object.values(resources).filter(
+    (r) => r.Type === 'AWS::ApiGateway::Method' && ofThisApi(r),
+  )) {
     const props = method.Properties ?? {};
     const integration = props.Integration as { Type?: string; Uri?: unknown } | undefined;
     if (integration?.Type !== 'AWS_PROXY') continue;
@@ -54,6 +113,17 @@ export function restApiFromTemplate(
         .filter(([key, req]) => req === true && key.startsWith(prefix))
         .map(([key]) => key.slice(prefix.length));
     const validator = resources[refOf(props.RequestValidatorId) ?? ''] as CfnResource | undefined;
+    const type = String(props.AuthorizationType ?? 'NONE');
+    let authorization: RouteAuthorization = { type: 'NONE' };
+    if (type === 'COGNITO_USER_POOLS' || type === 'CUSTOM') {
+      const authorizerId = refOf(props.AuthorizerId) ?? '';
+      const found = authorizers.get(authorizerId);
+      if (!found)
+        throw new TemplateError(`Method ${String(props.HttpMethod)} has no authorizer ${authorizerId}`);
+      authorization = found;
+    } else if (type !== 'NONE') {
+      throw new TemplateError(`Authorization type ${type} is not emulated`);
+    }
     routes.push({
       httpMethod: String(props.HttpMethod),
       resourcePath: pathOf(refOf(props.ResourceId)) || '/',
@@ -61,12 +131,13 @@ export function restApiFromTemplate(
       requiredHeaders: required('method.request.header.'),
       requiredQuery: required('method.request.querystring.'),
       validateParameters: validator?.Properties?.ValidateRequestParameters === true,
+      authorization,
     });
   }
 
   const gatewayResponses: Record<string, GatewayResponseDefinition> = {};
   for (const response of Object.values(resources).filter(
-    (r) => r.Type === 'AWS::ApiGateway::GatewayResponse',
+    (r) => r.Type === 'AWS::ApiGateway::GatewayResponse' && ofThisApi(r),
   )) {
     const props = response.Properties ?? {};
     const headers = Object.fromEntries(
@@ -82,6 +153,12 @@ export function restApiFromTemplate(
     };
   }
 
-  const stage = Object.values(resources).find((r) => r.Type === 'AWS::ApiGateway::Stage');
-  return { name: apiId, stageName: String(stage?.Properties?.StageName ?? 'prod'), routes, gatewayResponses };
+  const stage = Object.values(resources).find((r) => r.Type === 'AWS::ApiGateway::Stage' && ofThisApi(r));
+  return {
+    id: resolver.resolveString(stack, { Ref: apiId }),
+    name: String(api.resource.Properties?.Name ?? apiId),
+    stageName: String(stage?.Properties?.StageName ?? 'prod'),
+    routes,
+    gatewayResponses,
+  };
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { DynamoDbLocal, getFreePort, KafkaMock, localDynamoClientConfig } from '../engines';
 import { LocalApiGateway } from './api-gateway';
+import { LocalCognito } from './cognito';
 import { ControlPlane } from './control-plane';
 import { createKafkaTopics, runCustomResources } from './custom-resources';
 import { DynamoMeter, type MeteredTable } from './dynamo-meter';
@@ -20,7 +21,7 @@ import type { KafkaMappingRequest, LocalMapping } from './lambda-api';
 import { LogSink } from './logs';
 import type { OnFailureRecord } from './on-failure';
 import { Resolver } from './resolve';
-import { restApiFromTemplate } from './rest-api';
+import { restApisFromTemplate } from './rest-api';
 import { LocalS3, onFailureObjectKey } from './s3';
 import {
   fireSchedule,
@@ -30,6 +31,7 @@ import {
   startSchedules,
   stopSchedules,
 } from './schedules';
+import { LocalSecrets } from './secrets';
 import { stateMachinesFromTemplate } from './state-machines';
 import { LocalStepFunctions } from './step-functions';
 import type { StreamMapping } from './stream-mapping';
@@ -41,7 +43,7 @@ export type { Schedule } from './schedules';
 
 export interface LocalRuntimeOptions {
   cdkOut: string;
-  /** Port of the REST API; 0 picks a free one. */
+  /** Port of the main REST API (the one with the most methods); 0 picks a free one. Other APIs get free ports. */
   apiPort?: number;
   host?: string;
   logFile?: string;
@@ -105,8 +107,15 @@ export class LocalRuntime {
   /** The tables by logical id. */
   /** Tables by `<stack name>/<logical id>`. */
   readonly tables = new Map<string, LocalTable>();
+  /** The main REST API (the one with the most methods). */
   apiUrl = '';
-  /** The Lambda, Kafka and Step Functions APIs and the local fault endpoint (`--endpoint-url`). */
+  /** Every REST API of the templates: id, name (`Name` of the RestApi) and local URL. */
+  readonly apis: { id: string; name: string; url: string }[] = [];
+  /** The user pools of the templates, with their demo users; their API is on the control plane. */
+  cognito: LocalCognito | undefined;
+  /** The secrets of the templates; their API is on the control plane. */
+  secrets: LocalSecrets | undefined;
+  /** The Lambda, Kafka, Step Functions, Cognito and Secrets Manager APIs and the local fault endpoint (`--endpoint-url`). */
   controlPlaneUrl = '';
   /** Faults AWS has no API for (brokers down, function crashes, DynamoDB latency); also at `/_local/faults`. */
   faults: LocalFaults | undefined;
@@ -202,6 +211,10 @@ export class LocalRuntime {
     );
     this.faults = faults;
     this.onStop('faults', () => faults.stop());
+    const cognito = new LocalCognito(stacks, resolver, () => this.controlPlaneUrl);
+    this.cognito = cognito;
+    const secrets = new LocalSecrets(stacks, resolver);
+    this.secrets = secrets;
     const controlPlane = new ControlPlane(
       {
         functions: () => this.lambdas.byArn.values(),
@@ -211,6 +224,8 @@ export class LocalRuntime {
         faults,
         createKafkaMapping: (request, fn) => this.createKafkaMapping(request, fn),
         deleteMapping: (mapping) => this.deleteMapping(mapping),
+        cognito,
+        secrets,
       },
       logs,
     );
@@ -219,10 +234,8 @@ export class LocalRuntime {
     this.onStop('S3', () => this.s3.stop());
     const s3Endpoint = await this.s3.listen(0);
 
-    // The functions get the API's URL in their environment before the API listens.
-    const requestedPort = options.apiPort ?? 3000;
-    const apiPort = requestedPort === 0 ? await getFreePort() : requestedPort;
-    this.apiUrl = `http://${options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1'}:${apiPort}`;
+    // The functions get the APIs' URLs in their environment before the APIs listen.
+    const apiPorts = await this.assignApiPorts(options.apiPort ?? 3000);
 
     // State machines invoke functions and functions start executions: the functions are registered
     // (and so stopped after the state machines) before either runs.
@@ -246,6 +259,7 @@ export class LocalRuntime {
         kafkaBootstrap: this.kafka.bootstrapServers,
         stepFunctions: stepFunctions.endpoint,
         api: this.apiUrl,
+        apis: Object.fromEntries(this.apis.map((api) => [api.id, api.url])),
         controlPlane: this.controlPlaneUrl,
         s3: s3Endpoint,
       },
@@ -256,7 +270,7 @@ export class LocalRuntime {
 
     this.startStreamMappings();
     await this.startKafkaMappings();
-    await this.startApi(apiPort);
+    await this.startApis(apiPorts);
     if (options.runSchedules ?? true) this.startSchedules();
   }
 
@@ -351,12 +365,55 @@ export class LocalRuntime {
     }
   }
 
-  private async startApi(port: number): Promise<void> {
-    const definition = restApiFromTemplate(this.stacks, this.resolver, this.lambdas);
-    if (!definition) return;
-    const api = new LocalApiGateway(definition, this.logs);
-    this.onStop('REST API', () => api.stop());
-    this.apiUrl = await api.start(port, this.options.host);
+  /**
+   * Ports of the REST APIs: the main API (the one with the most methods) on `requestedPort`, every
+   * other API on a free port. Fills `apis` and `apiUrl` before any API listens (and before the
+   * functions, whose environment holds the URLs, are defined).
+   */
+  private async assignApiPorts(requestedPort: number): Promise<Map<string, number>> {
+    const host = this.options.host && this.options.host !== '0.0.0.0' ? this.options.host : '127.0.0.1';
+    const apis = resourcesOfType(this.stacks, 'AWS::ApiGateway::RestApi').map(
+      ({ stack, logicalId, resource }) => ({
+        id: this.resolver.resolveString(stack, { Ref: logicalId }),
+        name: String(resource.Properties?.Name ?? logicalId),
+        methods: Object.values(stack.resources).filter(
+          (candidate) =>
+            candidate.Type === 'AWS::ApiGateway::Method' &&
+            (candidate.Properties?.RestApiId as { Ref?: string } | undefined)?.Ref === logicalId,
+        ).length,
+      }),
+    );
+    const main = [...apis].sort((a, b) => b.methods - a.methods)[0];
+    const ports = new Map<string, number>();
+    for (const api of apis) {
+      const port = api === main && requestedPort !== 0 ? requestedPort : await getFreePort();
+      ports.set(api.id, port);
+      this.apis.push({ id: api.id, name: api.name, url: `http://${host}:${port}` });
+      if (api === main) this.apiUrl = `http://${host}:${port}`;
+    }
+    return ports;
+  }
+
+  private async startApis(ports: Map<string, number>): Promise<void> {
+    for (const definition of restApisFromTemplate(this.stacks, this.resolver, this.lambdas)) {
+      const api = new LocalApiGateway(definition, this.logs, { cognito: this.cognito });
+      this.onStop(`REST API ${definition.name}`, () => api.stop());
+      const url = await api.start(ports.get(definition.id) ?? 0, this.options.host);
+      const entry = this.apis.find((candidate) => candidate.id === definition.id);
+      if (entry) entry.url = url;
+      if (ports.get(definition.id) === Number(new URL(this.apiUrl || 'http://x:1').port)) this.apiUrl = url;
+    }
+  }
+
+  /** The local URL of the REST API whose name contains `fragment` (exactly one must match). */
+  apiUrlOf(fragment: string): string {
+    const matches = this.apis.filter((api) => api.name.toLowerCase().includes(fragment.toLowerCase()));
+    if (matches.length !== 1 || !matches[0]) {
+      throw new LocalRuntimeError(
+        `${matches.length} REST APIs match "${fragment}": ${this.apis.map((api) => api.name).join(', ')}`,
+      );
+    }
+    return matches[0].url;
   }
 
   private startSchedules(): void {

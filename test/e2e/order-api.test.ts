@@ -2,6 +2,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEvent } from '#events';
 import type { LocalRuntime } from '#localstack/runtime/runtime';
+import { customer, type Session } from '../helpers/auth';
 import {
   collectTopic,
   documentClient,
@@ -18,7 +19,6 @@ const MOUSE = '11111111-1111-1111-1111-111111111111';
 const KEYBOARD = '22222222-2222-2222-2222-222222222222';
 
 const order = (overrides: Record<string, unknown> = {}) => ({
-  customerId: 'c-1',
   items: [{ productId: MOUSE, quantity: 2 }],
   payment: { method: 'card', token: 'tok_ok' },
   ...overrides,
@@ -37,12 +37,14 @@ describe('End to end: order API over HTTP against the local runtime', () => {
   let db: DynamoDBDocumentClient;
   let ordersTable: string;
   let observer: { messages: ReceivedMessage[]; stop: () => Promise<void> };
+  let alice: Session;
 
   beforeAll(async () => {
     runtime = await startRuntime();
     db = documentClient(runtime);
     ordersTable = tableName(runtime, 'orders');
     observer = await collectTopic(runtime.kafkaBootstrap, ['orders.events']);
+    alice = await customer(runtime, 'alice');
   });
 
   afterAll(async () => {
@@ -105,20 +107,24 @@ describe('End to end: order API over HTTP against the local runtime', () => {
 
   it('accepts an order, prices it from the catalog and publishes OrderCreated keyed by orderId', async () => {
     // Act
-    const created = await postOrder(runtime.apiUrl, order(), 'e2e-happy-1');
+    const created = await postOrder(runtime.apiUrl, order(), 'e2e-happy-1', alice.headers);
 
     // Assess
     expect(created.status).toBe(202);
     const body = created.body as OrderBody;
     expect(created.headers.get('location')).toBe(`/orders/${body.orderId}`);
-    expect(body).toMatchObject({ status: 'PENDING', total: { amountMinor: 5998, currency: 'EUR' } });
+    expect(body).toMatchObject({
+      customerId: alice.sub,
+      status: 'PENDING',
+      total: { amountMinor: 5998, currency: 'EUR' },
+    });
     expect(body.lines[0]).toMatchObject({
       productId: MOUSE,
       sellerId: 'seller-peripherals',
       unitPrice: { amountMinor: 2999 },
     });
 
-    const fetched = await http(runtime.apiUrl, `/orders/${body.orderId}`);
+    const fetched = await http(runtime.apiUrl, `/orders/${body.orderId}`, { headers: alice.headers });
     expect(fetched.status).toBe(200);
     expect((fetched.body as OrderBody).history).toEqual([
       expect.objectContaining({ status: 'PENDING', reason: 'Order placed' }),
@@ -140,7 +146,11 @@ describe('End to end: order API over HTTP against the local runtime', () => {
       aggregateId: body.orderId,
       source: 'order-service',
     });
-    expect(parsed.event.payload).toMatchObject({ orderId: body.orderId, total: { amountMinor: 5998 } });
+    expect(parsed.event.payload).toMatchObject({
+      orderId: body.orderId,
+      customerId: alice.sub,
+      total: { amountMinor: 5998 },
+    });
     expect(message?.headers).toMatchObject({ eventType: 'OrderCreated', eventId: parsed.event.eventId });
 
     const rows = await scanAll(db, ordersTable);
@@ -176,10 +186,11 @@ describe('End to end: order API over HTTP against the local runtime', () => {
 
   it('replays the original response for the same key and body', async () => {
     // Prepare
-    const first = await postOrder(runtime.apiUrl, order({ customerId: 'c-replay' }), 'e2e-replay-1');
+    const replay = await customer(runtime, 'replay');
+    const first = await postOrder(runtime.apiUrl, order(), 'e2e-replay-1', replay.headers);
 
     // Act
-    const second = await postOrder(runtime.apiUrl, order({ customerId: 'c-replay' }), 'e2e-replay-1');
+    const second = await postOrder(runtime.apiUrl, order(), 'e2e-replay-1', replay.headers);
 
     // Assess
     expect(first.status).toBe(202);
@@ -189,21 +200,22 @@ describe('End to end: order API over HTTP against the local runtime', () => {
     expect(second.text).toBe(first.text);
     expect(second.headers.get('location')).toBe(first.headers.get('location'));
     const orders = (await scanAll(db, ordersTable)).filter(
-      (item) => item.entity === 'ORDER' && item.customerId === 'c-replay',
+      (item) => item.entity === 'ORDER' && item.customerId === replay.sub,
     );
     expect(orders).toHaveLength(1);
   });
 
   it('rejects the same key with a different body with 409 and writes nothing', async () => {
     // Prepare
-    await postOrder(runtime.apiUrl, order({ customerId: 'c-conflict' }), 'e2e-conflict-1');
+    await postOrder(runtime.apiUrl, order(), 'e2e-conflict-1', alice.headers);
     const before = await writtenByTheApi();
 
     // Act
     const response = await postOrder(
       runtime.apiUrl,
-      order({ customerId: 'c-conflict', items: [{ productId: MOUSE, quantity: 3 }] }),
+      order({ items: [{ productId: MOUSE, quantity: 3 }] }),
       'e2e-conflict-1',
+      alice.headers,
     );
 
     // Assess
@@ -213,11 +225,12 @@ describe('End to end: order API over HTTP against the local runtime', () => {
   });
 
   it('creates exactly one order for 20 concurrent requests with one key', async () => {
+    // Prepare
+    const racer = await customer(runtime, 'racer');
+
     // Act
     const responses = await Promise.all(
-      Array.from({ length: 20 }, () =>
-        postOrder(runtime.apiUrl, order({ customerId: 'c-race' }), 'e2e-race-1'),
-      ),
+      Array.from({ length: 20 }, () => postOrder(runtime.apiUrl, order(), 'e2e-race-1', racer.headers)),
     );
 
     // Assess
@@ -230,7 +243,7 @@ describe('End to end: order API over HTTP against the local runtime', () => {
       accepted.filter((response) => response.headers.get('idempotent-replayed') !== 'true'),
     ).toHaveLength(1);
     const items = await scanAll(db, ordersTable);
-    expect(items.filter((item) => item.entity === 'ORDER' && item.customerId === 'c-race')).toHaveLength(1);
+    expect(items.filter((item) => item.entity === 'ORDER' && item.customerId === racer.sub)).toHaveLength(1);
     const [orderId] = [...orderIds];
     expect(items.filter((item) => item.pk === `OUTBOX#${orderId}`)).toHaveLength(1);
   });
@@ -247,18 +260,24 @@ describe('End to end: order API over HTTP against the local runtime', () => {
     }[] = [
       {
         name: 'malformed JSON',
-        body: '{"customerId": "c-1", "items": [',
+        body: '{"items": [',
         status: 400,
         code: 'MALFORMED_JSON',
       },
       { name: 'a JSON array instead of an object', body: '[]', status: 400, code: 'VALIDATION_FAILED' },
       {
         name: 'wrong types',
-        body: order({ customerId: 42, items: 'many' }),
+        body: order({ items: 'many', payment: 42 }),
         status: 400,
         code: 'VALIDATION_FAILED',
       },
-      { name: 'missing fields', body: { customerId: 'c-1' }, status: 400, code: 'VALIDATION_FAILED' },
+      { name: 'missing fields', body: { items: [] }, status: 400, code: 'VALIDATION_FAILED' },
+      {
+        name: 'a customerId in the body',
+        body: order({ customerId: 'someone-else' }),
+        status: 400,
+        code: 'VALIDATION_FAILED',
+      },
       {
         name: 'quantity 0',
         body: order({ items: [{ productId: MOUSE, quantity: 0 }] }),
@@ -323,6 +342,7 @@ describe('End to end: order API over HTTP against the local runtime', () => {
         key === null ? undefined : (key ?? `e2e-bad-${name}`.replaceAll(/[^A-Za-z0-9._:-]/g, '-')),
         {
           ...json,
+          ...alice.headers,
           ...headers,
         },
       );
@@ -340,8 +360,10 @@ describe('End to end: order API over HTTP against the local runtime', () => {
 
   it('answers 404 for an unknown order and 400 for a malformed id', async () => {
     // Act
-    const missing = await http(runtime.apiUrl, '/orders/01ARZ3NDEKTSV4RRFFQ69G5FAV');
-    const malformed = await http(runtime.apiUrl, '/orders/not-an-id');
+    const missing = await http(runtime.apiUrl, '/orders/01ARZ3NDEKTSV4RRFFQ69G5FAV', {
+      headers: alice.headers,
+    });
+    const malformed = await http(runtime.apiUrl, '/orders/not-an-id', { headers: alice.headers });
 
     // Assess
     expect(missing.status).toBe(404);

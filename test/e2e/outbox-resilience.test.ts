@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '#localstack/runtime/runtime';
+import { customer } from '../helpers/auth';
 import {
   collectTopic,
   documentClient,
@@ -11,8 +12,8 @@ import {
 } from '../helpers/local-runtime';
 import { waitFor } from '../helpers/wait';
 
-const order = (customerId: string) => ({
-  customerId,
+/** An order; `label` names it in the test only (the customer is the signed-in caller). */
+const order = (_label: string) => ({
   items: [{ productId: '55555555-5555-5555-5555-555555555555', quantity: 1 }],
   payment: { method: 'card', token: 'tok_ok' },
 });
@@ -34,12 +35,13 @@ describe('End to end: the outbox loses nothing when Kafka fails', () => {
     // Prepare
     runtime = await startRuntime();
     observer = await collectTopic(runtime.kafkaBootstrap, ['orders.events']);
+    const shopper = await customer(runtime, 'outage');
     await runtime.kafka.allBrokersDown();
 
     // Act
     const responses = await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
-        postOrder((runtime as LocalRuntime).apiUrl, order(`c-outage-${i}`), `outage-${i}`),
+        postOrder((runtime as LocalRuntime).apiUrl, order(`c-outage-${i}`), `outage-${i}`, shopper.headers),
       ),
     );
     await outage(5_000);
@@ -69,11 +71,12 @@ describe('End to end: the outbox loses nothing when Kafka fails', () => {
     // Prepare: the relay's mapping is paused, as a relay that is behind or stopped; no grace period.
     runtime = await startRuntime({ environment: { OUTBOX_GRACE_SECONDS: '0' } });
     observer = await collectTopic(runtime.kafkaBootstrap, ['orders.events']);
+    const shopper = await customer(runtime, 'swept');
     const relay = runtime.mappings.find((mapping) =>
       mapping.definition.tableName.includes('Orders-OrdersTable'),
     );
     await relay?.setEnabled(false);
-    const created = await postOrder(runtime.apiUrl, order('c-swept'), 'swept-1');
+    const created = await postOrder(runtime.apiUrl, order('c-swept'), 'swept-1', shopper.headers);
     const orderId = (created.body as { orderId: string }).orderId;
 
     // Act

@@ -1,6 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '#localstack/runtime/runtime';
+import { admin, customer, type Session } from '#test/helpers/auth';
 import {
   documentClient,
   http,
@@ -39,10 +40,14 @@ describe('End to end: payments are never left waiting, and never charged without
   let runtime: LocalRuntime;
   let db: DynamoDBDocumentClient;
   let keySeq = 0;
+  let shopper: Session;
+  let operator: Session;
 
   beforeAll(async () => {
     runtime = await startRuntime({ timeScale: 50, functionConcurrency: 4 });
     db = documentClient(runtime);
+    shopper = await customer(runtime, 'payments-shopper');
+    operator = await admin(runtime);
   });
 
   afterAll(async () => {
@@ -50,18 +55,20 @@ describe('End to end: payments are never left waiting, and never charged without
     await runtime?.stop();
   });
 
-  const place = async (customerId: string, token: string) => {
+  /** Places an order of the shopper; `label` names the case in the test only. */
+  const place = async (_label: string, token: string) => {
     const response = await postOrder(
       runtime.apiUrl,
-      { customerId, items: [{ productId: STAND, quantity: 1 }], payment: { method: 'card', token } },
+      { items: [{ productId: STAND, quantity: 1 }], payment: { method: 'card', token } },
       `payments-${Date.now()}-${keySeq++}`,
+      shopper.headers,
     );
     expect(response.status).toBe(202);
     return (response.body as OrderView).orderId;
   };
 
   const order = async (orderId: string) =>
-    (await http(runtime.apiUrl, `/orders/${orderId}`)).body as OrderView;
+    (await http(runtime.apiUrl, `/orders/${orderId}`, { headers: shopper.headers })).body as OrderView;
 
   const orderWhere = (orderId: string, holds: (view: OrderView) => boolean, description: string) =>
     waitFor(
@@ -75,9 +82,20 @@ describe('End to end: payments are never left waiting, and never charged without
   const cancelled = (orderId: string) =>
     orderWhere(orderId, (view) => view.status === 'CANCELLED', 'is CANCELLED');
 
-  /** What the mock PSP holds for the order's payment (its money by state). */
+  /** The mock PSP's API key, from the secret the payment service reads. */
+  const pspApiKey = () => {
+    const name = runtime.secrets?.names().find((candidate) => candidate.includes('MockPsp'));
+    if (!name || !runtime.secrets) throw new Error('The templates hold no mock PSP API key');
+    return runtime.secrets.value(name);
+  };
+
+  /** What the mock PSP holds for the order's payment (its money by state), asked on its own API. */
   const psp = async (orderId: string) =>
-    (await http(runtime.apiUrl, `/psp/payments/pay-${orderId}`)).body as PspView;
+    (
+      await http(runtime.apiUrlOf('mock-psp'), `/payments/pay-${orderId}`, {
+        headers: { 'x-api-key': pspApiKey() },
+      })
+    ).body as PspView;
 
   const heldAtPsp = (view: PspView) => (view.money?.authorizedMinor ?? 0) + (view.money?.capturedMinor ?? 0);
 
@@ -87,7 +105,9 @@ describe('End to end: payments are never left waiting, and never charged without
     );
 
   const openDeadLetters = async (orderId: string) => {
-    const { items } = (await http(runtime.apiUrl, '/admin/dead-letters?status=OPEN&limit=100')).body as {
+    const { items } = (
+      await http(runtime.apiUrl, '/admin/dead-letters?status=OPEN&limit=100', { headers: operator.headers })
+    ).body as {
       items: { key: string }[];
     };
     return items.filter((item) => item.key === orderId);

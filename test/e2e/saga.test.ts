@@ -1,6 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '#localstack/runtime/runtime';
+import { admin, customer, type Session } from '../helpers/auth';
 import { documentClient, http, postOrder, scanAll, startRuntime, tableName } from '../helpers/local-runtime';
 import { waitFor } from '../helpers/wait';
 
@@ -23,12 +24,16 @@ describe('End to end: the order saga over HTTP against the local runtime', () =>
   let runtime: LocalRuntime;
   let db: DynamoDBDocumentClient;
   let keySeq = 0;
+  let shopper: Session;
+  let operator: Session;
 
   beforeAll(async () => {
     // Step Functions waits run 50x faster; the PSP's slow paths stay real.
     // Lambda scales out; give each function enough local execution environments for the bursts below.
     runtime = await startRuntime({ timeScale: 50, functionConcurrency: 8 });
     db = documentClient(runtime);
+    shopper = await customer(runtime, 'saga-shopper');
+    operator = await admin(runtime);
   });
 
   afterAll(async () => {
@@ -43,15 +48,12 @@ describe('End to end: the order saga over HTTP against the local runtime', () =>
     return Object.fromEntries(items.map((item) => [item.productId, item.stock]));
   };
 
-  const place = async (
-    token: string,
-    items: { productId: string; quantity: number }[],
-    customerId = `c-${token}`,
-  ) => {
+  const place = async (token: string, items: { productId: string; quantity: number }[]) => {
     const response = await postOrder(
       runtime.apiUrl,
-      { customerId, items, payment: { method: 'card', token } },
+      { items, payment: { method: 'card', token } },
       `saga-${Date.now()}-${keySeq++}`,
+      shopper.headers,
     );
     expect(response.status).toBe(202);
     return (response.body as OrderView).orderId;
@@ -60,7 +62,8 @@ describe('End to end: the order saga over HTTP against the local runtime', () =>
   const settle = (orderId: string, timeoutMs = 60_000) =>
     waitFor(
       async () => {
-        const order = (await http(runtime.apiUrl, `/orders/${orderId}`)).body as OrderView;
+        const order = (await http(runtime.apiUrl, `/orders/${orderId}`, { headers: shopper.headers }))
+          .body as OrderView;
         return TERMINAL.includes(order.status) ? order : undefined;
       },
       { timeoutMs, intervalMs: 200, description: `order ${orderId} reaches a terminal state` },
@@ -153,10 +156,8 @@ describe('End to end: the order saga over HTTP against the local runtime', () =>
 
   it('records a notification for confirmed and cancelled orders and counts orders by status', async () => {
     // Prepare
-    const confirmed = await settle(await place('tok_ok', [{ productId: STAND, quantity: 1 }], 'c-notify-ok'));
-    const cancelled = await settle(
-      await place('tok_decline', [{ productId: STAND, quantity: 1 }], 'c-notify-decline'),
-    );
+    const confirmed = await settle(await place('tok_ok', [{ productId: STAND, quantity: 1 }]));
+    const cancelled = await settle(await place('tok_decline', [{ productId: STAND, quantity: 1 }]));
 
     // Act
     const notifications = await waitFor(
@@ -171,7 +172,7 @@ describe('End to end: the order saga over HTTP against the local runtime', () =>
     );
     const metrics = await waitFor(
       async () => {
-        const response = await http(runtime.apiUrl, '/admin/metrics');
+        const response = await http(runtime.apiUrl, '/admin/metrics', { headers: operator.headers });
         const byStatus = (response.body as { byStatus?: Record<string, number> }).byStatus ?? {};
         return (byStatus.CONFIRMED ?? 0) >= 1 && (byStatus.CANCELLED ?? 0) >= 1 ? response : undefined;
       },
@@ -192,9 +193,7 @@ describe('End to end: the order saga over HTTP against the local runtime', () =>
 
     // Act
     const orderIds = await Promise.all(
-      Array.from({ length: 100 }, (_, i) =>
-        place('tok_ok', [{ productId: MONITOR, quantity: 1 }], `c-rush-${i}`),
-      ),
+      Array.from({ length: 100 }, () => place('tok_ok', [{ productId: MONITOR, quantity: 1 }])),
     );
     const orders = await Promise.all(orderIds.map((id) => settle(id, 180_000)));
 
@@ -208,15 +207,11 @@ describe('End to end: the order saga over HTTP against the local runtime', () =>
   it('brings every order to a terminal state when all Kafka brokers are down for several seconds mid-run', async () => {
     // Act
     const first = await Promise.all(
-      Array.from({ length: 10 }, (_, i) =>
-        place('tok_ok', [{ productId: STAND, quantity: 1 }], `c-chaos-a${i}`),
-      ),
+      Array.from({ length: 10 }, () => place('tok_ok', [{ productId: STAND, quantity: 1 }])),
     );
     await runtime.kafka.allBrokersDown();
     const second = await Promise.all(
-      Array.from({ length: 10 }, (_, i) =>
-        place('tok_ok', [{ productId: STAND, quantity: 1 }], `c-chaos-b${i}`),
-      ),
+      Array.from({ length: 10 }, () => place('tok_ok', [{ productId: STAND, quantity: 1 }])),
     );
     await new Promise((resolve) => setTimeout(resolve, 5_000));
     await runtime.kafka.allBrokersUp();
@@ -231,10 +226,12 @@ describe('End to end: the order saga over HTTP against the local runtime', () =>
     const saga = runtime.fn('SagaConsumerFunction');
     const table = saga.definition.environment.ORDERS_TABLE_NAME as string;
     await saga.reconfigure({ ORDERS_TABLE_NAME: 'unavailable-table' });
-    const orderId = await place('tok_ok', [{ productId: STAND, quantity: 1 }], 'c-stuck');
+    const orderId = await place('tok_ok', [{ productId: STAND, quantity: 1 }]);
     const letters = await waitFor(
       async () => {
-        const response = await http(runtime.apiUrl, '/admin/dead-letters?status=OPEN');
+        const response = await http(runtime.apiUrl, '/admin/dead-letters?status=OPEN', {
+          headers: operator.headers,
+        });
         const items = (
           (response.body as { items?: { id: string; eventType?: string; key?: string; service: string }[] })
             .items ?? []
@@ -243,24 +240,47 @@ describe('End to end: the order saga over HTTP against the local runtime', () =>
       },
       { timeoutMs: 60_000, description: 'StockReserved and PaymentSucceeded dead-lettered by the saga' },
     );
-    expect((await http(runtime.apiUrl, `/orders/${orderId}`)).body).toMatchObject({ status: 'PENDING' });
+    expect(
+      (await http(runtime.apiUrl, `/orders/${orderId}`, { headers: shopper.headers })).body,
+    ).toMatchObject({
+      status: 'PENDING',
+    });
     expect(letters.every((letter) => letter.service === 'orders')).toBe(true);
 
     // Act: fix the table, redrive in any order, and let the saga's sweep retry them.
     await saga.reconfigure({ ORDERS_TABLE_NAME: table });
     for (const letter of [...letters].reverse()) {
       expect(
-        (await http(runtime.apiUrl, `/admin/dead-letters/${letter.id}/redrive`, { method: 'POST' })).status,
+        (
+          await http(runtime.apiUrl, `/admin/dead-letters/${letter.id}/redrive`, {
+            method: 'POST',
+            headers: operator.headers,
+          })
+        ).status,
       ).toBe(202);
     }
     const swept = await runtime.triggerSchedule('SagaConsumerFunction');
+    const redriven = await http(runtime.apiUrl, '/admin/dead-letters?status=REDRIVEN', {
+      headers: operator.headers,
+    });
 
     // Assess
     expect(swept.ok).toBe(true);
+    // Who redrove them and when is on each dead letter; the views show no payment token.
+    const mine = (
+      (redriven.body as { items: { key: string; redrivenBy: string; redrivenAt: string }[] }).items ?? []
+    ).filter((item) => item.key === orderId);
+    expect(mine).toHaveLength(letters.length);
+    for (const item of mine) {
+      expect(item.redrivenBy).toBe(`${operator.email} (${operator.sub})`);
+      expect(Date.parse(item.redrivenAt)).not.toBeNaN();
+    }
+    expect(redriven.text).not.toMatch(/tok_[A-Za-z0-9_]+/);
     const order = await settle(orderId);
     expect(order.status).toBe('CONFIRMED');
     const notRedrivable = await http(runtime.apiUrl, `/admin/dead-letters/${letters[0]?.id}/redrive`, {
       method: 'POST',
+      headers: operator.headers,
     });
     expect(notRedrivable.status).toBe(409);
   });

@@ -1,6 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '#localstack/runtime/runtime';
+import { admin, customer, type Session } from '#test/helpers/auth';
 import {
   documentClient,
   http,
@@ -35,10 +36,14 @@ describe('End to end: the saga under real AWS timing', () => {
   let runtime: LocalRuntime;
   let db: DynamoDBDocumentClient;
   let keySeq = 0;
+  let shopper: Session;
+  let operator: Session;
 
   beforeAll(async () => {
     runtime = await startRuntime({ timeScale: 50, functionConcurrency: 4 });
     db = documentClient(runtime);
+    shopper = await customer(runtime, 'timing-shopper');
+    operator = await admin(runtime);
   });
 
   afterAll(async () => {
@@ -54,18 +59,20 @@ describe('End to end: the saga under real AWS timing', () => {
         : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(init.body) }),
     });
 
-  const place = async (customerId: string, token = 'tok_ok') => {
+  /** Places an order of the shopper; `label` names the case in the test only. */
+  const place = async (_label: string, token = 'tok_ok') => {
     const response = await postOrder(
       runtime.apiUrl,
-      { customerId, items: [{ productId: MOUSE, quantity: 1 }], payment: { method: 'card', token } },
+      { items: [{ productId: MOUSE, quantity: 1 }], payment: { method: 'card', token } },
       `timing-${Date.now()}-${keySeq++}`,
+      shopper.headers,
     );
     expect(response.status).toBe(202);
     return (response.body as OrderView).orderId;
   };
 
   const order = async (orderId: string) =>
-    (await http(runtime.apiUrl, `/orders/${orderId}`)).body as OrderView;
+    (await http(runtime.apiUrl, `/orders/${orderId}`, { headers: shopper.headers })).body as OrderView;
 
   const settle = (orderId: string, timeoutMs = 90_000) =>
     waitFor(
@@ -77,7 +84,9 @@ describe('End to end: the saga under real AWS timing', () => {
     );
 
   const openDeadLetters = async (orderIds: readonly string[]) => {
-    const { items } = (await http(runtime.apiUrl, '/admin/dead-letters?status=OPEN&limit=100')).body as {
+    const { items } = (
+      await http(runtime.apiUrl, '/admin/dead-letters?status=OPEN&limit=100', { headers: operator.headers })
+    ).body as {
       items: { key: string }[];
     };
     return items.filter((item) => orderIds.includes(item.key));

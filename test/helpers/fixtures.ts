@@ -35,22 +35,81 @@ export function loadFixture<T>(file: string, overrides?: Overrides<T>): T {
   return (overrides === undefined ? value : merge(value, overrides)) as T;
 }
 
+/** The subject of the signed-in customer of the API Gateway fixtures. */
+export const CUSTOMER_SUB = '4b1f7c2e-9d3a-4c5b-8e6f-0a1b2c3d4e5f';
+
+/** A routed request based on the GET /orders/{orderId} fixture (same caller and headers). */
+const routed = (httpMethod: string, resource: string, path: string): Overrides<APIGatewayProxyEvent> => ({
+  resource,
+  path,
+  httpMethod,
+  pathParameters: null,
+  requestContext: { httpMethod, resourcePath: resource, path: `/prod${path}` },
+});
+
 const API_GATEWAY_EVENTS = {
-  'POST /orders': 'api-gateway-post-orders.json',
-  'GET /orders/{orderId}': 'api-gateway-get-order.json',
-  'GET /products': 'api-gateway-get-products.json',
-  'GET /products/{productId}': 'api-gateway-get-product.json',
-} as const;
+  'POST /orders': ['api-gateway-post-orders.json', {}],
+  'GET /orders/{orderId}': ['api-gateway-get-order.json', {}],
+  'GET /orders': ['api-gateway-get-order.json', routed('GET', '/orders', '/orders')],
+  'GET /products': ['api-gateway-get-products.json', {}],
+  'GET /products/{productId}': ['api-gateway-get-product.json', {}],
+  'GET /admin/dead-letters': [
+    'api-gateway-get-order.json',
+    routed('GET', '/admin/dead-letters', '/admin/dead-letters'),
+  ],
+  'POST /admin/dead-letters/{id}/redrive': [
+    'api-gateway-get-order.json',
+    routed(
+      'POST',
+      '/admin/dead-letters/{id}/redrive',
+      '/admin/dead-letters/01JN8S7QG0AAAAAAAAAAAAAAAA/redrive',
+    ),
+  ],
+  'GET /admin/metrics': ['api-gateway-get-order.json', routed('GET', '/admin/metrics', '/admin/metrics')],
+} as const satisfies Record<string, readonly [string, Overrides<APIGatewayProxyEvent>]>;
 
 export type ApiRoute = keyof typeof API_GATEWAY_EVENTS;
 
-/** An API Gateway (REST, proxy integration) event for one of the service's routes. */
+/**
+ * An API Gateway (REST, proxy integration) event for one of the service's routes, signed in as the
+ * customer `CUSTOMER_SUB` (the claims a Cognito user pool authorizer passes).
+ */
 export function apiGatewayEvent(
   route: ApiRoute,
   overrides?: Overrides<APIGatewayProxyEvent>,
 ): APIGatewayProxyEvent {
-  return loadFixture<APIGatewayProxyEvent>(API_GATEWAY_EVENTS[route], overrides);
+  const [file, base] = API_GATEWAY_EVENTS[route];
+  return merge(loadFixture<APIGatewayProxyEvent>(file, base), overrides ?? {}) as APIGatewayProxyEvent;
 }
+
+/**
+ * `requestContext` overrides for a caller: the claims API Gateway's Cognito authorizer passes (all
+ * strings; groups comma-separated), or no authorizer at all for `null`.
+ */
+export function callerContext(
+  caller: { sub: string; groups?: readonly string[]; username?: string; email?: string } | null,
+): Overrides<APIGatewayProxyEvent> {
+  if (caller === null) return { requestContext: { authorizer: null } };
+  return {
+    requestContext: {
+      authorizer: {
+        claims: {
+          sub: caller.sub,
+          'cognito:username': caller.username ?? caller.sub,
+          email: caller.email,
+          ...(caller.groups && caller.groups.length > 0 ? { 'cognito:groups': caller.groups.join(',') } : {}),
+        },
+      },
+    },
+  };
+}
+
+/** An admin of the back office (`admins` group). */
+export const ADMIN_CALLER = {
+  sub: '9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b',
+  groups: ['admins'],
+  username: 'ops-admin',
+};
 
 /**
  * A DynamoDB stream event of the orders table with three outbox INSERTs, in stream order:

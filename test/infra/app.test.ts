@@ -32,8 +32,10 @@ describe('App: buildApp', () => {
       'OrderSaga-qa-Network',
       'OrderSaga-qa-Messaging',
       'OrderSaga-qa-Analytics',
-      'OrderSaga-qa-Orders',
       'OrderSaga-qa-Inventory',
+      'OrderSaga-qa-Identity',
+      'OrderSaga-qa-Orders',
+      'OrderSaga-qa-MockPsp',
       'OrderSaga-qa-Payments',
       'OrderSaga-qa-Notifications',
       'OrderSaga-qa-Observability',
@@ -60,8 +62,8 @@ describe('App: buildApp', () => {
         ]),
       );
     }
-    // orders, products, the saga consumer's idempotency table and the mock PSP's table
-    expect(Object.keys(table)).toHaveLength(4);
+    // orders, products and the saga consumer's idempotency table (the mock PSP has its own stack)
+    expect(Object.keys(table)).toHaveLength(3);
   });
 
   it('pins account and region when the context gives them', () => {
@@ -166,7 +168,7 @@ describe('Construct: ServiceFunction', () => {
     });
 
     // Act
-    const act = () => bindKafka(fn as lambda.Function, connection, 'produce');
+    const act = () => bindKafka(fn as lambda.Function, connection, 'produce', ['orders.events']);
 
     // Assess
     expect(act).toThrow(/must run in the cluster's VPC/);

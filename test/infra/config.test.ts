@@ -4,6 +4,8 @@ import { DEFAULT_API_THROTTLE, loadConfig, removalPolicyFor } from '#lib/config'
 import { ConfigError } from '#lib/errors';
 
 const appWith = (context: Record<string, unknown>) => new App({ context });
+const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:psp/api-key-AbCdEf';
+const LIVE_PSP = { pspMode: 'live', pspBaseUrl: 'https://psp.example.com/v1', pspApiKeySecret: SECRET_ARN };
 const BYO_ARN =
   'arn:aws:kafka:eu-west-1:123456789012:cluster/shared-kafka/0a1b2c3d-4e5f-6789-abcd-ef0123456789-s1';
 
@@ -22,6 +24,7 @@ describe('Config: loadConfig', () => {
       kafkaEventSources: 'msk',
       pspMode: 'mock',
       apiThrottle: DEFAULT_API_THROTTLE,
+      auth: { mode: 'cognito', selfSignUp: false },
     });
     expect(DEFAULT_API_THROTTLE).toMatchObject({ rateLimit: 50, burstLimit: 100 });
   });
@@ -34,12 +37,14 @@ describe('Config: loadConfig', () => {
       mskBootstrapBrokers: 'b-1.kafka.example:9098,b-2.kafka.example:9098',
       kafkaAuth: 'iam',
       kafkaEventSources: 'bridge',
-      pspMode: 'live',
-      pspBaseUrl: 'https://psp.example.com/v1',
+      ...LIVE_PSP,
       alarmEmail: 'ops@example.com',
       account: '123456789012',
       region: 'eu-west-1',
       apiThrottle: '{"rateLimit":"20","burstLimit":40,"createOrderRateLimit":5}',
+      authIssuer: 'https://login.example.com',
+      authAudience: 'storefront',
+      authJwksUri: 'https://login.example.com/keys',
     });
 
     // Act
@@ -54,10 +59,17 @@ describe('Config: loadConfig', () => {
       kafkaEventSources: 'bridge',
       pspMode: 'live',
       pspBaseUrl: 'https://psp.example.com/v1',
+      pspApiKeySecretArn: SECRET_ARN,
       alarmEmail: 'ops@example.com',
       account: '123456789012',
       region: 'eu-west-1',
       apiThrottle: { rateLimit: 20, burstLimit: 40, createOrderRateLimit: 5, createOrderBurstLimit: 40 },
+      auth: {
+        mode: 'oidc',
+        issuer: 'https://login.example.com',
+        audience: 'storefront',
+        jwksUri: 'https://login.example.com/keys',
+      },
     });
   });
 
@@ -119,8 +131,8 @@ describe('Config: loadConfig', () => {
   it('requires an https PSP URL exactly when the PSP is live', () => {
     // Prepare
     const cases = [
-      { pspMode: 'live' },
-      { pspMode: 'live', pspBaseUrl: 'http://psp.example.com' },
+      { pspMode: 'live', pspApiKeySecret: SECRET_ARN },
+      { pspMode: 'live', pspBaseUrl: 'http://psp.example.com', pspApiKeySecret: SECRET_ARN },
       { pspMode: 'mock', pspBaseUrl: 'https://psp.example.com' },
     ];
 
@@ -129,9 +141,61 @@ describe('Config: loadConfig', () => {
 
     // Assess
     for (const outcome of outcomes) expect(outcome).toThrow(/pspBaseUrl/);
+    expect(loadConfig(appWith(LIVE_PSP)).pspBaseUrl).toBe('https://psp.example.com/v1');
+  });
+
+  it('requires the ARN of the PSP API key secret exactly when the PSP is live', () => {
+    // Prepare
+    const cases = [
+      { pspMode: 'live', pspBaseUrl: 'https://psp.example.com/v1' },
+      { ...LIVE_PSP, pspApiKeySecret: 'psp/api-key' },
+      { pspMode: 'mock', pspApiKeySecret: SECRET_ARN },
+    ];
+
+    // Act
+    const outcomes = cases.map((context) => () => loadConfig(appWith(context)));
+
+    // Assess
+    for (const outcome of outcomes) expect(outcome).toThrow(/pspApiKeySecret/);
+  });
+
+  it('refuses the mock PSP in prod with a message that says what to deploy instead', () => {
+    // Prepare
+    const cases = [{ stage: 'prod' }, { stage: 'prod', pspMode: 'mock' }];
+
+    // Act
+    const outcomes = cases.map((context) => () => loadConfig(appWith(context)));
+
+    // Assess
+    for (const outcome of outcomes) {
+      expect(outcome).toThrow(ConfigError);
+      expect(outcome).toThrow(
+        /"pspMode=mock" is not allowed with "stage=prod": the mock PSP authorizes test tokens without taking money\. Deploy prod with -c pspMode=live/,
+      );
+    }
+    expect(loadConfig(appWith({ stage: 'prod', ...LIVE_PSP })).pspMode).toBe('live');
+  });
+
+  it('signs in with Cognito unless an OpenID Connect issuer and audience are given together', () => {
+    // Prepare
+    const cases = [
+      { authIssuer: 'https://login.example.com' },
+      { authAudience: 'storefront' },
+      { authIssuer: 'http://login.example.com', authAudience: 'storefront' },
+      { authJwksUri: 'https://login.example.com/keys' },
+      { authIssuer: 'https://login.example.com', authAudience: 'storefront', selfSignUp: 'true' },
+      { selfSignUp: 'maybe' },
+    ];
+
+    // Act
+    const outcomes = cases.map((context) => () => loadConfig(appWith(context)));
+
+    // Assess
+    for (const outcome of outcomes) expect(outcome).toThrow(/authIssuer|authAudience|authJwksUri|selfSignUp/);
+    expect(loadConfig(appWith({ selfSignUp: 'true' })).auth).toEqual({ mode: 'cognito', selfSignUp: true });
     expect(
-      loadConfig(appWith({ pspMode: 'live', pspBaseUrl: 'https://psp.example.com/v1' })).pspBaseUrl,
-    ).toBe('https://psp.example.com/v1');
+      loadConfig(appWith({ authIssuer: 'https://login.example.com', authAudience: 'storefront' })).auth,
+    ).toEqual({ mode: 'oidc', issuer: 'https://login.example.com', audience: 'storefront' });
   });
 
   it('rejects throttles that are not positive integers or exceed the stage limits', () => {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -66,7 +67,7 @@ describe('Stack: InventoryStack', () => {
     });
   });
 
-  it('gives the consumer its table names and item access to exactly the inventory and products tables', () => {
+  it('gives the consumer item access to its own table only (stock lives there), and the dead letters it writes', () => {
     // Prepare
     const { consumer, inventoryTable } = testApp.stacks.inventory;
     const { productsTable } = testApp.stacks.orders;
@@ -81,17 +82,41 @@ describe('Stack: InventoryStack', () => {
 
     // Assess
     expect(env.INVENTORY_TABLE_NAME).toEqual({ Ref: logicalIdOf(inventoryTable) });
-    expect(JSON.stringify(env.PRODUCTS_TABLE_NAME)).toMatch(/ImportValue/);
-    expect(JSON.stringify(env.PRODUCTS_TABLE_NAME)).toContain(logicalIdOf(productsTable));
+    expect(env).not.toHaveProperty('PRODUCTS_TABLE_NAME');
     const resources = JSON.stringify(dynamo.map((s) => s.Resource));
     expect(resources).toContain(logicalIdOf(inventoryTable));
-    expect(resources).toContain(logicalIdOf(productsTable));
+    expect(resources).not.toContain(logicalIdOf(productsTable));
     expect(resources).not.toContain('*');
-    const writable = JSON.stringify(
-      dynamo.filter((s) => actionsOf(s).includes('dynamodb:UpdateItem')).map((s) => s.Resource),
-    );
-    expect(writable).toContain(logicalIdOf(inventoryTable));
-    expect(writable).toContain(logicalIdOf(productsTable));
+    const writes = dynamo.filter((s) => actionsOf(s).includes('dynamodb:UpdateItem'));
+    for (const statement of writes) {
+      const onOwn = JSON.stringify(statement.Resource).includes(logicalIdOf(inventoryTable));
+      expect(onOwn || JSON.stringify(statement).includes('ATTEMPTS#inventory#*')).toBe(true);
+    }
+  });
+
+  it('seeds the stock of data/products.json into its own table', () => {
+    // Prepare
+    const catalog = JSON.parse(
+      readFileSync(new URL('../../data/products.json', import.meta.url), 'utf8'),
+    ) as {
+      productId: string;
+      stock: number;
+    }[];
+
+    // Act
+    const seeds = Object.values(template.findResources('Custom::SeedStock'));
+    const handlerEnv = (
+      resourceOf(template, testApp.stacks.inventory.stockSeed.handler).Properties.Environment as {
+        Variables: Record<string, unknown>;
+      }
+    ).Variables;
+
+    // Assess
+    expect(seeds).toHaveLength(1);
+    expect(seeds[0]?.Properties.Stock).toEqual(catalog.map(({ productId, stock }) => ({ productId, stock })));
+    expect(handlerEnv.INVENTORY_TABLE_NAME).toEqual({
+      Ref: logicalIdOf(testApp.stacks.inventory.inventoryTable),
+    });
   });
 
   it('publishes its outbox with a relay and a sweeper on its own table', () => {

@@ -133,20 +133,32 @@ describe('Stack: NotificationsStack', () => {
     ];
     expect(resources).toEqual(expect.arrayContaining(own));
     const others = resources.filter((r) => !own.some((o) => JSON.stringify(o) === JSON.stringify(r)));
-    // The only other table is the shared dead-letter table, imported from the messaging stack.
-    // The consumer framework also queries its parked records through the table's `parked` index.
-    expect(others).toEqual([
-      { 'Fn::ImportValue': expect.stringMatching(/^OrderSaga-test-Messaging:.*DeadLetterTable.*Arn/) },
-      {
-        'Fn::Join': [
-          '',
-          [
-            { 'Fn::ImportValue': expect.stringMatching(/^OrderSaga-test-Messaging:.*DeadLetterTable.*Arn/) },
-            '/index/parked',
-          ],
-        ],
-      },
-    ]);
+    // The only other table is the shared dead-letter table, imported from the messaging stack, where
+    // it may only put dead letters, count its own attempts and park its own records (key-scoped), and
+    // query its parked records through the table's `parked` index.
+    const deadLetterArn = {
+      'Fn::ImportValue': expect.stringMatching(/^OrderSaga-test-Messaging:.*DeadLetterTable.*Arn/),
+    };
+    expect(others).toEqual(
+      expect.arrayContaining([deadLetterArn, { 'Fn::Join': ['', [deadLetterArn, '/index/parked']] }]),
+    );
+    expect(
+      statements
+        .filter((statement) => JSON.stringify(statement.Resource).includes('DeadLetterTable'))
+        .map((statement) => [
+          statement.Action,
+          (statement as { Condition?: Record<string, Record<string, unknown>> }).Condition?.[
+            'ForAllValues:StringLike'
+          ]?.['dynamodb:LeadingKeys'] ?? 'index',
+        ]),
+    ).toEqual(
+      expect.arrayContaining([
+        ['dynamodb:PutItem', ['DEADLETTER#*', 'PARKED#notifications#*']],
+        ['dynamodb:UpdateItem', ['ATTEMPTS#notifications#*']],
+        ['dynamodb:DeleteItem', ['PARKED#notifications#*']],
+        ['dynamodb:Query', 'index'],
+      ]),
+    );
     expect(statements.flatMap(actionsOf)).toEqual(
       expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem']),
     );

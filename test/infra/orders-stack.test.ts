@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTION_CONTRACTS } from '#functions/contracts';
+import { VerifyTokenFn } from '#functions/identity/contract';
 import { ServiceFunction, TABLE_READ_ACTIONS, TABLE_WRITE_ACTIONS } from '#lib/constructs/service-function';
 import { envNamesOf } from '#platform/contract';
 import {
@@ -151,8 +152,10 @@ describe('Stack: OrdersStack', () => {
       (fn) => testApp.template(fn.stack) && resourceOf(testApp.template(fn.stack), fn),
     );
 
-    // Assess
-    expect(FUNCTION_CONTRACTS.filter((contract) => !deployed.has(contract)).map((c) => c.entry)).toEqual([]);
+    // Assess: the token verifier is deployed instead of the Cognito authorizer (see the OIDC test)
+    expect(FUNCTION_CONTRACTS.filter((contract) => !deployed.has(contract)).map((c) => c.entry)).toEqual([
+      VerifyTokenFn.entry,
+    ]);
     expect([...deployed].filter((contract) => !FUNCTION_CONTRACTS.includes(contract))).toEqual([]);
     for (const resource of resources) {
       expect(resource.Properties).toMatchObject({
@@ -236,14 +239,12 @@ describe('Stack: OrdersStack', () => {
     expect(sizes).toEqual({
       'orders-create-order': [512, 10],
       'orders-get-order': [256, 10],
+      'orders-list-orders': [256, 10],
       'catalog-list-products': [256, 10],
       'catalog-get-product': [256, 10],
       'orders-health': [256, 10],
       'admin-list-dead-letters': [256, 10],
       'admin-redrive-dead-letter': [256, 10],
-      'mock-psp-create-payment': [256, 15],
-      'mock-psp-get-payment': [256, 10],
-      'mock-psp-release-payment': [256, 10],
       'analytics-get-metrics': [256, 10],
       'orders-saga': [512, 60],
       'orders-discarded-batches': [256, 60],
@@ -401,7 +402,7 @@ describe('Stack: OrdersStack', () => {
     expect(offending).toEqual([]);
   });
 
-  it('creates the orders table with stream, TTL, PITR and the sparse unpublished index', () => {
+  it('creates the orders table with stream, TTL, PITR, the sparse unpublished index and the byCustomer index', () => {
     // Prepare
     const { ordersTable } = testApp.stacks.orders;
 
@@ -436,12 +437,24 @@ describe('Stack: OrdersStack', () => {
           ],
           Projection: { ProjectionType: 'KEYS_ONLY' },
         },
+        {
+          IndexName: 'byCustomer',
+          KeySchema: [
+            { AttributeName: 'customerId', KeyType: 'HASH' },
+            { AttributeName: 'createdAt', KeyType: 'RANGE' },
+          ],
+          Projection: {
+            ProjectionType: 'INCLUDE',
+            NonKeyAttributes: ['orderId', 'status', 'total', 'updatedAt'],
+          },
+        },
       ],
     });
     expect(table.Properties.AttributeDefinitions).toEqual(
       expect.arrayContaining([
         { AttributeName: 'unpublishedShard', AttributeType: 'S' },
         { AttributeName: 'createdAt', AttributeType: 'S' },
+        { AttributeName: 'customerId', AttributeType: 'S' },
       ]),
     );
   });
@@ -535,34 +548,33 @@ describe('Stack: OrdersStack', () => {
     });
   });
 
-  it('routes every path to its function with a Lambda proxy integration', () => {
+  it('routes every path to its function, behind the Cognito authorizer unless it is the public catalog or health', () => {
     // Prepare
     const { functions } = testApp.stacks.orders;
     const fnId = (label: string) => logicalIdOf(functions.find((f) => f.label === label) as ServiceFunction);
-    const routes: Array<[string, string]> = [
-      ['POST', 'orders-create-order'],
-      ['GET', 'orders-get-order'],
-      ['GET', 'catalog-list-products'],
-      ['GET', 'catalog-get-product'],
-      ['GET', 'orders-health'],
-      ['GET', 'admin-list-dead-letters'],
-      ['POST', 'admin-redrive-dead-letter'],
-      ['GET', 'analytics-get-metrics'],
-      ['POST', 'mock-psp-create-payment'],
-      ['GET', 'mock-psp-get-payment'],
-      ['POST', 'mock-psp-release-payment'],
-      ['POST', 'mock-psp-release-payment'],
+    const routes: Array<[string, string, 'COGNITO_USER_POOLS' | 'NONE']> = [
+      ['POST', 'orders-create-order', 'COGNITO_USER_POOLS'],
+      ['GET', 'orders-list-orders', 'COGNITO_USER_POOLS'],
+      ['GET', 'orders-get-order', 'COGNITO_USER_POOLS'],
+      ['GET', 'catalog-list-products', 'NONE'],
+      ['GET', 'catalog-get-product', 'NONE'],
+      ['GET', 'orders-health', 'NONE'],
+      ['GET', 'admin-list-dead-letters', 'COGNITO_USER_POOLS'],
+      ['POST', 'admin-redrive-dead-letter', 'COGNITO_USER_POOLS'],
+      ['GET', 'analytics-get-metrics', 'COGNITO_USER_POOLS'],
     ];
+    const [authorizerId] = Object.keys(template.findResources('AWS::ApiGateway::Authorizer'));
 
     // Act
     const methods = template.findResources('AWS::ApiGateway::Method');
 
     // Assess
     expect(Object.keys(methods)).toHaveLength(routes.length);
-    for (const [httpMethod, label] of routes) {
+    for (const [httpMethod, label, authorizationType] of routes) {
       template.hasResourceProperties('AWS::ApiGateway::Method', {
         HttpMethod: httpMethod,
-        AuthorizationType: 'NONE',
+        AuthorizationType: authorizationType,
+        ...(authorizationType === 'NONE' ? {} : { AuthorizerId: { Ref: authorizerId } }),
         Integration: Match.objectLike({
           Type: 'AWS_PROXY',
           Uri: Match.objectLike({
@@ -580,17 +592,51 @@ describe('Stack: OrdersStack', () => {
       'health',
       'metrics',
       'orders',
-      'payments',
       'products',
-      'psp',
       'redrive',
-      'refund',
-      'void',
       '{id}',
       '{orderId}',
-      '{paymentId}',
       '{productId}',
     ]);
+  });
+
+  it("checks ID tokens of the identity stack's user pool in the Authorization header", () => {
+    // Prepare
+    const identity = testApp.stacks.identity;
+    if (!identity) throw new Error('the identity stack is missing');
+
+    // Act
+    const authorizers = Object.values(template.findResources('AWS::ApiGateway::Authorizer'));
+
+    // Assess
+    expect(authorizers).toEqual([
+      expect.objectContaining({
+        Properties: expect.objectContaining({
+          Type: 'COGNITO_USER_POOLS',
+          IdentitySource: 'method.request.header.Authorization',
+          ProviderARNs: [{ 'Fn::ImportValue': expect.stringContaining('UserPool') }],
+          AuthorizerResultTtlInSeconds: 300,
+        }),
+      }),
+    ]);
+  });
+
+  it('answers 401 and 403 from the gateway in the project error shape', () => {
+    // Act
+    const responses = Object.values(template.findResources('AWS::ApiGateway::GatewayResponse'));
+
+    // Assess
+    const byType = (type: string) => responses.find((r) => r.Properties.ResponseType === type)?.Properties;
+    expect(byType('UNAUTHORIZED')).toMatchObject({ StatusCode: '401' });
+    expect(JSON.parse(byType('UNAUTHORIZED')?.ResponseTemplates['application/json'])).toEqual({
+      error: {
+        code: 'UNAUTHORIZED',
+        message: 'Sign in: a valid ID token is required in the Authorization header',
+        details: [],
+      },
+    });
+    expect(byType('ACCESS_DENIED')).toMatchObject({ StatusCode: '403' });
+    expect(byType('WAF_FILTERED')).toMatchObject({ StatusCode: '403' });
   });
 
   it('answers gateway errors in the project error shape', () => {
@@ -636,7 +682,10 @@ describe('Stack: OrdersStack', () => {
 
     // Assess
     expect(Object.values(seeds)).toHaveLength(1);
-    expect(Object.values(seeds)[0]?.Properties.Products).toEqual(catalog);
+    // Stock is the inventory service's: its own seed writes it.
+    expect(Object.values(seeds)[0]?.Properties.Products).toEqual(
+      catalog.map(({ stock: _stock, ...entry }: { stock: number }) => entry),
+    );
     expect(Object.values(seeds)[0]?.Properties.ServiceToken).toEqual({
       'Fn::GetAtt': [expect.stringMatching(/^ProductSeedProviderframeworkonEvent/), 'Arn'],
     });

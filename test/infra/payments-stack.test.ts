@@ -291,35 +291,56 @@ describe('Stack: PaymentStack', () => {
     expect(mentioning(reconciler).map((p) => p.MetricName)).toEqual(['Errors']);
   });
 
-  it('points the payment service at a live PSP from the context instead of the mock', () => {
+  it('points the payment service at a live PSP and its API key secret from the context, without the mock', () => {
     // Prepare
-    const live = buildTestApp({ stage: 'test', pspMode: 'live', pspBaseUrl: 'https://psp.example.com/v1' });
+    const secretArn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:psp/api-key-AbCdEf';
+    const live = buildTestApp({
+      stage: 'test',
+      pspMode: 'live',
+      pspBaseUrl: 'https://psp.example.com/v1',
+      pspApiKeySecret: secretArn,
+    });
 
     // Act
-    const env = envOf(live.template(live.stacks.payments), live.stacks.payments.consumer.fn);
+    const template = live.template(live.stacks.payments);
+    const env = envOf(template, live.stacks.payments.consumer.fn);
 
     // Assess
     expect(env.PSP_BASE_URL).toBe('https://psp.example.com/v1');
-    expect(live.stacks.orders.psp).toBeUndefined();
-    expect(
-      Object.keys(live.template(live.stacks.orders).findResources('AWS::ApiGateway::Resource')),
-    ).not.toEqual(expect.arrayContaining([expect.stringContaining('psp')]));
+    expect(env.PSP_API_KEY_SECRET).toBe(secretArn);
+    expect(live.stacks.mockPsp).toBeUndefined();
+    expect(live.app.node.tryFindChild('OrderSaga-test-MockPsp')).toBeUndefined();
+    for (const fn of [
+      live.stacks.payments.consumer.fn,
+      live.stacks.payments.statusFunction,
+      live.stacks.payments.reconciler,
+    ]) {
+      expect(roleStatements(template, fn)).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+            Resource: secretArn,
+          }),
+        ]),
+      );
+    }
   });
 });
 
-describe('Construct: MockPsp', () => {
+describe('Stack: MockPspStack', () => {
   beforeAll(() => {
     testApp ??= buildTestApp({ stage: 'test' });
   });
 
-  it('serves void and refund from one function on POST routes under the payment', () => {
+  it('serves void and refund from one function on POST routes under the payment, behind the API key', () => {
     // Prepare
-    const { psp } = testApp.stacks.orders;
-    const orderTemplate = testApp.template(testApp.stacks.orders);
+    const mockPsp = testApp.stacks.mockPsp;
+    if (!mockPsp) throw new Error('the mock PSP stack is missing');
+    const template = testApp.template(mockPsp);
 
     // Act
-    const methods = Object.values(orderTemplate.findResources('AWS::ApiGateway::Method')).filter((m) =>
-      JSON.stringify(m.Properties.Integration).includes(psp ? logicalIdOf(psp.releasePayment) : 'none'),
+    const methods = Object.values(template.findResources('AWS::ApiGateway::Method')).filter((m) =>
+      JSON.stringify(m.Properties.Integration).includes(logicalIdOf(mockPsp.psp.releasePayment)),
     );
 
     // Assess
@@ -328,26 +349,92 @@ describe('Construct: MockPsp', () => {
       { 'method.request.path.paymentId': true },
       { 'method.request.path.paymentId': true },
     ]);
+    expect(methods.map((m) => m.Properties.AuthorizationType)).toEqual(['CUSTOM', 'CUSTOM']);
   });
 
-  it('adds the PSP routes to the REST API and keeps its state in the psp table', () => {
+  it('serves the mock PSP on its own API, every route behind the API key authorizer', () => {
     // Prepare
-    const { psp, api } = testApp.stacks.orders;
-    const orderTemplate = testApp.template(testApp.stacks.orders);
+    const mockPsp = testApp.stacks.mockPsp;
+    if (!mockPsp) throw new Error('the mock PSP stack is missing');
+    const template = testApp.template(mockPsp);
 
     // Act
-    const table = psp ? resourceOf(orderTemplate, psp.table).Properties : undefined;
+    const methods = Object.values(template.findResources('AWS::ApiGateway::Method'));
+    const authorizers = Object.values(template.findResources('AWS::ApiGateway::Authorizer'));
 
     // Assess
-    expect(table).toMatchObject({
+    expect(methods.map((method) => method.Properties.HttpMethod).sort()).toEqual([
+      'GET',
+      'POST',
+      'POST',
+      'POST',
+    ]);
+    for (const method of methods) {
+      expect(method.Properties).toMatchObject({
+        AuthorizationType: 'CUSTOM',
+        AuthorizerId: expect.anything(),
+      });
+    }
+    expect(authorizers).toEqual([
+      expect.objectContaining({
+        Properties: expect.objectContaining({
+          Type: 'REQUEST',
+          IdentitySource: 'method.request.header.X-Api-Key',
+        }),
+      }),
+    ]);
+    expect(resourceOf(template, mockPsp.psp.table).Properties).toMatchObject({
       KeySchema: [{ AttributeName: 'paymentId', KeyType: 'HASH' }],
       BillingMode: 'PAY_PER_REQUEST',
     });
-    expect(psp?.baseUrl).toContain(api.url.slice(0, 10));
-    orderTemplate.hasResourceProperties('AWS::ApiGateway::Method', {
-      HttpMethod: 'POST',
-      RequestParameters: { 'method.request.header.Idempotency-Key': true },
-      Integration: { Type: 'AWS_PROXY' },
+    // Nothing of the PSP is on the order API.
+    const orderPaths = Object.values(
+      testApp.template(testApp.stacks.orders).findResources('AWS::ApiGateway::Resource'),
+    ).map((resource) => resource.Properties.PathPart);
+    expect(orderPaths).not.toContain('psp');
+    expect(orderPaths).not.toContain('payments');
+  });
+
+  it('generates the API key in Secrets Manager and lets only the authorizer and the payment service read it', () => {
+    // Prepare
+    const mockPsp = testApp.stacks.mockPsp;
+    if (!mockPsp) throw new Error('the mock PSP stack is missing');
+    const secretId = logicalIdOf(mockPsp.psp.apiKeySecret);
+    const readers = (stackTemplate: ReturnType<typeof testApp.template>) =>
+      Object.values(stackTemplate.findResources('AWS::IAM::Policy')).filter((policy) =>
+        JSON.stringify(policy.Properties.PolicyDocument).includes('secretsmanager:GetSecretValue'),
+      ).length;
+
+    // Act
+    const secret = resourceOf(testApp.template(mockPsp), mockPsp.psp.apiKeySecret);
+    const paymentsEnv = envOf(testApp.template(testApp.stacks.payments), testApp.stacks.payments.consumer.fn);
+
+    // Assess
+    expect(secret.Properties.GenerateSecretString).toMatchObject({
+      PasswordLength: 48,
+      ExcludePunctuation: true,
     });
+    expect(readers(testApp.template(mockPsp))).toBe(1);
+    expect(readers(testApp.template(testApp.stacks.payments))).toBe(3);
+    expect(JSON.stringify(paymentsEnv.PSP_API_KEY_SECRET)).toContain(secretId.slice(0, 12));
+    expect(JSON.stringify(paymentsEnv.PSP_BASE_URL)).toMatch(/ImportValue/);
+  });
+
+  it('reserves concurrency for every mock PSP function', () => {
+    // Prepare
+    const mockPsp = testApp.stacks.mockPsp;
+    if (!mockPsp) throw new Error('the mock PSP stack is missing');
+    const template = testApp.template(mockPsp);
+
+    // Act
+    const reserved = [
+      mockPsp.psp.authorizeApiKey,
+      mockPsp.psp.createPayment,
+      mockPsp.psp.getPayment,
+      mockPsp.psp.releasePayment,
+    ].map((fn) => resourceOf(template, fn).Properties.ReservedConcurrentExecutions);
+
+    // Assess
+    expect(reserved).toEqual([10, 10, 10, 10]);
   });
 });

@@ -5,6 +5,7 @@
 Object.assign(process.env, {
   ORDERS_TABLE_NAME: 'orders-test',
   PRODUCTS_TABLE_NAME: 'products-test',
+  INVENTORY_TABLE_NAME: 'inventory-test',
   OUTBOX_TABLE_NAME: 'orders-test',
   KAFKA_BOOTSTRAP_BROKERS: 'localhost:9092',
   KAFKA_AUTH: 'none',
@@ -20,5 +21,6 @@ Object.assign(process.env, {
 export const TEST_ENV = {
   ordersTable: 'orders-test',
   productsTable: 'products-test',
+  inventoryTable: 'inventory-test',
   outboxTable: 'orders-test',
 } as const;

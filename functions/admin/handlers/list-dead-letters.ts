@@ -1,3 +1,4 @@
+import { requireAdmin } from '#platform/auth';
 import { documentClient } from '#platform/clients';
 import { DeadLetterStore } from '#platform/consumer/dead-letters';
 import { readEnv } from '#platform/env';
@@ -8,5 +9,8 @@ import { listDeadLetters } from '../dead-letters-api';
 const env = readEnv(ListDeadLettersFn);
 const store = new DeadLetterStore(documentClient, env.DEAD_LETTER_TABLE_NAME);
 
-/** GET /admin/dead-letters?status=OPEN&limit=&cursor= */
-export const handler = apiHandler(async (event) => json(200, await listDeadLetters(store, event)));
+/** GET /admin/dead-letters?status=OPEN&limit=&cursor= (admins only) */
+export const handler = apiHandler(async (event) => {
+  requireAdmin(event);
+  return json(200, await listDeadLetters(store, event));
+});

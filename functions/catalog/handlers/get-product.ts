@@ -1,3 +1,4 @@
+import { StockLevels } from '#functions/inventory/stock';
 import { documentClient } from '#platform/clients';
 import { readEnv } from '#platform/env';
 import { badRequest, notFound } from '#platform/errors';
@@ -8,6 +9,7 @@ import { ProductCatalog, productView } from '../products';
 const env = readEnv(GetProductFn);
 
 const catalog = new ProductCatalog(documentClient, env.PRODUCTS_TABLE_NAME);
+const stock = new StockLevels(documentClient, env.INVENTORY_TABLE_NAME);
 const PRODUCT_ID = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,63}$/;
 
 /** GET /products/{productId} */
@@ -20,5 +22,5 @@ export const handler = apiHandler(async (event) => {
   }
   const product = await catalog.get(productId);
   if (!product) throw notFound(`Product ${productId} does not exist`);
-  return json(200, productView(product));
+  return json(200, productView(product, await stock.of([productId], { consistent: false })));
 });

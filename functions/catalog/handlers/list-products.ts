@@ -1,3 +1,4 @@
+import { StockLevels } from '#functions/inventory/stock';
 import { documentClient } from '#platform/clients';
 import { readEnv } from '#platform/env';
 import { badRequest } from '#platform/errors';
@@ -8,6 +9,7 @@ import { ProductCatalog, productView } from '../products';
 const env = readEnv(ListProductsFn);
 
 const catalog = new ProductCatalog(documentClient, env.PRODUCTS_TABLE_NAME);
+const stock = new StockLevels(documentClient, env.INVENTORY_TABLE_NAME);
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 100;
 
@@ -49,8 +51,12 @@ function parseCursor(raw: string | undefined): Record<string, unknown> | undefin
 export const handler = apiHandler(async (event) => {
   const query = event.queryStringParameters ?? {};
   const page = await catalog.list(parseLimit(query.limit), parseCursor(query.cursor));
+  const levels = await stock.of(
+    page.items.map((item) => item.productId),
+    { consistent: false },
+  );
   return json(200, {
-    items: page.items.map(productView),
+    items: page.items.map((item) => productView(item, levels)),
     nextCursor: page.next ? Buffer.from(JSON.stringify(page.next)).toString('base64url') : null,
   });
 });

@@ -17,7 +17,6 @@ const ProductsSchema = z.array(
     priceMinor: z.coerce.number().int().nonnegative(),
     currency: z.string().regex(/^[A-Z]{3}$/),
     sellerId: z.string().min(1),
-    stock: z.coerce.number().int().nonnegative(),
   }),
 );
 
@@ -27,8 +26,8 @@ export class SeedError extends PermanentError {
 }
 
 /**
- * Seeds the catalog. Name, price and seller follow the seed on every create/update; stock is set only
- * for products that have none yet, so redeploying never resets stock that orders have moved.
+ * Seeds the catalog: name, price and seller follow the seed on every create/update. Stock is the
+ * inventory service's (its own seed, `Custom::SeedStock`).
  */
 export const handler = async (event: CloudFormationCustomResourceEvent) => {
   const physicalResourceId = `${tableName}-product-seed`;
@@ -40,15 +39,13 @@ export const handler = async (event: CloudFormationCustomResourceEvent) => {
       new UpdateCommand({
         TableName: tableName,
         Key: { productId: product.productId },
-        UpdateExpression:
-          'SET #name = :name, priceMinor = :price, currency = :currency, sellerId = :seller, stock = if_not_exists(stock, :stock)',
+        UpdateExpression: 'SET #name = :name, priceMinor = :price, currency = :currency, sellerId = :seller',
         ExpressionAttributeNames: { '#name': 'name' },
         ExpressionAttributeValues: {
           ':name': product.name,
           ':price': product.priceMinor,
           ':currency': product.currency,
           ':seller': product.sellerId,
-          ':stock': product.stock,
         },
       }),
     );

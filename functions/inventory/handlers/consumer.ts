@@ -9,7 +9,6 @@ const env = readEnv(InventoryConsumerFn);
 const inventory = new InventoryService({
   client: documentClient,
   inventoryTable: env.INVENTORY_TABLE_NAME,
-  productsTable: env.PRODUCTS_TABLE_NAME,
 });
 const count = metricsOf(InventoryConsumerFn.metrics);
 

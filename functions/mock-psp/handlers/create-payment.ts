@@ -14,7 +14,7 @@ const psp = new MockPsp({
   settings: mockPspSettingsOf(env),
 });
 
-/** POST /psp/payments (mock PSP): authorize a payment; header `Idempotency-Key` = paymentId. */
+/** POST /payments (mock PSP API): authorize a payment; header `Idempotency-Key` = paymentId. */
 export const handler = apiHandler(async (event) => {
   const parsed = parseAuthorizationBody(parseJsonBody(event, { maxBytes: 16 * 1024 }));
   if (!parsed.ok) {

@@ -12,7 +12,7 @@ const psp = new MockPsp({
   settings: mockPspSettingsOf(env),
 });
 
-/** GET /psp/payments/{paymentId} (mock PSP): the payment's status; PENDING ones resolve after checks. */
+/** GET /payments/{paymentId} (mock PSP API): the payment's status; PENDING ones resolve after checks. */
 export const handler = apiHandler(async (event) => {
   const paymentId = event.pathParameters?.paymentId;
   if (!paymentId) throw badRequest('MISSING_PARAMETER', 'paymentId is required');

@@ -15,7 +15,7 @@ const psp = new MockPsp({
 });
 
 /**
- * POST /psp/payments/{paymentId}/void and /refund (mock PSP): releases a payment, idempotently. The
+ * POST /payments/{paymentId}/void and /refund (mock PSP API): releases a payment, idempotently. The
  * action is the last segment of the route; the body is not read.
  */
 export const handler = apiHandler(async (event) => {

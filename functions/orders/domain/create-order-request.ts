@@ -30,32 +30,42 @@ function pricesFromCatalog(keys: readonly string[]): string {
   return `unknown field(s) ${keys.join(', ')}; prices and names come from the catalog`;
 }
 
-export const CreateOrderRequestSchema = z.strictObject({
-  customerId: id('customerId'),
-  items: z
-    .array(LineSchema, { error: 'items must be an array' })
-    .min(1, 'items must contain at least one line')
-    .max(ORDER_LIMITS.maxLines, `items must contain at most ${ORDER_LIMITS.maxLines} lines`)
-    .superRefine((lines, ctx) => {
-      const seen = new Set<string>();
-      lines.forEach((line, index) => {
-        if (seen.has(line.productId)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: [index, 'productId'],
-            message: `productId ${line.productId} appears more than once; combine the quantities in one line`,
-          });
-        }
-        seen.add(line.productId);
-      });
+/** A body naming a customer is refused: an order belongs to the signed-in caller (the token's subject). */
+const CUSTOMER_FIELD_MESSAGE = 'customerId is not accepted: an order belongs to the signed-in customer';
+
+export const CreateOrderRequestSchema = z.strictObject(
+  {
+    items: z
+      .array(LineSchema, { error: 'items must be an array' })
+      .min(1, 'items must contain at least one line')
+      .max(ORDER_LIMITS.maxLines, `items must contain at most ${ORDER_LIMITS.maxLines} lines`)
+      .superRefine((lines, ctx) => {
+        const seen = new Set<string>();
+        lines.forEach((line, index) => {
+          if (seen.has(line.productId)) {
+            ctx.addIssue({
+              code: 'custom',
+              path: [index, 'productId'],
+              message: `productId ${line.productId} appears more than once; combine the quantities in one line`,
+            });
+          }
+          seen.add(line.productId);
+        });
+      }),
+    payment: z.strictObject({
+      method: z.literal('card', { error: 'payment.method must be "card"' }),
+      token: z
+        .string({ error: 'payment.token must be a string' })
+        .regex(/^tok_[A-Za-z0-9_]{1,60}$/, 'payment.token must be a PSP token such as tok_ok'),
     }),
-  payment: z.strictObject({
-    method: z.literal('card', { error: 'payment.method must be "card"' }),
-    token: z
-      .string({ error: 'payment.token must be a string' })
-      .regex(/^tok_[A-Za-z0-9_]{1,60}$/, 'payment.token must be a PSP token such as tok_ok'),
-  }),
-});
+  },
+  {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys' && issue.keys.includes('customerId')
+        ? CUSTOMER_FIELD_MESSAGE
+        : undefined,
+  },
+);
 
 export type CreateOrderRequest = z.infer<typeof CreateOrderRequestSchema>;
 
@@ -77,7 +87,7 @@ export function parseCreateOrderRequest(body: unknown): ParseRequestResult {
   return {
     ok: false,
     issues: result.error.issues.map((issue) => ({
-      path: issue.path.map(String).join('.'),
+      path: issue.message === CUSTOMER_FIELD_MESSAGE ? 'customerId' : issue.path.map(String).join('.'),
       message: issue.message,
     })),
   };

@@ -1,5 +1,6 @@
 import { monotonicFactory } from 'ulid';
 import { ProductCatalog } from '#functions/catalog/products';
+import { callerOf } from '#platform/auth';
 import { documentClient } from '#platform/clients';
 import { readEnv } from '#platform/env';
 import { badRequest, HttpError } from '#platform/errors';
@@ -78,8 +79,9 @@ function refusal(result: Exclude<CreateOrderResult, { kind: 'ACCEPTED' }>, key: 
   }
 }
 
-/** POST /orders */
+/** POST /orders: an order of the signed-in customer (the token's subject). */
 export const handler = apiHandler(async (event) => {
+  const caller = callerOf(event);
   const idempotencyKey = idempotencyKeyOf(header(event, 'idempotency-key'));
   const body = parseJsonBody(event, { maxBytes: ORDER_LIMITS.maxBodyBytes });
   const parsed = parseCreateOrderRequest(body);
@@ -91,6 +93,7 @@ export const handler = apiHandler(async (event) => {
     { store, catalog, clock: () => new Date(), newOrderId: () => ulid() },
     {
       request: parsed.value,
+      customerId: caller.sub,
       idempotencyKey,
       traceHeader: process.env._X_AMZN_TRACE_ID,
       basePath: basePathOf(event),

@@ -1,3 +1,4 @@
+import { callerOf } from '#platform/auth';
 import { documentClient } from '#platform/clients';
 import { readEnv } from '#platform/env';
 import { badRequest, notFound } from '#platform/errors';
@@ -9,8 +10,12 @@ import { OrderStore } from '../order-store';
 const store = new OrderStore(documentClient, readEnv(GetOrderFn).ORDERS_TABLE_NAME);
 const ORDER_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
-/** GET /orders/{orderId} */
+/**
+ * GET /orders/{orderId}: the caller's own order. Another customer's order is answered exactly like
+ * an unknown id (404), so order ids reveal nothing about other customers.
+ */
 export const handler = apiHandler(async (event) => {
+  const caller = callerOf(event);
   const orderId = event.pathParameters?.orderId ?? '';
   if (!ORDER_ID.test(orderId)) {
     throw badRequest('INVALID_ORDER_ID', 'The order id is malformed', [
@@ -18,6 +23,6 @@ export const handler = apiHandler(async (event) => {
     ]);
   }
   const order = await store.get(orderId, { consistent: false });
-  if (!order) throw notFound(`Order ${orderId} does not exist`);
+  if (!order || order.customerId !== caller.sub) throw notFound(`Order ${orderId} does not exist`);
   return json(200, orderView(order, basePathOf(event)));
 });

@@ -24,8 +24,11 @@ export const CONSUMER_METRICS = {
 export const CONSUMER_TABLES = {
   /** The consumer's own Powertools idempotency table (`id`, TTL `expiration`). */
   IDEMPOTENCY_TABLE_NAME: 'readWrite',
-  /** The shared dead-letter table (dead letters and attempt counters). */
-  DEAD_LETTER_TABLE_NAME: 'readWrite',
+  /**
+   * The shared dead-letter table: granted only new dead letters and the service's own attempt
+   * counters (key-scoped, see `grantDeadLetterWrites` in lib/constructs/kafka-consumer.ts).
+   */
+  DEAD_LETTER_TABLE_NAME: 'named',
 } as const satisfies TableSpec;
 
 /** Settings of the consumer framework. */

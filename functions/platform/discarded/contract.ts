@@ -14,7 +14,7 @@ export const DiscardedBatchesFn = defineFunction({
   trigger:
     "S3 object created in the consumer's discarded-batch bucket (the on-failure destination of its MSK mappings)",
   description: 'Records the batches the Kafka mappings discarded in the dead-letter table, with their values',
-  tables: { DEAD_LETTER_TABLE_NAME: 'readWrite' },
+  tables: { DEAD_LETTER_TABLE_NAME: 'named' },
   settings: z.object({
     CONSUMER_SERVICE: setting
       .text()

@@ -4,10 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEvent, type DomainEventOf } from '#events';
 import { InventoryBusyError } from '#functions/inventory/errors';
 import { InventoryService, type ReserveOutcome } from '#functions/inventory/service';
+import { stockKey } from '#functions/inventory/stock';
 import { DynamoDbLocal, localDynamoClientConfig } from '#localstack/engines/index';
 
 const INVENTORY = 'inventory';
-const PRODUCTS = 'products';
 const NOW = new Date('2025-03-01T12:00:00.000Z');
 
 let ddb: DynamoDbLocal | undefined;
@@ -44,15 +44,15 @@ function orderCreated(orderId: string, productId: string, quantity: number): Dom
 async function seedProduct(productId: string, stock: number): Promise<void> {
   await client.send(
     new PutCommand({
-      TableName: PRODUCTS,
-      Item: { productId, name: 'Last units', priceMinor: 500, currency: 'EUR', sellerId: 'seller-1', stock },
+      TableName: INVENTORY,
+      Item: { ...stockKey(productId), entity: 'STOCK', productId, stock },
     }),
   );
 }
 
 async function stockOf(productId: string): Promise<number> {
   const { Item } = await client.send(
-    new GetCommand({ TableName: PRODUCTS, Key: { productId }, ConsistentRead: true }),
+    new GetCommand({ TableName: INVENTORY, Key: stockKey(productId), ConsistentRead: true }),
   );
   return Number(Item?.stock);
 }
@@ -94,14 +94,6 @@ describe('Class: InventoryService (DynamoDB Local)', () => {
     client = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
     await raw.send(
       new CreateTableCommand({
-        TableName: PRODUCTS,
-        AttributeDefinitions: [{ AttributeName: 'productId', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'productId', KeyType: 'HASH' }],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
-    await raw.send(
-      new CreateTableCommand({
         TableName: INVENTORY,
         AttributeDefinitions: [
           { AttributeName: 'pk', AttributeType: 'S' },
@@ -118,7 +110,6 @@ describe('Class: InventoryService (DynamoDB Local)', () => {
     inventory = new InventoryService({
       client,
       inventoryTable: INVENTORY,
-      productsTable: PRODUCTS,
       maxAttempts: 10,
     });
   });

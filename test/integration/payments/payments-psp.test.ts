@@ -200,9 +200,9 @@ describe('Class: PaymentAuthorization, then PaymentStatusChecks, with the mock P
     pspUrl = `http://127.0.0.1:${port}/psp`;
 
     store = new PaymentStore(client, PAYMENTS);
-    provider = new HttpPaymentProvider(`http://127.0.0.1:${port}/psp`);
+    provider = new HttpPaymentProvider(`http://127.0.0.1:${port}/psp`, async () => 'integration-api-key');
     // Nothing listens on port 9 (discard) here: every call fails at once, as with a PSP outage.
-    unreachable = new HttpPaymentProvider('http://127.0.0.1:9/psp');
+    unreachable = new HttpPaymentProvider('http://127.0.0.1:9/psp', async () => 'integration-api-key');
 
     // Warm-up: the first requests to a fresh DynamoDB Local and HTTP server are slow; they must not
     // count against the timeout of the calls under test. The warm-up payment is not an order's.

@@ -150,14 +150,19 @@ describe('Class: ProductCatalog', () => {
 });
 
 describe('Function: productView', () => {
-  it('presents the price as money in minor units', () => {
+  it('presents the price as money in minor units, with the stock of the inventory', () => {
     // Act & Assess
-    expect(productView(MOUSE)).toEqual({
+    expect(productView(MOUSE, new Map([[MOUSE.productId, 25]]))).toEqual({
       productId: MOUSE.productId,
       name: 'Wireless Mouse',
       price: { amountMinor: 2999, currency: 'EUR' },
       sellerId: 'seller-peripherals',
       stock: 25,
     });
+  });
+
+  it('shows a product without a stock item as out of stock', () => {
+    // Act & Assess
+    expect(productView(MOUSE, new Map())).toMatchObject({ stock: 0 });
   });
 });

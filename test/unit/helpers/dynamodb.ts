@@ -8,7 +8,6 @@ export const MOUSE: ProductItem = {
   priceMinor: 2999,
   currency: 'EUR',
   sellerId: 'seller-peripherals',
-  stock: 25,
 };
 
 export const HUB: ProductItem = {
@@ -17,10 +16,15 @@ export const HUB: ProductItem = {
   priceMinor: 3999,
   currency: 'EUR',
   sellerId: 'seller-connectivity',
-  stock: 10,
 };
 
 export const PRODUCTS: readonly ProductItem[] = [MOUSE, HUB];
+
+/** Their stock items in the inventory table, as a BatchGet projecting `productId, stock` returns them. */
+export const STOCK = [
+  { productId: MOUSE.productId, stock: 25 },
+  { productId: HUB.productId, stock: 10 },
+] as const;
 
 /** What DynamoDB throws when a TransactWriteItems call is cancelled, one reason code per item. */
 export function transactionCanceled(...codes: string[]): TransactionCanceledException {

@@ -15,7 +15,6 @@ import { InventoryService } from '#functions/inventory/service';
 import { sample } from '../events/helpers';
 
 const INVENTORY = 'inventory-test';
-const PRODUCTS = 'products-test';
 const NOW = new Date('2025-03-01T12:00:01.000Z');
 const doc = mockClient(DynamoDBDocumentClient);
 
@@ -30,7 +29,6 @@ function service(backoff = vi.fn(async () => undefined)) {
   return new InventoryService({
     client: DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })),
     inventoryTable: INVENTORY,
-    productsTable: PRODUCTS,
     maxAttempts: 3,
     backoff,
   });
@@ -84,15 +82,15 @@ describe('Class: InventoryService', () => {
       });
       expect(items.slice(1, 3).map((item) => item.Update)).toEqual([
         {
-          TableName: PRODUCTS,
-          Key: { productId: '11111111-1111-1111-1111-111111111111' },
+          TableName: INVENTORY,
+          Key: { pk: 'STOCK#11111111-1111-1111-1111-111111111111', sk: 'STOCK' },
           UpdateExpression: 'SET stock = stock - :q',
           ConditionExpression: 'stock >= :q',
           ExpressionAttributeValues: { ':q': 2 },
         },
         {
-          TableName: PRODUCTS,
-          Key: { productId: '33333333-3333-3333-3333-333333333333' },
+          TableName: INVENTORY,
+          Key: { pk: 'STOCK#33333333-3333-3333-3333-333333333333', sk: 'STOCK' },
           UpdateExpression: 'SET stock = stock - :q',
           ConditionExpression: 'stock >= :q',
           ExpressionAttributeValues: { ':q': 1 },
@@ -143,7 +141,7 @@ describe('Class: InventoryService', () => {
         .resolves({});
       doc.on(BatchGetCommand).resolves({
         Responses: {
-          [PRODUCTS]: [
+          [INVENTORY]: [
             { productId: '11111111-1111-1111-1111-111111111111', stock: 10 },
             { productId: '33333333-3333-3333-3333-333333333333', stock: 0 },
           ],
@@ -155,7 +153,7 @@ describe('Class: InventoryService', () => {
 
       // Assess
       expect(outcome).toBe('REJECTED');
-      expect(doc.commandCalls(BatchGetCommand)[0]?.args[0].input.RequestItems?.[PRODUCTS]).toMatchObject({
+      expect(doc.commandCalls(BatchGetCommand)[0]?.args[0].input.RequestItems?.[INVENTORY]).toMatchObject({
         ConsistentRead: true,
       });
       const rejection = transactions()[1];
@@ -176,14 +174,14 @@ describe('Class: InventoryService', () => {
       });
     });
 
-    it('rejects with UNKNOWN_PRODUCT when a product is missing from the catalog', async () => {
+    it('rejects with UNKNOWN_PRODUCT when a product has no stock item', async () => {
       // Prepare
       doc
         .on(TransactWriteCommand)
         .rejectsOnce(cancelled('None', 'ConditionalCheckFailed', 'None', 'None'))
         .resolves({});
       doc.on(BatchGetCommand).resolves({
-        Responses: { [PRODUCTS]: [{ productId: '33333333-3333-3333-3333-333333333333', stock: 5 }] },
+        Responses: { [INVENTORY]: [{ productId: '33333333-3333-3333-3333-333333333333', stock: 5 }] },
       });
 
       // Act
@@ -205,7 +203,7 @@ describe('Class: InventoryService', () => {
         .resolves({});
       doc.on(BatchGetCommand).resolves({
         Responses: {
-          [PRODUCTS]: [
+          [INVENTORY]: [
             { productId: '11111111-1111-1111-1111-111111111111', stock: 10 },
             { productId: '33333333-3333-3333-3333-333333333333', stock: 10 },
           ],
@@ -241,7 +239,7 @@ describe('Class: InventoryService', () => {
         .on(TransactWriteCommand)
         .rejectsOnce(cancelled('None', 'ConditionalCheckFailed', 'None', 'None'))
         .rejectsOnce(cancelled('ConditionalCheckFailed', 'None'));
-      doc.on(BatchGetCommand).resolves({ Responses: { [PRODUCTS]: [] } });
+      doc.on(BatchGetCommand).resolves({ Responses: { [INVENTORY]: [] } });
 
       // Act
       const outcome = await service().reserve(orderCreated, NOW);
@@ -298,14 +296,14 @@ describe('Class: InventoryService', () => {
       });
       expect(items.slice(1, 3).map((item) => item.Update)).toEqual([
         {
-          TableName: PRODUCTS,
-          Key: { productId: '11111111-1111-1111-1111-111111111111' },
+          TableName: INVENTORY,
+          Key: { pk: 'STOCK#11111111-1111-1111-1111-111111111111', sk: 'STOCK' },
           UpdateExpression: 'ADD stock :q',
           ExpressionAttributeValues: { ':q': 2 },
         },
         {
-          TableName: PRODUCTS,
-          Key: { productId: '33333333-3333-3333-3333-333333333333' },
+          TableName: INVENTORY,
+          Key: { pk: 'STOCK#33333333-3333-3333-3333-333333333333', sk: 'STOCK' },
           UpdateExpression: 'ADD stock :q',
           ExpressionAttributeValues: { ':q': 1 },
         },

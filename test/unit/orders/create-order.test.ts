@@ -26,8 +26,9 @@ const NOW = new Date('2025-03-01T12:00:00.000Z');
 const NOW_SECONDS = Math.floor(NOW.getTime() / 1000);
 const KEY = '6a1f0c0e-7c1b-4f4e-9a52-2f4d2b8f6c11';
 
+const CUSTOMER = '4b1f7c2e-9d3a-4c5b-8e6f-0a1b2c3d4e5f';
+
 const REQUEST: CreateOrderRequest = {
-  customerId: 'customer-42',
   items: [
     { productId: '11111111-1111-1111-1111-111111111111', quantity: 2 },
     { productId: '33333333-3333-3333-3333-333333333333', quantity: 1 },
@@ -62,7 +63,7 @@ function transactItems(call = 0) {
 
 function storedRecord(overrides: Partial<IdempotencyItem> = {}): IdempotencyItem {
   return {
-    pk: `IDEMPOTENCY#${KEY}`,
+    pk: `IDEMPOTENCY#${CUSTOMER}#${KEY}`,
     sk: 'IDEMPOTENCY',
     entity: 'IDEMPOTENCY',
     requestHash: requestHash(REQUEST),
@@ -96,7 +97,7 @@ describe('Function: createOrder', () => {
       const { deps } = makeDeps();
 
       // Act
-      await createOrder(deps, { request: REQUEST, idempotencyKey: KEY });
+      await createOrder(deps, { request: REQUEST, customerId: CUSTOMER, idempotencyKey: KEY });
 
       // Assess
       expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
@@ -119,7 +120,7 @@ describe('Function: createOrder', () => {
       const { deps } = makeDeps();
 
       // Act
-      await createOrder(deps, { request: REQUEST, idempotencyKey: KEY });
+      await createOrder(deps, { request: REQUEST, customerId: CUSTOMER, idempotencyKey: KEY });
 
       // Assess
       const reads = ddb.commandCalls(BatchGetCommand);
@@ -136,7 +137,7 @@ describe('Function: createOrder', () => {
       const orderId = orderIdAt(0);
 
       // Act
-      await createOrder(deps, { request: REQUEST, idempotencyKey: KEY });
+      await createOrder(deps, { request: REQUEST, customerId: CUSTOMER, idempotencyKey: KEY });
 
       // Assess
       const order = transactItems()[1]?.Put?.Item as OrderItem;
@@ -145,7 +146,7 @@ describe('Function: createOrder', () => {
         sk: 'ORDER',
         entity: 'ORDER',
         orderId,
-        customerId: 'customer-42',
+        customerId: CUSTOMER,
         status: 'PENDING',
         total: { amountMinor: 2 * 2999 + 3999, currency: 'EUR' },
         payment: { method: 'card', token: 'tok_ok' },
@@ -165,11 +166,13 @@ describe('Function: createOrder', () => {
       const { deps } = makeDeps();
 
       // Act
-      const outcome = accepted(await createOrder(deps, { request: REQUEST, idempotencyKey: KEY }));
+      const outcome = accepted(
+        await createOrder(deps, { request: REQUEST, customerId: CUSTOMER, idempotencyKey: KEY }),
+      );
 
       // Assess
       expect(transactItems()[0]?.Put?.Item).toEqual({
-        pk: `IDEMPOTENCY#${KEY}`,
+        pk: `IDEMPOTENCY#${CUSTOMER}#${KEY}`,
         sk: 'IDEMPOTENCY',
         entity: 'IDEMPOTENCY',
         requestHash: requestHash(REQUEST),
@@ -182,13 +185,36 @@ describe('Function: createOrder', () => {
       });
     });
 
+    it('scopes the idempotency key to the customer, so two customers may send the same key', async () => {
+      // Prepare
+      const { deps } = makeDeps();
+      const other = '0f9e8d7c-6b5a-4f3e-9d2c-1b0a9f8e7d6c';
+
+      // Act
+      const first = accepted(
+        await createOrder(deps, { request: REQUEST, customerId: CUSTOMER, idempotencyKey: KEY }),
+      );
+      const second = accepted(
+        await createOrder(deps, { request: REQUEST, customerId: other, idempotencyKey: KEY }),
+      );
+
+      // Assess
+      expect(second.replayed).toBe(false);
+      expect(second.orderId).not.toBe(first.orderId);
+      expect([transactItems(0)[0]?.Put?.Item?.pk, transactItems(1)[0]?.Put?.Item?.pk]).toEqual([
+        `IDEMPOTENCY#${CUSTOMER}#${KEY}`,
+        `IDEMPOTENCY#${other}#${KEY}`,
+      ]);
+      expect(transactItems(1)[1]?.Put?.Item).toMatchObject({ customerId: other });
+    });
+
     it('writes an OrderCreated outbox row for the orders topic, keyed by the order id', async () => {
       // Prepare
       const { deps } = makeDeps();
       const orderId = orderIdAt(0);
 
       // Act
-      await createOrder(deps, { request: REQUEST, idempotencyKey: KEY });
+      await createOrder(deps, { request: REQUEST, customerId: CUSTOMER, idempotencyKey: KEY });
 
       // Assess
       const row = transactItems()[2]?.Put?.Item as OutboxRow;
@@ -212,7 +238,7 @@ describe('Function: createOrder', () => {
       const { deps } = makeDeps();
 
       // Act
-      await createOrder(deps, { request: REQUEST, idempotencyKey: KEY });
+      await createOrder(deps, { request: REQUEST, customerId: CUSTOMER, idempotencyKey: KEY });
 
       // Assess
       const row = transactItems()[2]?.Put?.Item as OutboxRow;
@@ -241,7 +267,7 @@ describe('Function: createOrder', () => {
       const traceHeader = 'Root=1-67c2f1a0-4bf92f3577b34da6a3ce929d;Parent=00f067aa0ba902b7;Sampled=1';
 
       // Act
-      await createOrder(deps, { request: REQUEST, idempotencyKey: KEY, traceHeader });
+      await createOrder(deps, { request: REQUEST, customerId: CUSTOMER, idempotencyKey: KEY, traceHeader });
 
       // Assess
       const row = transactItems()[2]?.Put?.Item as OutboxRow;
@@ -254,7 +280,9 @@ describe('Function: createOrder', () => {
       const orderId = orderIdAt(0);
 
       // Act
-      const outcome = accepted(await createOrder(deps, { request: REQUEST, idempotencyKey: KEY }));
+      const outcome = accepted(
+        await createOrder(deps, { request: REQUEST, customerId: CUSTOMER, idempotencyKey: KEY }),
+      );
 
       // Assess
       expect(outcome).toMatchObject({
@@ -285,7 +313,11 @@ describe('Function: createOrder', () => {
       ddb.on(GetCommand).resolves({ Item: stored });
 
       // Act
-      const outcome = await createOrder(deps, { request: REQUEST, idempotencyKey: KEY });
+      const outcome = await createOrder(deps, {
+        request: REQUEST,
+        customerId: CUSTOMER,
+        idempotencyKey: KEY,
+      });
 
       // Assess
       expect(outcome).toEqual({
@@ -299,7 +331,7 @@ describe('Function: createOrder', () => {
       expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
       expect(ddb.commandCalls(GetCommand)[0]?.args[0].input).toEqual({
         TableName: ORDERS_TABLE,
-        Key: { pk: `IDEMPOTENCY#${KEY}`, sk: 'IDEMPOTENCY' },
+        Key: { pk: `IDEMPOTENCY#${CUSTOMER}#${KEY}`, sk: 'IDEMPOTENCY' },
         ConsistentRead: true,
       });
     });
@@ -312,11 +344,14 @@ describe('Function: createOrder', () => {
       const reordered: CreateOrderRequest = {
         payment: { token: 'tok_ok', method: 'card' },
         items: REQUEST.items.map(({ quantity, productId }) => ({ quantity, productId })),
-        customerId: 'customer-42',
       };
 
       // Act
-      const outcome = await createOrder(deps, { request: reordered, idempotencyKey: KEY });
+      const outcome = await createOrder(deps, {
+        request: reordered,
+        customerId: CUSTOMER,
+        idempotencyKey: KEY,
+      });
 
       // Assess
       expect(outcome).toMatchObject({ kind: 'ACCEPTED', replayed: true });
@@ -329,7 +364,11 @@ describe('Function: createOrder', () => {
       ddb.on(GetCommand).resolves({ Item: storedRecord({ requestHash: requestHash({ other: 'request' }) }) });
 
       // Act
-      const outcome = await createOrder(deps, { request: REQUEST, idempotencyKey: KEY });
+      const outcome = await createOrder(deps, {
+        request: REQUEST,
+        customerId: CUSTOMER,
+        idempotencyKey: KEY,
+      });
 
       // Assess
       expect(outcome).toEqual({ kind: 'KEY_REUSED' });
@@ -348,7 +387,11 @@ describe('Function: createOrder', () => {
       ddb.on(GetCommand).resolves({});
 
       // Act
-      const outcome = await createOrder(deps, { request: REQUEST, idempotencyKey: KEY });
+      const outcome = await createOrder(deps, {
+        request: REQUEST,
+        customerId: CUSTOMER,
+        idempotencyKey: KEY,
+      });
 
       // Assess
       expect(outcome).toMatchObject({ kind: 'ACCEPTED', replayed: false, orderId: orderIdAt(1) });
@@ -368,7 +411,11 @@ describe('Function: createOrder', () => {
         .resolves({});
 
       // Act
-      const outcome = await createOrder(deps, { request: REQUEST, idempotencyKey: KEY });
+      const outcome = await createOrder(deps, {
+        request: REQUEST,
+        customerId: CUSTOMER,
+        idempotencyKey: KEY,
+      });
 
       // Assess
       expect(outcome).toMatchObject({
@@ -388,7 +435,11 @@ describe('Function: createOrder', () => {
       ddb.on(TransactWriteCommand).rejects(transactionCanceled('TransactionConflict', 'None', 'None'));
 
       // Act
-      const outcome = await createOrder(deps, { request: REQUEST, idempotencyKey: KEY });
+      const outcome = await createOrder(deps, {
+        request: REQUEST,
+        customerId: CUSTOMER,
+        idempotencyKey: KEY,
+      });
 
       // Assess
       expect(outcome).toEqual({ kind: 'IN_PROGRESS' });
@@ -404,7 +455,11 @@ describe('Function: createOrder', () => {
       ddb.on(GetCommand).resolves({});
 
       // Act
-      const outcome = await createOrder(deps, { request: REQUEST, idempotencyKey: KEY });
+      const outcome = await createOrder(deps, {
+        request: REQUEST,
+        customerId: CUSTOMER,
+        idempotencyKey: KEY,
+      });
 
       // Assess
       expect(outcome).toEqual({ kind: 'IN_PROGRESS' });
@@ -420,7 +475,7 @@ describe('Function: createOrder', () => {
       ddb.on(TransactWriteCommand).rejects(cancelled);
 
       // Act
-      const outcome = createOrder(deps, { request: REQUEST, idempotencyKey: KEY });
+      const outcome = createOrder(deps, { request: REQUEST, customerId: CUSTOMER, idempotencyKey: KEY });
 
       // Assess
       await expect(outcome).rejects.toBe(cancelled);
@@ -435,7 +490,7 @@ describe('Function: createOrder', () => {
       ddb.on(TransactWriteCommand).rejects(failure);
 
       // Act
-      const outcome = createOrder(deps, { request: REQUEST, idempotencyKey: KEY });
+      const outcome = createOrder(deps, { request: REQUEST, customerId: CUSTOMER, idempotencyKey: KEY });
 
       // Assess
       await expect(outcome).rejects.toBe(failure);
@@ -451,7 +506,11 @@ describe('Function: createOrder', () => {
       ddb.on(BatchGetCommand).resolves({ Responses: { [PRODUCTS_TABLE]: [MOUSE] } });
 
       // Act
-      const outcome = await createOrder(deps, { request: REQUEST, idempotencyKey: KEY });
+      const outcome = await createOrder(deps, {
+        request: REQUEST,
+        customerId: CUSTOMER,
+        idempotencyKey: KEY,
+      });
 
       // Assess
       expect(outcome).toEqual({
@@ -467,7 +526,11 @@ describe('Function: createOrder', () => {
       ddb.on(BatchGetCommand).resolves({ Responses: { [PRODUCTS_TABLE]: [] } });
 
       // Act
-      const outcome = await createOrder(deps, { request: REQUEST, idempotencyKey: KEY });
+      const outcome = await createOrder(deps, {
+        request: REQUEST,
+        customerId: CUSTOMER,
+        idempotencyKey: KEY,
+      });
 
       // Assess
       expect(outcome).toEqual({
@@ -488,7 +551,11 @@ describe('Function: createOrder', () => {
         .resolves({ Responses: { [PRODUCTS_TABLE]: [MOUSE, { ...HUB, currency: 'USD' }] } });
 
       // Act
-      const outcome = await createOrder(deps, { request: REQUEST, idempotencyKey: KEY });
+      const outcome = await createOrder(deps, {
+        request: REQUEST,
+        customerId: CUSTOMER,
+        idempotencyKey: KEY,
+      });
 
       // Assess
       expect(outcome).toEqual({ kind: 'MIXED_CURRENCIES', currencies: ['EUR', 'USD'] });

@@ -169,20 +169,55 @@ describe('Class: OrderStore', () => {
   });
 
   describe('Method: getIdempotencyRecord', () => {
-    it('reads the record of the key consistently', async () => {
+    it("reads the record of the customer's key consistently", async () => {
       // Prepare
       doc.on(GetCommand).resolves({ Item: record() });
 
       // Act
-      const found = await store().getIdempotencyRecord(KEY);
+      const found = await store().getIdempotencyRecord('c-1', KEY);
 
       // Assess
       expect(found).toEqual(record());
       expect(doc.commandCalls(GetCommand)[0]?.args[0].input).toEqual({
         TableName: TABLE,
-        Key: { pk: `IDEMPOTENCY#${KEY}`, sk: 'IDEMPOTENCY' },
+        Key: { pk: `IDEMPOTENCY#c-1#${KEY}`, sk: 'IDEMPOTENCY' },
         ConsistentRead: true,
       });
+    });
+  });
+
+  describe('Method: listByCustomer', () => {
+    it("queries the customer's partition of the byCustomer index newest first, from the cursor", async () => {
+      // Prepare
+      const cursor = { pk: `ORDER#${ORDER_ID}`, sk: 'ORDER', customerId: 'c-1', createdAt: PLACED_AT };
+      doc.on(QueryCommand).resolves({ Items: [order()], LastEvaluatedKey: cursor });
+
+      // Act
+      const page = await store().listByCustomer('c-1', 10, cursor);
+
+      // Assess
+      expect(doc.commandCalls(QueryCommand)[0]?.args[0].input).toEqual({
+        TableName: TABLE,
+        IndexName: 'byCustomer',
+        KeyConditionExpression: 'customerId = :customerId',
+        ExpressionAttributeValues: { ':customerId': 'c-1' },
+        ScanIndexForward: false,
+        Limit: 10,
+        ExclusiveStartKey: cursor,
+      });
+      expect(page).toEqual({ items: [order()], next: cursor });
+    });
+
+    it('returns no cursor on the last page', async () => {
+      // Prepare
+      doc.on(QueryCommand).resolves({ Items: [] });
+
+      // Act
+      const page = await store().listByCustomer('c-1', 10);
+
+      // Assess
+      expect(page).toEqual({ items: [] });
+      expect(doc.commandCalls(QueryCommand)[0]?.args[0].input).not.toHaveProperty('ExclusiveStartKey');
     });
   });
 

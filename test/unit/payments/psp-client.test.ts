@@ -12,9 +12,21 @@ describe('Function: pspClientOf', () => {
     // Prepare
     const fetchSpy = vi.spyOn(globalThis, 'fetch').mockResolvedValue(new Response('{}', { status: 503 }));
     const onOpened = vi.fn();
+    const secretIds: string[] = [];
     const client = pspClientOf(
-      { PSP_BASE_URL: 'https://psp.test/psp', PSP_CIRCUIT_FAILURES: 2, PSP_CIRCUIT_OPEN_SECONDS: 30 },
+      {
+        PSP_BASE_URL: 'https://psp.test/psp',
+        PSP_API_KEY_SECRET: 'psp-api-key',
+        PSP_CIRCUIT_FAILURES: 2,
+        PSP_CIRCUIT_OPEN_SECONDS: 30,
+      },
       onOpened,
+      {
+        text: async (secretId: string) => {
+          secretIds.push(secretId);
+          return 'the-key';
+        },
+      },
     );
 
     // Act
@@ -29,6 +41,8 @@ describe('Function: pspClientOf', () => {
       PspCircuitOpenError,
     ]);
     expect(fetchSpy).toHaveBeenCalledTimes(2);
+    expect(fetchSpy.mock.calls[0]?.[1]?.headers).toMatchObject({ 'x-api-key': 'the-key' });
+    expect(secretIds).toEqual(['psp-api-key', 'psp-api-key']);
     expect(onOpened).toHaveBeenCalledTimes(1);
   });
 });

@@ -1,8 +1,9 @@
 import '../setup-env';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { HttpError } from '#platform/errors';
-import { basePathOf, errorResponse, header, json, parseJsonBody } from '#platform/http';
-import { apiGatewayEvent } from '#test/helpers/fixtures';
+import { apiHandler, basePathOf, errorResponse, header, json, parseJsonBody } from '#platform/http';
+import { instrumented, tracer } from '#platform/powertools';
+import { apiGatewayEvent, lambdaContext } from '#test/helpers/fixtures';
 
 describe('Function: header', () => {
   it('finds a header whatever its case', () => {
@@ -154,5 +155,44 @@ describe('Function: basePathOf', () => {
 
     // Assess
     expect(basePath).toBe('');
+  });
+});
+
+describe('Function: apiHandler', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  const traced = () => {
+    vi.spyOn(tracer, 'isTracingEnabled').mockReturnValue(true);
+    vi.spyOn(tracer, 'getSegment').mockReturnValue(undefined);
+    vi.spyOn(tracer, 'annotateColdStart').mockImplementation(() => undefined);
+    vi.spyOn(tracer, 'addServiceNameAnnotation').mockImplementation(() => undefined);
+    return vi.spyOn(tracer, 'addResponseAsMetadata').mockImplementation(() => undefined);
+  };
+
+  it('keeps the response, which holds customer data, out of the X-Ray trace', async () => {
+    // Prepare
+    const addResponse = traced();
+    const handler = apiHandler(async () => json(200, { customerId: 'c-1' }));
+
+    // Act
+    const result = await handler(apiGatewayEvent('GET /orders'), lambdaContext());
+
+    // Assess
+    expect(result.statusCode).toBe(200);
+    expect(addResponse).not.toHaveBeenCalled();
+  });
+
+  it('is what differs from other handlers, whose responses are traced', async () => {
+    // Prepare
+    const addResponse = traced();
+    const handler = instrumented(async () => ({ settled: true }));
+
+    // Act
+    await handler({}, lambdaContext());
+
+    // Assess
+    expect(addResponse).toHaveBeenCalledWith({ settled: true }, undefined);
   });
 });

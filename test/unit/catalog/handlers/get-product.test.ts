@@ -1,10 +1,10 @@
 import '#test/unit/setup-env';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '#functions/catalog/handlers/get-product';
 import { apiGatewayEvent, lambdaContext } from '#test/helpers/fixtures';
-import { MOUSE } from '#test/unit/helpers/dynamodb';
+import { MOUSE, STOCK } from '#test/unit/helpers/dynamodb';
 import { TEST_ENV } from '#test/unit/setup-env';
 
 const ddb = mockClient(DynamoDBDocumentClient);
@@ -20,9 +20,10 @@ describe('Handler: get-product', () => {
     ddb.reset();
   });
 
-  it('returns 200 with the product and its price in minor units', async () => {
+  it('returns 200 with the product, its price in minor units and its stock from the inventory table', async () => {
     // Prepare
     ddb.on(GetCommand).resolves({ Item: MOUSE });
+    ddb.on(BatchGetCommand).resolves({ Responses: { [TEST_ENV.inventoryTable]: [STOCK[0]] } });
 
     // Act
     const result = await handler(apiGatewayEvent('GET /products/{productId}'), lambdaContext());
@@ -39,6 +40,12 @@ describe('Handler: get-product', () => {
     expect(ddb.commandCalls(GetCommand)[0]?.args[0].input).toEqual({
       TableName: TEST_ENV.productsTable,
       Key: { productId: MOUSE_ID },
+    });
+    expect(ddb.commandCalls(BatchGetCommand)[0]?.args[0].input.RequestItems).toEqual({
+      [TEST_ENV.inventoryTable]: {
+        Keys: [{ pk: `STOCK#${MOUSE_ID}`, sk: 'STOCK' }],
+        ProjectionExpression: 'productId, stock',
+      },
     });
   });
 

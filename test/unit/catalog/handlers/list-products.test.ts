@@ -1,10 +1,10 @@
 import '#test/unit/setup-env';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '#functions/catalog/handlers/list-products';
 import { apiGatewayEvent, lambdaContext } from '#test/helpers/fixtures';
-import { HUB, MOUSE } from '#test/unit/helpers/dynamodb';
+import { HUB, MOUSE, STOCK } from '#test/unit/helpers/dynamodb';
 import { TEST_ENV } from '#test/unit/setup-env';
 
 const ddb = mockClient(DynamoDBDocumentClient);
@@ -17,6 +17,7 @@ const cursorOf = (value: unknown) => Buffer.from(JSON.stringify(value)).toString
 describe('Handler: list-products', () => {
   beforeEach(() => {
     ddb.reset();
+    ddb.on(BatchGetCommand).resolves({ Responses: { [TEST_ENV.inventoryTable]: [...STOCK] } });
   });
 
   it('returns 200 with a page of products sorted by id and the cursor of the next page', async () => {

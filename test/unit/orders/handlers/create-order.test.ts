@@ -14,7 +14,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler } from '#functions/orders/handlers/create-order';
 import type { IdempotencyItem } from '#functions/orders/model';
 import type { OutboxRow } from '#platform/outbox/row';
-import { apiGatewayEvent, lambdaContext } from '#test/helpers/fixtures';
+import { apiGatewayEvent, CUSTOMER_SUB, callerContext, lambdaContext } from '#test/helpers/fixtures';
 import { HUB, MOUSE, PRODUCTS, transactionCanceled } from '#test/unit/helpers/dynamodb';
 import { TEST_ENV } from '#test/unit/setup-env';
 
@@ -23,7 +23,6 @@ const REQUEST_ID = 'c6af9ac6-7b61-11e6-9a41-93e8deadbeef';
 /** The fixture's client called the stage `prod` of the execute-api URL (`requestContext.path`). */
 const ORDER_LOCATION = /^\/prod\/orders\/[0-9A-HJKMNP-TV-Z]{26}$/;
 const VALID_BODY = {
-  customerId: 'customer-42',
   items: [
     { productId: '11111111-1111-1111-1111-111111111111', quantity: 2 },
     { productId: '33333333-3333-3333-3333-333333333333', quantity: 1 },
@@ -103,7 +102,7 @@ describe('Handler: create-order', () => {
       const body = JSON.parse(result.body);
       expect(body).toMatchObject({
         orderId: String(location).slice('/prod/orders/'.length),
-        customerId: 'customer-42',
+        customerId: CUSTOMER_SUB,
         status: 'PENDING',
         total: { amountMinor: 9997, currency: 'EUR' },
         payment: { method: 'card' },
@@ -126,7 +125,8 @@ describe('Handler: create-order', () => {
         TEST_ENV.ordersTable,
         TEST_ENV.ordersTable,
       ]);
-      expect(items[0]?.Put?.Item?.pk).toBe('IDEMPOTENCY#order-2025-03-01:42');
+      expect(items[0]?.Put?.Item?.pk).toBe(`IDEMPOTENCY#${CUSTOMER_SUB}#order-2025-03-01:42`);
+      expect(items[1]?.Put?.Item).toMatchObject({ entity: 'ORDER', customerId: CUSTOMER_SUB });
       expect(ddb.commandCalls(BatchGetCommand)[0]?.args[0].input.RequestItems).toHaveProperty(
         TEST_ENV.productsTable,
       );
@@ -189,7 +189,7 @@ describe('Handler: create-order', () => {
 
   describe('repeated Idempotency-Key', () => {
     const stored = (requestHash: string): IdempotencyItem => ({
-      pk: 'IDEMPOTENCY#6a1f0c0e-7c1b-4f4e-9a52-2f4d2b8f6c11',
+      pk: `IDEMPOTENCY#${CUSTOMER_SUB}#6a1f0c0e-7c1b-4f4e-9a52-2f4d2b8f6c11`,
       sk: 'IDEMPOTENCY',
       entity: 'IDEMPOTENCY',
       requestHash,
@@ -338,6 +338,40 @@ describe('Handler: create-order', () => {
       expectNoWrites();
     });
 
+    it('returns 400 VALIDATION_FAILED for a body that names a customer, and writes nothing', async () => {
+      // Prepare
+      const event = withBody({ ...VALID_BODY, customerId: 'someone-else' });
+
+      // Act
+      const result = await handler(event, lambdaContext());
+
+      // Assess
+      expect(result.statusCode).toBe(400);
+      expect(errorOf(result)).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        details: [
+          {
+            path: 'customerId',
+            message: 'customerId is not accepted: an order belongs to the signed-in customer',
+          },
+        ],
+      });
+      expect(ddb.calls()).toHaveLength(0);
+    });
+
+    it('returns 401 UNAUTHORIZED when the request carries no verified caller, and reads or writes nothing', async () => {
+      // Prepare
+      const event = postOrders(callerContext(null));
+
+      // Act
+      const result = await handler(event, lambdaContext());
+
+      // Assess
+      expect(result.statusCode).toBe(401);
+      expect(errorOf(result)).toMatchObject({ code: 'UNAUTHORIZED', details: [] });
+      expect(ddb.calls()).toHaveLength(0);
+    });
+
     it('returns 413 for a body over 16 KiB, and writes nothing', async () => {
       // Prepare
       const event = postOrders({ body: JSON.stringify(VALID_BODY).padEnd(16 * 1024 + 1, ' ') });
@@ -357,7 +391,7 @@ describe('Handler: create-order', () => {
 
     it('counts the limit in UTF-8 bytes, not characters', async () => {
       // Prepare: 6000 three-byte characters are 18000 bytes
-      const event = withBody({ ...VALID_BODY, customerId: '€'.repeat(6000) });
+      const event = withBody({ ...VALID_BODY, note: '€'.repeat(6000) });
 
       // Act
       const result = await handler(event, lambdaContext());

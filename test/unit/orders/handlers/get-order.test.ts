@@ -4,7 +4,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '#functions/orders/handlers/get-order';
 import type { OrderItem } from '#functions/orders/model';
-import { apiGatewayEvent, lambdaContext } from '#test/helpers/fixtures';
+import { apiGatewayEvent, CUSTOMER_SUB, callerContext, lambdaContext } from '#test/helpers/fixtures';
 import { TEST_ENV } from '#test/unit/setup-env';
 
 const ddb = mockClient(DynamoDBDocumentClient);
@@ -16,7 +16,7 @@ const ORDER: OrderItem = {
   sk: 'ORDER',
   entity: 'ORDER',
   orderId: ORDER_ID,
-  customerId: 'customer-42',
+  customerId: CUSTOMER_SUB,
   status: 'CANCELLED',
   lines: [
     {
@@ -64,7 +64,7 @@ describe('Handler: get-order', () => {
     expect(result.statusCode).toBe(200);
     expect(JSON.parse(result.body)).toEqual({
       orderId: ORDER_ID,
-      customerId: 'customer-42',
+      customerId: CUSTOMER_SUB,
       status: 'CANCELLED',
       lines: ORDER.lines,
       total: { amountMinor: 5998, currency: 'EUR' },
@@ -112,6 +112,36 @@ describe('Handler: get-order', () => {
         requestId: 'd2b4c1f0-7b61-11e6-9a41-93e8deadbeef',
       },
     });
+  });
+
+  it("answers another customer's order exactly like an unknown one: 404 with the same body", async () => {
+    // Prepare
+    ddb
+      .on(GetCommand)
+      .resolvesOnce({ Item: { ...ORDER, customerId: 'another-customer' } })
+      .resolvesOnce({});
+
+    // Act
+    const foreign = await handler(getOrderEvent(ORDER_ID), lambdaContext());
+    const unknown = await handler(getOrderEvent(ORDER_ID), lambdaContext());
+
+    // Assess
+    expect(foreign.statusCode).toBe(404);
+    expect(foreign.body).toBe(unknown.body);
+    expect(foreign.body).not.toContain('another-customer');
+  });
+
+  it('answers 401 UNAUTHORIZED without a verified caller, and reads nothing', async () => {
+    // Act
+    const result = await handler(
+      apiGatewayEvent('GET /orders/{orderId}', callerContext(null)),
+      lambdaContext(),
+    );
+
+    // Assess
+    expect(result.statusCode).toBe(401);
+    expect(JSON.parse(result.body).error).toMatchObject({ code: 'UNAUTHORIZED' });
+    expect(ddb.calls()).toHaveLength(0);
   });
 
   it.each([

@@ -1,4 +1,5 @@
 import './env';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
   DynamoDBDocumentClient,
   GetCommand,
@@ -11,6 +12,8 @@ import { handler, InvalidTaskInputError } from '#functions/payments/handlers/che
 import { lambdaContext } from '#test/helpers/fixtures';
 
 const doc = mockClient(DynamoDBDocumentClient);
+const secrets = mockClient(SecretsManagerClient);
+const PSP_API_KEY = 'psp-key-for-tests';
 const NOW = Date.parse('2025-03-01T12:00:10.000Z');
 
 const payment = {
@@ -49,6 +52,8 @@ describe('Handler: check-status', () => {
     doc.on(GetCommand).resolves({ Item: payment });
     doc.on(UpdateCommand).resolves({});
     doc.on(TransactWriteCommand).resolves({});
+    secrets.reset();
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: PSP_API_KEY });
     vi.useFakeTimers({ now: NOW, toFake: ['Date'] });
   });
 
@@ -72,6 +77,10 @@ describe('Handler: check-status', () => {
       status: 'AWAITING_STATUS',
     });
     expect(String(fetchSpy.mock.calls[0]?.[0])).toBe('https://psp.test/v1/psp/payments/pay-1');
+    expect(fetchSpy.mock.calls[0]?.[1]?.headers).toMatchObject({ 'x-api-key': PSP_API_KEY });
+    expect(secrets.commandCalls(GetSecretValueCommand)[0]?.args[0].input).toEqual({
+      SecretId: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:psp-api-key-AbCdEf',
+    });
   });
 
   it('settles a check that finds a final answer', async () => {

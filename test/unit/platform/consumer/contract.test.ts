@@ -28,7 +28,7 @@ describe('Function: defineConsumer', () => {
     // Assess
     expect(contract.tables).toEqual({
       IDEMPOTENCY_TABLE_NAME: 'readWrite',
-      DEAD_LETTER_TABLE_NAME: 'readWrite',
+      DEAD_LETTER_TABLE_NAME: 'named',
       ORDERS_TABLE_NAME: 'readWrite',
     });
     expect(contract.tables).toMatchObject(CONSUMER_TABLES);

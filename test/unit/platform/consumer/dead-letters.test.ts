@@ -266,7 +266,7 @@ describe('Function: redriveDeadLetter', () => {
     const view = await redriveDeadLetter(store(), { pathParameters: { id: ID }, requestContext }, NOW);
 
     // Assess
-    expect(view).toMatchObject({ status: 'REDRIVEN', redrivenBy: 'ops@example.com' });
+    expect(view).toMatchObject({ status: 'REDRIVEN', redrivenBy: 'ops@example.com (admin-1)' });
   });
 
   it('answers 409 for a dead letter that was already redriven and writes nothing', async () => {

@@ -5,24 +5,55 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { InfrastructureError } from '../errors';
 import { acknowledgeSynchronousInvocation } from './service-function';
+import { WebAcl, type WebAclProps } from './web-acl';
 
 export interface Throttle {
   readonly rateLimit: number;
   readonly burstLimit: number;
 }
 
-export interface PublicRestApiProps {
+/** Who checks the callers of the API's routes. */
+export interface ApiAuthorizer {
+  readonly authorizer: apigateway.IAuthorizer;
+  /**
+   * `cognito`: a Cognito user pool authorizer (ID tokens); `lambda`: a Lambda authorizer (an OpenID
+   * Connect issuer's JWTs, or an API key); the reason is what cdk-nag's COG4 is told.
+   */
+  readonly kind: 'cognito' | { readonly lambda: string };
+  /** The message of the 401 gateway response (no or an invalid credential). */
+  readonly unauthorizedMessage: string;
+}
+
+export interface ServiceApiProps {
   readonly restApiName: string;
   readonly description: string;
   /** @default v1 */
   readonly stageName?: string;
   /** Stage-wide throttling. */
   readonly throttle: Throttle;
+  /** Checks every route that is not added as public. */
+  readonly auth: ApiAuthorizer;
+  /**
+   * An AWS WAF web ACL in front of the stage (rate limit per client IP, AWS managed rules); without
+   * it, stage and route throttling are the only bound.
+   */
+  readonly waf?: WebAclProps;
+  /**
+   * Creates the account-level role API Gateway writes logs with. An AWS account and region has one:
+   * only the first API of the app creates it, the others depend on that API's stack.
+   * @default true
+   */
+  readonly cloudWatchRole?: boolean;
   /** @default DESTROY */
   readonly logRemovalPolicy?: RemovalPolicy;
 }
 
 export interface RouteOptions {
+  /**
+   * `authorized` (default): the API's authorizer checks the caller first, and the function gets the
+   * verified claims; `public`: anyone may call it (only what a storefront shows to everybody).
+   */
+  readonly access?: 'authorized' | 'public';
   /** Required request headers, checked by API Gateway before the function runs. */
   readonly requiredHeaders?: readonly string[];
   /** Tighter throttling for this route than the stage's. */
@@ -81,6 +112,20 @@ const GATEWAY_RESPONSES: ReadonlyArray<{
     message: '"Too many requests. Retry later."',
   },
   {
+    id: 'AccessDenied',
+    type: apigateway.ResponseType.ACCESS_DENIED,
+    statusCode: '403',
+    code: 'FORBIDDEN',
+    message: '"The credential does not allow this request."',
+  },
+  {
+    id: 'WafFiltered',
+    type: apigateway.ResponseType.WAF_FILTERED,
+    statusCode: '403',
+    code: 'FORBIDDEN',
+    message: '"The request was blocked."',
+  },
+  {
     id: 'MissingAuthenticationToken',
     type: apigateway.ResponseType.MISSING_AUTHENTICATION_TOKEN,
     statusCode: '404',
@@ -109,24 +154,24 @@ const GATEWAY_RESPONSES: ReadonlyArray<{
 ];
 
 /**
- * A public REST API with the project's defaults: a regional endpoint; stage throttling; JSON access
- * logs; execution error logs, X-Ray tracing and CloudWatch metrics; a validator that rejects requests
- * missing required parameters before any function runs; and gateway errors in the project's JSON
- * error shape. Routes are Lambda proxy integrations added with `addRoute`.
- *
- * The API has no authorizer: this sample is public by design. To put one in front, pass
- * `authorizer` (a `CognitoUserPoolsAuthorizer`, a `TokenAuthorizer` or IAM) in `defaultMethodOptions`
- * of the `RestApi` below and drop the APIG4/COG4 acknowledgements.
+ * A REST API with the project's defaults: a regional endpoint; stage throttling; JSON access logs;
+ * execution error logs, X-Ray tracing and CloudWatch metrics; a validator that rejects requests
+ * missing required parameters before any function runs; gateway errors in the project's JSON error
+ * shape; an authorizer on every route not added as public; optionally a WAF web ACL. Routes are
+ * Lambda proxy integrations added with `addRoute`.
  */
-export class PublicRestApi extends Construct {
+export class ServiceApi extends Construct {
   readonly api: apigateway.RestApi;
   readonly accessLogGroup: logs.LogGroup;
   readonly validator: apigateway.RequestValidator;
+  readonly webAcl?: WebAcl;
+  private readonly auth: ApiAuthorizer;
   private readonly routeThrottles: apigateway.CfnStage.MethodSettingProperty[] = [];
   private readonly routes = new Set<string>();
 
-  constructor(scope: Construct, id: string, props: PublicRestApiProps) {
+  constructor(scope: Construct, id: string, props: ServiceApiProps) {
     super(scope, id);
+    this.auth = props.auth;
     this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {
       retention: logs.RetentionDays.ONE_MONTH,
       removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.DESTROY,
@@ -135,8 +180,8 @@ export class PublicRestApi extends Construct {
       restApiName: props.restApiName,
       description: props.description,
       endpointTypes: [apigateway.EndpointType.REGIONAL],
-      cloudWatchRole: true,
-      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
+      cloudWatchRole: props.cloudWatchRole ?? true,
+      ...((props.cloudWatchRole ?? true) ? { cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN } : {}),
       deployOptions: {
         stageName: props.stageName ?? 'v1',
         throttlingRateLimit: props.throttle.rateLimit,
@@ -173,7 +218,17 @@ export class PublicRestApi extends Construct {
       validateRequestParameters: true,
       validateRequestBody: true,
     });
-    for (const response of GATEWAY_RESPONSES) {
+    const responses = [
+      ...GATEWAY_RESPONSES,
+      {
+        id: 'Unauthorized',
+        type: apigateway.ResponseType.UNAUTHORIZED,
+        statusCode: '401',
+        code: 'UNAUTHORIZED',
+        message: JSON.stringify(props.auth.unauthorizedMessage),
+      },
+    ];
+    for (const response of responses) {
       this.api.addGatewayResponse(response.id, {
         type: response.type,
         ...(response.statusCode ? { statusCode: response.statusCode } : {}),
@@ -183,31 +238,32 @@ export class PublicRestApi extends Construct {
     }
 
     const validations = Validations.of(this);
-    validations.acknowledge({
-      id: 'AwsSolutions-APIG4',
-      reason:
-        'This open-source sample API is public by design (customers place orders without an account); see the class comment for putting an authorizer in front.',
-    });
-    validations.acknowledge({
-      id: 'AwsSolutions-COG4',
-      reason:
-        'This open-source sample API is public by design and uses no Cognito user pool; see the class comment for adding an authorizer.',
-    });
-    validations.acknowledge({
-      id: 'AwsSolutions-APIG3',
-      reason:
-        'No AWS WAF web ACL in the sample (it has a monthly cost); stage and route throttling bound the load. Associate a WAFv2 web ACL with the stage for production traffic.',
-    });
-    validations.acknowledge({
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
-      reason:
-        'The account-level role API Gateway needs to write access and execution logs; this AWS managed policy is the documented one for it.',
-    });
+    if (props.waf) {
+      this.webAcl = new WebAcl(this, 'WebAcl', props.waf);
+      this.webAcl.associate('Stage', this.api.deploymentStage.stageArn);
+    } else {
+      validations.acknowledge({
+        id: 'AwsSolutions-APIG3',
+        reason:
+          'Outside prod there is no AWS WAF web ACL (it has a monthly cost); stage and route throttling bound the load. stage=prod puts a web ACL with a rate-based rule and AWS managed rules in front.',
+      });
+    }
+    if (props.cloudWatchRole ?? true) {
+      validations.acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+        reason:
+          'The account-level role API Gateway needs to write access and execution logs; this AWS managed policy is the documented one for it.',
+      });
+    }
   }
 
-  /** Adds `method path` as a Lambda proxy integration. */
+  /**
+   * Adds `method path` as a Lambda proxy integration, behind the API's authorizer unless `access` is
+   * `public`.
+   */
   addRoute(method: string, path: string, fn: lambda.Function, options: RouteOptions = {}): apigateway.Method {
     const key = `${method} ${path}`;
+    const access = options.access ?? 'authorized';
     if (this.routes.has(key)) throw new InfrastructureError(`Route ${key} is defined twice`);
     this.routes.add(key);
     const resource = this.api.root.resourceForPath(path);
@@ -221,8 +277,30 @@ export class PublicRestApi extends Construct {
       {
         requestValidator: this.validator,
         ...(Object.keys(requestParameters).length > 0 ? { requestParameters } : {}),
+        ...(access === 'authorized'
+          ? {
+              authorizer: this.auth.authorizer,
+              authorizationType:
+                this.auth.kind === 'cognito'
+                  ? apigateway.AuthorizationType.COGNITO
+                  : apigateway.AuthorizationType.CUSTOM,
+            }
+          : { authorizationType: apigateway.AuthorizationType.NONE }),
       },
     );
+    const validations = Validations.of(apiMethod);
+    if (access === 'public') {
+      validations.acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason: `${key} is public by design: the storefront shows it to everybody, signed in or not.`,
+      });
+      validations.acknowledge({
+        id: 'AwsSolutions-COG4',
+        reason: `${key} is public by design: the storefront shows it to everybody, signed in or not.`,
+      });
+    } else if (this.auth.kind !== 'cognito') {
+      validations.acknowledge({ id: 'AwsSolutions-COG4', reason: `${key}: ${this.auth.kind.lambda}` });
+    }
     if (options.throttle) {
       this.routeThrottles.push({
         httpMethod: method,

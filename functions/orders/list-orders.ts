@@ -1,0 +1,62 @@
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { badRequest } from '#platform/errors';
+import { basePathOf } from '#platform/http';
+import { orderSummaryView } from './model';
+import type { OrderStore } from './order-store';
+
+export const LIST_ORDERS_LIMITS = { defaultLimit: 20, maxLimit: 100 } as const;
+
+/** The index position a page ended at: the index keys and the table keys of the last order. */
+const CURSOR_FIELDS = ['pk', 'sk', 'customerId', 'createdAt'] as const;
+
+function parseLimit(raw: string | undefined): number {
+  if (raw === undefined) return LIST_ORDERS_LIMITS.defaultLimit;
+  const limit = Number(raw);
+  if (!/^\d+$/.test(raw) || limit < 1 || limit > LIST_ORDERS_LIMITS.maxLimit) {
+    throw badRequest('INVALID_QUERY', `limit must be an integer from 1 to ${LIST_ORDERS_LIMITS.maxLimit}`, [
+      { path: 'query.limit', message: `received "${raw}"` },
+    ]);
+  }
+  return limit;
+}
+
+/**
+ * The opaque cursor of `nextCursor`: accepted only when it is well formed and points into the
+ * caller's own orders, so a cursor can never page through another customer's list.
+ */
+function parseCursor(raw: string | undefined, customerId: string): Record<string, unknown> | undefined {
+  if (raw === undefined) return undefined;
+  try {
+    const cursor = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Record<string, unknown>;
+    const wellFormed =
+      typeof cursor === 'object' &&
+      cursor !== null &&
+      Object.keys(cursor).length === CURSOR_FIELDS.length &&
+      CURSOR_FIELDS.every((field) => typeof cursor[field] === 'string') &&
+      cursor.customerId === customerId &&
+      typeof cursor.pk === 'string' &&
+      cursor.pk.startsWith('ORDER#');
+    if (wellFormed) return cursor;
+  } catch {
+    // reported below
+  }
+  throw badRequest('INVALID_QUERY', 'cursor is not a cursor returned by this API', [
+    { path: 'query.cursor', message: 'pass nextCursor unchanged' },
+  ]);
+}
+
+/** GET /orders?limit=&cursor=: the customer's own orders, newest first. */
+export async function listOrders(
+  store: OrderStore,
+  customerId: string,
+  event: Pick<APIGatewayProxyEvent, 'queryStringParameters' | 'path' | 'requestContext'>,
+) {
+  const query = event.queryStringParameters ?? {};
+  const limit = parseLimit(query.limit);
+  const cursor = parseCursor(query.cursor, customerId);
+  const page = await store.listByCustomer(customerId, limit, cursor);
+  return {
+    items: page.items.map((item) => orderSummaryView(item, basePathOf(event))),
+    nextCursor: page.next ? Buffer.from(JSON.stringify(page.next)).toString('base64url') : null,
+  };
+}

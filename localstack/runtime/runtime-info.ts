@@ -1,0 +1,39 @@
+import { DEMO_USERS } from './cognito';
+import type { LocalRuntime } from './runtime';
+
+/**
+ * What `npm start` writes to `.local/runtime.json` while it runs, for the tools (`npm run demo`, the
+ * benchmarks): where the API and the AWS APIs are, and how to sign in.
+ */
+export interface RuntimeInfo {
+  apiUrl: string;
+  controlPlaneUrl: string;
+  cognito?: {
+    userPoolId: string;
+    clientId: string;
+    users: { email: string; password: string; role: 'customer' | 'admin' }[];
+  };
+}
+
+/** The info of a running runtime: its first user pool and app client, and the demo users. */
+export function runtimeInfoOf(runtime: LocalRuntime): RuntimeInfo {
+  const pool = runtime.cognito?.pools[0];
+  const clientId = pool ? [...pool.clients.keys()][0] : undefined;
+  return {
+    apiUrl: runtime.apiUrl,
+    controlPlaneUrl: runtime.controlPlaneUrl,
+    ...(pool && clientId
+      ? {
+          cognito: {
+            userPoolId: pool.id,
+            clientId,
+            users: DEMO_USERS.map((user) => ({
+              email: user.email,
+              password: user.password,
+              role: user.groups.includes('admins') ? ('admin' as const) : ('customer' as const),
+            })),
+          },
+        }
+      : {}),
+  };
+}
