@@ -50,7 +50,8 @@ describe('Handler: list-orders', () => {
           total: { amountMinor: 5998, currency: 'EUR' },
           createdAt: NEWER.createdAt,
           updatedAt: NEWER.updatedAt,
-          links: { self: `/orders/${NEWER.orderId}` },
+          // Under the stage the client called, as every link of the API.
+          links: { self: `/prod/orders/${NEWER.orderId}` },
         },
         expect.objectContaining({ orderId: OLDER.orderId }),
       ],

@@ -8,6 +8,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { lambdaContext, mskEvent } from '#test/helpers/msk';
@@ -20,6 +21,7 @@ vi.hoisted(() => {
     IDEMPOTENCY_TABLE_NAME: 'payment-idempotency-test',
     DEAD_LETTER_TABLE_NAME: 'dead-letters-test',
     PSP_BASE_URL: 'https://psp.test/v1/psp',
+    PSP_API_KEY_SECRET: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:psp-api-key-AbCdEf',
     PSP_TIMEOUT_MS: '50',
     PSP_RETRY_BASE_MS: '0',
     PAYMENT_WORKFLOW_ARN: 'arn:aws:states:us-east-1:123456789012:stateMachine:payment-status',
@@ -31,6 +33,7 @@ const { handler } = await import('#functions/payments/handlers/consumer');
 const ddb = mockClient(DynamoDBClient);
 const doc = mockClient(DynamoDBDocumentClient);
 const sfn = mockClient(SFNClient);
+const secrets = mockClient(SecretsManagerClient);
 
 /** The PSP answers `status` to every call, and records the calls. */
 function pspAnswers(status: (url: string) => string) {
@@ -45,6 +48,8 @@ describe('Handler: payments consumer', () => {
     ddb.reset();
     doc.reset();
     sfn.reset();
+    secrets.reset();
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: 'psp-key-for-tests' });
     ddb.on(PutItemCommand).resolves({});
     ddb.on(UpdateItemCommand).resolves({});
     doc.on(PutCommand).resolves({});

@@ -5,6 +5,7 @@ import {
   QueryCommand,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ReconcileIncompleteError } from '#functions/payments/reconciler';
@@ -15,6 +16,7 @@ vi.hoisted(() => {
   Object.assign(process.env, {
     PAYMENTS_TABLE_NAME: 'payments-test',
     PSP_BASE_URL: 'https://psp.test/v1/psp',
+    PSP_API_KEY_SECRET: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:psp-api-key-AbCdEf',
     PSP_TIMEOUT_MS: '50',
   });
 });
@@ -22,11 +24,14 @@ vi.hoisted(() => {
 const { handler } = await import('#functions/payments/handlers/reconciler');
 
 const doc = mockClient(DynamoDBDocumentClient);
+const secrets = mockClient(SecretsManagerClient);
 const overdue = payment({ reconcileShard: '0', reconcileAt: '2025-03-01T12:15:01.000Z' });
 
 describe('Handler: payments reconciler', () => {
   beforeEach(() => {
     doc.reset();
+    secrets.reset();
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: 'psp-key-for-tests' });
     doc.on(QueryCommand).resolves({ Items: [] });
     doc.on(QueryCommand, { ExpressionAttributeValues: { ':shard': '0' } }).resolves({ Items: [overdue] });
     doc.on(GetCommand).resolves({ Item: overdue });
