@@ -1,3 +1,4 @@
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KafkaClient } from '@aws-sdk/client-kafka';
 import { LambdaClient } from '@aws-sdk/client-lambda';
@@ -5,12 +6,12 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 /**
  * Where the AWS APIs are: the defaults of the AWS SDK (region and credentials from the environment)
- * for a deployed stage, or the local runtime's endpoints (its control plane serves Lambda and Kafka,
- * DynamoDB Local the tables) with dummy credentials.
+ * for a deployed stage, or the local runtime's endpoints (its control plane serves Lambda, Kafka and
+ * Cognito, DynamoDB Local the tables) with dummy credentials.
  */
 export interface AwsAccess {
   region?: string;
-  /** Lambda and Kafka APIs (the local control plane). */
+  /** Lambda, Kafka and Cognito APIs (the local control plane). */
   controlPlaneUrl?: string;
   dynamoDbEndpoint?: string;
 }
@@ -18,6 +19,8 @@ export interface AwsAccess {
 export interface AwsClients {
   lambda: LambdaClient;
   kafka: KafkaClient;
+  /** The user pool's API, for signing customers in (`InitiateAuth`). */
+  cognito: CognitoIdentityProviderClient;
   dynamo: DynamoDBDocumentClient;
   region: string;
   destroy(): void;
@@ -37,6 +40,10 @@ export function awsClients(access: AwsAccess): AwsClients {
     ...common,
     ...(access.controlPlaneUrl ? { endpoint: access.controlPlaneUrl } : {}),
   });
+  const cognito = new CognitoIdentityProviderClient({
+    ...common,
+    ...(access.controlPlaneUrl ? { endpoint: access.controlPlaneUrl } : {}),
+  });
   const dynamoClient = new DynamoDBClient({
     ...common,
     ...(access.dynamoDbEndpoint ? { endpoint: access.dynamoDbEndpoint } : {}),
@@ -47,11 +54,13 @@ export function awsClients(access: AwsAccess): AwsClients {
   return {
     lambda,
     kafka,
+    cognito,
     dynamo,
     region,
     destroy: () => {
       lambda.destroy();
       kafka.destroy();
+      cognito.destroy();
       dynamo.destroy();
       dynamoClient.destroy();
     },

@@ -3,12 +3,13 @@ import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ulid } from 'ulid';
 import { awsClients } from './aws';
-import { ApiClient } from './client';
+import { ApiClient, CognitoSignIn } from './client';
 import { ChaosError } from './errors';
 import { type FaultLedger, LocalFaultEndpoint } from './faults';
 import { details, failed, type ScenarioRow, table } from './report';
 import { runScenarios } from './run';
 import { FULL, QUICK, SCENARIOS, scenariosFor } from './scenarios';
+import { SIGN_IN_ENV } from './sign-in';
 import { SystemMap } from './system';
 import { awsTarget } from './targets/aws';
 import { localTarget } from './targets/local';
@@ -32,6 +33,10 @@ the tables, the PSP and the topics, and prints one table. Exits 1 when any invar
     --api-url URL              the stage's REST API
     --region REGION
   --stage NAME               the stage's name (functions OrderSaga-<stage>-*; default dev)
+  --user-pool-client-id ID   the user pool's app client (${SIGN_IN_ENV.clientId}); with --target aws,
+                             or a running local system without .local/runtime.json
+  --customers a,b            the customers' usernames (${SIGN_IN_ENV.customers}); their password in
+                             ${SIGN_IN_ENV.password}. A local runtime's demo customers sign in by themselves
   --no-topics                do not read the topics (when the Kafka cluster is out of reach)
   --report FILE              also write the table and the findings to FILE (Markdown)`;
 
@@ -47,6 +52,8 @@ const { values } = parseArgs({
     'time-scale': { type: 'string' },
     region: { type: 'string' },
     stage: { type: 'string', default: 'dev' },
+    'user-pool-client-id': { type: 'string' },
+    customers: { type: 'string' },
     'no-topics': { type: 'boolean', default: false },
     report: { type: 'string' },
     help: { type: 'boolean', default: false },
@@ -97,12 +104,14 @@ async function main(): Promise<number> {
   const started = Date.now();
   target =
     values.target === 'aws'
-      ? awsTarget({ apiUrl: values['api-url'], region: values.region })
+      ? awsTarget({ apiUrl: values['api-url'], region: values.region, signIn: values, env: process.env })
       : await localTarget({
           controlPlaneUrl: values['control-plane-url'],
           apiUrl: values['api-url'],
           dynamoDbEndpoint: values['dynamodb-endpoint'],
           timeScale: Number(values['time-scale'] ?? (values.quick ? 20 : 10)),
+          signIn: values,
+          env: process.env,
           log,
         });
   const clients = awsClients(target.access);
@@ -128,13 +137,16 @@ async function main(): Promise<number> {
       names: values.scenarios?.split(',').map((name) => name.trim()),
     });
     log(
-      `Run ${runId}: ${run.length} scenario(s)${values.quick ? ' (quick)' : ''} against ${target.name} (${target.apiUrl})`,
+      `Run ${runId}: ${run.length} scenario(s)${values.quick ? ' (quick)' : ''} against ${target.name} (${target.apiUrl}), orders of ${target.signIn.customers.map((user) => user.username).join(', ')}`,
     );
     const rows: ScenarioRow[] = await runScenarios(
       {
         clients,
         system,
-        api: new ApiClient(target.apiUrl),
+        api: new ApiClient(
+          target.apiUrl,
+          new CognitoSignIn(clients.cognito, target.signIn.clientId, target.signIn.customers),
+        ),
         params,
         runId,
         ...(localFaults ? { localFaults } : {}),

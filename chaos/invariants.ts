@@ -22,6 +22,10 @@ export interface Verdict {
   doubleReleases: number;
   /** Units per product that appeared or vanished: (stock + held by reservations) against the start. */
   stockDrift: number;
+  /** Units sold that were not in stock: the sum of every product's stock below zero. */
+  oversold: number;
+  /** CANCELLED orders whose reservation still holds its stock (RESERVED, never released). */
+  unreleasedReservations: number;
   /** Orders charged more than once at the PSP, or with more than one PaymentSucceeded. */
   doubleCharges: number;
   /** CANCELLED orders whose money the PSP still holds (captured or authorized, not voided or refunded). */
@@ -170,6 +174,23 @@ export function judge(snapshot: Snapshot, scope: Scope): Verdict {
     stockDrift += Math.abs(now - baseline);
     findings.push(`product ${productId}: ${now} units in stock or held, ${baseline} at the start`);
   }
+  let oversold = 0;
+  for (const [productId, units] of snapshot.stock) {
+    if (units >= 0) continue;
+    oversold -= units;
+    findings.push(`product ${productId} is oversold: ${units} units in stock`);
+  }
+  let unreleasedReservations = 0;
+  for (const orderId of scope.orderIds) {
+    const reservation = reservations.get(orderId);
+    if (ordersById.get(orderId)?.status !== 'CANCELLED' || reservation?.status !== 'RESERVED') continue;
+    unreleasedReservations++;
+    findings.push(
+      `order ${orderId} is CANCELLED but its reservation still holds ${reservation.lines
+        .map((line) => `${line.quantity} × ${line.productId}`)
+        .join(', ')}`,
+    );
+  }
 
   // Money -------------------------------------------------------------------------------------------
   const paymentsOf = new Map<string, string[]>();
@@ -247,6 +268,8 @@ export function judge(snapshot: Snapshot, scope: Scope): Verdict {
     doubleReservations,
     doubleReleases,
     stockDrift,
+    oversold,
+    unreleasedReservations,
     doubleCharges,
     chargesOnCancelled,
     duplicateNotifications,
@@ -265,6 +288,8 @@ export function violationsOf(verdict: Verdict): number {
     verdict.doubleReservations +
     verdict.doubleReleases +
     verdict.stockDrift +
+    verdict.oversold +
+    verdict.unreleasedReservations +
     verdict.doubleCharges +
     verdict.chargesOnCancelled +
     verdict.duplicateNotifications +
@@ -274,8 +299,8 @@ export function violationsOf(verdict: Verdict): number {
 
 /**
  * Whether the system is quiet for the scope: every order of the scope finished with its
- * notification, nothing of them left to publish, parked, awaiting its payment status, or holding money
- * at the PSP while cancelled. The scenario's drain time ends when this first holds.
+ * notification, nothing of them left to publish, parked, awaiting its payment status, or holding stock
+ * or money at the PSP while cancelled. The scenario's drain time ends when this first holds.
  */
 export function isQuiet(snapshot: Snapshot, scope: Scope): { quiet: boolean; waitingFor: string[] } {
   const verdict = judge({ ...snapshot, topics: undefined }, { ...scope, poison: new Map() });
@@ -290,6 +315,8 @@ export function isQuiet(snapshot: Snapshot, scope: Scope): { quiet: boolean; wai
   if (parked > 0) waitingFor.push(`${parked} parked records`);
   const missing = verdict.lostEvents - unpublished;
   if (missing > 0) waitingFor.push(`${missing} effects`);
+  // A cancelled order's stock is released by the saga and the inventory service.
+  if (verdict.unreleasedReservations > 0) waitingFor.push(`${verdict.unreleasedReservations} stock releases`);
   // A cancelled order's payment is released by the saga and the payment service (void or refund).
   if (verdict.chargesOnCancelled > 0) waitingFor.push(`${verdict.chargesOnCancelled} reversals`);
   // AUTHORIZING, AWAITING_STATUS, and any other state still on its way (VOIDING, REFUNDING).

@@ -56,16 +56,18 @@ function pick<T>(weighted: readonly (readonly [T, number])[], random: () => numb
 
 /**
  * The orders of a scenario: one or two lines of products picked by their stock (so stock lasts), one
- * to two units each, a token from the mix. Customer ids carry the run and scenario.
+ * to two units each, a token from the mix, the customers in turn. Idempotency-Keys carry the run and
+ * scenario.
  */
 export function orderRequests(
   count: number,
-  customerPrefix: string,
+  keyPrefix: string,
+  customers: readonly string[],
   stock: ReadonlyMap<string, number>,
   random: () => number,
 ): OrderRequest[] {
   const products = [...stock].filter(([, units]) => units > 0);
-  if (products.length === 0) return [];
+  if (products.length === 0 || customers.length === 0) return [];
   return Array.from({ length: count }, (_, i) => {
     const lines = new Map<string, number>();
     const lineCount = random() < 0.2 ? 2 : 1;
@@ -74,9 +76,10 @@ export function orderRequests(
       lines.set(productId, (lines.get(productId) ?? 0) + (random() < 0.8 ? 1 : 2));
     }
     return {
-      customerId: `${customerPrefix}-${i}`,
+      customer: customers[i % customers.length] as string,
       items: [...lines].map(([productId, quantity]) => ({ productId, quantity })),
       token: pick(TOKEN_MIX, random),
+      idempotencyKey: `${keyPrefix}-${i}`,
     };
   });
 }
@@ -97,7 +100,7 @@ export async function driveLoad(
         const due = started + i * gapMs;
         if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
         const request = requests[i] as OrderRequest;
-        const placed = await api.placeOrder(request, `${request.customerId}-key`);
+        const placed = await api.placeOrder(request);
         result.retries += placed.attempts - 1;
         if (placed.orderId) result.accepted.push(placed.orderId);
         else result.failed.push(placed);

@@ -81,7 +81,7 @@ export interface Snapshot {
   orders: OrderState[];
   outbox: OutboxRow[];
   reservations: Reservation[];
-  /** Stock per productId. */
+  /** Stock per productId, from the inventory table's stock items (`STOCK#<productId>`). */
   stock: Map<string, number>;
   payments: Payment[];
   /** The PSP's own records, when the system runs the mock PSP. */

@@ -134,12 +134,18 @@ async function load(
   seconds: number,
   orders = context.params.orders,
 ) {
+  const stock = await context.stock();
   const requests = orderRequests(
     orders,
     `chaos-${context.runId}-${scenario}`,
-    await context.stock(),
+    context.api.signIn.customers,
+    stock,
     Math.random,
   );
+  if (requests.length < orders)
+    throw new ChaosError(
+      `No order to place: ${stock.size === 0 ? 'no product has a stock item in the inventory table' : 'every product is out of stock'}`,
+    );
   const result = await driveLoad(context.api, requests, {
     orders,
     spreadMs: seconds * 1000,

@@ -1,4 +1,5 @@
 import { paginateScan } from '@aws-sdk/lib-dynamodb';
+import { STOCK_KEY_PREFIX } from '#functions/inventory/stock';
 import type { AwsClients } from './aws';
 import type {
   DeadLetter,
@@ -57,7 +58,10 @@ const OUTBOX_TABLES: readonly [TableVariable, string][] = [
   ['NOTIFICATIONS_TABLE_NAME', 'notifications'],
 ];
 
-/** Reads the state the invariants judge: every table of the saga, the PSP's, and the topics. */
+/**
+ * Reads the state the invariants judge: every table of the saga (stock in the inventory table), the
+ * mock PSP's, and the topics.
+ */
 export async function takeSnapshot(
   clients: AwsClients,
   system: SystemMap,
@@ -67,23 +71,15 @@ export async function takeSnapshot(
     const name = system.tables[variable];
     return name ? scan(clients, name) : [];
   };
-  const [
-    orderItems,
-    productItems,
-    inventoryItems,
-    paymentItems,
-    notificationItems,
-    deadLetterItems,
-    pspItems,
-  ] = await Promise.all([
-    tableItems('ORDERS_TABLE_NAME'),
-    tableItems('PRODUCTS_TABLE_NAME'),
-    tableItems('INVENTORY_TABLE_NAME'),
-    tableItems('PAYMENTS_TABLE_NAME'),
-    tableItems('NOTIFICATIONS_TABLE_NAME'),
-    tableItems('DEAD_LETTER_TABLE_NAME'),
-    tableItems('PSP_TABLE_NAME'),
-  ]);
+  const [orderItems, inventoryItems, paymentItems, notificationItems, deadLetterItems, pspItems] =
+    await Promise.all([
+      tableItems('ORDERS_TABLE_NAME'),
+      tableItems('INVENTORY_TABLE_NAME'),
+      tableItems('PAYMENTS_TABLE_NAME'),
+      tableItems('NOTIFICATIONS_TABLE_NAME'),
+      tableItems('DEAD_LETTER_TABLE_NAME'),
+      tableItems('PSP_TABLE_NAME'),
+    ]);
   const byTable: Record<string, Item[]> = {
     ORDERS_TABLE_NAME: orderItems,
     INVENTORY_TABLE_NAME: inventoryItems,
@@ -157,7 +153,7 @@ export async function takeSnapshot(
     orders,
     outbox,
     reservations,
-    stock: new Map(productItems.map((item) => [String(item.productId), Number(item.stock ?? 0)])),
+    stock: stockOf(inventoryItems),
     payments,
     ...(psp ? { psp } : {}),
     notifications,
@@ -165,6 +161,20 @@ export async function takeSnapshot(
     parked,
     ...(topics ? { topics: [...topics.messages] } : {}),
   };
+}
+
+/**
+ * Stock per product, where the inventory service keeps it: its table's stock items
+ * (`STOCK#<productId>` / `STOCK`, the only writer being the inventory service; the catalog reads them).
+ */
+export function stockOf(inventoryItems: readonly Item[]): Map<string, number> {
+  const stock = new Map<string, number>();
+  for (const item of inventoryItems) {
+    const pk = text(item.pk);
+    if (!pk?.startsWith(STOCK_KEY_PREFIX) || item.sk !== 'STOCK') continue;
+    stock.set(text(item.productId) ?? pk.slice(STOCK_KEY_PREFIX.length), Number(item.stock ?? 0));
+  }
+  return stock;
 }
 
 /** Units per product in stock or held by a reservation: what conservation of stock compares with. */

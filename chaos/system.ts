@@ -30,7 +30,6 @@ export interface KafkaMappingInfo {
 /** The tables the invariants read, by the environment variable the functions' contracts name them with. */
 export const TABLE_VARIABLES = [
   'ORDERS_TABLE_NAME',
-  'PRODUCTS_TABLE_NAME',
   'INVENTORY_TABLE_NAME',
   'PAYMENTS_TABLE_NAME',
   'NOTIFICATIONS_TABLE_NAME',

@@ -288,6 +288,44 @@ describe('Function: judge', () => {
     expect(result).toEqual({ stockDrift: 1 });
   });
 
+  it('counts units sold below zero stock as oversold', () => {
+    // Prepare
+    const snapshot = healthy();
+    snapshot.stock.set(MOUSE, -2);
+    snapshot.reservations.push({
+      orderId: 'o-3',
+      status: 'RESERVED',
+      lines: [{ productId: MOUSE, quantity: 10 }],
+    });
+
+    // Act
+    const result = broken(snapshot);
+
+    // Assess
+    expect(result).toEqual({ oversold: 2 });
+    expect(judge(snapshot, scope()).findings).toEqual(['product mouse is oversold: -2 units in stock']);
+  });
+
+  it('counts a cancelled order whose reservation was never released', () => {
+    // Prepare
+    const snapshot = healthy();
+    snapshot.reservations[1] = {
+      orderId: 'o-2',
+      status: 'RESERVED',
+      lines: [{ productId: MOUSE, quantity: 1 }],
+    };
+    snapshot.stock.set(MOUSE, 7);
+
+    // Act
+    const result = broken(snapshot);
+
+    // Assess
+    expect(result).toEqual({ unreleasedReservations: 1 });
+    expect(judge(snapshot, scope()).findings).toEqual([
+      'order o-2 is CANCELLED but its reservation still holds 1 × mouse',
+    ]);
+  });
+
   it('counts two PSP charges of one order as a double charge', () => {
     // Prepare
     const snapshot = healthy();
@@ -518,5 +556,22 @@ describe('Function: isQuiet', () => {
 
     // Assess
     expect(probe).toEqual({ quiet: false, waitingFor: ['1 reversals'] });
+  });
+
+  it('waits for the release of a cancelled order’s stock', () => {
+    // Prepare
+    const releasing = healthy();
+    releasing.reservations[1] = {
+      orderId: 'o-2',
+      status: 'RESERVED',
+      lines: [{ productId: MOUSE, quantity: 1 }],
+    };
+    releasing.stock.set(MOUSE, 7);
+
+    // Act
+    const probe = isQuiet(releasing, scope());
+
+    // Assess
+    expect(probe).toEqual({ quiet: false, waitingFor: ['1 stock releases'] });
   });
 });

@@ -9,6 +9,8 @@ const verdict = (overrides: Partial<Verdict> = {}): Verdict => ({
   doubleReservations: 0,
   doubleReleases: 0,
   stockDrift: 0,
+  oversold: 0,
+  unreleasedReservations: 0,
   doubleCharges: 0,
   chargesOnCancelled: 0,
   duplicateNotifications: 0,
@@ -65,17 +67,19 @@ describe('Function: table', () => {
       row(),
       row({ scenario: 'poison', verdict: verdict({ expectedDeadLetters: 18 }) }),
       row({ scenario: 'crashes', drainSeconds: undefined, verdict: verdict({ terminal: 7 }) }),
+      row({ scenario: 'replay', verdict: verdict({ oversold: 2, unreleasedReservations: 1 }) }),
     ];
 
     // Act
     const lines = table(rows).split('\n');
 
     // Assess
-    expect(lines).toHaveLength(5);
+    expect(lines).toHaveLength(6);
     expect(new Set(lines.map((line) => line.length)).size).toBe(1);
     expect(lines[0]).toMatch(/^\| scenario +\| orders \| terminal \| lost events \|/);
     expect(lines[2]).toMatch(/\| 3\.3 s +\| ok +\|$/);
     expect(lines[3]).toContain('0 (+18 poison)');
     expect(lines[4]).toMatch(/\| > 180 s +\| VIOLATED \|$/);
+    expect(lines[5]).toMatch(/\| 0 \/ 2 \/ 1 +\|.*\| VIOLATED \|$/);
   });
 });
