@@ -404,7 +404,11 @@ export function costReport(
 }
 
 const dollars = (value: number) =>
-  value >= 100 ? `$${value.toFixed(0)}` : value >= 1 ? `$${value.toFixed(2)}` : `$${value.toFixed(3)}`;
+  value >= 100
+    ? `$${Math.round(value).toLocaleString('en-US')}`
+    : value >= 1
+      ? `$${value.toFixed(2)}`
+      : `$${value.toFixed(3)}`;
 
 const quantity = (value: number) =>
   value >= 1000
