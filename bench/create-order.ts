@@ -141,7 +141,7 @@ if (usage) {
     .map(([purpose, units]) => `${purpose} ${per(units.write)} W / ${per(units.read)} R`)
     .join(', ');
   console.log(
-    `DynamoDB per order ${per(usage.units.write)} write units, ${per(usage.units.read)} read units (create and relay only): ${purposes}`,
+    `DynamoDB per order ${per(usage.units.write)} write units, ${per(usage.units.read)} read units until every OrderCreated was on Kafka (the consumers run meanwhile): ${purposes}`,
   );
 }
 process.exit(seen.size === acceptedAt.size ? 0 : 1);
