@@ -6,9 +6,10 @@
  * must not call the network).
  */
 import { spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { cpSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { functionDefinition } from '../localstack/runtime/functions';
 import { localIdentity } from '../localstack/runtime/identity';
 import { lambdaNodeFor } from '../localstack/runtime/lambda-node';
@@ -17,6 +18,8 @@ import { loadCloudAssembly, resourcesOfType } from '../localstack/runtime/templa
 
 /** Goals of a function bundle: the handler file's size and its module init time. */
 export const GOALS = { bundleBytes: 300 * 1024, initMs: 100 } as const;
+
+const RUNTIME_MODULES = join(dirname(fileURLToPath(import.meta.url)), '..', 'node_modules');
 
 /** Nothing listens there: a connection attempt fails at once. */
 const UNREACHABLE = 'http://127.0.0.1:9';
@@ -106,6 +109,8 @@ export function median(values: readonly number[]): number {
     : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
+// A \`.js\` bundle is CommonJS on Lambda (its folder has no package.json); here it sits under the
+// project's \`"type": "module"\`, so it is required rather than imported.
 const IMPORT_SCRIPT = `
 const started = performance.now();
 await import(process.argv[1]);
@@ -120,7 +125,8 @@ export function importOnce(bundle: FunctionBundle, timeoutMs = 15_000): Promise<
       lambdaNodeFor(bundle.runtime),
       ['--input-type=module', '-e', IMPORT_SCRIPT, pathToFileURL(bundle.handlerFile).href],
       {
-        env: { ...bundle.environment, PATH: process.env.PATH ?? '' },
+        // NODE_PATH stands in for the AWS SDK the Lambda runtime provides to bundles that leave it out.
+        env: { ...bundle.environment, PATH: process.env.PATH ?? '', NODE_PATH: RUNTIME_MODULES },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
@@ -145,7 +151,8 @@ export function importOnce(bundle: FunctionBundle, timeoutMs = 15_000): Promise<
         return;
       }
       const reason = signal === 'SIGKILL' ? `no result within ${timeoutMs} ms` : `exit ${code}`;
-      reject(new SizeError(`${bundle.logicalId}: import failed (${reason}): ${stderr.trim().slice(-500)}`));
+      const cause = stderr.split('\n').find((text) => /^\w*Error\b/.test(text)) ?? stderr.trim().slice(-200);
+      reject(new SizeError(`${bundle.logicalId}: import failed (${reason}): ${cause}`));
     });
   });
 }
@@ -159,8 +166,15 @@ export async function measure(bundle: FunctionBundle, runs: number): Promise<Siz
     totalBytes: bundle.totalBytes,
   };
   const times: number[] = [];
+  // A `.js` bundle is CommonJS on Lambda (its folder has no package.json) but ESM under this
+  // project's `"type": "module"`: it is imported from a copy of its folder outside the project.
+  const copy = bundle.handlerFile.endsWith('.js')
+    ? mkdtempSync(join(tmpdir(), 'order-saga-size-'))
+    : undefined;
+  if (copy) cpSync(dirname(bundle.handlerFile), copy, { recursive: true });
+  const target = copy ? { ...bundle, handlerFile: join(copy, basename(bundle.handlerFile)) } : bundle;
   try {
-    for (let i = 0; i < runs; i++) times.push(await importOnce(bundle));
+    for (let i = 0; i < runs; i++) times.push(await importOnce(target));
   } catch (error) {
     return {
       ...base,
@@ -168,6 +182,8 @@ export async function measure(bundle: FunctionBundle, runs: number): Promise<Siz
       runs: times,
       error: error instanceof Error ? error.message : String(error),
     };
+  } finally {
+    if (copy) rmSync(copy, { recursive: true, force: true });
   }
   return { ...base, initMs: median(times), runs: times.map((time) => Math.round(time * 10) / 10) };
 }
@@ -181,7 +197,10 @@ export function formatSizeTable(rows: readonly SizeRow[]): string {
     `| stack | function | handler file | asset total | init (median) | ≤ ${kb(GOALS.bundleBytes)} | ≤ ${GOALS.initMs} ms |`,
     '| --- | --- | ---: | ---: | ---: | --- | --- |',
     ...rows.map((row) => {
-      const init = row.initMs === undefined ? `failed: ${row.error ?? ''}` : `${row.initMs.toFixed(0)} ms`;
+      const init =
+        row.initMs === undefined
+          ? `failed: ${(row.error ?? '').split('\n')[0]?.slice(0, 160)}`
+          : `${row.initMs.toFixed(0)} ms`;
       return `| ${row.stack.replace(/^OrderSaga-[a-z0-9-]+?-/, '')} | ${row.logicalId} | ${kb(row.handlerBytes)} | ${kb(row.totalBytes)} | ${init} | ${verdict(row.handlerBytes <= GOALS.bundleBytes)} | ${row.initMs === undefined ? '-' : verdict(row.initMs <= GOALS.initMs)} |`;
     }),
   ];
