@@ -84,6 +84,7 @@ const latencies: number[] = [];
 const statuses = new Map<number, number>();
 let next = 0;
 let done = 0;
+const usageBefore = runtime?.meter?.snapshot();
 const run = Date.now();
 const body = () =>
   JSON.stringify({
@@ -121,6 +122,7 @@ while (seen.size < acceptedAt.size && Date.now() < deadline) {
 }
 progress('on Kafka', seen.size, acceptedAt.size);
 const allSeconds = (Date.now() - run) / 1000;
+const usage = usageBefore ? runtime?.meter?.since(usageBefore) : undefined;
 await consumer.disconnect();
 await runtime?.stop();
 
@@ -132,4 +134,14 @@ create-order      p50 ${ms(percentile(latencies, 50))}  p95 ${ms(percentile(late
 throughput        ${(total / httpSeconds).toFixed(1)} orders/s accepted
 outbox → Kafka    ${seen.size}/${acceptedAt.size} published; lag p50 ${ms(percentile(lags, 50))}  p99 ${ms(percentile(lags, 99))}
 all on Kafka in   ${allSeconds.toFixed(1)} s`);
+if (usage) {
+  // Only this runtime's own meter knows the units (not a running npm start reached with --url).
+  const per = (value: number) => (value / Math.max(1, acceptedAt.size)).toFixed(2);
+  const purposes = Object.entries(usage.byPurpose)
+    .map(([purpose, units]) => `${purpose} ${per(units.write)} W / ${per(units.read)} R`)
+    .join(', ');
+  console.log(
+    `DynamoDB per order ${per(usage.units.write)} write units, ${per(usage.units.read)} read units until every OrderCreated was on Kafka (the consumers run meanwhile): ${purposes}`,
+  );
+}
 process.exit(seen.size === acceptedAt.size ? 0 : 1);

@@ -1,10 +1,18 @@
 /**
- * `npm run bench -- --orders N --concurrency C`: drives N orders (tok_ok, one line each) through the
- * whole saga on a fresh local stack and waits for every terminal state. Prints throughput to terminal
- * state, create-order and saga-completion percentiles, and per-order DynamoDB item writes, Lambda
- * invocations and Kafka messages. It also measures the raw PutItem rate DynamoDB Local sustains here
- * (the local ceiling) and how close the saga gets to it: raw writes/s ÷ writes per order.
+ * `npm run bench -- --orders N --concurrency C [--pending 0.05] [--json file]`: drives N orders (tok_ok,
+ * one line each; a share of them tok_pending with `--pending`) through the whole saga on a fresh local
+ * stack and waits for every terminal state. Prints throughput to terminal state, create-order and
+ * saga-completion percentiles, and per-order DynamoDB item writes, Lambda invocations and Kafka
+ * messages. It also measures the raw PutItem rate DynamoDB Local sustains here (the local ceiling) and
+ * how close the saga gets to it: raw writes/s ÷ writes per order.
+ *
+ * Then the bill of one order (`bench/profile.ts`): DynamoDB write and read units by purpose and by table,
+ * invocations and mean duration per function, Kafka messages and bytes per topic, Step Functions
+ * executions and transitions, log bytes. `--json <file>` writes the same numbers with the run's metadata
+ * (the `BenchReport` shape); `npm run cost -- --profile <file>` prices them.
  */
+import { writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import {
   CreateTableCommand,
@@ -17,6 +25,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { localDynamoClientConfig } from '../localstack/engines';
 import { LAPTOP_STAND, ms, type OrderSpec, percentile, placeOrders, progressBar, seconds } from './drive';
 import { startLocalStack } from './local-stack';
+import { type BenchReport, formatPerOrder, perOrderBetween, readCounters } from './profile';
 import { runtimeInfoOf, signInAs } from './sign-in';
 
 const { values } = parseArgs({
@@ -24,10 +33,15 @@ const { values } = parseArgs({
     orders: { type: 'string', default: '200' },
     concurrency: { type: 'string', default: '10' },
     'time-scale': { type: 'string', default: '20' },
+    pending: { type: 'string', default: '0' },
+    json: { type: 'string' },
   },
 });
 const total = Number(values.orders);
 const concurrency = Number(values.concurrency);
+const pendingShare = Number(values.pending);
+if (!(pendingShare >= 0 && pendingShare <= 1)) throw new Error('--pending must be a share from 0 to 1');
+const TOPICS = ['orders.events', 'inventory.events', 'payments.events', 'notifications.events'];
 
 const runtime = await startLocalStack(Number(values['time-scale']));
 const dynamo = new DynamoDBClient(localDynamoClientConfig(runtime.dynamoEndpoint));
@@ -35,7 +49,7 @@ const admin = new Kafka({ brokers: runtime.kafkaBootstrap.split(','), logLevel: 
 
 async function kafkaMessages(): Promise<number> {
   let sum = 0;
-  for (const topic of ['orders.events', 'inventory.events', 'payments.events', 'notifications.events']) {
+  for (const topic of TOPICS) {
     for (const partition of await admin.fetchTopicOffsets(topic))
       sum += Number(partition.high) - Number(partition.low);
   }
@@ -84,6 +98,10 @@ const invocationsByFunction = () =>
     ]),
   );
 
+/** Messages and bytes (key, value, headers) seen on each topic since the observer joined. */
+const seenOnTopics: Record<string, { messages: number; bytes: number }> = Object.fromEntries(
+  TOPICS.map((topic) => [topic, { messages: 0, bytes: 0 }]),
+);
 /** Terminal events (OrderConfirmed / OrderCancelled) as they reach orders.events, by orderId. */
 const settledAt = new Map<string, { at: number; status: 'CONFIRMED' | 'CANCELLED' }>();
 const observer = new Kafka({
@@ -96,13 +114,22 @@ const observer = new Kafka({
   maxWaitTimeInMs: 100,
 });
 await observer.connect();
-await observer.subscribe({ topics: ['orders.events'], fromBeginning: false });
+await observer.subscribe({ topics: TOPICS, fromBeginning: false });
 let joined = false;
 observer.on(observer.events.GROUP_JOIN, () => {
   joined = true;
 });
 await observer.run({
-  eachMessage: async ({ message }) => {
+  eachMessage: async ({ topic, message }) => {
+    const seen = seenOnTopics[topic];
+    if (seen) {
+      seen.messages += 1;
+      seen.bytes += (message.key?.length ?? 0) + (message.value?.length ?? 0);
+      for (const [name, value] of Object.entries(message.headers ?? {}))
+        seen.bytes +=
+          Buffer.byteLength(name) + (Buffer.isBuffer(value) ? value.length : String(value).length);
+    }
+    if (topic !== 'orders.events') return;
     const type = message.headers?.eventType?.toString();
     if (type !== 'OrderConfirmed' && type !== 'OrderCancelled') return;
     const orderId = message.key?.toString() ?? '';
@@ -136,15 +163,19 @@ try {
   const rawRate = await rawWriteRate(5_000);
 
   const writesBefore = runtime.meter?.snapshot().itemWrites ?? 0;
+  const usageBefore = runtime.meter?.snapshot();
+  const countersBefore = readCounters(runtime, seenOnTopics);
   const invocationsBefore = invocations();
   const perFunctionBefore = invocationsByFunction();
   const messagesBefore = await kafkaMessages();
   const customerToken = await signInAs(runtimeInfoOf(runtime), 'customer');
-  const specs: OrderSpec[] = Array.from({ length: total }, () => ({
-    label: 'tok_ok',
-    items: [{ productId: LAPTOP_STAND, quantity: 1 }],
-    token: 'tok_ok',
-  }));
+  // Pending orders are spread evenly over the run (every 1/share-th order).
+  const pendingEvery = pendingShare > 0 ? 1 / pendingShare : Number.POSITIVE_INFINITY;
+  const specs: OrderSpec[] = Array.from({ length: total }, (_, i) => {
+    const token =
+      Math.floor((i + 1) / pendingEvery) > Math.floor(i / pendingEvery) ? 'tok_pending' : 'tok_ok';
+    return { label: token, items: [{ productId: LAPTOP_STAND, quantity: 1 }], token };
+  });
   const started = Date.now();
   const orders = await placeOrders(
     runtime.apiUrl,
@@ -183,6 +214,8 @@ try {
     if (view.status !== order.status)
       throw new Error(`Order ${order.orderId} is ${view.status} over HTTP but ${order.status} on Kafka`);
   }
+  const countersAfter = readCounters(runtime, seenOnTopics);
+  const usage = usageBefore ? runtime.meter?.since(usageBefore) : undefined;
   const accepted = orders.filter((order) => order.orderId);
   const settled = accepted.filter((order) => order.terminalAt);
   const confirmed = settled.filter((order) => order.status === 'CONFIRMED');
@@ -210,6 +243,41 @@ local ceiling          ${ceiling.toFixed(1)} orders/s (raw writes/s ÷ writes pe
   console.log(
     `invocations by function: ${perFunction.map(([name, count]) => `${name} ${count}`).join(', ')}`,
   );
+  const consumerGroups: Record<string, number> = {};
+  for (const mapping of runtime.kafkaMappings)
+    for (const topic of mapping.definition.topics) consumerGroups[topic] = (consumerGroups[topic] ?? 0) + 1;
+  const perOrder = perOrderBetween(countersBefore, countersAfter, usage, {
+    orders: settled.length,
+    consumerGroups,
+    apiRequests: orders.length,
+  });
+  console.log(`\n${formatPerOrder(perOrder).join('\n')}`);
+  if (values.json) {
+    const percentiles = (values: number[]) => ({
+      p50: percentile(values, 50),
+      p95: percentile(values, 95),
+      p99: percentile(values, 99),
+    });
+    const report: BenchReport = {
+      kind: 'order-saga-bench',
+      version: 1,
+      date: new Date().toISOString(),
+      machine: { cpus: availableParallelism(), node: process.version, platform: process.platform },
+      orders: total,
+      concurrency,
+      timeScale: Number(values['time-scale']),
+      pendingShare,
+      accepted: accepted.length,
+      settled: settled.length,
+      confirmed: confirmed.length,
+      elapsedMs: elapsed,
+      throughput: Math.round(throughput * 100) / 100,
+      latencyMs: { createOrder: percentiles(createLatencies), sagaCompletion: percentiles(sagaLatencies) },
+      perOrder,
+    };
+    writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`);
+    console.log(`\nwrote ${values.json}`);
+  }
   process.exitCode = settled.length === accepted.length && accepted.length === total ? 0 : 1;
 } finally {
   await observer.disconnect().catch(() => {});

@@ -69,6 +69,13 @@ export class LocalLambda {
   private readonly waiting: ((host: Host) => void)[] = [];
   private stopped = false;
   invocations = 0;
+  /**
+   * Milliseconds spent in invocations, from handing the event to an execution environment to its
+   * result (what Lambda bills as duration; the start of a new environment is not included).
+   */
+  durationMs = 0;
+  /** Execution environments started (cold starts). */
+  coldStarts = 0;
   /** Set by the local fault endpoint; undefined when no crash fault is active. */
   crashFault: CrashFault | undefined;
 
@@ -81,6 +88,7 @@ export class LocalLambda {
   async invoke(event: unknown, options: { traceId?: string } = {}): Promise<InvokeResult> {
     this.invocations++;
     const host = await this.acquire();
+    const started = performance.now();
     const id = randomUUID();
     const deadline = Date.now() + this.definition.timeoutMs;
     const result = await new Promise<InvokeResult>((resolve) => {
@@ -124,6 +132,7 @@ export class LocalLambda {
         },
       });
     });
+    this.durationMs += performance.now() - started;
     this.release(host);
     return result;
   }
@@ -178,6 +187,7 @@ export class LocalLambda {
       serialization: 'json',
     });
     this.logs.attach(this.definition.name, child);
+    this.coldStarts++;
     const host: Host = { child, ready: Promise.resolve() };
     host.ready = new Promise<void>((resolve, reject) => {
       child.once('message', (message: { type: string; error?: InvokeError }) => {

@@ -9,6 +9,11 @@ import { createInterface } from 'node:readline';
  */
 export class LogSink {
   private readonly file: WriteStream | undefined;
+  /**
+   * Bytes each attached process wrote (stdout and stderr, a newline per line), by source: what
+   * CloudWatch Logs would ingest from a function, without Lambda's own START/END/REPORT lines.
+   */
+  readonly bytesBySource = new Map<string, number>();
 
   constructor(
     readonly path: string | undefined,
@@ -28,7 +33,11 @@ export class LogSink {
 
   attach(source: string, child: ChildProcess): void {
     for (const stream of [child.stdout, child.stderr]) {
-      if (stream) createInterface({ input: stream }).on('line', (line) => this.write(source, line));
+      if (stream)
+        createInterface({ input: stream }).on('line', (line) => {
+          this.bytesBySource.set(source, (this.bytesBySource.get(source) ?? 0) + Buffer.byteLength(line) + 1);
+          this.write(source, line);
+        });
     }
   }
 

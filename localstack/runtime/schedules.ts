@@ -14,6 +14,8 @@ export interface Schedule {
   fn: LocalLambda;
   ruleArn: string;
   timer?: NodeJS.Timeout;
+  /** How many times the schedule fired its function. */
+  fired?: number;
 }
 
 /** The period of a `rate(N unit)` expression; undefined for anything else (cron expressions). */
@@ -69,6 +71,7 @@ export function manualSchedule(fn: LocalLambda): Schedule {
 
 /** Invokes the schedule's function with EventBridge's "Scheduled Event"; a failure is logged and returned. */
 export async function fireSchedule(schedule: Schedule, logs: LogSink): Promise<InvokeResult> {
+  schedule.fired = (schedule.fired ?? 0) + 1;
   const result = await schedule.fn.invoke({
     version: '0',
     id: randomUUID(),

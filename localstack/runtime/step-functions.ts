@@ -38,6 +38,8 @@ export interface Execution {
   cause?: string;
   startDate: number;
   stopDate?: number;
+  /** State transitions so far (states entered and retries), as Standard Workflows bill them. */
+  transitions: number;
   abort: () => void;
 }
 
@@ -176,9 +178,15 @@ export class LocalStepFunctions {
       status: 'RUNNING',
       input: inputText,
       startDate: started,
+      transitions: 0,
       abort: run.abort,
     };
     this.executions.set(executionArn, execution);
+    void (async () => {
+      for await (const event of run.eventLogs) {
+        if (event.type === 'StateEntered' || event.type === 'StateRetried') execution.transitions++;
+      }
+    })().catch(() => undefined);
     run.result.then(
       (output) => {
         execution.status = 'SUCCEEDED';
