@@ -1,4 +1,5 @@
 import { type Consumer, type EachBatchPayload, Kafka, type KafkaMessage, logLevel } from 'kafkajs';
+import { LocalRuntimeError } from './errors';
 import { matchesAnyFilter } from './filter';
 import type { InvokeResult } from './lambda';
 import type { LogSink } from './logs';
@@ -177,6 +178,8 @@ export class KafkaMapping {
   private commitChain: Promise<void> = Promise.resolve();
   /** True while the consumer runs and batches may be dispatched. */
   private polling = false;
+  /** Settles once the consumer has joined its group and fetched with its partitions' offsets resolved. */
+  private consuming: Promise<void> = Promise.resolve();
   private stopped = false;
   readonly control: MappingSwitch;
   invocations = 0;
@@ -222,9 +225,32 @@ export class KafkaMapping {
     this.logs.write('kafka-mapping', `${this.definition.logicalId}: ${line}`);
   }
 
-  /** Joins the consumer group and starts consuming, unless the mapping is disabled. */
-  async start(): Promise<void> {
-    if (this.control.enabled) await this.beginPolling();
+  /**
+   * Joins the consumer group and starts consuming, unless the mapping is disabled. Resolves once the
+   * mapping consumes: it is a member of its group, owns its partitions and has fetched from their
+   * resolved offsets (so a `LATEST` mapping gets every record sent after this resolves). Throws when
+   * that does not happen within `joinTimeoutMs` (default 120 s).
+   */
+  async start(joinTimeoutMs = 120_000): Promise<void> {
+    if (!this.control.enabled) return;
+    await this.beginPolling();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new LocalRuntimeError(
+              `${this.definition.logicalId}: the consumer group ${this.definition.consumerGroupId} did not start consuming within ${joinTimeoutMs} ms`,
+            ),
+          ),
+        joinTimeoutMs,
+      );
+    });
+    try {
+      await Promise.race([this.consuming, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Enables or disables the mapping (UpdateEventSourceMapping `Enabled`); resolves once it is. */
@@ -274,6 +300,16 @@ export class KafkaMapping {
           ({ topic, partitions }) => topic === state.topic && (partitions ?? []).includes(state.partition),
         );
       }
+    });
+    // Consuming: the first fetch after joining the group (offsets are resolved before a fetch).
+    let joined = false;
+    this.consuming = new Promise<void>((resolve) => {
+      consumer.on(consumer.events.GROUP_JOIN, () => {
+        joined = true;
+      });
+      consumer.on(consumer.events.FETCH, () => {
+        if (joined) resolve();
+      });
     });
     // Kept before connecting, so that stop() also ends a consumer whose start failed half way.
     this.consumer = consumer;

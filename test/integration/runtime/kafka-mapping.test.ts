@@ -30,6 +30,7 @@ const TOPICS = {
   filtered: 1,
   disabled: 1,
   paused: 1,
+  latest: 2,
 } as const;
 
 describe('Class: KafkaMapping (Kafka mock)', () => {
@@ -435,6 +436,29 @@ describe('Class: KafkaMapping (Kafka mock)', () => {
           .map((r) => (JSON.parse(decode(r.value)) as { n: number }).n),
       ),
     ).toEqual([1, 4]);
+  });
+
+  it('has joined its group and owns its partitions when start resolves, so a LATEST mapping gets the next record', async () => {
+    // Prepare: what was on the topic before the mapping existed is not for a LATEST mapping.
+    await send('latest', [{ value: 'before', partition: 0 }]);
+    const latest = await start('latest', { topics: ['latest'], startingPosition: 'LATEST' });
+
+    // Act
+    await send('latest', [
+      { value: 'after-0', partition: 0 },
+      { value: 'after-1', partition: 1 },
+    ]);
+
+    // Assess
+    await waitFor(() => latest.offsets().flatMap((batch) => Object.values(batch).flat()).length >= 2, {
+      timeoutMs: 20_000,
+      description: 'both records sent after the start delivered',
+    });
+    const delivered = latest
+      .invocations()
+      .flatMap(({ event }) => Object.values(event.records).flat())
+      .map((record) => decode(record.value));
+    expect(delivered.sort()).toEqual(['after-0', 'after-1']);
   });
 
   it('does not poll while disabled, and delivers from the start once enabled', async () => {
