@@ -4,6 +4,7 @@ import { ulid } from 'ulid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '#localstack/runtime/runtime';
 import { rawOutboxRow } from '#platform/outbox/row';
+import { admin, customer } from '../helpers/auth';
 import {
   collectTopic,
   documentClient,
@@ -89,14 +90,15 @@ describe('End to end: failures stay isolated to the record that causes them', ()
 
     // Act: the relay meets a poison row first, then the rows of an order.
     await put(notJson);
+    const shopper = await customer(runtime, 'poison');
     const created = await postOrder(
       runtime.apiUrl,
       {
-        customerId: 'c-poison',
         items: [{ productId: STAND, quantity: 1 }],
         payment: { method: 'card', token: 'tok_ok' },
       },
       'poison-1',
+      shopper.headers,
     );
     const orderId = (created.body as { orderId: string }).orderId;
     await waitFor(() => received().some((message) => message.key === orderId), {
@@ -139,21 +141,25 @@ describe('End to end: failures stay isolated to the record that causes them', ()
     });
     try {
       // Act
+      const shopper = await customer(runtime, 'discarded');
+      const operator = await admin(runtime);
       const created = await postOrder(
         runtime.apiUrl,
         {
-          customerId: 'c-discarded',
           items: [{ productId: STAND, quantity: 1 }],
           payment: { method: 'card', token: 'tok_ok' },
         },
         'discarded-1',
+        shopper.headers,
       );
       const orderId = (created.body as { orderId: string }).orderId;
 
       // Assess
       const letter = await waitFor(
         async () => {
-          const response = await http(runtime.apiUrl, '/admin/dead-letters?status=OPEN&limit=100');
+          const response = await http(runtime.apiUrl, '/admin/dead-letters?status=OPEN&limit=100', {
+            headers: operator.headers,
+          });
           const items = (response.body as { items?: DeadLetterView[] }).items ?? [];
           // The consumer reads every event of orders.events; OrderCreated is the first of the order.
           return items.find(
