@@ -7,7 +7,10 @@ import { ensureSynthesized } from '../localstack/runtime/synth';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** Starts a private local stack for a tool run (free ports, logs in a temp dir). */
+/**
+ * Starts a private local stack for a tool run (free ports, logs in a temp dir), ready as `npm start`
+ * is: every mapping consuming, one execution environment of each function initialized.
+ */
 export async function startLocalStack(timeScale: number): Promise<LocalRuntime> {
   await ensureSynthesized(ROOT, (line) => console.log(line));
   const logFile = join(mkdtempSync(join(tmpdir(), 'order-saga-run-')), 'functions.log');
@@ -18,5 +21,6 @@ export async function startLocalStack(timeScale: number): Promise<LocalRuntime> 
     logFile,
     timeScale,
     runSchedules: true,
+    provisionedEnvironments: 1,
   });
 }

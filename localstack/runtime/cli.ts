@@ -16,12 +16,13 @@ const { values } = parseArgs({
     'time-scale': { type: 'string', default: process.env.LOCAL_TIME_SCALE ?? '1' },
     'control-port': { type: 'string', default: process.env.CONTROL_PORT ?? '0' },
     logs: { type: 'string', default: 'file' },
+    cold: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
 
 if (values.help) {
-  console.log(`Usage: npm start -- [--port 3000] [--host 127.0.0.1] [--time-scale 1] [--logs file|console] [--control-port 0]
+  console.log(`Usage: npm start -- [--port 3000] [--host 127.0.0.1] [--time-scale 1] [--logs file|console] [--control-port 0] [--cold]
 
 Runs the synthesized app (cdk.out) locally: DynamoDB Local, the librdkafka mock Kafka cluster, the
 bundled Lambda functions, the REST API, DynamoDB stream and MSK event source mappings, Step Functions
@@ -30,6 +31,9 @@ workflows and rate() schedules.
   --time-scale N     rate() schedules, Step Functions Wait states (Seconds, SecondsPath) and batching
                      windows run N times faster (default: $LOCAL_TIME_SCALE or 1)
   --logs console     also print every function log line (always written to .local/logs/functions.log)
+  --cold             start no execution environment ahead: each function starts on its first invocation
+                     (by default each function has one, initialized before the start says ready, as
+                     provisioned concurrency would)
   --control-port N   port of the AWS API endpoint (Lambda, Kafka, Step Functions, Cognito user pools,
                      Secrets Manager, /_local/faults) on 127.0.0.1; 0 (the default, or $CONTROL_PORT)
                      picks a free one
@@ -50,6 +54,7 @@ const runtime = await LocalRuntime.start({
   logFile,
   echoLogs: values.logs === 'console',
   controlPlanePort: Number(values['control-port']),
+  provisionedEnvironments: values.cold ? 0 : 1,
 });
 
 const cp = runtime.controlPlaneUrl;

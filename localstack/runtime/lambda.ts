@@ -137,6 +137,23 @@ export class LocalLambda {
     return result;
   }
 
+  /**
+   * Starts execution environments until `count` exist (at most the function's concurrency), each
+   * initialized (its module loaded) and idle, as provisioned concurrency does on AWS: invocations
+   * that follow find them warm.
+   */
+  async provision(count = 1): Promise<void> {
+    const wanted = Math.min(count, this.maxConcurrency) - this.all.size;
+    const hosts = Array.from({ length: Math.max(0, wanted) }, () => this.spawn());
+    const started = await Promise.allSettled(hosts.map((host) => host.ready));
+    const failed = started.find((result) => result.status === 'rejected');
+    hosts.forEach((host, index) => {
+      if (started[index]?.status === 'fulfilled') this.release(host);
+      else this.discard(host);
+    });
+    if (failed) throw failed.reason;
+  }
+
   private async acquire(): Promise<Host> {
     for (;;) {
       if (this.stopped) throw new FunctionStartError(`${this.definition.name} is stopped`);

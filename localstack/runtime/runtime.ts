@@ -59,6 +59,12 @@ export interface LocalRuntimeOptions {
   runSchedules?: boolean;
   /** Port of the control plane (the AWS APIs and the fault endpoint, on 127.0.0.1); 0 picks a free one. */
   controlPlanePort?: number;
+  /**
+   * Execution environments each function starts before the runtime is ready (0, the default: each
+   * starts on its first invocation, a cold start). `npm start` provisions one, as provisioned
+   * concurrency would, so the first order is as fast as the next ones.
+   */
+  provisionedEnvironments?: number;
 }
 
 /** Something that started and must be stopped, named for the log when stopping it fails. */
@@ -268,8 +274,18 @@ export class LocalRuntime {
     this.s3.load(stacks, resolver, this.lambdas);
     await runCustomResources(stacks, resolver, this.lambdas);
 
-    this.startStreamMappings();
-    await this.startKafkaMappings();
+    const provisioned = options.provisionedEnvironments ?? 0;
+    if (provisioned > 0) {
+      // Started side by side with the consumer groups' joins, which take seconds of their own.
+      const environments = Promise.all(
+        [...this.lambdas.byArn.values()].map((fn) => fn.provision(provisioned)),
+      );
+      this.startStreamMappings();
+      await Promise.all([this.startKafkaMappings(), environments]);
+    } else {
+      this.startStreamMappings();
+      await this.startKafkaMappings();
+    }
     await this.startApis(apiPorts);
     if (options.runSchedules ?? true) this.startSchedules();
   }

@@ -72,4 +72,20 @@ describe('Class: LocalLambda (Node.js of the Lambda runtime)', () => {
       cause: { name: 'LambdaNodeError', message: expect.stringContaining('python3.13') },
     });
   });
+
+  it('starts execution environments ahead of invocations when provisioned, so the first invocation is warm', async () => {
+    // Prepare
+    const fn = lambda('nodejs24.x');
+
+    // Act
+    await fn.provision(2);
+    const result = await fn.invoke({});
+
+    // Assess
+    expect(result).toMatchObject({ ok: true });
+    expect(fn.coldStarts).toBe(2);
+    expect(fn.durationMs).toBeGreaterThanOrEqual(0);
+    await fn.provision(1);
+    expect(fn.coldStarts).toBe(2);
+  });
 });
