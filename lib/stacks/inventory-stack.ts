@@ -1,4 +1,4 @@
-import { CfnOutput } from 'aws-cdk-lib';
+import { CfnOutput, Duration } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
 import { InventoryConsumerFn, SeedStockFn } from '#functions/inventory/contract';
@@ -32,6 +32,9 @@ export class InventoryStack extends ServiceStack {
       contract: InventoryConsumerFn,
       tables: { INVENTORY_TABLE_NAME: this.inventoryTable },
       batchSize: 50,
+      // On the critical path of POST → CONFIRMED: invoked as soon as records arrive (no batching
+      // window); under load the backlog fills batches by itself.
+      maxBatchingWindow: Duration.seconds(0),
     });
     this.stockSeed = new TableSeed(this, 'StockSeed', {
       contract: SeedStockFn,

@@ -179,7 +179,13 @@ export class OrdersStack extends ServiceStack {
     this.api.addRoute('POST', '/admin/dead-letters/{id}/redrive', redriveDeadLetter);
     this.api.addRoute('GET', '/admin/metrics', getMetrics);
 
-    this.saga = this.addConsumer('SagaConsumer', { contract: SagaConsumerFn, tables: orders });
+    this.saga = this.addConsumer('SagaConsumer', {
+      contract: SagaConsumerFn,
+      tables: orders,
+      // On the critical path of POST → CONFIRMED: invoked as soon as records arrive (no batching
+      // window); under load the backlog fills batches by itself.
+      maxBatchingWindow: Duration.seconds(0),
+    });
 
     const reconcilerDlq = new sqs.Queue(this, 'ReconcilerDeadLetterQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,

@@ -116,6 +116,9 @@ export class PaymentsStack extends ServiceStack {
 
     this.consumer = this.addConsumer('Consumer', {
       contract: PaymentConsumerFn,
+      // On the critical path of POST → CONFIRMED: invoked as soon as records arrive (no batching
+      // window); under load the backlog fills batches by itself.
+      maxBatchingWindow: Duration.seconds(0),
       tables: { PAYMENTS_TABLE_NAME: this.paymentsTable },
       settings: {
         ...psp,

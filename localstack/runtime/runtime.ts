@@ -277,8 +277,14 @@ export class LocalRuntime {
     const provisioned = options.provisionedEnvironments ?? 0;
     if (provisioned > 0) {
       // Started side by side with the consumer groups' joins, which take seconds of their own.
+      // A function that cannot initialize (e.g. a CloudFormation provider the runtime never invokes)
+      // is left to fail its own invocations, as on AWS.
       const environments = Promise.all(
-        [...this.lambdas.byArn.values()].map((fn) => fn.provision(provisioned)),
+        [...this.lambdas.byArn.values()].map((fn) =>
+          fn.provision(provisioned).catch((error: unknown) => {
+            this.logs.write('runtime', `${fn.definition.name}: not provisioned: ${String(error)}`);
+          }),
+        ),
       );
       this.startStreamMappings();
       await Promise.all([this.startKafkaMappings(), environments]);

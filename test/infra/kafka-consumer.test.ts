@@ -57,7 +57,8 @@ describe('Construct: KafkaConsumer', () => {
         StartingPosition: 'TRIM_HORIZON',
         AmazonManagedKafkaEventSourceConfig: { ConsumerGroupId: `order-saga-orders-${topic}` },
         BatchSize: 100,
-        MaximumBatchingWindowInSeconds: 1,
+        // The saga is on the critical path of POST → CONFIRMED: no batching window.
+        MaximumBatchingWindowInSeconds: 0,
         ProvisionedPollerConfig: { MinimumPollers: 1, MaximumPollers: 3 },
         MaximumRetryAttempts: 10,
         BisectBatchOnFunctionError: true,
@@ -249,6 +250,36 @@ describe('Construct: KafkaConsumer', () => {
     expect(groups.match(/group\/\*\/\*\/[^"]+/g)).toEqual(
       consumer.consumerGroups.map((group) => `group/*/*/${group}-replay-*`),
     );
+  });
+
+  it('invokes the consumers on the critical path without a batching window, and gathers analytics for 10 s', () => {
+    // Prepare
+    const windowOf = (stack: Stack, fn: Parameters<typeof logicalIdOf>[0]) =>
+      Object.values(
+        testApp.template(stack).findResources('AWS::Lambda::EventSourceMapping', {
+          Properties: { FunctionName: { Ref: logicalIdOf(fn) } },
+        }),
+      ).map((mapping) => mapping.Properties.MaximumBatchingWindowInSeconds);
+    const { orders, inventory, payments, notifications, analytics } = testApp.stacks;
+
+    // Act
+    const windows = {
+      saga: windowOf(orders, orders.saga.fn),
+      inventory: windowOf(inventory, inventory.consumer.fn),
+      payments: windowOf(payments, payments.consumer.fn),
+      notifications: windowOf(notifications, notifications.consumer.fn),
+      analytics: windowOf(analytics, analytics.consumer.fn),
+    };
+
+    // Assess
+    for (const critical of [windows.saga, windows.inventory, windows.payments]) {
+      expect(critical.length).toBeGreaterThan(0);
+      expect(new Set(critical)).toEqual(new Set([0]));
+    }
+    expect(windows.notifications.length).toBeGreaterThan(0);
+    expect(new Set(windows.notifications)).toEqual(new Set([1]));
+    expect(windows.analytics.length).toBeGreaterThan(0);
+    expect(new Set(windows.analytics)).toEqual(new Set([10]));
   });
 
   it('uses one consumer group per service and topic', () => {
@@ -462,7 +493,7 @@ describe('Construct: KafkaConsumer (kafkaEventSources=bridge)', () => {
     expect(saga.bridgedMappings[0]).toMatchObject({
       startingPosition: 'TRIM_HORIZON',
       batchSize: 100,
-      maximumBatchingWindowInSeconds: 1,
+      maximumBatchingWindowInSeconds: 0,
       maximumRetryAttempts: 10,
       bisectBatchOnFunctionError: true,
       reportBatchItemFailures: true,
