@@ -280,8 +280,10 @@ export class KafkaMapping {
       sessionTimeout: 10_000,
       rebalanceTimeout: 10_000,
       heartbeatInterval: 1_000,
-      // How long a fetch waits when a partition has nothing new; records that exist return at once.
-      maxWaitTimeInMs: 500,
+      // How long a fetch waits when a partition has nothing new; records that exist return at once,
+      // but the mock cluster answers a waiting fetch only when the wait ends, so a record produced
+      // meanwhile waits for it: kept short (each Kafka hop of the saga waited up to 500 ms).
+      maxWaitTimeInMs: 100,
       retry: {
         retries: 30,
         initialRetryTime: 200,
