@@ -243,6 +243,7 @@ describe('Stack: OrdersStack', () => {
       'catalog-list-products': [256, 10],
       'catalog-get-product': [256, 10],
       'orders-health': [256, 10],
+      'orders-openapi': [256, 10],
       'admin-list-dead-letters': [256, 10],
       'admin-redrive-dead-letter': [256, 10],
       'analytics-get-metrics': [256, 10],
