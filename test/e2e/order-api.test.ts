@@ -184,7 +184,11 @@ describe('End to end: order API over HTTP against the local runtime', () => {
     // Act
     const created = await http(runtime.apiUrl, '/v1/orders', {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'idempotency-key': 'e2e-stage-prefix-1' },
+      headers: {
+        'content-type': 'application/json',
+        'idempotency-key': 'e2e-stage-prefix-1',
+        ...alice.headers,
+      },
       body: JSON.stringify(order()),
     });
 
@@ -194,7 +198,7 @@ describe('End to end: order API over HTTP against the local runtime', () => {
     const location = created.headers.get('location');
     expect(location).toBe(`/v1/orders/${body.orderId}`);
     expect(body.links).toEqual({ self: location });
-    const fetched = await http(runtime.apiUrl, location ?? '');
+    const fetched = await http(runtime.apiUrl, location ?? '', { headers: alice.headers });
     expect(fetched.status).toBe(200);
     expect((fetched.body as { links: { self: string } }).links).toEqual({ self: location });
   });
