@@ -10,6 +10,7 @@ import {
   GetOrderFn,
   HealthFn,
   ListOrdersFn,
+  OpenApiFn,
   OrderReconcilerFn,
   SagaConsumerFn,
 } from './orders/contract';
@@ -24,6 +25,7 @@ export const FUNCTION_CONTRACTS: readonly AnyContract[] = [
   GetOrderFn,
   ListOrdersFn,
   HealthFn,
+  OpenApiFn,
   SagaConsumerFn,
   OrderReconcilerFn,
   VerifyTokenFn,

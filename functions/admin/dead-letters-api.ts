@@ -1,17 +1,63 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { z } from 'zod';
 import { callerOf } from '#platform/auth';
 import type { DeadLetterItem, DeadLetterStatus, DeadLetterStore } from '#platform/consumer/dead-letters';
 import { badRequest, HttpError, notFound } from '#platform/errors';
+import { cursorParam, isValidParam, pageSchema, wholeNumberParam } from '#platform/params';
 import { redactCustomerData } from '#platform/redact';
 
 const DEFAULT_LIMIT = 25;
 const MAX_LIMIT = 100;
-const STATUSES: readonly DeadLetterStatus[] = ['OPEN', 'REDRIVEN'];
-const DEAD_LETTER_ID = /^[0-7][0-9A-HJKMNP-TV-Z]{25}$/;
+const STATUSES = ['OPEN', 'REDRIVEN'] as const satisfies readonly DeadLetterStatus[];
+
+/** A dead-letter id in a path: a ULID. */
+export const DeadLetterIdSchema = z
+  .string()
+  .regex(/^[0-7][0-9A-HJKMNP-TV-Z]{25}$/)
+  .describe('the dead-letter id, a 26-character ULID');
+
+/** The query of `GET /admin/dead-letters`. */
+export const ListDeadLettersQuerySchema = z.object({
+  status: z.enum(STATUSES).optional().describe('which dead letters (default OPEN)'),
+  limit: wholeNumberParam(1, MAX_LIMIT)
+    .optional()
+    .describe(`dead letters per page, 1 to ${MAX_LIMIT} (default ${DEFAULT_LIMIT})`),
+  cursor: cursorParam().optional(),
+});
+
+const TIMESTAMP = z.string().describe('ISO 8601 UTC timestamp');
+
+/** A dead letter as the back office shows it: payment tokens and customer ids masked. */
+export const DeadLetterViewSchema = z
+  .strictObject({
+    id: z.string(),
+    status: z.enum(STATUSES),
+    service: z.string().describe('the consumer that gave up on the record'),
+    topic: z.string(),
+    partition: z.number().int(),
+    offset: z.string(),
+    key: z.string().describe('the record key: the order id'),
+    eventId: z.string().nullable(),
+    eventType: z.string().nullable(),
+    errorKind: z.string().describe('a parse error kind, HANDLER_REJECTED or HANDLER_FAILED'),
+    errorMessage: z.string(),
+    issues: z.array(z.looseObject({ path: z.string(), message: z.string() })),
+    attempts: z.number().int(),
+    createdAt: TIMESTAMP,
+    redrivenAt: TIMESTAMP.nullable(),
+    redrivenBy: z.string().nullable().describe('who redrove it: `email (sub)` of the admin'),
+    rawValue: z.string().describe('the record value as received, customer data masked'),
+  })
+  .meta({ id: 'DeadLetter' });
+export type DeadLetterView = z.infer<typeof DeadLetterViewSchema>;
+
+/** A page of `GET /admin/dead-letters`. */
+export const DeadLetterListSchema = pageSchema(DeadLetterViewSchema);
 
 function parseStatus(raw: string | undefined): DeadLetterStatus {
   if (raw === undefined) return 'OPEN';
-  const status = STATUSES.find((candidate) => candidate === raw);
+  const parsed = ListDeadLettersQuerySchema.shape.status.safeParse(raw);
+  const status = parsed.success ? parsed.data : undefined;
   if (!status) {
     throw badRequest('INVALID_QUERY', 'status must be OPEN or REDRIVEN', [
       { path: 'query.status', message: `received "${raw}"` },
@@ -22,13 +68,12 @@ function parseStatus(raw: string | undefined): DeadLetterStatus {
 
 function parseLimit(raw: string | undefined): number {
   if (raw === undefined) return DEFAULT_LIMIT;
-  const limit = Number(raw);
-  if (!/^\d+$/.test(raw) || limit < 1 || limit > MAX_LIMIT) {
+  if (!isValidParam(ListDeadLettersQuerySchema.shape.limit, raw)) {
     throw badRequest('INVALID_QUERY', `limit must be an integer from 1 to ${MAX_LIMIT}`, [
       { path: 'query.limit', message: `received "${raw}"` },
     ]);
   }
-  return limit;
+  return Number(raw);
 }
 
 const CURSOR_FIELDS = ['pk', 'sk', 'status', 'createdAt'] as const;
@@ -55,7 +100,7 @@ function parseCursor(raw: string | undefined, status: DeadLetterStatus): Record<
 }
 
 /** The public view of a dead letter. */
-export function deadLetterView(item: DeadLetterItem) {
+export function deadLetterView(item: DeadLetterItem): DeadLetterView {
   return {
     id: item.id,
     status: item.status,
@@ -100,7 +145,7 @@ export async function redriveDeadLetter(
   now: Date,
 ) {
   const id = event.pathParameters?.id ?? '';
-  if (!DEAD_LETTER_ID.test(id)) {
+  if (!isValidParam(DeadLetterIdSchema, id)) {
     throw badRequest('INVALID_DEAD_LETTER_ID', 'The dead-letter id is malformed', [
       { path: 'path.id', message: 'a dead-letter id is a 26-character ULID' },
     ]);

@@ -1,20 +1,51 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { z } from 'zod';
 import { badRequest } from '#platform/errors';
+import { isValidParam, wholeNumberParam } from '#platform/params';
 import { byStatus } from './domain/counters';
 import type { AnalyticsStore } from './store';
 
 const DEFAULT_HOURS = 24;
 const MAX_HOURS = 168;
 
+/** The query of `GET /admin/metrics`. */
+export const MetricsQuerySchema = z.object({
+  hours: wholeNumberParam(1, MAX_HOURS)
+    .optional()
+    .describe(
+      `the window: the last 1 to ${MAX_HOURS} UTC hours, the current one included (default ${DEFAULT_HOURS})`,
+    ),
+});
+
+const HOUR = z.string().describe('the start of a UTC hour, e.g. 2025-03-01T12:00:00Z');
+const COUNTERS = z.record(z.string(), z.number().int());
+
+/** The answer of `GET /admin/metrics`. */
+export const MetricsSchema = z
+  .strictObject({
+    hours: z.number().int(),
+    from: HOUR.describe('the start of the first hour of the window'),
+    byStatus: z
+      .strictObject({
+        PLACED: z.number().int(),
+        CONFIRMED: z.number().int(),
+        CANCELLED: z.number().int(),
+        IN_PROGRESS: z.number().int(),
+      })
+      .describe('orders placed in the window, and how they ended'),
+    totals: COUNTERS.describe('every counter summed over the window'),
+    hourly: z.array(z.strictObject({ hour: HOUR, counters: COUNTERS })),
+  })
+  .meta({ id: 'Metrics' });
+
 function parseHours(raw: string | undefined): number {
   if (raw === undefined) return DEFAULT_HOURS;
-  const hours = Number(raw);
-  if (!/^\d+$/.test(raw) || hours < 1 || hours > MAX_HOURS) {
+  if (!isValidParam(MetricsQuerySchema.shape.hours, raw)) {
     throw badRequest('INVALID_QUERY', `hours must be an integer from 1 to ${MAX_HOURS}`, [
       { path: 'query.hours', message: `received "${raw}"` },
     ]);
   }
-  return hours;
+  return Number(raw);
 }
 
 /** The last `hours` UTC hours up to and including the hour of `now`, oldest first. */
@@ -30,7 +61,7 @@ export async function getMetrics(
   store: AnalyticsStore,
   event: Pick<APIGatewayProxyEvent, 'queryStringParameters'>,
   now: Date,
-) {
+): Promise<z.infer<typeof MetricsSchema>> {
   const hours = parseHours(event.queryStringParameters?.hours);
   const hourly = await store.hourly(hoursUntil(now, hours));
   const totals: Record<string, number> = {};

@@ -1,6 +1,9 @@
 import { BatchGetCommand, type DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
 import { backoff } from '#platform/backoff';
 import { RetryableError } from '#platform/errors';
+import { MoneySchema } from '#platform/money';
+import { cursorParam, pageSchema, wholeNumberParam } from '#platform/params';
 
 /** A product as orders see it: what it costs and who sells it. */
 export interface CatalogProduct {
@@ -14,8 +17,41 @@ export interface CatalogProduct {
 /** A product item of the `products` table. Its stock lives in the inventory service's table. */
 export type ProductItem = CatalogProduct;
 
+/** A product id in a path: 1-64 characters of letters, digits and . _ : @ - */
+export const ProductIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,63}$/)
+  .describe('the product id');
+
+export const LIST_PRODUCTS_LIMITS = { defaultLimit: 50, maxLimit: 100 } as const;
+
+/** The query of `GET /products`. */
+export const ListProductsQuerySchema = z.object({
+  limit: wholeNumberParam(1, LIST_PRODUCTS_LIMITS.maxLimit)
+    .optional()
+    .describe(
+      `products per page, 1 to ${LIST_PRODUCTS_LIMITS.maxLimit} (default ${LIST_PRODUCTS_LIMITS.defaultLimit})`,
+    ),
+  cursor: cursorParam().optional(),
+});
+
+/** A product as the API shows it. */
+export const ProductViewSchema = z
+  .strictObject({
+    productId: z.string(),
+    name: z.string(),
+    price: MoneySchema,
+    sellerId: z.string(),
+    stock: z.number().int().describe('units in stock (the inventory service keeps it)'),
+  })
+  .meta({ id: 'Product' });
+export type ProductView = z.infer<typeof ProductViewSchema>;
+
+/** A page of `GET /products`. */
+export const ProductListSchema = pageSchema(ProductViewSchema);
+
 /** The public view of a product, with its stock (0 when the inventory has no stock item for it). */
-export function productView(item: ProductItem, stock: ReadonlyMap<string, number>) {
+export function productView(item: ProductItem, stock: ReadonlyMap<string, number>): ProductView {
   return {
     productId: item.productId,
     name: item.name,

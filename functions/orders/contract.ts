@@ -45,6 +45,16 @@ export const HealthFn = defineFunction({
   metrics: {},
 });
 
+export const OpenApiFn = defineFunction({
+  name: 'openapi',
+  service: 'orders',
+  entry: 'orders/handlers/openapi.ts',
+  trigger: 'GET /openapi.json',
+  description: "Serves the API's OpenAPI 3.1 document, generated from the handlers' zod schemas",
+  tables: {},
+  metrics: {},
+});
+
 export const SagaConsumerFn = defineConsumer({
   name: 'saga',
   service: 'orders',

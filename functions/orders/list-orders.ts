@@ -1,23 +1,37 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { z } from 'zod';
 import { badRequest } from '#platform/errors';
 import { basePathOf } from '#platform/http';
-import { orderSummaryView } from './model';
+import { cursorParam, isValidParam, pageSchema, wholeNumberParam } from '#platform/params';
+import { OrderSummaryViewSchema, orderSummaryView } from './model';
 import type { OrderStore } from './order-store';
 
 export const LIST_ORDERS_LIMITS = { defaultLimit: 20, maxLimit: 100 } as const;
+
+/** The query of `GET /orders`. */
+export const ListOrdersQuerySchema = z.object({
+  limit: wholeNumberParam(1, LIST_ORDERS_LIMITS.maxLimit)
+    .optional()
+    .describe(
+      `orders per page, 1 to ${LIST_ORDERS_LIMITS.maxLimit} (default ${LIST_ORDERS_LIMITS.defaultLimit})`,
+    ),
+  cursor: cursorParam().optional(),
+});
+
+/** A page of `GET /orders`. */
+export const OrderListSchema = pageSchema(OrderSummaryViewSchema);
 
 /** The index position a page ended at: the index keys and the table keys of the last order. */
 const CURSOR_FIELDS = ['pk', 'sk', 'customerId', 'createdAt'] as const;
 
 function parseLimit(raw: string | undefined): number {
   if (raw === undefined) return LIST_ORDERS_LIMITS.defaultLimit;
-  const limit = Number(raw);
-  if (!/^\d+$/.test(raw) || limit < 1 || limit > LIST_ORDERS_LIMITS.maxLimit) {
+  if (!isValidParam(ListOrdersQuerySchema.shape.limit, raw)) {
     throw badRequest('INVALID_QUERY', `limit must be an integer from 1 to ${LIST_ORDERS_LIMITS.maxLimit}`, [
       { path: 'query.limit', message: `received "${raw}"` },
     ]);
   }
-  return limit;
+  return Number(raw);
 }
 
 /**
@@ -50,7 +64,7 @@ export async function listOrders(
   store: OrderStore,
   customerId: string,
   event: Pick<APIGatewayProxyEvent, 'queryStringParameters' | 'path' | 'requestContext'>,
-) {
+): Promise<z.infer<typeof OrderListSchema>> {
   const query = event.queryStringParameters ?? {};
   const limit = parseLimit(query.limit);
   const cursor = parseCursor(query.cursor, customerId);

@@ -1,6 +1,13 @@
-import type { Money } from '#platform/money';
-import type { HistoryEntry, OrderStatus } from './domain/order';
+import { z } from 'zod';
+import { type Money, MoneySchema } from '#platform/money';
+import { type HistoryEntry, ORDER_STATUSES, type OrderStatus } from './domain/order';
 import type { PricedLine } from './domain/pricing';
+
+/** An order id: a ULID (Crockford base 32, 26 characters). */
+export const OrderIdSchema = z
+  .string()
+  .regex(/^[0-9A-HJKMNP-TV-Z]{26}$/)
+  .describe('the order id, a 26-character ULID');
 
 export const orderKey = (orderId: string) => ({ pk: `ORDER#${orderId}`, sk: 'ORDER' });
 /** An Idempotency-Key is scoped to its customer: two customers may send the same key. */
@@ -87,7 +94,59 @@ export interface OrderSummaryItem {
 /** Attributes the `byCustomer` index projects besides its keys and the table's keys. */
 export const ORDER_SUMMARY_ATTRIBUTES = ['orderId', 'status', 'total', 'updatedAt'] as const;
 
-export function orderSummaryView(order: OrderSummaryItem, basePath = '') {
+const TIMESTAMP = z.string().describe('ISO 8601 UTC timestamp');
+const OrderStatusSchema = z.enum(ORDER_STATUSES).meta({ id: 'OrderStatus' });
+const LinksSchema = z.strictObject({
+  self: z.string().describe('the path of the order, under the base path the API was called with'),
+});
+
+/** One order in a customer's list (`GET /orders`). */
+export const OrderSummaryViewSchema = z
+  .strictObject({
+    orderId: z.string(),
+    status: OrderStatusSchema,
+    total: MoneySchema,
+    createdAt: TIMESTAMP,
+    updatedAt: TIMESTAMP,
+    links: LinksSchema,
+  })
+  .meta({ id: 'OrderSummary' });
+export type OrderSummaryView = z.infer<typeof OrderSummaryViewSchema>;
+
+/** An order with its lines and history (`POST /orders`, `GET /orders/{orderId}`). */
+export const OrderViewSchema = z
+  .strictObject({
+    orderId: z.string(),
+    customerId: z.string().describe('the subject (`sub`) of the token that placed the order'),
+    status: OrderStatusSchema,
+    lines: z.array(
+      z.strictObject({
+        productId: z.string(),
+        name: z.string(),
+        sellerId: z.string(),
+        quantity: z.number().int(),
+        unitPrice: MoneySchema,
+        lineTotal: MoneySchema,
+      }),
+    ),
+    total: MoneySchema,
+    payment: z.strictObject({ method: z.literal('card') }).describe('the payment token is never shown'),
+    createdAt: TIMESTAMP,
+    updatedAt: TIMESTAMP,
+    history: z.array(
+      z.strictObject({
+        status: OrderStatusSchema,
+        at: TIMESTAMP,
+        reason: z.string(),
+        eventId: z.string().optional().describe('the event that caused the transition'),
+      }),
+    ),
+    links: LinksSchema,
+  })
+  .meta({ id: 'Order' });
+export type OrderView = z.infer<typeof OrderViewSchema>;
+
+export function orderSummaryView(order: OrderSummaryItem, basePath = ''): OrderSummaryView {
   return {
     orderId: order.orderId,
     status: order.status,
@@ -99,7 +158,7 @@ export function orderSummaryView(order: OrderSummaryItem, basePath = '') {
 }
 
 /** The public view of an order; the payment token never leaves the service. */
-export function orderView(order: OrderItem, basePath = '') {
+export function orderView(order: OrderItem, basePath = ''): OrderView {
   return {
     orderId: order.orderId,
     customerId: order.customerId,

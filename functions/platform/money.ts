@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { PermanentError } from './errors';
 
 /**
@@ -9,12 +10,20 @@ export interface Money {
   readonly currency: string;
 }
 
+const CURRENCY = /^[A-Z]{3}$/;
+
+/** Money as the API shows it. */
+export const MoneySchema = z
+  .strictObject({
+    amountMinor: z.number().int().describe('an integer number of minor units, e.g. cents'),
+    currency: z.string().regex(CURRENCY).describe('ISO 4217 currency code'),
+  })
+  .meta({ id: 'Money' });
+
 /** An amount or currency that breaks the money rules; a bug, never something to retry. */
 export class MoneyError extends PermanentError {
   readonly code = 'INVALID_MONEY';
 }
-
-const CURRENCY = /^[A-Z]{3}$/;
 
 export function money(amountMinor: number, currency: string): Money {
   if (!Number.isSafeInteger(amountMinor) || amountMinor < 0) {

@@ -54,6 +54,11 @@ export interface RouteOptions {
    * verified claims; `public`: anyone may call it (only what a storefront shows to everybody).
    */
   readonly access?: 'authorized' | 'public';
+  /**
+   * Why a public route is public, for its cdk-nag acknowledgements.
+   * @default the storefront shows it to everybody, signed in or not
+   */
+  readonly publicReason?: string;
   /** Required request headers, checked by API Gateway before the function runs. */
   readonly requiredHeaders?: readonly string[];
   /** Tighter throttling for this route than the stage's. */
@@ -290,14 +295,9 @@ export class ServiceApi extends Construct {
     );
     const validations = Validations.of(apiMethod);
     if (access === 'public') {
-      validations.acknowledge({
-        id: 'AwsSolutions-APIG4',
-        reason: `${key} is public by design: the storefront shows it to everybody, signed in or not.`,
-      });
-      validations.acknowledge({
-        id: 'AwsSolutions-COG4',
-        reason: `${key} is public by design: the storefront shows it to everybody, signed in or not.`,
-      });
+      const reason = `${key} is public by design: ${options.publicReason ?? 'the storefront shows it to everybody, signed in or not'}.`;
+      validations.acknowledge({ id: 'AwsSolutions-APIG4', reason });
+      validations.acknowledge({ id: 'AwsSolutions-COG4', reason });
     } else if (this.auth.kind !== 'cognito') {
       validations.acknowledge({ id: 'AwsSolutions-COG4', reason: `${key}: ${this.auth.kind.lambda}` });
     }

@@ -17,6 +17,7 @@ import {
   GetOrderFn,
   HealthFn,
   ListOrdersFn,
+  OpenApiFn,
   OrderReconcilerFn,
   SagaConsumerFn,
 } from '#functions/orders/contract';
@@ -59,9 +60,9 @@ export interface OrdersStackProps extends ServiceStackProps {
  * outbox, one transaction per order; the `byCustomer` index for a customer's orders) with its outbox
  * relay to `orders.events`, the order saga, and the API with its routes. The API also serves the
  * catalog (`products` table and its seed) and the back office (dead letters, metrics), whose
- * functions carry their own service names. Every route but the catalog and the health check needs a
- * signed-in caller (the authorizer); `/admin/*` also needs the `admins` group (checked by the
- * functions). In prod, an AWS WAF web ACL sits in front of the stage.
+ * functions carry their own service names. Every route but the catalog, the health check and the
+ * OpenAPI document needs a signed-in caller (the authorizer); `/admin/*` also needs the `admins`
+ * group (checked by the functions). In prod, an AWS WAF web ACL sits in front of the stage.
  */
 export class OrdersStack extends ServiceStack {
   readonly ordersTable: dynamodb.Table;
@@ -127,6 +128,7 @@ export class OrdersStack extends ServiceStack {
       });
     }
     const health = this.addFunction('Health', { contract: HealthFn, tables: orders });
+    const openApi = this.addFunction('OpenApi', { contract: OpenApiFn, tables: {} });
 
     const listDeadLetters = this.addFunction('ListDeadLetters', {
       contract: ListDeadLettersFn,
@@ -175,6 +177,11 @@ export class OrdersStack extends ServiceStack {
     this.api.addRoute('GET', '/products', listProducts, { access: 'public' });
     this.api.addRoute('GET', '/products/{productId}', getProduct, { access: 'public' });
     this.api.addRoute('GET', '/health', health, { access: 'public' });
+    this.api.addRoute('GET', '/openapi.json', openApi, {
+      access: 'public',
+      publicReason:
+        "the API's OpenAPI document describes routes, schemas and error codes only, no data, so clients can be built before anyone signs in",
+    });
     this.api.addRoute('GET', '/admin/dead-letters', listDeadLetters);
     this.api.addRoute('POST', '/admin/dead-letters/{id}/redrive', redriveDeadLetter);
     this.api.addRoute('GET', '/admin/metrics', getMetrics);

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEvent } from '#events';
@@ -9,6 +11,7 @@ import {
   http,
   postOrder,
   type ReceivedMessage,
+  ROOT,
   scanAll,
   startRuntime,
   tableName,
@@ -72,6 +75,18 @@ describe('End to end: order API over HTTP against the local runtime', () => {
     // Assess
     expect(response.status).toBe(200);
     expect(response.body).toMatchObject({ status: 'ok' });
+  });
+
+  it('serves its OpenAPI document, the one committed in docs/, to anybody', async () => {
+    // Prepare
+    const committed = JSON.parse(readFileSync(join(ROOT, 'docs', 'openapi.json'), 'utf8')) as unknown;
+
+    // Act
+    const response = await http(runtime.apiUrl, '/openapi.json');
+
+    // Assess
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual(committed);
   });
 
   it('lists the seeded catalog with prices in minor units, stock and sellers', async () => {

@@ -7,19 +7,29 @@ import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { Kafka, logLevel } from 'kafkajs';
 import { localDynamoClientConfig } from '#localstack/engines/index';
 import { LocalRuntime, type LocalRuntimeOptions } from '#localstack/runtime/runtime';
+import { OpenApiContract } from './openapi';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/**
+ * The order APIs of the runtimes started here: `http` checks every answer they give against the
+ * OpenAPI document (docs/openapi.json), and fails the test on a mismatch.
+ */
+const checkedApis = new Set<string>();
+let contract: OpenApiContract | undefined;
 
 /** Starts the local runtime from cdk.out on free ports, with its function logs in a temp file. */
 export async function startRuntime(options: Partial<LocalRuntimeOptions> = {}): Promise<LocalRuntime> {
   const logDir = mkdtempSync(join(tmpdir(), 'order-saga-e2e-'));
-  return LocalRuntime.start({
+  const runtime = await LocalRuntime.start({
     cdkOut: join(ROOT, 'cdk.out'),
     apiPort: 0,
     logFile: join(logDir, 'functions.log'),
     runSchedules: false,
     ...options,
   });
+  checkedApis.add(runtime.apiUrl);
+  return runtime;
 }
 
 export function documentClient(runtime: LocalRuntime): DynamoDBDocumentClient {
@@ -110,6 +120,16 @@ export interface HttpResult {
 export async function http(baseUrl: string, path: string, init: RequestInit = {}): Promise<HttpResult> {
   const response = await fetch(`${baseUrl}${path}`, init);
   const text = await response.text();
+  if (checkedApis.has(baseUrl)) {
+    contract ??= new OpenApiContract();
+    contract.assertMatches({
+      method: init.method ?? 'GET',
+      path,
+      status: response.status,
+      contentType: response.headers.get('content-type'),
+      text,
+    });
+  }
   let body: unknown;
   try {
     body = JSON.parse(text);

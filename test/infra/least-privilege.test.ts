@@ -235,6 +235,6 @@ describe('App: prod edge', () => {
       AUTH_JWKS_URI: '',
     });
     expect(methods.filter((method) => method.Properties.AuthorizationType === 'CUSTOM')).toHaveLength(6);
-    expect(methods.filter((method) => method.Properties.AuthorizationType === 'NONE')).toHaveLength(3);
+    expect(methods.filter((method) => method.Properties.AuthorizationType === 'NONE')).toHaveLength(4);
   });
 });

@@ -243,6 +243,7 @@ describe('Stack: OrdersStack', () => {
       'catalog-list-products': [256, 10],
       'catalog-get-product': [256, 10],
       'orders-health': [256, 10],
+      'orders-openapi': [256, 10],
       'admin-list-dead-letters': [256, 10],
       'admin-redrive-dead-letter': [256, 10],
       'analytics-get-metrics': [256, 10],
@@ -548,7 +549,7 @@ describe('Stack: OrdersStack', () => {
     });
   });
 
-  it('routes every path to its function, behind the Cognito authorizer unless it is the public catalog or health', () => {
+  it('routes every path to its function, behind the Cognito authorizer unless it is the public catalog, health or OpenAPI document', () => {
     // Prepare
     const { functions } = testApp.stacks.orders;
     const fnId = (label: string) => logicalIdOf(functions.find((f) => f.label === label) as ServiceFunction);
@@ -559,6 +560,7 @@ describe('Stack: OrdersStack', () => {
       ['GET', 'catalog-list-products', 'NONE'],
       ['GET', 'catalog-get-product', 'NONE'],
       ['GET', 'orders-health', 'NONE'],
+      ['GET', 'orders-openapi', 'NONE'],
       ['GET', 'admin-list-dead-letters', 'COGNITO_USER_POOLS'],
       ['POST', 'admin-redrive-dead-letter', 'COGNITO_USER_POOLS'],
       ['GET', 'analytics-get-metrics', 'COGNITO_USER_POOLS'],
@@ -591,6 +593,7 @@ describe('Stack: OrdersStack', () => {
       'dead-letters',
       'health',
       'metrics',
+      'openapi.json',
       'orders',
       'products',
       'redrive',

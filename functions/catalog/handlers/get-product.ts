@@ -3,19 +3,19 @@ import { documentClient } from '#platform/clients';
 import { readEnv } from '#platform/env';
 import { badRequest, notFound } from '#platform/errors';
 import { apiHandler, json } from '#platform/http';
+import { isValidParam } from '#platform/params';
 import { GetProductFn } from '../contract';
-import { ProductCatalog, productView } from '../products';
+import { ProductCatalog, ProductIdSchema, productView } from '../products';
 
 const env = readEnv(GetProductFn);
 
 const catalog = new ProductCatalog(documentClient, env.PRODUCTS_TABLE_NAME);
 const stock = new StockLevels(documentClient, env.INVENTORY_TABLE_NAME);
-const PRODUCT_ID = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,63}$/;
 
 /** GET /products/{productId} */
 export const handler = apiHandler(async (event) => {
   const productId = event.pathParameters?.productId ?? '';
-  if (!PRODUCT_ID.test(productId)) {
+  if (!isValidParam(ProductIdSchema, productId)) {
     throw badRequest('INVALID_PRODUCT_ID', 'The product id is malformed', [
       { path: 'path.productId', message: '1-64 characters of letters, digits and . _ : @ -' },
     ]);

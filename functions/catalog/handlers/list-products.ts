@@ -3,25 +3,23 @@ import { documentClient } from '#platform/clients';
 import { readEnv } from '#platform/env';
 import { badRequest } from '#platform/errors';
 import { apiHandler, json } from '#platform/http';
+import { isValidParam } from '#platform/params';
 import { ListProductsFn } from '../contract';
-import { ProductCatalog, productView } from '../products';
+import { LIST_PRODUCTS_LIMITS, ListProductsQuerySchema, ProductCatalog, productView } from '../products';
 
 const env = readEnv(ListProductsFn);
 
 const catalog = new ProductCatalog(documentClient, env.PRODUCTS_TABLE_NAME);
 const stock = new StockLevels(documentClient, env.INVENTORY_TABLE_NAME);
-const DEFAULT_LIMIT = 50;
-const MAX_LIMIT = 100;
 
 function parseLimit(raw: string | undefined): number {
-  if (raw === undefined) return DEFAULT_LIMIT;
-  const limit = Number(raw);
-  if (!/^\d+$/.test(raw) || limit < 1 || limit > MAX_LIMIT) {
-    throw badRequest('INVALID_QUERY', 'limit must be an integer from 1 to 100', [
+  if (raw === undefined) return LIST_PRODUCTS_LIMITS.defaultLimit;
+  if (!isValidParam(ListProductsQuerySchema.shape.limit, raw)) {
+    throw badRequest('INVALID_QUERY', `limit must be an integer from 1 to ${LIST_PRODUCTS_LIMITS.maxLimit}`, [
       { path: 'query.limit', message: `received "${raw}"` },
     ]);
   }
-  return limit;
+  return Number(raw);
 }
 
 function parseCursor(raw: string | undefined): Record<string, unknown> | undefined {

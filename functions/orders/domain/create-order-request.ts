@@ -7,6 +7,12 @@ export const ORDER_LIMITS = {
   maxBodyBytes: 16 * 1024,
 } as const;
 
+/** The `Idempotency-Key` header of `POST /orders`: one key per order the client means to place. */
+export const IdempotencyKeySchema = z
+  .string()
+  .regex(/^[A-Za-z0-9._:-]{1,128}$/)
+  .describe('a unique key per order, e.g. a UUID: 1-128 characters of letters, digits and . _ : -');
+
 const id = (what: string) =>
   z
     .string({ error: `${what} must be a string` })

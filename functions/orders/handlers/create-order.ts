@@ -5,10 +5,11 @@ import { documentClient } from '#platform/clients';
 import { readEnv } from '#platform/env';
 import { badRequest, HttpError } from '#platform/errors';
 import { apiHandler, basePathOf, header, json, parseJsonBody } from '#platform/http';
+import { isValidParam } from '#platform/params';
 import { logger, metricsOf } from '#platform/powertools';
 import { CreateOrderFn } from '../contract';
 import { type CreateOrderResult, createOrder } from '../create-order';
-import { ORDER_LIMITS, parseCreateOrderRequest } from '../domain/create-order-request';
+import { IdempotencyKeySchema, ORDER_LIMITS, parseCreateOrderRequest } from '../domain/create-order-request';
 import { OrderStore } from '../order-store';
 
 const env = readEnv(CreateOrderFn);
@@ -17,8 +18,6 @@ const catalog = new ProductCatalog(documentClient, env.PRODUCTS_TABLE_NAME);
 const count = metricsOf(CreateOrderFn.metrics);
 const ulid = monotonicFactory();
 
-const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,128}$/;
-
 function idempotencyKeyOf(value: string | undefined): string {
   if (value === undefined || value.trim() === '') {
     throw badRequest('MISSING_IDEMPOTENCY_KEY', 'The Idempotency-Key header is required', [
@@ -26,7 +25,7 @@ function idempotencyKeyOf(value: string | undefined): string {
     ]);
   }
   const key = value.trim();
-  if (!IDEMPOTENCY_KEY.test(key)) {
+  if (!isValidParam(IdempotencyKeySchema, key)) {
     throw badRequest('INVALID_IDEMPOTENCY_KEY', 'The Idempotency-Key header is malformed', [
       { path: 'headers.idempotency-key', message: '1-128 characters of letters, digits and . _ : -' },
     ]);

@@ -3,12 +3,12 @@ import { documentClient } from '#platform/clients';
 import { readEnv } from '#platform/env';
 import { badRequest, notFound } from '#platform/errors';
 import { apiHandler, basePathOf, json } from '#platform/http';
+import { isValidParam } from '#platform/params';
 import { GetOrderFn } from '../contract';
-import { orderView } from '../model';
+import { OrderIdSchema, orderView } from '../model';
 import { OrderStore } from '../order-store';
 
 const store = new OrderStore(documentClient, readEnv(GetOrderFn).ORDERS_TABLE_NAME);
-const ORDER_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
 /**
  * GET /orders/{orderId}: the caller's own order. Another customer's order is answered exactly like
@@ -17,7 +17,7 @@ const ORDER_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 export const handler = apiHandler(async (event) => {
   const caller = callerOf(event);
   const orderId = event.pathParameters?.orderId ?? '';
-  if (!ORDER_ID.test(orderId)) {
+  if (!isValidParam(OrderIdSchema, orderId)) {
     throw badRequest('INVALID_ORDER_ID', 'The order id is malformed', [
       { path: 'path.orderId', message: 'an order id is a 26-character ULID' },
     ]);

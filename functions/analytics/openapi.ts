@@ -1,0 +1,32 @@
+import type { RouteConfig } from '@asteasolutions/zod-to-openapi';
+import type { z } from 'zod';
+import { apiRoute, jsonResponse } from '#platform/openapi';
+import { MetricsQuerySchema, MetricsSchema } from './metrics-api';
+
+/** The back office's metrics route in the API's OpenAPI document (see `functions/openapi.ts`). */
+
+const EXAMPLE_METRICS: z.infer<typeof MetricsSchema> = {
+  hours: 1,
+  from: '2025-03-01T12:00:00Z',
+  byStatus: { PLACED: 2, CONFIRMED: 1, CANCELLED: 1, IN_PROGRESS: 0 },
+  totals: { ORDERS_CREATED: 2, ORDERS_CONFIRMED: 1, ORDERS_CANCELLED: 1 },
+  hourly: [
+    {
+      hour: '2025-03-01T12:00:00Z',
+      counters: { ORDERS_CREATED: 2, ORDERS_CONFIRMED: 1, ORDERS_CANCELLED: 1 },
+    },
+  ],
+};
+
+export const ANALYTICS_ROUTES: readonly RouteConfig[] = [
+  apiRoute({
+    method: 'get',
+    path: '/admin/metrics',
+    tags: ['back office'],
+    summary: 'Orders by status and event counters by hour (admins group)',
+    access: 'admin',
+    request: { query: MetricsQuerySchema },
+    responses: { 200: jsonResponse('The counters of the window', MetricsSchema, EXAMPLE_METRICS) },
+    errors: { 400: ['INVALID_QUERY'] },
+  }),
+];
