@@ -368,7 +368,8 @@ export class DynamoMeter {
         } else if (operation) {
           this.usage.requests[operation] = (this.usage.requests[operation] ?? 0) + 1;
         }
-        const headers: IncomingHttpHeaders = { ...req.headers, 'content-length': String(body.length) };
+        const { 'transfer-encoding': _chunkedRequest, ...requestHeaders } = req.headers;
+        const headers: IncomingHttpHeaders = { ...requestHeaders, 'content-length': String(body.length) };
         const forward = () => {
           const upstream = request(
             { hostname: target.hostname, port: target.port, path: req.url, method: req.method, headers },
@@ -383,8 +384,11 @@ export class DynamoMeter {
               response.on('end', () => {
                 const raw = Buffer.concat(parts as Uint8Array[]);
                 const out = this.meterResponse(operation, metered, response.statusCode ?? 502, raw);
+                // The body is sent whole, with its length: a chunked upstream answer is no longer
+                // chunked (both headers at once is a response Node.js's HTTP client refuses).
+                const { 'transfer-encoding': _chunked, ...upstreamHeaders } = response.headers;
                 const outHeaders: IncomingHttpHeaders = {
-                  ...response.headers,
+                  ...upstreamHeaders,
                   'content-length': String(out.length),
                 };
                 if (out !== raw && outHeaders['x-amz-crc32'] !== undefined) {

@@ -4,6 +4,7 @@ import {
   DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
+  QueryCommand,
   TransactWriteItemsCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
@@ -160,6 +161,32 @@ describe('Class: DynamoMeter (DynamoDB Local)', () => {
     // Assess
     expect(unasked.ConsumedCapacity).toBeUndefined();
     expect(asked.ConsumedCapacity).toMatchObject({ TableName: 'meter-idempotency', CapacityUnits: 1 });
+  });
+
+  it('passes on a large response DynamoDB Local sends in chunks, with the capacity report taken out', async () => {
+    // Prepare: enough data that the answer to one Query is sent with chunked transfer encoding.
+    const padding = 'x'.repeat(3_000);
+    for (let i = 0; i < 60; i++) {
+      await client.send(
+        new PutItemCommand({
+          TableName: 'meter-orders',
+          Item: { pk: { S: 'LARGE' }, sk: { S: String(i).padStart(3, '0') }, padding: { S: padding } },
+        }),
+      );
+    }
+
+    // Act
+    const page = await client.send(
+      new QueryCommand({
+        TableName: 'meter-orders',
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': { S: 'LARGE' } },
+      }),
+    );
+
+    // Assess
+    expect(page.Items).toHaveLength(60);
+    expect(page.ConsumedCapacity).toBeUndefined();
   });
 
   it('bills a refused conditional write one unit, and writes nothing', async () => {
