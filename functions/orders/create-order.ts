@@ -1,4 +1,4 @@
-import { createEvent } from '#events';
+import { continueTrace, createEvent } from '#events';
 import type { ProductCatalog } from '#functions/catalog/products';
 import { backoff } from '#platform/backoff';
 import { requestHash } from './canonical';
@@ -31,6 +31,7 @@ export interface CreateOrderInput {
   /** The signed-in customer (the token's subject); the order and its Idempotency-Key belong to it. */
   customerId: string;
   idempotencyKey: string;
+  /** The X-Ray trace header of the request (`_X_AMZN_TRACE_ID`); the saga's trace starts in it. */
   traceHeader?: string;
   /** The base path the client called the API under (`basePathOf`), for `location` and the links. */
   basePath?: string;
@@ -108,7 +109,8 @@ export async function createOrder(
         source: SOURCE,
         aggregateId: orderId,
         now,
-        ...(input.traceHeader ? { trace: { xrayTraceHeader: input.traceHeader } } : {}),
+        // The saga starts here: a new W3C trace, in the request's X-Ray trace when it has one.
+        trace: continueTrace(undefined, input.traceHeader),
       },
     );
     const order: OrderItem = {
