@@ -48,6 +48,8 @@ export type CreateOrderResult =
       body: string;
       location: string;
       orderId: string;
+      /** The order's saga; unknown for a replay of a key recorded before it was kept. */
+      correlationId?: string;
     }
   /** Products that are not in the catalog, with the index of their line. */
   | { kind: 'UNKNOWN_PRODUCTS'; products: { productId: string; line: number }[] }
@@ -136,6 +138,7 @@ export async function createOrder(
       entity: 'IDEMPOTENCY',
       requestHash: hash,
       orderId,
+      correlationId: event.correlationId,
       statusCode: 202,
       responseBody: body,
       location,
@@ -145,7 +148,15 @@ export async function createOrder(
 
     const created = await deps.store.create(order, record, event);
     if (created === 'CREATED')
-      return { kind: 'ACCEPTED', replayed: false, statusCode: 202, body, location, orderId };
+      return {
+        kind: 'ACCEPTED',
+        replayed: false,
+        statusCode: 202,
+        body,
+        location,
+        orderId,
+        correlationId: event.correlationId,
+      };
     if (created === 'KEY_TAKEN') {
       const existing = await deps.store.getIdempotencyRecord(customerId, input.idempotencyKey);
       if (existing) {
@@ -157,6 +168,7 @@ export async function createOrder(
           body: existing.responseBody,
           location: existing.location,
           orderId: existing.orderId,
+          ...(existing.correlationId ? { correlationId: existing.correlationId } : {}),
         };
       }
       // The record expired and vanished between the write and the read: try again as new.

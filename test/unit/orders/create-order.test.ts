@@ -177,12 +177,28 @@ describe('Function: createOrder', () => {
         entity: 'IDEMPOTENCY',
         requestHash: requestHash(REQUEST),
         orderId: outcome.orderId,
+        correlationId: outcome.correlationId,
         statusCode: 202,
         responseBody: outcome.body,
         location: outcome.location,
         createdAt: NOW.toISOString(),
         expiresAt: NOW_SECONDS + 24 * 3600,
       });
+    });
+
+    it('answers the correlationId of the new saga: the eventId of its OrderCreated', async () => {
+      // Prepare
+      const { deps } = makeDeps();
+
+      // Act
+      const outcome = accepted(
+        await createOrder(deps, { request: REQUEST, customerId: CUSTOMER, idempotencyKey: KEY }),
+      );
+
+      // Assess
+      const row = transactItems()[2]?.Put?.Item as OutboxRow;
+      expect(outcome.correlationId).toBe(row.eventId);
+      expect(JSON.parse(row.event)).toMatchObject({ correlationId: row.eventId });
     });
 
     it('scopes the idempotency key to the customer, so two customers may send the same key', async () => {
