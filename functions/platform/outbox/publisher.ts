@@ -105,7 +105,8 @@ interface Indexed {
  * the first chunk the bus does not acknowledge so nothing after it overtakes it. Failures are
  * isolated per row: a row that can never be published (malformed, an unknown topic, or a message the
  * bus rejects as such) is quarantined, and the rows after it go on. Used by the stream relay and by
- * the sweeper alike.
+ * the sweeper alike. Each published row is logged ('event published') in its record scope
+ * (`inRecordScope`: its correlationId, orderId and eventId on the line, an annotated X-Ray subsegment).
  */
 export class OutboxPublisher {
   constructor(
