@@ -5,6 +5,7 @@
  */
 import type { DynamoUsage, Units } from '../localstack/runtime/dynamo-meter';
 import type { LocalRuntime } from '../localstack/runtime/runtime';
+import type { HopReport } from './hops';
 
 /** One function's share of an order. */
 export interface FunctionProfile {
@@ -84,6 +85,11 @@ export interface BenchReport {
   /** Orders per second to a terminal state. */
   throughput: number;
   latencyMs: { createOrder: Percentiles; sagaCompletion: Percentiles };
+  /**
+   * Per-hop latency by topic (`bench/hops.ts`): commit → publish and publish → consume, from the
+   * events' timestamps. Absent in reports written before it was measured.
+   */
+  hopsMs?: HopReport;
   perOrder: PerOrder;
 }
 

@@ -6,6 +6,9 @@
  * messages. It also measures the raw PutItem rate DynamoDB Local sustains here (the local ceiling) and
  * how close the saga gets to it: raw writes/s ÷ writes per order.
  *
+ * Then the per-hop latency by topic (`bench/hops.ts`): commit → publish (an event's `occurredAt` to its
+ * Kafka timestamp) and publish → consume (that timestamp to the `occurredAt` of the reaction it caused).
+ *
  * Then the bill of one order (`bench/profile.ts`): DynamoDB write and read units by purpose and by table,
  * invocations and mean duration per function, Kafka messages and bytes per topic, Step Functions
  * executions and transitions, log bytes. `--json <file>` writes the same numbers with the run's metadata
@@ -24,6 +27,7 @@ import {
 import { Kafka, logLevel } from 'kafkajs';
 import { localDynamoClientConfig } from '../localstack/engines';
 import { LAPTOP_STAND, ms, type OrderSpec, percentile, placeOrders, progressBar, seconds } from './drive';
+import { formatHops, HopRecorder } from './hops';
 import { startLocalStack } from './local-stack';
 import { type BenchReport, formatPerOrder, perOrderBetween, readCounters } from './profile';
 import { runtimeInfoOf, signInAs } from './sign-in';
@@ -102,6 +106,8 @@ const invocationsByFunction = () =>
 const seenOnTopics: Record<string, { messages: number; bytes: number }> = Object.fromEntries(
   TOPICS.map((topic) => [topic, { messages: 0, bytes: 0 }]),
 );
+/** Every event seen on the topics, for the per-hop latency (`bench/hops.ts`). */
+const hops = new HopRecorder();
 /** Terminal events (OrderConfirmed / OrderCancelled) as they reach orders.events, by orderId. */
 const settledAt = new Map<string, { at: number; status: 'CONFIRMED' | 'CANCELLED' }>();
 const observer = new Kafka({
@@ -129,6 +135,7 @@ await observer.run({
         seen.bytes +=
           Buffer.byteLength(name) + (Buffer.isBuffer(value) ? value.length : String(value).length);
     }
+    hops.observe(topic, message);
     if (topic !== 'orders.events') return;
     const type = message.headers?.eventType?.toString();
     if (type !== 'OrderConfirmed' && type !== 'OrderCancelled') return;
@@ -251,6 +258,8 @@ local ceiling          ${ceiling.toFixed(1)} orders/s (raw writes/s ÷ writes pe
     consumerGroups,
     apiRequests: orders.length,
   });
+  const hopReport = hops.report();
+  console.log(`\n${formatHops(hopReport).join('\n')}`);
   console.log(`\n${formatPerOrder(perOrder).join('\n')}`);
   if (values.json) {
     const percentiles = (values: number[]) => ({
@@ -273,6 +282,7 @@ local ceiling          ${ceiling.toFixed(1)} orders/s (raw writes/s ÷ writes pe
       elapsedMs: elapsed,
       throughput: Math.round(throughput * 100) / 100,
       latencyMs: { createOrder: percentiles(createLatencies), sagaCompletion: percentiles(sagaLatencies) },
+      hopsMs: hopReport,
       perOrder,
     };
     writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`);

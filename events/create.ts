@@ -11,6 +11,7 @@ import {
   LATEST_VERSIONS,
   type LatestVersion,
 } from './schemas';
+import { continueTrace } from './trace';
 
 /** Envelope fields a producer supplies; the rest is derived. */
 export interface CreateEventMeta {
@@ -26,6 +27,10 @@ export interface CreateEventMeta {
   now: Date;
   /** Defaults to a new monotonic ULID. */
   eventId?: string;
+  /**
+   * Defaults to a new trace context (`continueTrace()`): the current invocation's X-Ray header and a
+   * `traceparent` in the X-Ray trace, or in a new trace. `causedBy` continues the parent's trace.
+   */
   trace?: TraceContext;
 }
 
@@ -35,6 +40,7 @@ export interface CausationMeta {
   causationId: string;
   aggregateId: string;
   now: Date;
+  trace: TraceContext;
 }
 
 /**
@@ -82,7 +88,7 @@ export function createEvent<T extends EventType>(
     aggregateId: meta.aggregateId,
     correlationId: meta.correlationId ?? eventId,
     causationId: meta.causationId ?? null,
-    ...(meta.trace === undefined ? {} : { trace: meta.trace }),
+    trace: meta.trace ?? continueTrace(),
     payload,
   };
 
@@ -99,10 +105,11 @@ export function createEvent<T extends EventType>(
 
 /**
  * Envelope fields for an event emitted in reaction to `parent`: same saga (correlationId), caused by
- * the parent, same aggregate. Spread into `createEvent`'s meta together with `source`.
+ * the parent, same aggregate, and the parent's trace continued (same W3C trace id, a new span id, the
+ * current invocation's X-Ray header). Spread into `createEvent`'s meta together with `source`.
  */
 export function causedBy(
-  parent: Pick<EventEnvelope, 'eventId' | 'correlationId' | 'aggregateId'>,
+  parent: Pick<EventEnvelope, 'eventId' | 'correlationId' | 'aggregateId' | 'trace'>,
   now: Date,
 ): CausationMeta {
   return {
@@ -110,5 +117,6 @@ export function causedBy(
     causationId: parent.eventId,
     aggregateId: parent.aggregateId,
     now,
+    trace: continueTrace(parent.trace),
   };
 }

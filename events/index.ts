@@ -89,3 +89,10 @@ export {
   versionsOf,
 } from './schemas';
 export { ALL_TOPICS, type TopicName, Topics, topicFor } from './topics';
+export {
+  continueTrace,
+  currentXrayTraceHeader,
+  parseTraceparent,
+  TRACEPARENT_PATTERN,
+  traceIdOfXrayHeader,
+} from './trace';

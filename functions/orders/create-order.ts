@@ -1,4 +1,4 @@
-import { createEvent } from '#events';
+import { continueTrace, createEvent } from '#events';
 import type { ProductCatalog } from '#functions/catalog/products';
 import { backoff } from '#platform/backoff';
 import { requestHash } from './canonical';
@@ -31,6 +31,7 @@ export interface CreateOrderInput {
   /** The signed-in customer (the token's subject); the order and its Idempotency-Key belong to it. */
   customerId: string;
   idempotencyKey: string;
+  /** The X-Ray trace header of the request (`_X_AMZN_TRACE_ID`); the saga's trace starts in it. */
   traceHeader?: string;
   /** The base path the client called the API under (`basePathOf`), for `location` and the links. */
   basePath?: string;
@@ -47,6 +48,8 @@ export type CreateOrderResult =
       body: string;
       location: string;
       orderId: string;
+      /** The order's saga; unknown for a replay of a key recorded before it was kept. */
+      correlationId?: string;
     }
   /** Products that are not in the catalog, with the index of their line. */
   | { kind: 'UNKNOWN_PRODUCTS'; products: { productId: string; line: number }[] }
@@ -108,7 +111,8 @@ export async function createOrder(
         source: SOURCE,
         aggregateId: orderId,
         now,
-        ...(input.traceHeader ? { trace: { xrayTraceHeader: input.traceHeader } } : {}),
+        // The saga starts here: a new W3C trace, in the request's X-Ray trace when it has one.
+        trace: continueTrace(undefined, input.traceHeader),
       },
     );
     const order: OrderItem = {
@@ -134,6 +138,7 @@ export async function createOrder(
       entity: 'IDEMPOTENCY',
       requestHash: hash,
       orderId,
+      correlationId: event.correlationId,
       statusCode: 202,
       responseBody: body,
       location,
@@ -143,7 +148,15 @@ export async function createOrder(
 
     const created = await deps.store.create(order, record, event);
     if (created === 'CREATED')
-      return { kind: 'ACCEPTED', replayed: false, statusCode: 202, body, location, orderId };
+      return {
+        kind: 'ACCEPTED',
+        replayed: false,
+        statusCode: 202,
+        body,
+        location,
+        orderId,
+        correlationId: event.correlationId,
+      };
     if (created === 'KEY_TAKEN') {
       const existing = await deps.store.getIdempotencyRecord(customerId, input.idempotencyKey);
       if (existing) {
@@ -155,6 +168,7 @@ export async function createOrder(
           body: existing.responseBody,
           location: existing.location,
           orderId: existing.orderId,
+          ...(existing.correlationId ? { correlationId: existing.correlationId } : {}),
         };
       }
       // The record expired and vanished between the write and the read: try again as new.

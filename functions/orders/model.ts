@@ -69,6 +69,8 @@ export interface IdempotencyItem {
   entity: 'IDEMPOTENCY';
   requestHash: string;
   orderId: string;
+  /** The order's saga (its OrderCreated's eventId); absent on records written before it was kept. */
+  correlationId?: string;
   statusCode: number;
   responseBody: string;
   location: string;

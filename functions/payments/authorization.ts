@@ -1,4 +1,5 @@
 import {
+  continueTrace,
   createEvent,
   type DomainEventOf,
   type PaymentFailureReason,
@@ -87,6 +88,7 @@ export class PaymentAuthorization {
       reconcileAt: deadline,
       correlationId: event.correlationId,
       causationId: event.eventId,
+      ...(event.trace?.traceparent ? { traceparent: event.trace.traceparent } : {}),
       createdAt: now.toISOString(),
       updatedAt: now.toISOString(),
     });
@@ -232,6 +234,7 @@ export class PaymentAuthorization {
         correlationId: payment.correlationId,
         causationId: payment.causationId,
         now,
+        trace: continueTrace({ traceparent: payment.traceparent }),
       },
     );
     const handed = await this.deps.store.handOver(

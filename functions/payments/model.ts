@@ -92,6 +92,8 @@ export interface PaymentItem {
   correlationId: string;
   /** eventId of the StockReserved that caused the payment. */
   causationId: string;
+  /** W3C trace context of that StockReserved: the payment's events continue its trace. */
+  traceparent?: string;
   createdAt: string;
   updatedAt: string;
   settledAt?: string;

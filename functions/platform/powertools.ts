@@ -6,6 +6,7 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
+import type { TraceContext } from '#events';
 import type { MetricSpec } from './contract';
 
 /**
@@ -54,4 +55,53 @@ export function instrumented<E, R>(
     .use(logMetrics(metrics, { captureColdStartMetric: options.coldStartMetric ?? false }));
   for (const middleware of options.middlewares ?? []) chain.use(middleware);
   return chain.handler(handler);
+}
+
+/** The event one record (a consumed message, a published outbox row) is about. */
+export interface RecordScope {
+  readonly eventId: string;
+  readonly eventType: string;
+  readonly orderId: string;
+  /** Absent only for a row whose envelope does not name one. */
+  readonly correlationId?: string | undefined;
+  /** The event's trace context, recorded as metadata of the record's subsegment. */
+  readonly trace?: TraceContext | undefined;
+}
+
+/** Logger keys of a record's scope; removed when the scope ends, so they never reach the next record. */
+export const RECORD_LOG_KEYS = ['correlationId', 'orderId', 'eventId', 'eventType'] as const;
+
+/**
+ * Runs `work` in the scope of one record: a Tracer subsegment `### <eventType>` (when tracing is on)
+ * annotated with `orderId`, `correlationId` and `eventType`, with the event's trace context as
+ * metadata, and the record's `correlationId`, `orderId`, `eventId` and `eventType` on every log line
+ * written meanwhile. Records are processed one at a time: the keys and the subsegment are removed
+ * and closed when `work` ends, however it ends.
+ */
+export async function inRecordScope<T>(scope: RecordScope, work: () => Promise<T>): Promise<T> {
+  const parent = tracer.isTracingEnabled() ? tracer.getSegment() : undefined;
+  const subsegment = parent?.addNewSubsegment(`### ${scope.eventType}`);
+  if (subsegment) tracer.setSegment(subsegment);
+  tracer.putAnnotation('orderId', scope.orderId);
+  tracer.putAnnotation('eventType', scope.eventType);
+  if (scope.correlationId !== undefined) tracer.putAnnotation('correlationId', scope.correlationId);
+  if (scope.trace !== undefined) tracer.putMetadata('trace', scope.trace);
+  logger.appendKeys({
+    eventId: scope.eventId,
+    eventType: scope.eventType,
+    orderId: scope.orderId,
+    ...(scope.correlationId === undefined ? {} : { correlationId: scope.correlationId }),
+  });
+  try {
+    return await work();
+  } catch (error) {
+    subsegment?.addError(error as Error);
+    throw error;
+  } finally {
+    logger.removeKeys([...RECORD_LOG_KEYS]);
+    if (subsegment && parent) {
+      subsegment.close();
+      tracer.setSegment(parent);
+    }
+  }
 }

@@ -39,5 +39,9 @@ export const handler = instrumented<MSKEvent, void>(async (event) => {
   const outcome = await store.count(events, now, first ? { seed: `${first.topic}-${first.partition}` } : {});
   count('EventsConsumed', outcome.counted);
   count('EventsSkippedDuplicate', outcome.duplicates);
-  logger.info('events counted', { ...outcome });
+  // One line for the whole batch: it names the sagas of its events.
+  logger.info('events counted', {
+    ...outcome,
+    correlationIds: [...new Set(events.map((counted) => counted.correlationId))],
+  });
 });

@@ -6,7 +6,7 @@ import { readEnv } from '#platform/env';
 import { badRequest, HttpError } from '#platform/errors';
 import { apiHandler, basePathOf, header, json, parseJsonBody } from '#platform/http';
 import { isValidParam } from '#platform/params';
-import { logger, metricsOf } from '#platform/powertools';
+import { logger, metricsOf, tracer } from '#platform/powertools';
 import { CreateOrderFn } from '../contract';
 import { type CreateOrderResult, createOrder } from '../create-order';
 import { IdempotencyKeySchema, ORDER_LIMITS, parseCreateOrderRequest } from '../domain/create-order-request';
@@ -100,7 +100,13 @@ export const handler = apiHandler(async (event) => {
   );
   if (result.kind !== 'ACCEPTED') throw refusal(result, idempotencyKey);
 
-  logger.appendKeys({ orderId: result.orderId });
+  // The saga starts here: the order's log lines and trace carry its correlationId from the start.
+  logger.appendKeys({
+    orderId: result.orderId,
+    ...(result.correlationId ? { correlationId: result.correlationId } : {}),
+  });
+  tracer.putAnnotation('orderId', result.orderId);
+  if (result.correlationId) tracer.putAnnotation('correlationId', result.correlationId);
   count(result.replayed ? 'IdempotentReplays' : 'OrdersCreated');
   logger.info(result.replayed ? 'order request replayed' : 'order created');
   return {

@@ -1,4 +1,5 @@
 import {
+  continueTrace,
   createEvent,
   type DomainEvent,
   type PaymentFailureReason,
@@ -54,6 +55,7 @@ const metaOf = (payment: PaymentItem, now: Date, causationId = payment.causation
   correlationId: payment.correlationId,
   causationId,
   now,
+  trace: continueTrace({ traceparent: payment.traceparent }),
 });
 
 /** The PaymentSucceeded or PaymentFailed event of a payment that settles with `outcome`. */

@@ -3,7 +3,7 @@ import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/pe
 import type { Context, MSKEvent } from 'aws-lambda';
 import { type DomainEvent, type DomainEventOf, type EventType, parseEvent } from '#events';
 import { AppError, classifyFailure, isRetryable, RetryableError } from '../errors';
-import { logger, metricsOf } from '../powertools';
+import { inRecordScope, logger, metricsOf } from '../powertools';
 import { CONSUMER_METRICS } from './contract';
 import { type DeadLetterStore, deadLetterUnparseable } from './dead-letters';
 import { decodedOf, type ParkingLot } from './parking';
@@ -112,8 +112,6 @@ export interface SweepOutcome {
   parkedAgain: number;
 }
 
-const RECORD_KEYS = ['eventId', 'eventType', 'orderId', 'correlationId'];
-
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /** The time an in-progress idempotency record of another (or a crashed) invocation expires. */
@@ -204,13 +202,14 @@ export function createConsumer(settings: ConsumerSettings) {
     }
     const event = parsed.event;
     const about = { eventId: event.eventId, eventType: event.eventType, aggregateId: event.aggregateId };
-    logger.appendKeys({
+    const scope = {
       eventId: event.eventId,
       eventType: event.eventType,
       orderId: event.aggregateId,
       correlationId: event.correlationId,
-    });
-    try {
+      trace: event.trace,
+    };
+    return inRecordScope(scope, async (): Promise<Outcome> => {
       if (!handlers[event.eventType]) {
         logger.debug('no handler for this event type; skipped');
         return { kind: 'DONE' };
@@ -264,9 +263,7 @@ export function createConsumer(settings: ConsumerSettings) {
         logger.info('duplicate event skipped');
       }
       return { kind: 'DONE' };
-    } finally {
-      logger.removeKeys(RECORD_KEYS);
-    }
+    });
   }
 
   /**

@@ -66,6 +66,10 @@ const isScheduled = (event: unknown): event is ScheduledEvent =>
  *      source mapping delivers it again (its partition stops here, the others move on); at the limit
  *      it becomes a dead letter (`HANDLER_FAILED`).
  *
+ * Steps 2 to 4 of a record run in its scope (`inRecordScope`): an X-Ray subsegment annotated with the
+ * event's `orderId`, `correlationId` and `eventType`, and those keys (with the `eventId`) on every log
+ * line written meanwhile, the handler's included, and on no line of another record.
+ *
  * For the scheduled event, the parked records that are due are retried the same way.
  *
  * `handlers` has one handler per event type of the contract's `consumes`. Handlers must follow the

@@ -1,5 +1,5 @@
 import { ALL_TOPICS } from '#events';
-import { logger, metricsOf } from '../powertools';
+import { inRecordScope, logger, metricsOf, type RecordScope } from '../powertools';
 import { OUTBOX_METRICS } from './contract';
 import {
   type EventProducer,
@@ -74,6 +74,26 @@ export function toMessage(row: OutboxRow): OutboundMessage {
   return { topic: row.topic, key: row.messageKey, value: row.event, headers };
 }
 
+/**
+ * The record scope of a published row (see `inRecordScope`): its event, order, and the correlationId
+ * and trace of its envelope.
+ */
+export function scopeOf(row: OutboxRow): RecordScope {
+  let envelope: EnvelopeHeaders = {};
+  try {
+    envelope = JSON.parse(row.event) as EnvelopeHeaders;
+  } catch {
+    // A row reaches here only after `defectOf` found its event to be JSON.
+  }
+  return {
+    eventId: row.eventId,
+    eventType: isText(row.eventType) ? row.eventType : 'unknown',
+    orderId: isText(row.aggregateId) ? row.aggregateId : row.messageKey,
+    correlationId: isText(envelope.correlationId) ? envelope.correlationId : undefined,
+    trace: envelope.trace,
+  };
+}
+
 /** A row to publish with its position in the caller's list. */
 interface Indexed {
   index: number;
@@ -85,7 +105,8 @@ interface Indexed {
  * the first chunk the bus does not acknowledge so nothing after it overtakes it. Failures are
  * isolated per row: a row that can never be published (malformed, an unknown topic, or a message the
  * bus rejects as such) is quarantined, and the rows after it go on. Used by the stream relay and by
- * the sweeper alike.
+ * the sweeper alike. Each published row is logged ('event published') in its record scope
+ * (`inRecordScope`: its correlationId, orderId and eventId on the line, an annotated X-Ray subsegment).
  */
 export class OutboxPublisher {
   constructor(
@@ -161,7 +182,13 @@ export class OutboxPublisher {
   private async markPublished(rows: readonly OutboxRow[]): Promise<void> {
     const now = this.clock();
     count('OutboxPublished', rows.length);
-    for (const row of rows) count('OutboxPublishLagMs', now.getTime() - Date.parse(row.createdAt));
+    for (const row of rows) {
+      const lagMs = now.getTime() - Date.parse(row.createdAt);
+      count('OutboxPublishLagMs', lagMs);
+      await inRecordScope(scopeOf(row), async () => {
+        logger.info('event published', { topic: row.topic, publishLagMs: lagMs });
+      });
+    }
     try {
       await this.store.markPublished(rows, now);
     } catch (error) {

@@ -8,6 +8,8 @@ import {
   type EventPayload,
   EventValidationError,
   parseEvent,
+  parseTraceparent,
+  TRACEPARENT_PATTERN,
   ULID_PATTERN,
 } from '#events';
 import { latestSample, sample } from './helpers';
@@ -42,7 +44,7 @@ describe('Function: createEvent', () => {
     expect(event.occurredAt).toBe('2025-03-01T12:00:00.000Z');
     expect(event.correlationId).toBe(event.eventId);
     expect(event.causationId).toBeNull();
-    expect(event).not.toHaveProperty('trace');
+    expect(event.trace?.traceparent).toMatch(TRACEPARENT_PATTERN);
     expect(event.payload).toEqual(payload);
     expectTypeOf(event.payload).toEqualTypeOf<EventPayload<'OrderCreated'>>();
   });
@@ -191,6 +193,7 @@ describe('Function: causedBy', () => {
       causationId: parent.eventId,
       aggregateId: 'order-9',
       now,
+      trace: { traceparent: expect.stringMatching(TRACEPARENT_PATTERN) },
     });
     expect(child.correlationId).toBe(parent.correlationId);
     expect(child.causationId).toBe(parent.eventId);
@@ -211,5 +214,28 @@ describe('Function: causedBy', () => {
     // Assess
     expect(links.correlationId).toBe(first.eventId);
     expect(links.causationId).toBe(second.eventId);
+  });
+
+  it('continues the trace of the parent with a new span id when the parent carries one', () => {
+    // Prepare
+    const parent = createEvent('OrderCreated', sample('OrderCreated').payload, meta());
+    const parentContext = parseTraceparent(parent.trace?.traceparent);
+
+    // Act
+    const child = createEvent('StockReserved', sample('StockReserved').payload, {
+      ...causedBy(parent, NOW),
+      source: 'inventory-service',
+    });
+    const grandchild = createEvent('PaymentSucceeded', latestSample('PaymentSucceeded').payload, {
+      ...causedBy(child, NOW),
+      source: 'payment-service',
+    });
+
+    // Assess
+    const childContext = parseTraceparent(child.trace?.traceparent);
+    const grandchildContext = parseTraceparent(grandchild.trace?.traceparent);
+    expect(childContext?.traceId).toBe(parentContext?.traceId);
+    expect(grandchildContext?.traceId).toBe(parentContext?.traceId);
+    expect(new Set([parentContext?.spanId, childContext?.spanId, grandchildContext?.spanId]).size).toBe(3);
   });
 });

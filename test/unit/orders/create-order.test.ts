@@ -177,12 +177,28 @@ describe('Function: createOrder', () => {
         entity: 'IDEMPOTENCY',
         requestHash: requestHash(REQUEST),
         orderId: outcome.orderId,
+        correlationId: outcome.correlationId,
         statusCode: 202,
         responseBody: outcome.body,
         location: outcome.location,
         createdAt: NOW.toISOString(),
         expiresAt: NOW_SECONDS + 24 * 3600,
       });
+    });
+
+    it('answers the correlationId of the new saga: the eventId of its OrderCreated', async () => {
+      // Prepare
+      const { deps } = makeDeps();
+
+      // Act
+      const outcome = accepted(
+        await createOrder(deps, { request: REQUEST, customerId: CUSTOMER, idempotencyKey: KEY }),
+      );
+
+      // Assess
+      const row = transactItems()[2]?.Put?.Item as OutboxRow;
+      expect(outcome.correlationId).toBe(row.eventId);
+      expect(JSON.parse(row.event)).toMatchObject({ correlationId: row.eventId });
     });
 
     it('scopes the idempotency key to the customer, so two customers may send the same key', async () => {
@@ -261,7 +277,7 @@ describe('Function: createOrder', () => {
       expect(payload.payment).toEqual({ method: 'card', token: 'tok_ok' });
     });
 
-    it('carries the X-Ray trace header in the event when the function has one', async () => {
+    it('starts the saga trace in the X-Ray trace of the request when the function has one', async () => {
       // Prepare
       const { deps } = makeDeps();
       const traceHeader = 'Root=1-67c2f1a0-4bf92f3577b34da6a3ce929d;Parent=00f067aa0ba902b7;Sampled=1';
@@ -271,7 +287,26 @@ describe('Function: createOrder', () => {
 
       // Assess
       const row = transactItems()[2]?.Put?.Item as OutboxRow;
-      expect(JSON.parse(row.event)).toMatchObject({ trace: { xrayTraceHeader: traceHeader } });
+      expect(JSON.parse(row.event)).toMatchObject({
+        trace: {
+          xrayTraceHeader: traceHeader,
+          traceparent: expect.stringMatching(/^00-67c2f1a04bf92f3577b34da6a3ce929d-[0-9a-f]{16}-01$/),
+        },
+      });
+    });
+
+    it('starts a new W3C trace for the saga when the request is not traced', async () => {
+      // Prepare
+      const { deps } = makeDeps();
+
+      // Act
+      await createOrder(deps, { request: REQUEST, customerId: CUSTOMER, idempotencyKey: KEY });
+
+      // Assess
+      const row = transactItems()[2]?.Put?.Item as OutboxRow;
+      const { trace } = JSON.parse(row.event) as { trace: Record<string, string> };
+      expect(trace.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+      expect(trace).not.toHaveProperty('xrayTraceHeader');
     });
 
     it('accepts the order with status 202, the order view and its location, not replayed', async () => {

@@ -75,6 +75,21 @@ describe('Class: PaymentAuthorization', () => {
   });
 
   describe('Method: authorize', () => {
+    it('keeps the trace of the StockReserved on the payment and continues it in the settlement event', async () => {
+      // Prepare
+      const { authorization } = setup();
+      const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+
+      // Act
+      await authorization.authorize({ ...stockReserved, trace: { traceparent } }, NOW);
+
+      // Assess
+      expect(doc.commandCalls(PutCommand)[0]?.args[0].input.Item).toMatchObject({ traceparent });
+      expect(settlement().event?.trace?.traceparent).toMatch(
+        /^00-4bf92f3577b34da6a3ce929d0e0e4736-[0-9a-f]{16}-01$/,
+      );
+    });
+
     it('creates the payment once, authorizes with the split and settles PaymentSucceeded in one transaction', async () => {
       // Prepare
       const { authorization, psp, workflow } = setup();

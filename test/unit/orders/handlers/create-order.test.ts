@@ -14,6 +14,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler } from '#functions/orders/handlers/create-order';
 import type { IdempotencyItem } from '#functions/orders/model';
 import type { OutboxRow } from '#platform/outbox/row';
+import { logger } from '#platform/powertools';
 import { apiGatewayEvent, CUSTOMER_SUB, callerContext, lambdaContext } from '#test/helpers/fixtures';
 import { HUB, MOUSE, PRODUCTS, transactionCanceled } from '#test/unit/helpers/dynamodb';
 import { TEST_ENV } from '#test/unit/setup-env';
@@ -184,6 +185,35 @@ describe('Handler: create-order', () => {
       const row = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.[2]?.Put
         ?.Item as OutboxRow;
       expect(JSON.parse(row.event)).toMatchObject({ trace: { xrayTraceHeader: traceHeader } });
+    });
+  });
+
+  describe('logs', () => {
+    it('logs the new order with its orderId and the correlationId of its saga', async () => {
+      // Prepare
+      const lines: Record<string, unknown>[] = [];
+      vi.spyOn(console, 'info').mockImplementation((line: string) => {
+        lines.push(JSON.parse(line) as Record<string, unknown>);
+      });
+      const level = logger.getLevelName();
+      logger.setLogLevel('INFO');
+      // Each invocation but the first sets the level back to the configured one (SILENT in tests).
+      vi.spyOn(logger, 'refreshSampleRateCalculation').mockImplementation(() => undefined);
+
+      // Act
+      try {
+        await handler(postOrders(), lambdaContext());
+      } finally {
+        logger.setLogLevel(level);
+      }
+
+      // Assess
+      const row = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.[2]?.Put
+        ?.Item as OutboxRow;
+      expect(lines.find((line) => line.message === 'order created')).toMatchObject({
+        orderId: row.aggregateId,
+        correlationId: row.eventId,
+      });
     });
   });
 

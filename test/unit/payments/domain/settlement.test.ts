@@ -111,6 +111,19 @@ describe('Function: settlementEvent', () => {
     expect(event.payload).not.toHaveProperty('detail');
   });
 
+  it('continues the trace of the StockReserved the payment keeps, with a new span id', () => {
+    // Prepare
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const paid = payment({ status: 'AWAITING_STATUS', traceparent });
+
+    // Act
+    const event = settlementEvent(paid, { status: 'SUCCEEDED', pspReference: 'psp_9' }, 1, NOW);
+
+    // Assess
+    expect(event.trace?.traceparent).toMatch(/^00-4bf92f3577b34da6a3ce929d0e0e4736-[0-9a-f]{16}-01$/);
+    expect(event.trace?.traceparent).not.toBe(traceparent);
+  });
+
   it('reports at least one attempt', () => {
     // Act
     const event = settlementEvent(payment(), { status: 'FAILED', reason: 'PSP_ERROR' }, 0, NOW);

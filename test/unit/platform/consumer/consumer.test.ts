@@ -21,6 +21,7 @@ import { createConsumer, type EventHandlers } from '#platform/consumer/consumer'
 import { DeadLetterStore } from '#platform/consumer/dead-letters';
 import { type ParkedItem, ParkingLot } from '#platform/consumer/parking';
 import { PermanentError, RetryableError } from '#platform/errors';
+import { logger, tracer } from '#platform/powertools';
 import { lambdaContext, mskEvent } from '#test/helpers/msk';
 import { sample, withValue } from '#test/unit/events/helpers';
 
@@ -543,6 +544,94 @@ describe('Function: createConsumer', () => {
 
     // Assess
     expect(seen).toEqual(['10', '11']);
+  });
+
+  it('writes the correlationId of each record on the log lines of its handler, and of no other record', async () => {
+    // Prepare
+    const lines: Record<string, unknown>[] = [];
+    // The logger writes one JSON document per line, to the console in dev mode, else to stdout.
+    const capture = (text: unknown) => {
+      for (const line of String(text).split('\n')) {
+        if (line.startsWith('{')) lines.push(JSON.parse(line) as Record<string, unknown>);
+      }
+      return true;
+    };
+    vi.spyOn(console, 'info').mockImplementation(capture);
+    vi.spyOn(process.stdout, 'write').mockImplementation(capture);
+    const level = logger.getLevelName();
+    logger.setLogLevel('INFO');
+    const { consume } = consumerWith({
+      StockReserved: async (event) => {
+        logger.info('reserving', { offset: event.eventId });
+      },
+    });
+    const first = { ...stockReserved, correlationId: 'saga-a', aggregateId: 'order-a' };
+    const second = {
+      ...stockReserved,
+      eventId: '01JN8S7QWWHQQKNETG34RA04PT',
+      correlationId: 'saga-b',
+      aggregateId: 'order-b',
+    };
+
+    // Act
+    try {
+      await consume(
+        mskEvent([
+          { topic: 'inventory.events', offset: 10, value: first },
+          { topic: 'inventory.events', offset: 11, value: second },
+        ]),
+        lambdaContext(),
+      );
+      logger.info('after the batch');
+    } finally {
+      logger.setLogLevel(level);
+    }
+
+    // Assess
+    const byMessage = (message: string) => lines.filter((line) => line.message === message);
+    expect(byMessage('reserving')).toEqual([
+      expect.objectContaining({
+        correlationId: 'saga-a',
+        orderId: 'order-a',
+        eventId: first.eventId,
+        eventType: 'StockReserved',
+      }),
+      expect.objectContaining({
+        correlationId: 'saga-b',
+        orderId: 'order-b',
+        eventId: second.eventId,
+        eventType: 'StockReserved',
+      }),
+    ]);
+    expect(byMessage('event consumed').map((line) => line.correlationId)).toEqual(['saga-a', 'saga-b']);
+    const [after] = byMessage('after the batch');
+    expect(after).not.toHaveProperty('correlationId');
+    expect(after).not.toHaveProperty('orderId');
+    expect(after).not.toHaveProperty('eventId');
+  });
+
+  it('annotates the trace of each record with its orderId, correlationId and eventType', async () => {
+    // Prepare
+    const annotate = vi.spyOn(tracer, 'putAnnotation');
+    const { consume } = consumerWith({ StockReserved: async () => undefined });
+    const traced = {
+      ...stockReserved,
+      correlationId: 'saga-a',
+      aggregateId: 'order-a',
+      trace: { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' },
+    };
+
+    // Act
+    await consume(mskEvent([{ topic: 'inventory.events', offset: 10, value: traced }]), lambdaContext());
+
+    // Assess
+    expect(annotate.mock.calls).toEqual(
+      expect.arrayContaining([
+        ['orderId', 'order-a'],
+        ['correlationId', 'saga-a'],
+        ['eventType', 'StockReserved'],
+      ]),
+    );
   });
 
   it('rejects a maximum of attempts below one', () => {

@@ -1,8 +1,9 @@
 import '#test/unit/setup-env';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MessageRejectedError, PublishDeadlineError, PublishError } from '#platform/outbox/producer';
 import { deadlineFor, defectOf, OutboxPublisher, toMessage } from '#platform/outbox/publisher';
 import type { StoredOutboxRow } from '#platform/outbox/row';
+import { logger, tracer } from '#platform/powertools';
 import { FakeProducer, FakeStore, outboxRowFor } from '#test/unit/helpers/outbox';
 
 const NOW = new Date('2025-03-01T12:00:05.000Z');
@@ -34,6 +35,55 @@ describe('Class: OutboxPublisher', () => {
     expect(producer.sentKeys()).toEqual([ids(0, 3)]);
     expect(producer.sends[0]?.map((message) => message.value)).toEqual(batch.map((row) => row.event));
     expect(store.marked).toEqual([{ eventIds: ids(0, 3), now: NOW }]);
+  });
+
+  describe('per published row', () => {
+    const level = logger.getLevelName();
+    afterEach(() => {
+      logger.setLogLevel(level);
+      vi.restoreAllMocks();
+    });
+
+    it('writes a log line with the correlationId, orderId and eventId of each row, and none after', async () => {
+      // Prepare
+      const lines: Record<string, unknown>[] = [];
+      vi.spyOn(console, 'info').mockImplementation((line: string) => {
+        lines.push(JSON.parse(line) as Record<string, unknown>);
+      });
+      logger.setLogLevel('INFO');
+      const publisher = new OutboxPublisher(producer, store, { chunkSize: 10 }, () => NOW);
+      const batch = [
+        outboxRowFor(0, { correlationId: 'saga-a' }, 'order-a'),
+        outboxRowFor(1, { correlationId: 'saga-b' }, 'order-b'),
+      ];
+
+      // Act
+      await publisher.publish(batch);
+      logger.info('after the batch');
+
+      // Assess
+      expect(lines.filter((line) => line.message === 'event published')).toEqual([
+        expect.objectContaining({ correlationId: 'saga-a', orderId: 'order-a', eventId: batch[0]?.eventId }),
+        expect.objectContaining({ correlationId: 'saga-b', orderId: 'order-b', eventId: batch[1]?.eventId }),
+      ]);
+      expect(lines.find((line) => line.message === 'after the batch')).not.toHaveProperty('correlationId');
+    });
+
+    it('annotates the trace with the orderId, correlationId and eventType of each row', async () => {
+      // Prepare
+      const annotate = vi.spyOn(tracer, 'putAnnotation');
+      const publisher = new OutboxPublisher(producer, store, { chunkSize: 10 }, () => NOW);
+
+      // Act
+      await publisher.publish([outboxRowFor(0, { correlationId: 'saga-a' }, 'order-a')]);
+
+      // Assess
+      expect(annotate.mock.calls).toEqual([
+        ['orderId', 'order-a'],
+        ['eventType', 'OrderCreated'],
+        ['correlationId', 'saga-a'],
+      ]);
+    });
   });
 
   it('publishes in chunks of the configured size, one chunk at a time', async () => {
