@@ -32,6 +32,14 @@ interface MappingView {
  * API and the local fault endpoint): a consumer's mapping paused while the others go on, a process
  * killed in the middle of a record, an order whose dependencies lost their events.
  */
+/**
+ * The statuses an order went through, without PAYMENT_PENDING: a tok_ok payment whose PSP answer is
+ * slower than the client's timeout (a loaded machine) is settled by status checks, correctly, through
+ * PAYMENT_PENDING; what these tests check holds either way.
+ */
+const settledPath = (history: readonly { status: string }[]) =>
+  history.map((entry) => entry.status).filter((status) => status !== 'PAYMENT_PENDING');
+
 describe('End to end: the saga under real AWS timing', () => {
   let runtime: LocalRuntime;
   let db: DynamoDBDocumentClient;
@@ -144,10 +152,10 @@ describe('End to end: the saga under real AWS timing', () => {
     // Assess
     expect(confirmed.map((view) => view.status)).toEqual(orderIds.map(() => 'CONFIRMED'));
     for (const view of confirmed) {
-      expect(view.history.map((entry) => entry.status)).toEqual(['PENDING', 'STOCK_RESERVED', 'CONFIRMED']);
+      expect(settledPath(view.history)).toEqual(['PENDING', 'STOCK_RESERVED', 'CONFIRMED']);
       expect(view.history[1]?.reason).toContain('confirmed by the payment ahead of StockReserved');
     }
-    expect((await Promise.all(orderIds.map(order))).map((view) => view.history.length)).toEqual(
+    expect((await Promise.all(orderIds.map(order))).map((view) => settledPath(view.history).length)).toEqual(
       orderIds.map(() => 3),
     );
     expect(await openDeadLetters(orderIds)).toEqual([]);
@@ -188,7 +196,7 @@ describe('End to end: the saga under real AWS timing', () => {
 
     // Assess
     expect(settled.status).toBe('CONFIRMED');
-    expect(settled.history.map((entry) => entry.status)).toEqual(['PENDING', 'STOCK_RESERVED', 'CONFIRMED']);
+    expect(settledPath(settled.history)).toEqual(['PENDING', 'STOCK_RESERVED', 'CONFIRMED']);
     const rows = (await scanAll(db, tableName(runtime, 'OrdersTable'))).filter(
       (item) => item.pk === `OUTBOX#${orderId}`,
     );
@@ -207,10 +215,10 @@ describe('End to end: the saga under real AWS timing', () => {
       timeoutMs: 60_000,
       description: 'the stock reserved, the payment stuck',
     });
-    await payments.reconfigure({ PAYMENTS_TABLE_NAME: paymentsTable });
     await runtime.fn('Orders-Reconciler').reconfigure({ ORDER_TIMEOUT_SECONDS: '1' });
 
-    // Act: the reconciler's schedule fires until the order is older than its timeout.
+    // Act: the reconciler's schedule fires until the order is older than its timeout. The payment
+    // service comes back only then: before, its parked StockReserved could be retried and pay first.
     const reconciled = await waitFor(
       async () => {
         const run = await runtime.triggerSchedule('Orders-Reconciler');
@@ -219,6 +227,7 @@ describe('End to end: the saga under real AWS timing', () => {
       },
       { timeoutMs: 30_000, intervalMs: 500, description: 'the reconciler timed the order out' },
     );
+    await payments.reconfigure({ PAYMENTS_TABLE_NAME: paymentsTable });
 
     // Assess
     expect(reconciled).toMatchObject({ timedOut: [orderId] });
