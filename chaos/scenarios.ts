@@ -84,7 +84,9 @@ export const QUICK: RunParams = {
   },
   crashProbability: 0.2,
   poisonPerTopic: 2,
-  drainTimeoutSeconds: 180,
+  // A payment consumer killed mid-record holds its event in progress for up to its 120 s timeout
+  // before the parked record may be retried: the crash scenario needs that, plus the retry.
+  drainTimeoutSeconds: 300,
   outageTuning: { sendRetries: '0', requestTimeoutMs: '1000', graceSeconds: '3' },
 };
 
