@@ -3,7 +3,14 @@ import { z } from 'zod';
 import { callerOf } from '#platform/auth';
 import type { DeadLetterItem, DeadLetterStatus, DeadLetterStore } from '#platform/consumer/dead-letters';
 import { badRequest, HttpError, notFound } from '#platform/errors';
-import { cursorParam, isValidParam, pageSchema, wholeNumberParam } from '#platform/params';
+import {
+  cursorParam,
+  decodeCursor,
+  encodeCursor,
+  isValidParam,
+  pageSchema,
+  wholeNumberParam,
+} from '#platform/params';
 import { redactCustomerData } from '#platform/redact';
 
 const DEFAULT_LIMIT = 25;
@@ -80,20 +87,12 @@ const CURSOR_FIELDS = ['pk', 'sk', 'status', 'createdAt'] as const;
 
 function parseCursor(raw: string | undefined, status: DeadLetterStatus): Record<string, unknown> | undefined {
   if (raw === undefined) return undefined;
-  try {
-    const cursor = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Record<string, unknown>;
-    const wellFormed =
-      typeof cursor === 'object' &&
-      cursor !== null &&
-      Object.keys(cursor).length === CURSOR_FIELDS.length &&
-      CURSOR_FIELDS.every((field) => typeof cursor[field] === 'string') &&
-      cursor.status === status &&
-      typeof cursor.pk === 'string' &&
-      cursor.pk.startsWith('DEADLETTER#');
-    if (wellFormed) return cursor;
-  } catch {
-    // reported below
-  }
+  const cursor = decodeCursor(
+    raw,
+    CURSOR_FIELDS,
+    (key) => key.status === status && String(key.pk).startsWith('DEADLETTER#'),
+  );
+  if (cursor) return cursor;
   throw badRequest('INVALID_QUERY', 'cursor is not a cursor returned by this API for this status', [
     { path: 'query.cursor', message: 'pass nextCursor unchanged, with the same status' },
   ]);
@@ -134,7 +133,7 @@ export async function listDeadLetters(
   const page = await store.list(status, limit, cursor);
   return {
     items: page.items.map(deadLetterView),
-    nextCursor: page.next ? Buffer.from(JSON.stringify(page.next)).toString('base64url') : null,
+    nextCursor: page.next ? encodeCursor(page.next) : null,
   };
 }
 

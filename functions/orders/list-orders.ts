@@ -2,7 +2,14 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { z } from 'zod';
 import { badRequest } from '#platform/errors';
 import { basePathOf } from '#platform/http';
-import { cursorParam, isValidParam, pageSchema, wholeNumberParam } from '#platform/params';
+import {
+  cursorParam,
+  decodeCursor,
+  encodeCursor,
+  isValidParam,
+  pageSchema,
+  wholeNumberParam,
+} from '#platform/params';
 import { OrderSummaryViewSchema, orderSummaryView } from './model';
 import type { OrderStore } from './order-store';
 
@@ -40,20 +47,12 @@ function parseLimit(raw: string | undefined): number {
  */
 function parseCursor(raw: string | undefined, customerId: string): Record<string, unknown> | undefined {
   if (raw === undefined) return undefined;
-  try {
-    const cursor = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Record<string, unknown>;
-    const wellFormed =
-      typeof cursor === 'object' &&
-      cursor !== null &&
-      Object.keys(cursor).length === CURSOR_FIELDS.length &&
-      CURSOR_FIELDS.every((field) => typeof cursor[field] === 'string') &&
-      cursor.customerId === customerId &&
-      typeof cursor.pk === 'string' &&
-      cursor.pk.startsWith('ORDER#');
-    if (wellFormed) return cursor;
-  } catch {
-    // reported below
-  }
+  const cursor = decodeCursor(
+    raw,
+    CURSOR_FIELDS,
+    (key) => key.customerId === customerId && String(key.pk).startsWith('ORDER#'),
+  );
+  if (cursor) return cursor;
   throw badRequest('INVALID_QUERY', 'cursor is not a cursor returned by this API', [
     { path: 'query.cursor', message: 'pass nextCursor unchanged' },
   ]);
@@ -71,6 +70,6 @@ export async function listOrders(
   const page = await store.listByCustomer(customerId, limit, cursor);
   return {
     items: page.items.map((item) => orderSummaryView(item, basePathOf(event))),
-    nextCursor: page.next ? Buffer.from(JSON.stringify(page.next)).toString('base64url') : null,
+    nextCursor: page.next ? encodeCursor(page.next) : null,
   };
 }
