@@ -2,7 +2,7 @@ import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@
 import { causedBy, createEvent, type DomainEventOf, type StockRejectionReason } from '#events';
 import { backoff } from '#platform/backoff';
 import { cancellationCodes } from '#platform/dynamo';
-import { outboxPut } from '#platform/outbox/row';
+import { outboxUpdate, withOutbox } from '#platform/outbox/row';
 import { findShortage, sortLines } from './domain/reservation';
 import { InventoryBusyError, InventoryWriteError, ReservationNotFoundError } from './errors';
 import {
@@ -51,9 +51,10 @@ export class InventoryService {
 
   /**
    * Reserves every line of an order, all or nothing: one transaction decrements each product's stock
-   * item under `stock >= :q` (a product without a stock item fails the condition), puts the reservation item (`attribute_not_exists(pk)`) and the StockReserved
-   * outbox row. When a stock condition fails, a second transaction records the REJECTED reservation
-   * and a StockRejected row listing the short lines. When the reservation already exists, the event
+   * item under `stock >= :q` (a product without a stock item fails the condition) and puts the
+   * reservation item (`attribute_not_exists(pk)`) carrying the StockReserved event. When a stock
+   * condition fails, a second transaction records the REJECTED reservation carrying a StockRejected
+   * event that lists the short lines. When the reservation already exists, the event
    * was handled before: nothing is written.
    */
   async reserve(event: DomainEventOf<'OrderCreated'>, now: Date): Promise<ReserveOutcome> {
@@ -109,8 +110,8 @@ export class InventoryService {
 
   /**
    * Gives a reservation back exactly once: one transaction moves the reservation from RESERVED to
-   * RELEASED (`#status = :reserved`), adds each reserved quantity back to its product's stock and
-   * writes the StockReleased outbox row. A reservation already RELEASED, or REJECTED (nothing was
+   * RELEASED (`#status = :reserved`), adds each reserved quantity back to its product's stock; the
+   * reservation carries the StockReleased event. A reservation already RELEASED, or REJECTED (nothing was
    * taken), changes nothing.
    */
   async release(event: DomainEventOf<'StockReleaseRequested'>, now: Date): Promise<ReleaseOutcome> {
@@ -173,7 +174,7 @@ export class InventoryService {
       {
         Put: {
           TableName: this.deps.inventoryTable,
-          Item: item,
+          Item: withOutbox(item, [reserved]),
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       },
@@ -186,7 +187,6 @@ export class InventoryService {
           ExpressionAttributeValues: { ':q': line.quantity },
         },
       })),
-      outboxPut(this.deps.inventoryTable, reserved),
     ];
   }
 
@@ -219,11 +219,10 @@ export class InventoryService {
       {
         Put: {
           TableName: this.deps.inventoryTable,
-          Item: item,
+          Item: withOutbox(item, [rejected]),
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       },
-      outboxPut(this.deps.inventoryTable, rejected),
     ];
   }
 
@@ -246,16 +245,21 @@ export class InventoryService {
         Update: {
           TableName: this.deps.inventoryTable,
           Key: reservationKey(reservation.orderId),
-          UpdateExpression:
-            'SET #status = :released, releasedAt = :now, updatedAt = :now, releaseReason = :reason',
-          ConditionExpression: '#status = :reserved',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':released': 'RELEASED',
-            ':reserved': 'RESERVED',
-            ':now': now.toISOString(),
-            ':reason': event.payload.reason,
-          },
+          ...outboxUpdate(
+            {
+              UpdateExpression:
+                'SET #status = :released, releasedAt = :now, updatedAt = :now, releaseReason = :reason',
+              ConditionExpression: '#status = :reserved',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: {
+                ':released': 'RELEASED',
+                ':reserved': 'RESERVED',
+                ':now': now.toISOString(),
+                ':reason': event.payload.reason,
+              },
+            },
+            [released],
+          ),
         },
       },
       ...reservation.lines.map((line) => ({
@@ -266,7 +270,6 @@ export class InventoryService {
           ExpressionAttributeValues: { ':q': line.quantity },
         },
       })),
-      outboxPut(this.deps.inventoryTable, released),
     ];
   }
 

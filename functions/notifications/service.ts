@@ -1,9 +1,9 @@
-import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { causedBy, createEvent, type DomainEvent } from '#events';
 import { type CircuitBreaker, CircuitOpenError } from '#platform/circuit-breaker';
-import { cancellationCodes } from '#platform/dynamo';
 import { RetryableError } from '#platform/errors';
-import { outboxPut } from '#platform/outbox/row';
+import { withOutbox } from '#platform/outbox/row';
 import {
   CHANNELS_BY_TEMPLATE,
   customerIdOf,
@@ -51,11 +51,11 @@ export type NotificationOutcome =
  * SMS, one notification per channel with a deterministic id.
  *
  * Each notification is recorded exactly once: when its item exists nothing is sent; otherwise the
- * message goes out (retries and circuit breaker in `sendWithRetries`) and ONE transaction puts the
- * notification item (`attribute_not_exists(pk)`) and the NotificationSent or NotificationFailed
- * outbox row. A permanent failure or exhausted retries is recorded as FAILED, not thrown: the order's
+ * message goes out (retries and circuit breaker in `sendWithRetries`) and ONE conditional put
+ * writes the notification item (`attribute_not_exists(pk)`) carrying the NotificationSent or
+ * NotificationFailed event. A permanent failure or exhausted retries is recorded as FAILED, not thrown: the order's
  * outcome does not depend on its notifications. A crash between the provider call and the
- * transaction sends the message again on redelivery; the notificationId goes to the provider for it
+ * put sends the message again on redelivery; the notificationId goes to the provider for it
  * to deduplicate.
  */
 export class NotificationService {
@@ -138,29 +138,15 @@ export class NotificationService {
     };
     try {
       await this.deps.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.deps.notificationsTable,
-                Item: item,
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
-            outboxPut(this.deps.notificationsTable, result),
-          ],
+        new PutCommand({
+          TableName: this.deps.notificationsTable,
+          Item: withOutbox(item, [result]),
+          ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
     } catch (error) {
-      const codes = cancellationCodes(error);
-      if (codes.length > 0) {
-        if (codes[0] === 'ConditionalCheckFailed') {
-          return { notificationId, channel, status: 'ALREADY_DONE' };
-        }
-        throw new NotificationWriteError(
-          `Notification ${notificationId} could not be recorded: ${codes.join(', ')}`,
-          { cause: error },
-        );
+      if (error instanceof ConditionalCheckFailedException) {
+        return { notificationId, channel, status: 'ALREADY_DONE' };
       }
       throw new NotificationWriteError(`Notification ${notificationId} could not be recorded`, {
         cause: error,

@@ -1,12 +1,14 @@
+import { ConditionalCheckFailedException, TransactionConflictException } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
   TransactWriteCommand,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { DomainEvent } from '#events';
-import { cancellationCodes, failedConditionAt, isTransactionConflict } from '#platform/dynamo';
-import { outboxPut } from '#platform/outbox/row';
+import { failedConditionAt, isTransactionConflict } from '#platform/dynamo';
+import { outboxUpdate, withOutbox } from '#platform/outbox/row';
 import { isTerminal } from './domain/order';
 import type { OrderState } from './domain/saga';
 import {
@@ -27,8 +29,8 @@ export type CreateResult = 'CREATED' | 'KEY_TAKEN' | 'CONFLICT';
 export type SaveResult = 'SAVED' | 'STALE';
 
 /**
- * The `orders` table: orders, the API's idempotency records and the outbox rows of the events the
- * order service emits. Every change is one transaction with its outbox rows.
+ * The `orders` table: orders and the API's idempotency records. Every change of an order is one
+ * write that carries the events it emits (the order item's outbox attribute).
  */
 export class OrderStore {
   constructor(
@@ -105,7 +107,7 @@ export class OrderStore {
 
   /**
    * Creates an order in one transaction with its Idempotency-Key record (which must not exist, or have
-   * expired) and the outbox row of its OrderCreated event. `KEY_TAKEN`: the key is in use (replay or
+   * expired); its OrderCreated event rides on the order item (`withOutbox`). `KEY_TAKEN`: the key is in use (replay or
    * reuse); `CONFLICT`: a concurrent transaction on the same items won, try again.
    */
   async create(order: OrderItem, record: IdempotencyItem, created: DomainEvent): Promise<CreateResult> {
@@ -124,11 +126,10 @@ export class OrderStore {
             {
               Put: {
                 TableName: this.tableName,
-                Item: order,
+                Item: withOutbox(order, [created]),
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
             },
-            outboxPut(this.tableName, created),
           ],
         }),
       );
@@ -141,10 +142,10 @@ export class OrderStore {
   }
 
   /**
-   * Saves a transition decided on `before`: one transaction updates the order, conditioned on the
-   * status and version it was read in (so an order that changed meanwhile, or an invalid transition,
-   * is never written), and puts the outbox rows of the emitted events. `STALE`: the order changed
-   * since it was read; read it again and decide again.
+   * Saves a transition decided on `before`: one update of the order, conditioned on the status and
+   * version it was read in (so an order that changed meanwhile, or an invalid transition, is never
+   * written), that carries the emitted events (`outboxUpdate`). `STALE`: the order changed since it
+   * was read; read it again and decide again.
    */
   async save(before: OrderState, after: OrderState, emitted: readonly DomainEvent[]): Promise<SaveResult> {
     const values: Record<string, unknown> = {
@@ -172,26 +173,25 @@ export class OrderStore {
     const finished = isTerminal(after.status) ? ' REMOVE openShard' : '';
     try {
       await this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: orderKey(after.orderId),
+          ...outboxUpdate(
             {
-              Update: {
-                TableName: this.tableName,
-                Key: orderKey(after.orderId),
-                UpdateExpression: `SET ${sets.join(', ')}${finished}`,
-                ConditionExpression: '#status = :from AND version = :version',
-                ExpressionAttributeNames: { '#status': 'status' },
-                ExpressionAttributeValues: values,
-              },
+              UpdateExpression: `SET ${sets.join(', ')}${finished}`,
+              ConditionExpression: '#status = :from AND version = :version',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: values,
             },
-            ...emitted.map((event) => outboxPut(this.tableName, event)),
-          ],
+            emitted,
+          ),
         }),
       );
       return 'SAVED';
     } catch (error) {
-      const codes = cancellationCodes(error);
-      if (codes[0] === 'ConditionalCheckFailed' || codes.includes('TransactionConflict')) return 'STALE';
+      // A write also fails with a conflict while a transaction holds the item.
+      if (error instanceof ConditionalCheckFailedException || error instanceof TransactionConflictException)
+        return 'STALE';
       throw error;
     }
   }

@@ -4,12 +4,10 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
-  TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { DomainEvent, PaymentFailureReason, PaymentReversalReason } from '#events';
-import { failedConditionAt } from '#platform/dynamo';
-import { outboxPut } from '#platform/outbox/row';
+import { type ItemUpdate, outboxUpdate } from '#platform/outbox/row';
 import { type FinalOutcome, type Release, settlementEvent } from './domain/settlement';
 import { PaymentNotFoundError, PaymentWriteError } from './errors';
 import {
@@ -34,12 +32,6 @@ export interface HandOver {
 export type DuePayment = Pick<PaymentItem, 'pk' | 'sk' | 'paymentId' | 'reconcileShard' | 'reconcileAt'>;
 
 /** One item update of a transaction, before the table and key are filled in. */
-interface ItemUpdate {
-  UpdateExpression: string;
-  ConditionExpression: string;
-  ExpressionAttributeNames: Record<string, string>;
-  ExpressionAttributeValues: Record<string, unknown>;
-}
 
 /**
  * The `payments` table: one item per payment and the outbox rows of the payment events. Every state
@@ -178,19 +170,24 @@ export class PaymentStore {
         new UpdateCommand({
           TableName: this.tableName,
           Key: paymentKey(payment.paymentId),
-          UpdateExpression:
-            'SET reversalRequested = :true, reversalReason = if_not_exists(reversalReason, :reason), reversalCausationId = if_not_exists(reversalCausationId, :cause), reconcileShard = :shard, reconcileAt = :at, updatedAt = :now',
-          ConditionExpression: '#status = :status',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':true': true,
-            ':reason': reason,
-            ':cause': causationId,
-            ':shard': reconcileShardOf(payment.paymentId),
-            ':at': reconcileAt,
-            ':now': now.toISOString(),
-            ':status': payment.status,
-          },
+          ...outboxUpdate(
+            {
+              UpdateExpression:
+                'SET reversalRequested = :true, reversalReason = if_not_exists(reversalReason, :reason), reversalCausationId = if_not_exists(reversalCausationId, :cause), reconcileShard = :shard, reconcileAt = :at, updatedAt = :now',
+              ConditionExpression: '#status = :status',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: {
+                ':true': true,
+                ':reason': reason,
+                ':cause': causationId,
+                ':shard': reconcileShardOf(payment.paymentId),
+                ':at': reconcileAt,
+                ':now': now.toISOString(),
+                ':status': payment.status,
+              },
+            },
+            [],
+          ),
           ReturnValues: 'ALL_NEW',
         }),
       );
@@ -288,10 +285,15 @@ export class PaymentStore {
         new UpdateCommand({
           TableName: this.tableName,
           Key: paymentKey(payment.paymentId),
-          UpdateExpression: 'SET updatedAt = :now REMOVE reconcileShard',
-          ConditionExpression: '#status = :failed',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':failed': 'FAILED', ':now': now.toISOString() },
+          ...outboxUpdate(
+            {
+              UpdateExpression: 'SET updatedAt = :now REMOVE reconcileShard',
+              ConditionExpression: '#status = :failed',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: { ':failed': 'FAILED', ':now': now.toISOString() },
+            },
+            [],
+          ),
         }),
       );
       return true;
@@ -308,10 +310,19 @@ export class PaymentStore {
         new UpdateCommand({
           TableName: this.tableName,
           Key: paymentKey(paymentId),
-          UpdateExpression: 'ADD statusChecks :one SET updatedAt = :now',
-          ConditionExpression: '#status = :awaiting',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':one': 1, ':awaiting': 'AWAITING_STATUS', ':now': now.toISOString() },
+          ...outboxUpdate(
+            {
+              UpdateExpression: 'ADD statusChecks :one SET updatedAt = :now',
+              ConditionExpression: '#status = :awaiting',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: {
+                ':one': 1,
+                ':awaiting': 'AWAITING_STATUS',
+                ':now': now.toISOString(),
+              },
+            },
+            [],
+          ),
         }),
       );
     } catch (error) {
@@ -330,18 +341,23 @@ export class PaymentStore {
         new UpdateCommand({
           TableName: this.tableName,
           Key: paymentKey(paymentId),
-          UpdateExpression: 'SET workflowRun = :next, updatedAt = :now',
-          ConditionExpression:
-            run <= 1
-              ? '#status = :awaiting AND (attribute_not_exists(workflowRun) OR workflowRun = :run)'
-              : '#status = :awaiting AND workflowRun = :run',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':next': run + 1,
-            ':run': run,
-            ':awaiting': 'AWAITING_STATUS',
-            ':now': now.toISOString(),
-          },
+          ...outboxUpdate(
+            {
+              UpdateExpression: 'SET workflowRun = :next, updatedAt = :now',
+              ConditionExpression:
+                run <= 1
+                  ? '#status = :awaiting AND (attribute_not_exists(workflowRun) OR workflowRun = :run)'
+                  : '#status = :awaiting AND workflowRun = :run',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: {
+                ':next': run + 1,
+                ':run': run,
+                ':awaiting': 'AWAITING_STATUS',
+                ':now': now.toISOString(),
+              },
+            },
+            [],
+          ),
           ReturnValues: 'ALL_NEW',
         }),
       );
@@ -387,7 +403,7 @@ export class PaymentStore {
       .slice(0, limit);
   }
 
-  /** One transaction: the payment update (first, so its condition is item 0) and the events' rows. */
+  /** One conditional update of the payment that carries its events (`outboxUpdate`). */
   private async transact(
     paymentId: string,
     update: ItemUpdate,
@@ -396,16 +412,15 @@ export class PaymentStore {
   ): Promise<boolean> {
     try {
       await this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            { Update: { TableName: this.tableName, Key: paymentKey(paymentId), ...update } },
-            ...events.map((event) => outboxPut(this.tableName, event)),
-          ],
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: paymentKey(paymentId),
+          ...outboxUpdate(update, events),
         }),
       );
       return true;
     } catch (error) {
-      if (failedConditionAt(error, 0)) return false;
+      if (error instanceof ConditionalCheckFailedException) return false;
       throw new PaymentWriteError(`Payment ${paymentId} ${what}`, { cause: error });
     }
   }

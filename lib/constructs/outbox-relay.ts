@@ -25,10 +25,15 @@ export const OUTBOX_KEY_PATTERN = 'OUTBOX#*';
 /** Name of the sparse index of rows not yet published (see docs/architecture.md). */
 export const UNPUBLISHED_INDEX_NAME = 'unpublished';
 
-/** Pattern of the stream filter: only inserted outbox rows reach the relay. */
+/** Stream filter: inserted outbox rows (events spilled or redriven) reach the relay. */
 export const OUTBOX_INSERT_FILTER = lambda.FilterCriteria.filter({
   eventName: lambda.FilterRule.isEqual('INSERT'),
   dynamodb: { NewImage: { entity: { S: lambda.FilterRule.isEqual('OUTBOX') } } },
+});
+
+/** Stream filter: state items written with events (their `outbox` attribute) reach the relay. */
+export const OUTBOX_ATTRIBUTE_FILTER = lambda.FilterCriteria.filter({
+  dynamodb: { NewImage: { outbox: { L: { M: { eventId: { S: lambda.FilterRule.exists() } } } } } },
 });
 
 export interface OutboxRelayProps {
@@ -82,7 +87,9 @@ export class OutboxRelay extends Construct {
   constructor(scope: Construct, id: string, props: OutboxRelayProps) {
     super(scope, id);
     if (props.table.tableStreamArn === undefined) {
-      throw new InfrastructureError(`${this.node.path}: the outbox table needs a stream (NEW_IMAGE)`);
+      throw new InfrastructureError(
+        `${this.node.path}: the outbox table needs a stream (NEW_AND_OLD_IMAGES)`,
+      );
     }
     // A deployed sweeper must leave the relay time to publish first: at least 10 s of grace.
     const grace = OutboxSweeperFn.settings.shape.OUTBOX_GRACE_SECONDS.safeParse(props.graceSeconds);
@@ -122,6 +129,7 @@ export class OutboxRelay extends Construct {
       memorySize: 512,
       timeout: Duration.seconds(60),
       logRemovalPolicy: removalPolicy,
+      settings: { OUTBOX_GRACE_SECONDS: graceSeconds },
       kafka: {
         connection: props.kafka,
         access: 'produce',
@@ -129,8 +137,8 @@ export class OutboxRelay extends Construct {
         topics: props.topics,
       },
     });
-    // Marking a row published touches outbox rows only.
-    grantTableActions(this.relayFunction, props.table, ['dynamodb:UpdateItem'], {
+    // Spilling an event and marking a row published touch outbox rows only.
+    grantTableActions(this.relayFunction, props.table, ['dynamodb:PutItem', 'dynamodb:UpdateItem'], {
       leadingKeys: [OUTBOX_KEY_PATTERN],
     });
     acknowledgeSynchronousInvocation(
@@ -146,7 +154,7 @@ export class OutboxRelay extends Construct {
       maxRecordAge: Duration.hours(24),
       reportBatchItemFailures: true,
       onFailure: new SqsDlq(this.onFailureQueue),
-      filters: [OUTBOX_INSERT_FILTER],
+      filters: [OUTBOX_ATTRIBUTE_FILTER, OUTBOX_INSERT_FILTER],
     });
     this.relayFunction.addEventSource(this.eventSource);
 

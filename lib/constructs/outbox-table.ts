@@ -9,8 +9,8 @@ export interface OutboxTableProps {
 }
 
 /**
- * A service table that carries outbox rows next to its own items: keys `pk`/`sk`, a NEW_IMAGE stream
- * for the relay, TTL on `expiresAt`, and the sparse `unpublished` index the sweeper reads (see
+ * A service table that carries outbox rows next to its own items: keys `pk`/`sk`, a stream of new and old
+ * images for the relay (it publishes the outbox entries an item gained), TTL on `expiresAt`, and the sparse `unpublished` index the sweeper reads (see
  * docs/architecture.md). On-demand, point-in-time recovery, encrypted.
  */
 export function createOutboxTable(scope: Construct, id: string, props: OutboxTableProps): dynamodb.Table {
@@ -18,7 +18,7 @@ export function createOutboxTable(scope: Construct, id: string, props: OutboxTab
     partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
     sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
     billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-    stream: dynamodb.StreamViewType.NEW_IMAGE,
+    stream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
     timeToLiveAttribute: 'expiresAt',
     pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
     encryption: dynamodb.TableEncryption.AWS_MANAGED,

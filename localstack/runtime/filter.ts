@@ -1,13 +1,17 @@
 /**
  * Event filtering as Lambda event source mappings do it (EventBridge pattern syntax): exact values,
  * prefix, exists, anything-but and numeric comparisons. A record passes when any filter matches.
+ * Arrays in the data are flattened (a nested pattern matches when any element matches), and rules
+ * apply to leaf values only: `exists` does not see a map or a list of maps.
  */
 type Rule = unknown;
+
+const isLeaf = (value: unknown) => value === null || typeof value !== 'object';
 
 function matchesRule(rule: Rule, value: unknown, present: boolean): boolean {
   if (rule === null || typeof rule !== 'object') return present && value === rule;
   const r = rule as Record<string, unknown>;
-  if ('exists' in r) return r.exists === present;
+  if ('exists' in r) return r.exists === (present && isLeaf(value));
   if (!present) return false;
   if ('prefix' in r) return typeof value === 'string' && value.startsWith(String(r.prefix));
   if ('suffix' in r) return typeof value === 'string' && value.endsWith(String(r.suffix));
@@ -41,6 +45,7 @@ function matchesRule(rule: Rule, value: unknown, present: boolean): boolean {
 }
 
 export function matchesPattern(pattern: Record<string, unknown>, data: unknown): boolean {
+  if (Array.isArray(data)) return data.some((element) => matchesPattern(pattern, element));
   for (const [key, expected] of Object.entries(pattern)) {
     const container =
       data !== null && typeof data === 'object' ? (data as Record<string, unknown>) : undefined;

@@ -1,4 +1,3 @@
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { documentClient } from '../clients';
 import { readEnv } from '../env';
@@ -7,39 +6,44 @@ import { KafkaEventProducer, kafkaSettingsOf } from '../outbox/kafka-producer';
 import { deadlineFor, OutboxPublisher } from '../outbox/publisher';
 import type { StoredOutboxRow } from '../outbox/row';
 import { DynamoOutboxStore } from '../outbox/store';
+import { eventsOfRecord } from '../outbox/stream';
 import { instrumented, logger } from '../powertools';
 
 const env = readEnv(OutboxRelayFn);
-const publisher = new OutboxPublisher(
-  new KafkaEventProducer(kafkaSettingsOf(env)),
-  new DynamoOutboxStore(documentClient, env.OUTBOX_TABLE_NAME),
-  { chunkSize: env.OUTBOX_CHUNK_SIZE },
-);
+const store = new DynamoOutboxStore(documentClient, env.OUTBOX_TABLE_NAME);
+const publisher = new OutboxPublisher(new KafkaEventProducer(kafkaSettingsOf(env)), store, {
+  chunkSize: env.OUTBOX_CHUNK_SIZE,
+});
 
 interface StreamRow {
   row: StoredOutboxRow;
   sequenceNumber: string;
 }
 
-/** The outbox row an INSERT record carries, as stored: the publisher checks its fields. */
-function toStreamRow(record: DynamoDBRecord): StreamRow | undefined {
-  const image = record.dynamodb?.NewImage;
+/** The events of one stream record, each with the record's sequence number. */
+function rowsOf(record: DynamoDBRecord): StreamRow[] {
   const sequenceNumber = record.dynamodb?.SequenceNumber;
-  if (record.eventName !== 'INSERT' || !image || !sequenceNumber) return undefined;
-  const item = unmarshall(image as Parameters<typeof unmarshall>[0]);
-  if (item.entity !== 'OUTBOX' || typeof item.pk !== 'string' || typeof item.sk !== 'string')
-    return undefined;
-  return { row: item as StoredOutboxRow, sequenceNumber };
+  if (!sequenceNumber) return [];
+  return eventsOfRecord(record).map((row) => ({ row, sequenceNumber }));
+}
+
+/** Age of a row by its creation time; a row without one counts as old. */
+function ageSecondsOf(row: StoredOutboxRow, now: number): number {
+  const created = typeof row.createdAt === 'string' ? Date.parse(row.createdAt) : Number.NaN;
+  return Number.isNaN(created) ? Number.POSITIVE_INFINITY : (now - created) / 1000;
 }
 
 /**
- * Stream relay: publishes the outbox rows of one stream batch in order, within the invocation's time
- * budget. A row that can never be published is quarantined and the batch goes on. On a failure (or
- * when the time is up) it reports the first unacknowledged record, so the event source mapping
- * retries from there, for as long as the stream keeps the record; the sweeper covers what is older.
+ * Stream relay: publishes the events of one stream batch in order (the entries state items gained,
+ * and inserted outbox rows), within the invocation's time budget. An event that can never be
+ * published is quarantined and the batch goes on. When Kafka does not acknowledge (or the time is
+ * up) and the first event left is younger than the grace period, the relay reports its record and
+ * the event source mapping retries from there, in order. Once it is older, what is left is handed to
+ * the sweeper: events that ride on state items are written as outbox rows (`spill`), inserted rows
+ * are in the unpublished index already.
  */
 export const handler = instrumented<DynamoDBStreamEvent, DynamoDBBatchResponse>(async (event, context) => {
-  const rows = event.Records.map(toStreamRow).filter((row): row is StreamRow => row !== undefined);
+  const rows = event.Records.flatMap(rowsOf);
   const outcome = await publisher.publish(
     rows.map(({ row }) => row),
     { deadline: deadlineFor(context) },
@@ -49,6 +53,24 @@ export const handler = instrumented<DynamoDBStreamEvent, DynamoDBBatchResponse>(
     published: outcome.published,
     quarantined: outcome.quarantined,
   });
-  const failed = outcome.failedAt === undefined ? undefined : rows[outcome.failedAt];
-  return { batchItemFailures: failed ? [{ itemIdentifier: failed.sequenceNumber }] : [] };
+  if (outcome.failedAt === undefined) return { batchItemFailures: [] };
+  const failed = rows[outcome.failedAt] as StreamRow;
+  const retry = { batchItemFailures: [{ itemIdentifier: failed.sequenceNumber }] };
+  if (ageSecondsOf(failed.row, Date.now()) < env.OUTBOX_GRACE_SECONDS) return retry;
+  // Old enough for the sweeper: rows are in its index already, events on state items get a row.
+  const embedded = rows.slice(outcome.failedAt).flatMap(({ row }) => (row.embedded ? [row] : []));
+  try {
+    await store.spill(embedded, new Date());
+  } catch (error) {
+    logger.error('events could not be handed to the sweeper; the stream retries them', {
+      error: error as Error,
+      events: embedded.length,
+    });
+    return retry;
+  }
+  logger.warn('unpublished events handed to the sweeper', {
+    rows: rows.length - outcome.failedAt,
+    spilled: embedded.length,
+  });
+  return { batchItemFailures: [] };
 });

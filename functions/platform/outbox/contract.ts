@@ -28,6 +28,12 @@ export const OUTBOX_METRICS = {
   OutboxQuarantined: 'Count',
 } as const satisfies MetricSpec;
 
+const GRACE_SECONDS = setting
+  .int(120)
+  .describe(
+    "age after which an event Kafka has not acknowledged is the sweeper's: the relay writes it as an outbox row instead of retrying it from the stream, and the sweeper republishes rows still unpublished (deployed: at least 10)",
+  );
+
 const CHUNK_SIZE = setting.int(100, { min: 1, max: 500 }).describe('rows per Kafka send');
 
 /** The stream relay: deployed once per service table that carries an outbox. */
@@ -35,10 +41,16 @@ export const OutboxRelayFn = defineFunction({
   name: 'relay',
   service: undefined,
   entry: 'platform/handlers/outbox-relay.ts',
-  trigger: 'DynamoDB stream of the owning service table (outbox inserts only)',
-  description: 'Publishes outbox rows from the table stream to Kafka and marks them published',
+  trigger:
+    'DynamoDB stream of the owning service table (items whose outbox attribute is set, outbox row inserts)',
+  description:
+    'Publishes the events state items carry and inserted outbox rows from the table stream to Kafka; hands what it cannot publish to the sweeper',
   tables: { OUTBOX_TABLE_NAME: 'streamRead' },
-  settings: z.object({ ...KAFKA_CLIENT_SETTINGS, OUTBOX_CHUNK_SIZE: CHUNK_SIZE }),
+  settings: z.object({
+    ...KAFKA_CLIENT_SETTINGS,
+    OUTBOX_CHUNK_SIZE: CHUNK_SIZE,
+    OUTBOX_GRACE_SECONDS: GRACE_SECONDS,
+  }),
   metrics: OUTBOX_METRICS,
 });
 
@@ -53,9 +65,7 @@ export const OutboxSweeperFn = defineFunction({
   settings: z.object({
     ...KAFKA_CLIENT_SETTINGS,
     OUTBOX_CHUNK_SIZE: CHUNK_SIZE,
-    OUTBOX_GRACE_SECONDS: setting
-      .int(120)
-      .describe('age after which a row still unpublished is republished (deployed: at least 10)'),
+    OUTBOX_GRACE_SECONDS: GRACE_SECONDS,
     OUTBOX_SWEEP_PAGE_SIZE: setting
       .int(500, { min: 1 })
       .describe('rows read per query of one index shard; a run reads page after page until its time is up'),

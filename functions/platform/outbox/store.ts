@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { logger } from '../powertools';
 import {
   type OutboxRow,
@@ -23,6 +23,12 @@ export interface OutboxStore {
   markPublished(rows: readonly OutboxRow[], now: Date): Promise<void>;
   /** Takes a row that can never be published out of the unpublished index, with the reason. */
   quarantine(row: StoredOutboxRow, reason: string, now: Date): Promise<void>;
+  /**
+   * Writes rows for events that ride on state items (`embedded`), so that the sweeper finds them in
+   * the unpublished index: the relay hands over what it could not publish in time. A row that
+   * exists already is left as it is.
+   */
+  spill(rows: readonly StoredOutboxRow[], now: Date): Promise<void>;
   /** One page of shard `shard` of the unpublished index, oldest first (ties by sort key). */
   findUnpublishedPage(
     shard: number,
@@ -52,7 +58,9 @@ export class DynamoOutboxStore implements OutboxStore {
    * longer exists is skipped (the condition keeps a late update from recreating it).
    */
   async markPublished(rows: readonly OutboxRow[], now: Date): Promise<void> {
-    await this.forEach(rows, (row) =>
+    // An event published from its state item has no row to mark.
+    const stored = rows.filter((row) => !row.embedded);
+    await this.forEach(stored, (row) =>
       this.updateExisting(row, {
         UpdateExpression:
           'SET publishedAt = if_not_exists(publishedAt, :now), expiresAt = :exp REMOVE unpublishedShard',
@@ -70,10 +78,38 @@ export class DynamoOutboxStore implements OutboxStore {
    * `quarantinedAt` and `quarantineReason` say when and why.
    */
   async quarantine(row: StoredOutboxRow, reason: string, now: Date): Promise<void> {
+    if (row.embedded) {
+      // No row exists yet: it is written once, quarantined, so it is kept for investigation.
+      const { unpublishedShard: _shard, embedded: _embedded, ...fields } = row;
+      await this.putNew({ ...fields, quarantinedAt: now.toISOString(), quarantineReason: reason });
+      return;
+    }
     await this.updateExisting(row, {
       UpdateExpression: 'SET quarantinedAt = :now, quarantineReason = :reason REMOVE unpublishedShard',
       ExpressionAttributeValues: { ':now': now.toISOString(), ':reason': reason },
     });
+  }
+
+  async spill(rows: readonly StoredOutboxRow[], now: Date): Promise<void> {
+    await this.forEach(rows, async (row) => {
+      const { embedded: _embedded, ...fields } = row;
+      await this.putNew({ ...fields, spilledAt: now.toISOString() });
+    });
+  }
+
+  /** Puts a row unless one with its key exists (a spill or quarantine that ran before). */
+  private async putNew(row: Record<string, unknown>): Promise<void> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: row,
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
   }
 
   private async updateExisting(

@@ -1,11 +1,12 @@
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEvent, type DomainEventOf } from '#events';
 import { InventoryBusyError } from '#functions/inventory/errors';
 import { InventoryService, type ReserveOutcome } from '#functions/inventory/service';
 import { stockKey } from '#functions/inventory/stock';
 import { DynamoDbLocal, localDynamoClientConfig } from '#localstack/engines/index';
+import { type EmittedEvent, emittedEvents } from '#test/helpers/table-events';
 
 const INVENTORY = 'inventory';
 const NOW = new Date('2025-03-01T12:00:00.000Z');
@@ -57,23 +58,9 @@ async function stockOf(productId: string): Promise<number> {
   return Number(Item?.stock);
 }
 
-async function outboxRows(): Promise<{ eventType: string; aggregateId: string; event: string }[]> {
-  const rows: { eventType: string; aggregateId: string; event: string }[] = [];
-  let cursor: Record<string, unknown> | undefined;
-  do {
-    const page = await client.send(
-      new ScanCommand({
-        TableName: INVENTORY,
-        ConsistentRead: true,
-        FilterExpression: 'entity = :outbox',
-        ExpressionAttributeValues: { ':outbox': 'OUTBOX' },
-        ExclusiveStartKey: cursor,
-      }),
-    );
-    rows.push(...((page.Items ?? []) as typeof rows));
-    cursor = page.LastEvaluatedKey;
-  } while (cursor);
-  return rows;
+/** Every event the inventory table emitted (what its relay publishes from the stream). */
+async function outboxRows(): Promise<EmittedEvent[]> {
+  return emittedEvents(localDynamoClientConfig(ddb?.endpoint ?? ''), INVENTORY);
 }
 
 /** Redelivers an event while the service reports contention, as the consumer's retries would. */
@@ -104,7 +91,7 @@ describe('Class: InventoryService (DynamoDB Local)', () => {
           { AttributeName: 'sk', KeyType: 'RANGE' },
         ],
         BillingMode: 'PAY_PER_REQUEST',
-        StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_IMAGE' },
+        StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
       }),
     );
     inventory = new InventoryService({

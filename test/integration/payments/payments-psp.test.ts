@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEvent, type DomainEventOf } from '#events';
 import { MockPsp } from '#functions/mock-psp/mock-psp';
@@ -15,6 +15,7 @@ import { PaymentReversals } from '#functions/payments/reversals';
 import { PaymentStatusChecks } from '#functions/payments/status-checks';
 import { DynamoDbLocal, localDynamoClientConfig } from '#localstack/engines/index';
 import { sleep } from '#platform/backoff';
+import { emittedEvents } from '#test/helpers/table-events';
 import { waitFor } from '#test/helpers/wait';
 
 const PAYMENTS = 'payments';
@@ -90,19 +91,13 @@ async function paymentOf(orderId: string): Promise<PaymentItem | undefined> {
   return Item as PaymentItem | undefined;
 }
 
-/** The order's outbox events, oldest first. */
+/** The events the payments table emitted for an order (what its relay publishes), oldest first. */
 async function eventsOf(
   orderId: string,
 ): Promise<{ eventId: string; eventType: string; payload: Record<string, unknown> }[]> {
-  const { Items } = await client.send(
-    new ScanCommand({
-      TableName: PAYMENTS,
-      ConsistentRead: true,
-      FilterExpression: 'entity = :outbox AND aggregateId = :orderId',
-      ExpressionAttributeValues: { ':outbox': 'OUTBOX', ':orderId': orderId },
-    }),
-  );
-  return (Items ?? [])
+  const emitted = await emittedEvents(localDynamoClientConfig(ddb?.endpoint ?? ''), PAYMENTS);
+  return emitted
+    .filter((item) => item.aggregateId === orderId)
     .map(
       (item) =>
         JSON.parse(String(item.event)) as {
@@ -132,6 +127,7 @@ async function createTable(
         AttributeType: 'S' as const,
       })),
       KeySchema: schema(keys),
+      StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
       ...(index
         ? {
             GlobalSecondaryIndexes: [

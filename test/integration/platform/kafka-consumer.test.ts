@@ -1,13 +1,7 @@
 import '#test/unit/setup-env';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { CreateTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import {
-  DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { SagaEvent } from '#functions/orders/domain/saga';
@@ -19,6 +13,7 @@ import { createConsumer, type EventHandlers } from '#platform/consumer/consumer'
 import { DeadLetterStore } from '#platform/consumer/dead-letters';
 import { ParkingLot } from '#platform/consumer/parking';
 import { lambdaContext, mskEvent } from '#test/helpers/msk';
+import { emittedEvents } from '#test/helpers/table-events';
 import { sample } from '#test/unit/events/helpers';
 
 const ORDERS = 'orders';
@@ -38,6 +33,7 @@ const keyed = (
   new CreateTableCommand({
     TableName: name,
     BillingMode: 'PAY_PER_REQUEST',
+    StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
     AttributeDefinitions: [
       { AttributeName: withSortKey ? 'pk' : 'id', AttributeType: 'S' as const },
       ...(withSortKey ? [{ AttributeName: 'sk', AttributeType: 'S' as const }] : []),
@@ -123,16 +119,11 @@ const readOrder = async (orderId: string) =>
   (await doc.send(new GetCommand({ TableName: ORDERS, Key: { pk: `ORDER#${orderId}`, sk: 'ORDER' } })))
     .Item as OrderItem | undefined;
 
+/** The events the orders table emitted for an order (what its relay publishes from the stream). */
 const outboxRows = async (orderId: string) =>
-  (
-    await doc.send(
-      new QueryCommand({
-        TableName: ORDERS,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': `OUTBOX#${orderId}` },
-      }),
-    )
-  ).Items ?? [];
+  (await emittedEvents(localDynamoClientConfig(ddb?.endpoint ?? ''), ORDERS)).filter(
+    (event) => event.aggregateId === orderId,
+  );
 
 describe('Function: createConsumer (DynamoDB Local)', () => {
   beforeAll(async () => {

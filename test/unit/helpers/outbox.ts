@@ -1,5 +1,27 @@
 import type { EventProducer, OutboundMessage, SendOptions } from '#platform/outbox/producer';
-import { type OutboxRow, rawOutboxRow, type StoredOutboxRow } from '#platform/outbox/row';
+import {
+  OUTBOX_ATTRIBUTE,
+  type OutboxEntry,
+  type OutboxRow,
+  rawOutboxRow,
+  type StoredOutboxRow,
+} from '#platform/outbox/row';
+
+/** The outbox entries a written item carries (the events of its write); fails when it has none. */
+export function outboxEntriesOf(item: Record<string, unknown> | undefined): OutboxEntry[] {
+  const entries = item?.[OUTBOX_ATTRIBUTE];
+  if (!Array.isArray(entries) || entries.length === 0) throw new Error('The item carries no outbox entries');
+  return entries as OutboxEntry[];
+}
+
+/** The one outbox entry a written item carries. */
+export function outboxEntryOf(item: Record<string, unknown> | undefined): OutboxEntry {
+  const [entry, ...rest] = outboxEntriesOf(item);
+  if (!entry || rest.length > 0)
+    throw new Error(`The item carries ${rest.length + 1} outbox entries, not one`);
+  return entry;
+}
+
 import type { OutboxStore, UnpublishedPage } from '#platform/outbox/store';
 
 /** An outbox row whose envelope carries the given header fields; the payload is irrelevant here. */
@@ -63,6 +85,7 @@ export class FakeProducer implements EventProducer {
 export class FakeStore implements OutboxStore {
   readonly marked: { eventIds: string[]; now: Date }[] = [];
   readonly quarantined: { sk: string; reason: string }[] = [];
+  readonly spilled: string[] = [];
   markFailure: Error | undefined;
   quarantineFailure: Error | undefined;
 
@@ -74,6 +97,10 @@ export class FakeStore implements OutboxStore {
   async quarantine(row: StoredOutboxRow, reason: string): Promise<void> {
     if (this.quarantineFailure) throw this.quarantineFailure;
     this.quarantined.push({ sk: row.sk, reason });
+  }
+
+  async spill(rows: readonly StoredOutboxRow[]): Promise<void> {
+    this.spilled.push(...rows.map((row) => row.sk));
   }
 
   async findUnpublishedPage(): Promise<UnpublishedPage> {

@@ -66,6 +66,39 @@ describe('Function: matchesPattern', () => {
     expect(unmatched).toBe(false);
   });
 
+  it('matches a nested pattern against a list of maps when any element matches, as EventBridge flattens arrays', () => {
+    // Prepare
+    const pattern = {
+      dynamodb: { NewImage: { outbox: { L: { M: { eventId: { S: [{ exists: true }] } } } } } },
+    };
+    const withEvents = streamRecord('MODIFY', {
+      pk: { S: 'ORDER#1' },
+      outbox: { L: [{ M: { eventId: { S: '01A' } } }, { M: { eventId: { S: '01B' } } }] },
+    });
+    const withoutEvents = streamRecord('MODIFY', { pk: { S: 'ORDER#1' }, outbox: { L: [] } });
+    const withoutAttribute = streamRecord('MODIFY', { pk: { S: 'ORDER#1' } });
+
+    // Act
+    const matches = [withEvents, withoutEvents, withoutAttribute].map((record) =>
+      matchesPattern(pattern, record),
+    );
+
+    // Assess
+    expect(matches).toEqual([true, false, false]);
+  });
+
+  it('applies exists to leaf values only: a map or a list of maps does not count as present', () => {
+    // Prepare
+    const pattern = { dynamodb: { NewImage: { outbox: { L: [{ exists: true }] } } } };
+    const record = streamRecord('MODIFY', { outbox: { L: [{ M: { eventId: { S: '01A' } } }] } });
+
+    // Act
+    const matched = matchesPattern(pattern, record);
+
+    // Assess
+    expect(matched).toBe(false);
+  });
+
   it('matches a bare scalar in the pattern as an exact value', () => {
     // Prepare
     const pattern = { eventSource: 'aws:dynamodb' };
@@ -98,7 +131,7 @@ describe('Function: matchesPattern', () => {
   it('matches on the presence or absence of a key with exists', () => {
     // Prepare
     const exists = (present: boolean, key: string) => ({
-      dynamodb: { NewImage: { [key]: [{ exists: present }] } },
+      dynamodb: { NewImage: { [key]: { S: [{ exists: present }] } } },
     });
 
     // Act

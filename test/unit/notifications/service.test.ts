@@ -1,5 +1,9 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  TransactionConflictException,
+} from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseEvent } from '#events';
@@ -14,8 +18,8 @@ import {
   NotificationWriteError,
 } from '#functions/notifications/service';
 import { CircuitBreaker, CircuitOpenError } from '#platform/circuit-breaker';
+import { outboxEntryOf } from '#test/unit/helpers/outbox';
 import { sample } from '../events/helpers';
-import { transactionCanceled } from '../helpers/dynamodb';
 
 const NOW = new Date('2025-03-01T12:06:00.000Z');
 const TABLE = 'notifications';
@@ -59,13 +63,14 @@ function harness(overrides: Partial<NotificationDeps> = {}): Harness {
   return { service, sleep, providers, breakers };
 }
 
-function transactions() {
-  return doc.commandCalls(TransactWriteCommand).map((call) => call.args[0].input.TransactItems ?? []);
+function puts() {
+  return doc.commandCalls(PutCommand).map((call) => call.args[0].input);
 }
 
-function publishedEvent(items: NonNullable<ReturnType<typeof transactions>[number]>) {
-  const parsed = parseEvent(String(items[1]?.Put?.Item?.event));
-  if (!parsed.ok) throw new Error(`outbox row holds no valid event: ${parsed.error.message}`);
+/** The one event a notification item carries, parsed as a consumer would. */
+function publishedEvent(put: ReturnType<typeof puts>[number] | undefined) {
+  const parsed = parseEvent(outboxEntryOf(put?.Item).event);
+  if (!parsed.ok) throw new Error(`the outbox entry holds no valid event: ${parsed.error.message}`);
   return parsed.event;
 }
 
@@ -73,10 +78,10 @@ describe('Class: NotificationService', () => {
   beforeEach(() => {
     doc.reset();
     doc.on(GetCommand).resolves({});
-    doc.on(TransactWriteCommand).resolves({});
+    doc.on(PutCommand).resolves({});
   });
 
-  it('emails the confirmation and records it with NotificationSent in one conditional transaction', async () => {
+  it('emails the confirmation and records it carrying NotificationSent in one conditional put', async () => {
     // Prepare
     const { service } = harness();
     const event = confirmed();
@@ -94,9 +99,9 @@ describe('Class: NotificationService', () => {
       Key: { pk: `NOTIFICATION#${orderId}#ORDER_CONFIRMED#email`, sk: 'NOTIFICATION' },
       ConsistentRead: true,
     });
-    const [items] = transactions();
-    expect(items).toHaveLength(2);
-    expect(items?.[0]?.Put).toEqual({
+    const [put, ...more] = puts();
+    expect(more).toEqual([]);
+    expect(put).toEqual({
       TableName: TABLE,
       ConditionExpression: 'attribute_not_exists(pk)',
       Item: {
@@ -116,19 +121,16 @@ describe('Class: NotificationService', () => {
         correlationId: event.correlationId,
         resultEventId: expect.any(String),
         createdAt: NOW.toISOString(),
+        outbox: [
+          expect.objectContaining({
+            eventType: 'NotificationSent',
+            topic: 'notifications.events',
+            messageKey: orderId,
+          }),
+        ],
       },
     });
-    expect(items?.[1]?.Put).toMatchObject({
-      TableName: TABLE,
-      ConditionExpression: 'attribute_not_exists(pk)',
-      Item: {
-        entity: 'OUTBOX',
-        eventType: 'NotificationSent',
-        topic: 'notifications.events',
-        messageKey: orderId,
-      },
-    });
-    const published = publishedEvent(items ?? []);
+    const published = publishedEvent(put);
     expect(published).toMatchObject({
       eventType: 'NotificationSent',
       source: 'notification-service',
@@ -145,10 +147,10 @@ describe('Class: NotificationService', () => {
         attempts: 1,
       },
     });
-    expect(items?.[0]?.Put?.Item?.resultEventId).toBe(published.eventId);
+    expect(put?.Item?.resultEventId).toBe(published.eventId);
   });
 
-  it('notifies a cancellation by email and SMS, one transaction each', async () => {
+  it('notifies a cancellation by email and SMS, one put each', async () => {
     // Prepare
     const { service } = harness();
     const event = cancelled();
@@ -161,13 +163,13 @@ describe('Class: NotificationService', () => {
       ['email', 'SENT'],
       ['sms', 'SENT'],
     ]);
-    const writes = transactions();
+    const writes = puts();
     expect(writes).toHaveLength(2);
-    expect(writes.map((items) => items[0]?.Put?.Item?.recipient)).toEqual([
+    expect(writes.map((put) => put.Item?.recipient)).toEqual([
       `${event.payload.orderId}@customers.example`,
       '+15555550100',
     ]);
-    expect(writes.map((items) => publishedEvent(items).payload)).toEqual([
+    expect(writes.map((put) => publishedEvent(put).payload)).toEqual([
       expect.objectContaining({ channel: 'email', template: 'ORDER_CANCELLED', provider: 'mock-email' }),
       expect.objectContaining({ channel: 'sms', template: 'ORDER_CANCELLED', provider: 'mock-sms' }),
     ]);
@@ -195,7 +197,7 @@ describe('Class: NotificationService', () => {
       },
     ]);
     expect(send).not.toHaveBeenCalled();
-    expect(doc.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    expect(doc.commandCalls(PutCommand)).toHaveLength(0);
   });
 
   it('sends nothing the second time the same event is delivered', async () => {
@@ -206,13 +208,10 @@ describe('Class: NotificationService', () => {
     const event = confirmed();
     const stored = new Map<string, unknown>();
     doc.on(GetCommand).callsFake((input: { Key: { pk: string } }) => ({ Item: stored.get(input.Key.pk) }));
-    doc
-      .on(TransactWriteCommand)
-      .callsFake((input: { TransactItems: { Put: { Item: { pk: string } } }[] }) => {
-        const item = input.TransactItems[0]?.Put.Item;
-        if (item) stored.set(item.pk, item);
-        return {};
-      });
+    doc.on(PutCommand).callsFake((input: { Item: { pk: string } }) => {
+      stored.set(input.Item.pk, input.Item);
+      return {};
+    });
 
     // Act
     const first = await service.notify(event, NOW);
@@ -222,13 +221,13 @@ describe('Class: NotificationService', () => {
     expect(first[0]?.status).toBe('SENT');
     expect(second[0]?.status).toBe('ALREADY_DONE');
     expect(send).toHaveBeenCalledTimes(1);
-    expect(doc.commandCalls(TransactWriteCommand)).toHaveLength(1);
+    expect(doc.commandCalls(PutCommand)).toHaveLength(1);
   });
 
   it('treats a lost race on the notification item as already done', async () => {
     // Prepare
     const { service } = harness();
-    doc.on(TransactWriteCommand).rejects(transactionCanceled('ConditionalCheckFailed', 'None'));
+    doc.on(PutCommand).rejects(new ConditionalCheckFailedException({ message: 'exists', $metadata: {} }));
 
     // Act
     const outcomes = await service.notify(confirmed(), NOW);
@@ -237,17 +236,18 @@ describe('Class: NotificationService', () => {
     expect(outcomes[0]?.status).toBe('ALREADY_DONE');
   });
 
-  it('fails with a write error when the transaction is cancelled for another reason', async () => {
+  it('fails with a write error, caused by the DynamoDB error, when the put fails for another reason', async () => {
     // Prepare
     const { service } = harness();
-    doc.on(TransactWriteCommand).rejects(transactionCanceled('None', 'TransactionConflict'));
+    const failure = new TransactionConflictException({ message: 'ongoing', $metadata: {} });
+    doc.on(PutCommand).rejects(failure);
 
     // Act
     const run = service.notify(confirmed(), NOW);
 
     // Assess
     await expect(run).rejects.toBeInstanceOf(NotificationWriteError);
-    await expect(run).rejects.toThrow('None, TransactionConflict');
+    await expect(run).rejects.toMatchObject({ cause: failure });
   });
 
   it('records NotificationFailed for a permanent failure instead of throwing', async () => {
@@ -264,16 +264,16 @@ describe('Class: NotificationService', () => {
       ['sms', 'SENT'],
     ]);
     expect(sleep).not.toHaveBeenCalled();
-    const [emailWrite] = transactions();
-    expect(emailWrite?.[0]?.Put?.Item).toMatchObject({
+    const [emailWrite] = puts();
+    expect(emailWrite?.Item).toMatchObject({
       status: 'FAILED',
       attempts: 1,
       provider: 'mock-email',
       reason: expect.stringContaining('rejected recipient fail-email-order-1@customers.example'),
     });
-    expect(emailWrite?.[0]?.Put?.Item).not.toHaveProperty('providerMessageId');
-    expect(emailWrite?.[0]?.Put?.ConditionExpression).toBe('attribute_not_exists(pk)');
-    expect(publishedEvent(emailWrite ?? [])).toMatchObject({
+    expect(emailWrite?.Item).not.toHaveProperty('providerMessageId');
+    expect(emailWrite?.ConditionExpression).toBe('attribute_not_exists(pk)');
+    expect(publishedEvent(emailWrite)).toMatchObject({
       eventType: 'NotificationFailed',
       source: 'notification-service',
       payload: { channel: 'email', template: 'ORDER_CANCELLED', attempts: 1, reason: expect.any(String) },
@@ -293,7 +293,7 @@ describe('Class: NotificationService', () => {
     expect(outcomes[0]).toMatchObject({ status: 'FAILED', attempts: 3 });
     expect(send).toHaveBeenCalledTimes(3);
     expect(sleep.mock.calls).toEqual([[50], [100]]);
-    expect(publishedEvent(transactions()[0] ?? []).payload).toMatchObject({
+    expect(publishedEvent(puts()[0]).payload).toMatchObject({
       reason: 'after 3 attempts: smtp timeout',
       attempts: 3,
     });
@@ -308,7 +308,7 @@ describe('Class: NotificationService', () => {
 
     // Assess
     expect(outcomes[0]).toMatchObject({ status: 'SENT', attempts: 3 });
-    expect(transactions()[0]?.[0]?.Put?.Item).toMatchObject({ status: 'SENT', attempts: 3 });
+    expect(puts()[0]?.Item).toMatchObject({ status: 'SENT', attempts: 3 });
   });
 
   it('throws a retryable error when a circuit is open, after handling the other channels', async () => {
@@ -325,8 +325,8 @@ describe('Class: NotificationService', () => {
     // Assess
     await expect(run).rejects.toBeInstanceOf(NotificationDeferredError);
     await expect(run).rejects.toMatchObject({ retryable: true, cause: expect.any(CircuitOpenError) });
-    const writes = transactions();
-    expect(writes.map((items) => items[0]?.Put?.Item?.channel)).toEqual(['email']);
+    const writes = puts();
+    expect(writes.map((put) => put.Item?.channel)).toEqual(['email']);
   });
 
   it('writes nothing for a notification whose circuit is open', async () => {
@@ -341,7 +341,7 @@ describe('Class: NotificationService', () => {
 
     // Assess
     await expect(run).rejects.toThrow(/Deferred .*#ORDER_CONFIRMED#email: Circuit mock-email is open/);
-    expect(doc.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    expect(doc.commandCalls(PutCommand)).toHaveLength(0);
   });
 });
 

@@ -17,7 +17,7 @@ import { type CreateOrderDeps, type CreateOrderResult, createOrder } from '#func
 import type { CreateOrderRequest } from '#functions/orders/domain/create-order-request';
 import type { IdempotencyItem, OrderItem } from '#functions/orders/model';
 import { OrderStore } from '#functions/orders/order-store';
-import type { OutboxRow } from '#platform/outbox/row';
+import { outboxEntryOf } from '#test/unit/helpers/outbox';
 import { HUB, MOUSE, PRODUCTS, transactionCanceled } from '../helpers/dynamodb';
 
 const ORDERS_TABLE = 'orders-test';
@@ -92,7 +92,7 @@ describe('Function: createOrder', () => {
   });
 
   describe('a new order', () => {
-    it('writes the idempotency record, the order and the outbox row in one transaction, in that order', async () => {
+    it('writes the idempotency record and the order carrying its OrderCreated in one transaction, in that order', async () => {
       // Prepare
       const { deps } = makeDeps();
 
@@ -102,12 +102,12 @@ describe('Function: createOrder', () => {
       // Assess
       expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
       const items = transactItems();
-      expect(items).toHaveLength(3);
-      expect(items.map((item) => item.Put?.Item?.entity)).toEqual(['IDEMPOTENCY', 'ORDER', 'OUTBOX']);
-      expect(items.map((item) => item.Put?.TableName)).toEqual([ORDERS_TABLE, ORDERS_TABLE, ORDERS_TABLE]);
+      expect(items).toHaveLength(2);
+      expect(items.map((item) => item.Put?.Item?.entity)).toEqual(['IDEMPOTENCY', 'ORDER']);
+      expect(items.map((item) => item.Put?.TableName)).toEqual([ORDERS_TABLE, ORDERS_TABLE]);
+      expect(outboxEntryOf(items[1]?.Put?.Item).eventType).toBe('OrderCreated');
       expect(items.map((item) => item.Put?.ConditionExpression)).toEqual([
         'attribute_not_exists(pk) OR expiresAt < :now',
-        'attribute_not_exists(pk)',
         'attribute_not_exists(pk)',
       ]);
       expect(items[0]?.Put?.ExpressionAttributeValues).toEqual({ ':now': NOW_SECONDS });
@@ -196,7 +196,7 @@ describe('Function: createOrder', () => {
       );
 
       // Assess
-      const row = transactItems()[2]?.Put?.Item as OutboxRow;
+      const row = outboxEntryOf(transactItems()[1]?.Put?.Item);
       expect(outcome.correlationId).toBe(row.eventId);
       expect(JSON.parse(row.event)).toMatchObject({ correlationId: row.eventId });
     });
@@ -224,7 +224,7 @@ describe('Function: createOrder', () => {
       expect(transactItems(1)[1]?.Put?.Item).toMatchObject({ customerId: other });
     });
 
-    it('writes an OrderCreated outbox row for the orders topic, keyed by the order id', async () => {
+    it('puts an OrderCreated outbox entry for the orders topic, keyed by the order id, on the order', async () => {
       // Prepare
       const { deps } = makeDeps();
       const orderId = orderIdAt(0);
@@ -233,20 +233,17 @@ describe('Function: createOrder', () => {
       await createOrder(deps, { request: REQUEST, customerId: CUSTOMER, idempotencyKey: KEY });
 
       // Assess
-      const row = transactItems()[2]?.Put?.Item as OutboxRow;
-      expect(row).toMatchObject({
-        pk: `OUTBOX#${orderId}`,
-        sk: row.eventId,
-        entity: 'OUTBOX',
+      const row = outboxEntryOf(transactItems()[1]?.Put?.Item);
+      expect(row).toEqual({
+        eventId: expect.stringMatching(/^[0-9A-HJKMNP-TV-Z]{26}$/),
         eventType: 'OrderCreated',
         aggregateId: orderId,
         topic: Topics.orders,
         messageKey: orderId,
+        event: expect.any(String),
         createdAt: NOW.toISOString(),
       });
       expect(row.topic).toBe('orders.events');
-      expect(row.unpublishedShard).toMatch(/^[0-7]$/);
-      expect(row.publishedAt).toBeUndefined();
     });
 
     it('serializes an event that parses as a valid OrderCreated whose total is the sum of its lines', async () => {
@@ -257,7 +254,7 @@ describe('Function: createOrder', () => {
       await createOrder(deps, { request: REQUEST, customerId: CUSTOMER, idempotencyKey: KEY });
 
       // Assess
-      const row = transactItems()[2]?.Put?.Item as OutboxRow;
+      const row = outboxEntryOf(transactItems()[1]?.Put?.Item);
       const parsed = parseEvent(row.event);
       if (!parsed.ok) throw parsed.error;
       expect(parsed.event.eventType).toBe('OrderCreated');
@@ -286,7 +283,7 @@ describe('Function: createOrder', () => {
       await createOrder(deps, { request: REQUEST, customerId: CUSTOMER, idempotencyKey: KEY, traceHeader });
 
       // Assess
-      const row = transactItems()[2]?.Put?.Item as OutboxRow;
+      const row = outboxEntryOf(transactItems()[1]?.Put?.Item);
       expect(JSON.parse(row.event)).toMatchObject({
         trace: {
           xrayTraceHeader: traceHeader,
@@ -303,7 +300,7 @@ describe('Function: createOrder', () => {
       await createOrder(deps, { request: REQUEST, customerId: CUSTOMER, idempotencyKey: KEY });
 
       // Assess
-      const row = transactItems()[2]?.Put?.Item as OutboxRow;
+      const row = outboxEntryOf(transactItems()[1]?.Put?.Item);
       const { trace } = JSON.parse(row.event) as { trace: Record<string, string> };
       expect(trace.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
       expect(trace).not.toHaveProperty('xrayTraceHeader');
@@ -344,7 +341,7 @@ describe('Function: createOrder', () => {
       // Prepare
       const { deps } = makeDeps();
       const stored = storedRecord();
-      ddb.on(TransactWriteCommand).rejects(transactionCanceled('ConditionalCheckFailed', 'None', 'None'));
+      ddb.on(TransactWriteCommand).rejects(transactionCanceled('ConditionalCheckFailed', 'None'));
       ddb.on(GetCommand).resolves({ Item: stored });
 
       // Act
@@ -374,7 +371,7 @@ describe('Function: createOrder', () => {
     it('replays when the same request arrives with its keys in another order', async () => {
       // Prepare
       const { deps } = makeDeps();
-      ddb.on(TransactWriteCommand).rejects(transactionCanceled('ConditionalCheckFailed', 'None', 'None'));
+      ddb.on(TransactWriteCommand).rejects(transactionCanceled('ConditionalCheckFailed', 'None'));
       ddb.on(GetCommand).resolves({ Item: storedRecord() });
       const reordered: CreateOrderRequest = {
         payment: { token: 'tok_ok', method: 'card' },
@@ -395,7 +392,7 @@ describe('Function: createOrder', () => {
     it('refuses with KEY_REUSED, and writes nothing more, when the request differs', async () => {
       // Prepare
       const { deps, backoff } = makeDeps();
-      ddb.on(TransactWriteCommand).rejects(transactionCanceled('ConditionalCheckFailed', 'None', 'None'));
+      ddb.on(TransactWriteCommand).rejects(transactionCanceled('ConditionalCheckFailed', 'None'));
       ddb.on(GetCommand).resolves({ Item: storedRecord({ requestHash: requestHash({ other: 'request' }) }) });
 
       // Act
@@ -417,7 +414,7 @@ describe('Function: createOrder', () => {
       const { deps, backoff } = makeDeps();
       ddb
         .on(TransactWriteCommand)
-        .rejectsOnce(transactionCanceled('ConditionalCheckFailed', 'None', 'None'))
+        .rejectsOnce(transactionCanceled('ConditionalCheckFailed', 'None'))
         .resolves({});
       ddb.on(GetCommand).resolves({});
 
@@ -441,8 +438,8 @@ describe('Function: createOrder', () => {
       const { deps, backoff } = makeDeps();
       ddb
         .on(TransactWriteCommand)
-        .rejectsOnce(transactionCanceled('TransactionConflict', 'None', 'None'))
-        .rejectsOnce(transactionCanceled('None', 'None', 'TransactionConflict'))
+        .rejectsOnce(transactionCanceled('TransactionConflict', 'None'))
+        .rejectsOnce(transactionCanceled('None', 'TransactionConflict'))
         .resolves({});
 
       // Act
@@ -467,7 +464,7 @@ describe('Function: createOrder', () => {
     it('gives up with IN_PROGRESS after too many conflicts, backing off between the seven attempts', async () => {
       // Prepare
       const { deps, backoff } = makeDeps();
-      ddb.on(TransactWriteCommand).rejects(transactionCanceled('TransactionConflict', 'None', 'None'));
+      ddb.on(TransactWriteCommand).rejects(transactionCanceled('TransactionConflict', 'None'));
 
       // Act
       const outcome = await createOrder(deps, {
@@ -486,7 +483,7 @@ describe('Function: createOrder', () => {
     it('gives up with IN_PROGRESS when the key stays taken but its record keeps vanishing', async () => {
       // Prepare
       const { deps, backoff } = makeDeps();
-      ddb.on(TransactWriteCommand).rejects(transactionCanceled('ConditionalCheckFailed', 'None', 'None'));
+      ddb.on(TransactWriteCommand).rejects(transactionCanceled('ConditionalCheckFailed', 'None'));
       ddb.on(GetCommand).resolves({});
 
       // Act
@@ -506,7 +503,7 @@ describe('Function: createOrder', () => {
     it('rethrows a cancellation that is neither a key collision nor a conflict', async () => {
       // Prepare
       const { deps, backoff } = makeDeps();
-      const cancelled = transactionCanceled('None', 'ConditionalCheckFailed', 'None');
+      const cancelled = transactionCanceled('None', 'ConditionalCheckFailed');
       ddb.on(TransactWriteCommand).rejects(cancelled);
 
       // Act

@@ -1,5 +1,9 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  TransactionConflictException,
+} from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseEvent } from '#events';
@@ -17,14 +21,16 @@ import {
   stateOf,
 } from '#functions/orders/saga';
 import { isRetryable } from '#platform/errors';
+import { outboxEntriesOf } from '#test/unit/helpers/outbox';
 import { sample } from '../events/helpers';
-import { transactionCanceled } from '../helpers/dynamodb';
 
 const NOW = new Date('2025-03-01T12:05:00.000Z');
 const ORDER_ID = '6f1c2a9e-3b7d-4c1e-9a55-0d2f8e7b1c43';
 const TABLE = 'orders';
 
 const doc = mockClient(DynamoDBDocumentClient);
+const conditionFailed = () => new ConditionalCheckFailedException({ message: 'failed', $metadata: {} });
+const conflict = () => new TransactionConflictException({ message: 'ongoing', $metadata: {} });
 const deps = () => ({
   store: new OrderStore(DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })), TABLE),
 });
@@ -71,10 +77,10 @@ describe('Function: applySagaEvent', () => {
     doc.reset();
   });
 
-  it('writes the transition conditioned on the status and version read, with the outbox rows', async () => {
+  it('writes the transition conditioned on the status and version read, carrying the emitted events', async () => {
     // Prepare
     doc.on(GetCommand).resolves({ Item: storedOrder('STOCK_RESERVED') });
-    doc.on(TransactWriteCommand).resolves({});
+    doc.on(UpdateCommand).resolves({});
     const event = paymentSucceeded();
 
     // Act
@@ -87,16 +93,16 @@ describe('Function: applySagaEvent', () => {
       Key: { pk: `ORDER#${ORDER_ID}`, sk: 'ORDER' },
       ConsistentRead: true,
     });
-    const items = doc.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
-    expect(items).toHaveLength(2);
-    const [update, outbox] = items;
-    expect(update?.Update).toEqual({
+    const updates = doc.commandCalls(UpdateCommand);
+    expect(updates).toHaveLength(1);
+    const { ':outbox': entries, ...values } = updates[0]?.args[0].input.ExpressionAttributeValues ?? {};
+    expect({ ...updates[0]?.args[0].input, ExpressionAttributeValues: values }).toEqual({
       TableName: TABLE,
       Key: { pk: `ORDER#${ORDER_ID}`, sk: 'ORDER' },
       UpdateExpression:
-        'SET #status = :to, updatedAt = :now, version = version + :one, history = list_append(history, :entries), paymentId = :paymentId REMOVE openShard',
+        'SET #status = :to, updatedAt = :now, version = version + :one, history = list_append(history, :entries), paymentId = :paymentId, #outbox = :outbox REMOVE openShard',
       ConditionExpression: '#status = :from AND version = :version',
-      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeNames: { '#status': 'status', '#outbox': 'outbox' },
       ExpressionAttributeValues: {
         ':to': 'CONFIRMED',
         ':now': NOW.toISOString(),
@@ -114,17 +120,14 @@ describe('Function: applySagaEvent', () => {
         ':paymentId': event.payload.paymentId,
       },
     });
-    expect(outbox?.Put).toMatchObject({
-      TableName: TABLE,
-      ConditionExpression: 'attribute_not_exists(pk)',
-      Item: {
-        entity: 'OUTBOX',
-        eventType: 'OrderConfirmed',
-        topic: 'orders.events',
-        messageKey: event.aggregateId,
-      },
+    const [entry, ...more] = outboxEntriesOf({ outbox: entries });
+    expect(more).toEqual([]);
+    expect(entry).toMatchObject({
+      eventType: 'OrderConfirmed',
+      topic: 'orders.events',
+      messageKey: event.aggregateId,
     });
-    const published = parseEvent(String(outbox?.Put?.Item?.event));
+    const published = parseEvent(String(entry?.event));
     expect(published.ok && published.event).toMatchObject({
       source: 'order-service',
       correlationId: event.correlationId,
@@ -136,7 +139,7 @@ describe('Function: applySagaEvent', () => {
   it('returns the order after the transition, with its creation time, and the emitted events', async () => {
     // Prepare
     doc.on(GetCommand).resolves({ Item: storedOrder('PAYMENT_PENDING', 4, { paymentId: 'pay-old' }) });
-    doc.on(TransactWriteCommand).resolves({});
+    doc.on(UpdateCommand).resolves({});
     const event = paymentFailed();
 
     // Act
@@ -158,8 +161,10 @@ describe('Function: applySagaEvent', () => {
       'StockReleaseRequested',
       'OrderCancelled',
     ]);
-    const rows = doc.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.slice(1);
-    expect(rows?.map((row) => row.Put?.Item?.eventId)).toEqual(outcome.emitted.map((e) => e.eventId));
+    const entries = doc.commandCalls(UpdateCommand)[0]?.args[0].input.ExpressionAttributeValues?.[':outbox'];
+    expect(outboxEntriesOf({ outbox: entries }).map((entry) => entry.eventId)).toEqual(
+      outcome.emitted.map((e) => e.eventId),
+    );
   });
 
   it('changes nothing for an event the order is already past', async () => {
@@ -174,7 +179,7 @@ describe('Function: applySagaEvent', () => {
       applied: false,
       reason: 'StockReserved does not apply to an order in CONFIRMED',
     });
-    expect(doc.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    expect(doc.commandCalls(UpdateCommand)).toHaveLength(0);
   });
 
   it('throws a retryable SagaNotReadyError when the payment result is ahead of the reservation', async () => {
@@ -188,7 +193,7 @@ describe('Function: applySagaEvent', () => {
     await expect(run).rejects.toBeInstanceOf(SagaNotReadyError);
     await expect(run).rejects.toMatchObject({ code: 'SAGA_NOT_READY', retryable: true });
     expect(isRetryable(await run.catch((error: unknown) => error))).toBe(true);
-    expect(doc.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    expect(doc.commandCalls(UpdateCommand)).toHaveLength(0);
   });
 
   it('re-reads and decides again after losing a race on the condition', async () => {
@@ -197,7 +202,7 @@ describe('Function: applySagaEvent', () => {
       .on(GetCommand)
       .resolvesOnce({ Item: storedOrder('PENDING', 1) })
       .resolves({ Item: storedOrder('STOCK_RESERVED', 2) });
-    doc.on(TransactWriteCommand).rejects(transactionCanceled('ConditionalCheckFailed'));
+    doc.on(UpdateCommand).rejects(conditionFailed());
 
     // Act
     const outcome = await applySagaEvent(deps(), stockReserved(), NOW);
@@ -209,7 +214,7 @@ describe('Function: applySagaEvent', () => {
       true,
       true,
     ]);
-    expect(doc.commandCalls(TransactWriteCommand)).toHaveLength(1);
+    expect(doc.commandCalls(UpdateCommand)).toHaveLength(1);
   });
 
   it('saves on the fresh read after a TransactionConflict', async () => {
@@ -218,16 +223,16 @@ describe('Function: applySagaEvent', () => {
       .on(GetCommand)
       .resolvesOnce({ Item: storedOrder('STOCK_RESERVED', 2) })
       .resolves({ Item: storedOrder('PAYMENT_PENDING', 3) });
-    doc.on(TransactWriteCommand).rejectsOnce(transactionCanceled('TransactionConflict', 'None')).resolves({});
+    doc.on(UpdateCommand).rejectsOnce(conflict()).resolves({});
 
     // Act
     const outcome = await applySagaEvent(deps(), paymentSucceeded(), NOW);
 
     // Assess
     expect(outcome).toMatchObject({ applied: true, from: 'PAYMENT_PENDING', to: 'CONFIRMED' });
-    const calls = doc.commandCalls(TransactWriteCommand);
+    const calls = doc.commandCalls(UpdateCommand);
     expect(calls).toHaveLength(2);
-    expect(calls[1]?.args[0].input.TransactItems?.[0]?.Update?.ExpressionAttributeValues).toMatchObject({
+    expect(calls[1]?.args[0].input.ExpressionAttributeValues).toMatchObject({
       ':from': 'PAYMENT_PENDING',
       ':version': 3,
     });
@@ -236,7 +241,7 @@ describe('Function: applySagaEvent', () => {
   it('gives up with a retryable SagaConflictError when the order keeps changing', async () => {
     // Prepare
     doc.on(GetCommand).resolves({ Item: storedOrder('STOCK_RESERVED') });
-    doc.on(TransactWriteCommand).rejects(transactionCanceled('TransactionConflict', 'None'));
+    doc.on(UpdateCommand).rejects(conflict());
 
     // Act
     const run = applySagaEvent(deps(), paymentSucceeded(), NOW);
@@ -245,7 +250,7 @@ describe('Function: applySagaEvent', () => {
     await expect(run).rejects.toBeInstanceOf(SagaConflictError);
     await expect(run).rejects.toMatchObject({ code: 'SAGA_CONFLICT', retryable: true });
     expect(doc.commandCalls(GetCommand)).toHaveLength(6);
-    expect(doc.commandCalls(TransactWriteCommand)).toHaveLength(6);
+    expect(doc.commandCalls(UpdateCommand)).toHaveLength(6);
   });
 
   it('throws a permanent OrderNotFoundError for an order that does not exist', async () => {
@@ -262,7 +267,7 @@ describe('Function: applySagaEvent', () => {
       retryable: false,
       message: `Order ${ORDER_ID} does not exist`,
     });
-    expect(doc.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    expect(doc.commandCalls(UpdateCommand)).toHaveLength(0);
   });
 
   it('lets a broken invariant through without writing', async () => {
@@ -275,14 +280,14 @@ describe('Function: applySagaEvent', () => {
 
     // Assess
     await expect(run).rejects.toBeInstanceOf(SagaInvariantError);
-    expect(doc.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    expect(doc.commandCalls(UpdateCommand)).toHaveLength(0);
   });
 
   it('rethrows a DynamoDB failure that is not a lost race', async () => {
     // Prepare
     const failure = new Error('Internal server error');
     doc.on(GetCommand).resolves({ Item: storedOrder('STOCK_RESERVED') });
-    doc.on(TransactWriteCommand).rejects(failure);
+    doc.on(UpdateCommand).rejects(failure);
 
     // Act
     const run = applySagaEvent(deps(), paymentSucceeded(), NOW);

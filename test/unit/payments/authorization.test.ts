@@ -1,14 +1,7 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { DynamoDBClient, DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { parseEvent } from '#events';
 import { PaymentAuthorization } from '#functions/payments/authorization';
 import { CircuitBreakingPaymentProvider, countsAgainstPsp } from '#functions/payments/circuit-provider';
 import { PaymentInvariantError, PaymentWriteError } from '#functions/payments/errors';
@@ -22,7 +15,6 @@ import {
 } from '#functions/payments/provider';
 import type { WorkflowStarter } from '#functions/payments/workflow';
 import { CircuitBreaker } from '#platform/circuit-breaker';
-import { transactionCanceled } from '../helpers/dynamodb';
 import {
   conditionFailed,
   DEADLINE,
@@ -61,8 +53,12 @@ function setup(provider: Partial<PaymentProvider> = {}) {
   return { authorization, psp, workflow, sleep };
 }
 
+/** The input of the `index`-th payment update. */
+const update = (index = 0) => doc.commandCalls(UpdateCommand)[index]?.args[0].input;
+
+/** The `index`-th payment update and the one event it carries. */
 function settlement(index = 0) {
-  const input = doc.commandCalls(TransactWriteCommand)[index]?.args[0].input;
+  const input = update(index);
   return { input, event: outboxEventOf(input) };
 }
 
@@ -71,7 +67,6 @@ describe('Class: PaymentAuthorization', () => {
     doc.reset();
     doc.on(PutCommand).resolves({});
     doc.on(UpdateCommand).resolves({});
-    doc.on(TransactWriteCommand).resolves({});
   });
 
   describe('Method: authorize', () => {
@@ -90,7 +85,7 @@ describe('Class: PaymentAuthorization', () => {
       );
     });
 
-    it('creates the payment once, authorizes with the split and settles PaymentSucceeded in one transaction', async () => {
+    it('creates the payment once, authorizes with the split and settles PaymentSucceeded in one conditional update', async () => {
       // Prepare
       const { authorization, psp, workflow } = setup();
 
@@ -135,14 +130,14 @@ describe('Class: PaymentAuthorization', () => {
         { idempotencyKey: PAYMENT_ID, timeoutMs: 2_000 },
       );
       const { input, event } = settlement();
-      expect(input?.TransactItems).toHaveLength(2);
-      expect(input?.TransactItems?.[0]?.Update).toEqual({
+      expect(doc.commandCalls(UpdateCommand)).toHaveLength(1);
+      expect(input).toEqual({
         TableName: TABLE,
         Key: { pk: `PAYMENT#${PAYMENT_ID}`, sk: 'PAYMENT' },
         UpdateExpression:
-          'SET #status = :final, attempts = :attempts, statusChecks = :checks, settledAt = :now, updatedAt = :now, pspReference = :pspReference REMOVE reconcileShard',
+          'SET #status = :final, attempts = :attempts, statusChecks = :checks, settledAt = :now, updatedAt = :now, pspReference = :pspReference, #outbox = :outbox REMOVE reconcileShard',
         ConditionExpression: '#status = :from AND attribute_not_exists(reversalRequested)',
-        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeNames: { '#status': 'status', '#outbox': 'outbox' },
         ExpressionAttributeValues: {
           ':final': 'SUCCEEDED',
           ':from': 'AUTHORIZING',
@@ -150,6 +145,17 @@ describe('Class: PaymentAuthorization', () => {
           ':checks': 0,
           ':now': NOW.toISOString(),
           ':pspReference': 'psp_1',
+          ':outbox': [
+            {
+              aggregateId: ORDER_ID,
+              eventId: event.eventId,
+              eventType: 'PaymentSucceeded',
+              topic: 'payments.events',
+              messageKey: ORDER_ID,
+              event: expect.any(String),
+              createdAt: NOW.toISOString(),
+            },
+          ],
         },
       });
       expect(event).toMatchObject({
@@ -185,9 +191,9 @@ describe('Class: PaymentAuthorization', () => {
       // Assess
       expect(outcome).toEqual({ kind: 'SETTLED', status: 'FAILED', attempts: 1, reason });
       const { input, event } = settlement();
-      expect(input?.TransactItems?.[0]?.Update).toMatchObject({
+      expect(input).toMatchObject({
         UpdateExpression:
-          'SET #status = :final, attempts = :attempts, statusChecks = :checks, settledAt = :now, updatedAt = :now, failureReason = :reason, pspReference = :pspReference REMOVE reconcileShard',
+          'SET #status = :final, attempts = :attempts, statusChecks = :checks, settledAt = :now, updatedAt = :now, failureReason = :reason, pspReference = :pspReference, #outbox = :outbox REMOVE reconcileShard',
         ConditionExpression: '#status = :from',
         ExpressionAttributeValues: { ':final': 'FAILED', ':from': 'AUTHORIZING', ':reason': reason },
       });
@@ -213,7 +219,7 @@ describe('Class: PaymentAuthorization', () => {
       expect(outcome).toEqual({ kind: 'SETTLED', status: 'FAILED', attempts: 1, reason: 'PSP_ERROR' });
       expect(psp.authorize).toHaveBeenCalledTimes(1);
       const { input, event } = settlement();
-      expect(input?.TransactItems?.[0]?.Update?.UpdateExpression).not.toContain('pspReference');
+      expect(input?.UpdateExpression).not.toContain('pspReference');
       expect(event).toMatchObject({
         eventType: 'PaymentFailed',
         payload: { reason: 'PSP_ERROR', detail: 'PSP answered 400: invalid token', attempts: 1 },
@@ -231,14 +237,14 @@ describe('Class: PaymentAuthorization', () => {
 
       // Assess
       expect(outcome).toEqual({ kind: 'AWAITING_STATUS', attempts: 1, reason: 'PSP_PENDING' });
-      const [update, pending] = doc.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
-      expect(update?.Update).toEqual({
+      const { input, event } = settlement();
+      expect(input).toEqual({
         TableName: TABLE,
         Key: { pk: `PAYMENT#${PAYMENT_ID}`, sk: 'PAYMENT' },
         UpdateExpression:
-          'SET #status = :awaiting, attempts = :attempts, deadline = :deadline, lastError = :lastError, updatedAt = :now, reconcileShard = :shard, reconcileAt = :deadline, pspReference = :pspReference',
+          'SET #status = :awaiting, attempts = :attempts, deadline = :deadline, lastError = :lastError, updatedAt = :now, reconcileShard = :shard, reconcileAt = :deadline, pspReference = :pspReference, #outbox = :outbox',
         ConditionExpression: '#status = :authorizing',
-        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeNames: { '#status': 'status', '#outbox': 'outbox' },
         ExpressionAttributeValues: {
           ':awaiting': 'AWAITING_STATUS',
           ':authorizing': 'AUTHORIZING',
@@ -248,11 +254,10 @@ describe('Class: PaymentAuthorization', () => {
           ':now': NOW.toISOString(),
           ':shard': expect.stringMatching(/^[0-3]$/),
           ':pspReference': 'psp_3',
+          ':outbox': [expect.objectContaining({ eventId: event.eventId, eventType: 'PaymentPending' })],
         },
       });
-      expect(pending?.Put?.ConditionExpression).toBe('attribute_not_exists(pk)');
-      const event = parseEvent(pending?.Put?.Item?.event);
-      expect(event.ok && event.event).toMatchObject({
+      expect(event).toMatchObject({
         eventType: 'PaymentPending',
         source: 'payment-service',
         causationId: stockReserved.eventId,
@@ -265,7 +270,7 @@ describe('Class: PaymentAuthorization', () => {
         },
       });
       expect(workflow.start).toHaveBeenCalledWith(PAYMENT_ID, workflowInput());
-      expect(doc.commandCalls(TransactWriteCommand)).toHaveLength(1);
+      expect(doc.commandCalls(UpdateCommand)).toHaveLength(1);
     });
 
     it('awaits the status after the short retries keep failing', async () => {
@@ -283,15 +288,17 @@ describe('Class: PaymentAuthorization', () => {
       expect(outcome).toEqual({ kind: 'AWAITING_STATUS', attempts: 3, reason: 'PSP_UNAVAILABLE' });
       expect(psp.authorize).toHaveBeenCalledTimes(3);
       expect(sleep).toHaveBeenCalledTimes(2);
-      const [update, pending] = doc.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
-      expect(update?.Update?.UpdateExpression).not.toContain('pspReference');
-      expect(update?.Update?.ExpressionAttributeValues).toMatchObject({
+      const { input, event } = settlement();
+      expect(input?.UpdateExpression).not.toContain('pspReference');
+      expect(input?.ExpressionAttributeValues).toMatchObject({
         ':attempts': 3,
         ':lastError': 'timed out',
       });
-      expect(update?.Update?.ExpressionAttributeValues).not.toHaveProperty(':pspReference');
-      const event = parseEvent(pending?.Put?.Item?.event);
-      expect(event.ok && event.event.payload).toMatchObject({ reason: 'PSP_UNAVAILABLE', attempts: 3 });
+      expect(input?.ExpressionAttributeValues).not.toHaveProperty(':pspReference');
+      expect(event).toMatchObject({
+        eventType: 'PaymentPending',
+        payload: { reason: 'PSP_UNAVAILABLE', attempts: 3 },
+      });
       expect(workflow.start).toHaveBeenCalledTimes(1);
     });
 
@@ -313,9 +320,10 @@ describe('Class: PaymentAuthorization', () => {
       await authorization.authorize(stockReserved, NOW);
 
       // Assess
-      const pending = doc.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.[1];
-      const event = parseEvent(pending?.Put?.Item?.event);
-      expect(event.ok && event.event.payload).toMatchObject({ reason: 'PSP_TIMEOUT', attempts: 3 });
+      expect(settlement().event).toMatchObject({
+        eventType: 'PaymentPending',
+        payload: { reason: 'PSP_TIMEOUT', attempts: 3 },
+      });
     });
 
     it('changes nothing for a redelivered event of a settled payment', async () => {
@@ -336,7 +344,7 @@ describe('Class: PaymentAuthorization', () => {
       });
       expect(psp.authorize).not.toHaveBeenCalled();
       expect(workflow.start).not.toHaveBeenCalled();
-      expect(doc.commandCalls(TransactWriteCommand)).toHaveLength(0);
+      expect(doc.commandCalls(UpdateCommand)).toHaveLength(0);
     });
 
     it('starts the workflow again (harmlessly) for a redelivered event of an awaiting payment', async () => {
@@ -352,7 +360,7 @@ describe('Class: PaymentAuthorization', () => {
       expect(outcome).toEqual({ kind: 'ALREADY_HANDLED', status: 'AWAITING_STATUS' });
       expect(psp.authorize).not.toHaveBeenCalled();
       expect(workflow.start).toHaveBeenCalledWith(PAYMENT_ID, workflowInput());
-      expect(doc.commandCalls(TransactWriteCommand)).toHaveLength(0);
+      expect(doc.commandCalls(UpdateCommand)).toHaveLength(0);
     });
 
     it('refuses to start the workflow of an awaiting payment without a deadline', async () => {
@@ -385,7 +393,7 @@ describe('Class: PaymentAuthorization', () => {
       expect(outcome).toEqual({ kind: 'SETTLED', status: 'SUCCEEDED', attempts: 1 });
       expect(psp.getStatus).toHaveBeenCalledWith(PAYMENT_ID, { timeoutMs: 2_000 });
       expect(psp.authorize).not.toHaveBeenCalled();
-      expect(settlement().input?.TransactItems?.[0]?.Update?.ExpressionAttributeValues).toMatchObject({
+      expect(settlement().input?.ExpressionAttributeValues).toMatchObject({
         ':from': 'AUTHORIZING',
         ':pspReference': 'psp_7',
       });
@@ -406,7 +414,7 @@ describe('Class: PaymentAuthorization', () => {
         psp.authorize.mock.invocationCallOrder[0] ?? 0,
       );
       expect(psp.authorize.mock.calls[0]?.[1]).toEqual({ idempotencyKey: PAYMENT_ID, timeoutMs: 2_000 });
-      expect(settlement().input?.TransactItems?.[0]?.Update?.ExpressionAttributeValues).toMatchObject({
+      expect(settlement().input?.ExpressionAttributeValues).toMatchObject({
         ':from': 'AUTHORIZING',
         ':attempts': 2,
       });
@@ -445,14 +453,15 @@ describe('Class: PaymentAuthorization', () => {
       // Assess
       expect(outcome).toEqual({ kind: 'AWAITING_STATUS', attempts: 1, reason: 'PSP_PENDING' });
       expect(psp.authorize).not.toHaveBeenCalled();
-      const update = doc.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.[0]?.Update;
-      expect(update?.ExpressionAttributeValues).toMatchObject({ ':pspReference': 'psp_8' });
+      const { input, event } = settlement();
+      expect(input?.ExpressionAttributeValues).toMatchObject({ ':pspReference': 'psp_8' });
+      expect(event).toMatchObject({ eventType: 'PaymentPending', payload: { reason: 'PSP_PENDING' } });
     });
 
     it('does not settle twice when a concurrent run settled first', async () => {
       // Prepare
       const { authorization, workflow } = setup();
-      doc.on(TransactWriteCommand).rejects(transactionCanceled('ConditionalCheckFailed', 'None'));
+      doc.on(UpdateCommand).rejects(conditionFailed());
       doc.on(GetCommand).resolves({ Item: payment({ status: 'SUCCEEDED' }) });
 
       // Act
@@ -460,7 +469,7 @@ describe('Class: PaymentAuthorization', () => {
 
       // Assess
       expect(outcome).toEqual({ kind: 'ALREADY_HANDLED', status: 'SUCCEEDED' });
-      expect(doc.commandCalls(TransactWriteCommand)).toHaveLength(1);
+      expect(doc.commandCalls(UpdateCommand)).toHaveLength(1);
       expect(workflow.start).not.toHaveBeenCalled();
     });
 
@@ -469,7 +478,7 @@ describe('Class: PaymentAuthorization', () => {
       const { authorization, workflow } = setup({
         authorize: async () => ({ status: 'PENDING', pspReference: 'psp_3' }),
       });
-      doc.on(TransactWriteCommand).rejects(transactionCanceled('ConditionalCheckFailed', 'None'));
+      doc.on(UpdateCommand).rejects(conditionFailed());
       doc.on(GetCommand).resolves({ Item: payment({ deadline: '2025-03-01T12:15:00.500Z' }) });
 
       // Act
@@ -537,9 +546,7 @@ describe('Class: PaymentAuthorization', () => {
         expect(outcome).toEqual({ kind: 'AWAITING_STATUS', attempts: 1, reason: 'PSP_UNAVAILABLE' });
         expect(psp.authorize).toHaveBeenCalledTimes(1);
         expect(workflow.start).toHaveBeenCalledTimes(1);
-        const events = doc
-          .commandCalls(TransactWriteCommand)
-          .map((call) => outboxEventOf(call.args[0].input));
+        const events = doc.commandCalls(UpdateCommand).flatMap((call) => outboxEventsOf(call.args[0].input));
         expect(events.map((event) => event.eventType)).toEqual(['PaymentPending']);
       },
     );
@@ -565,18 +572,18 @@ describe('Class: PaymentAuthorization', () => {
       expect(outcome).toEqual({ kind: 'AWAITING_STATUS', attempts: 0, reason: 'PSP_UNAVAILABLE' });
       expect(inner.authorize).not.toHaveBeenCalled();
       expect(workflow.start).toHaveBeenCalledTimes(1);
-      const pending = doc.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.[1];
-      const event = parseEvent(pending?.Put?.Item?.event);
-      expect(event.ok && event.event.payload).toMatchObject({ reason: 'PSP_UNAVAILABLE', attempts: 1 });
+      expect(settlement().event).toMatchObject({
+        eventType: 'PaymentPending',
+        payload: { reason: 'PSP_UNAVAILABLE', attempts: 1 },
+      });
     });
 
     it('refunds at once a payment that succeeds after its order asked for a reversal', async () => {
       // Prepare
       const { authorization, psp } = setup();
       doc
-        .on(TransactWriteCommand)
-        .rejectsOnce(transactionCanceled('ConditionalCheckFailed', 'None'))
-        .resolves({});
+        .on(UpdateCommand, { ExpressionAttributeValues: { ':final': 'SUCCEEDED' } })
+        .rejects(conditionFailed());
       doc.on(GetCommand).resolves({
         Item: payment({
           status: 'AUTHORIZING',
@@ -593,12 +600,14 @@ describe('Class: PaymentAuthorization', () => {
       // Assess
       expect(outcome).toEqual({ kind: 'RELEASED', status: 'REFUNDED', attempts: 1 });
       expect(psp.refund).toHaveBeenCalledWith(PAYMENT_ID, { timeoutMs: 2_000 });
-      const release = doc.commandCalls(TransactWriteCommand)[1]?.args[0].input;
-      expect(release?.TransactItems?.[0]?.Update).toMatchObject({
+      expect(doc.commandCalls(UpdateCommand)).toHaveLength(2);
+      expect(update(0)?.ExpressionAttributeValues).toMatchObject({ ':final': 'SUCCEEDED' });
+      const release = update(1);
+      expect(release).toMatchObject({
         ConditionExpression: '#status = :from',
         ExpressionAttributeValues: { ':to': 'REFUNDED', ':from': 'AUTHORIZING' },
       });
-      expect(release?.TransactItems?.[0]?.Update?.UpdateExpression).toContain('REMOVE reconcileShard');
+      expect(release?.UpdateExpression).toContain('REMOVE reconcileShard');
       expect(outboxEventsOf(release)).toEqual([
         expect.objectContaining({
           eventType: 'PaymentRefunded',
@@ -629,9 +638,10 @@ describe('Class: PaymentAuthorization', () => {
       expect(outcome).toEqual({ kind: 'ALREADY_HANDLED', status: 'AWAITING_STATUS' });
       expect(workflow.start.mock.calls.map(([name]) => name)).toEqual([PAYMENT_ID, `${PAYMENT_ID}-2`]);
       expect(doc.commandCalls(UpdateCommand)[0]?.args[0].input).toMatchObject({
-        UpdateExpression: 'SET workflowRun = :next, updatedAt = :now',
+        UpdateExpression: 'SET workflowRun = :next, updatedAt = :now REMOVE #outbox',
         ConditionExpression:
           '#status = :awaiting AND (attribute_not_exists(workflowRun) OR workflowRun = :run)',
+        ExpressionAttributeNames: { '#status': 'status', '#outbox': 'outbox' },
         ExpressionAttributeValues: { ':next': 2, ':run': 1, ':awaiting': 'AWAITING_STATUS' },
       });
     });
@@ -658,8 +668,13 @@ describe('Class: PaymentAuthorization', () => {
     it('fails with a retryable PaymentWriteError when DynamoDB rejects the settlement', async () => {
       // Prepare
       const { authorization } = setup();
-      const cause = transactionCanceled('ValidationError', 'None');
-      doc.on(TransactWriteCommand).rejects(cause);
+      const cause = new DynamoDBServiceException({
+        name: 'ValidationException',
+        $fault: 'client',
+        message: 'Invalid UpdateExpression',
+        $metadata: { httpStatusCode: 400 },
+      });
+      doc.on(UpdateCommand).rejects(cause);
 
       // Act
       const run = authorization.authorize(stockReserved, NOW);
@@ -688,7 +703,7 @@ describe('Class: PaymentAuthorization', () => {
 
       // Assess
       await expect(run).rejects.toBe(failure);
-      expect(doc.commandCalls(TransactWriteCommand)).toHaveLength(0);
+      expect(doc.commandCalls(UpdateCommand)).toHaveLength(0);
     });
   });
 });

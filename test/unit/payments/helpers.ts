@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { expect, vi } from 'vitest';
 import { parseEvent } from '#events';
 import type { PaymentItem, PaymentWorkflowInput } from '#functions/payments/model';
@@ -51,14 +51,11 @@ export const workflowInput = (waitSeconds = 2, deadline = DEADLINE): PaymentWork
   waitSeconds,
 });
 
-/** The event of the outbox row a transaction writes second (after the payment update). */
-export function outboxEventOf(input: TransactWriteCommandInput | undefined) {
-  const row = input?.TransactItems?.[1]?.Put;
-  expect(row?.ConditionExpression).toBe('attribute_not_exists(pk)');
-  expect(row?.TableName).toBe(TABLE);
-  const parsed = parseEvent(String(row?.Item?.event));
-  if (!parsed.ok) throw parsed.error;
-  return parsed.event;
+/** The one event a payment update carries in its outbox attribute. */
+export function outboxEventOf(input: UpdateCommandInput | undefined) {
+  const events = outboxEventsOf(input);
+  expect(events).toHaveLength(1);
+  return events[0] as (typeof events)[number];
 }
 
 /** A PSP double: every call a `vi.fn`, by default a PSP that authorizes, reports PENDING and releases. */
@@ -79,12 +76,33 @@ export function pspDouble(provider: Partial<PaymentProvider> = {}) {
   };
 }
 
-/** The events of the outbox rows a transaction writes after the payment update, in order. */
-export function outboxEventsOf(input: TransactWriteCommandInput | undefined) {
-  return (input?.TransactItems ?? []).slice(1).map((item) => {
-    expect(item.Put?.ConditionExpression).toBe('attribute_not_exists(pk)');
-    const parsed = parseEvent(String(item.Put?.Item?.event));
+/**
+ * The events a payment update carries, in order: the entries it sets its outbox attribute to, each
+ * checked against the envelope it serializes. An update that emits no event removes the attribute.
+ */
+export function outboxEventsOf(input: UpdateCommandInput | undefined) {
+  expect(input?.TableName).toBe(TABLE);
+  expect(input?.ExpressionAttributeNames?.['#outbox']).toBe('outbox');
+  const entries: unknown = input?.ExpressionAttributeValues?.[':outbox'];
+  if (entries === undefined) {
+    expect(input?.UpdateExpression).toMatch(/\bREMOVE (?:[^ ]+, )*#outbox(?:,| |$)/);
+    return [];
+  }
+  expect(input?.UpdateExpression).toMatch(/\bSET (?:(?!\b(?:REMOVE|ADD|DELETE)\b).)*#outbox = :outbox/);
+  expect(entries).toBeInstanceOf(Array);
+  return (entries as Record<string, unknown>[]).map((entry) => {
+    const parsed = parseEvent(String(entry.event));
     if (!parsed.ok) throw parsed.error;
-    return parsed.event;
+    const event = parsed.event;
+    expect(entry).toEqual({
+      aggregateId: event.aggregateId,
+      eventId: event.eventId,
+      eventType: event.eventType,
+      topic: 'payments.events',
+      messageKey: event.aggregateId,
+      event: entry.event,
+      createdAt: event.occurredAt,
+    });
+    return event;
   });
 }

@@ -1,10 +1,9 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, TransactionConflictException } from '@aws-sdk/client-dynamodb';
 import {
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
-  TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -13,8 +12,16 @@ import { createEvent } from '#events';
 import { PaymentNotFoundError, PaymentWriteError } from '#functions/payments/errors';
 import { reconcileShardOf } from '#functions/payments/model';
 import { PaymentStore } from '#functions/payments/payment-store';
-import { transactionCanceled } from '../helpers/dynamodb';
-import { conditionFailed, DEADLINE, NOW, ORDER_ID, PAYMENT_ID, payment, TABLE } from './helpers';
+import {
+  conditionFailed,
+  DEADLINE,
+  NOW,
+  ORDER_ID,
+  outboxEventOf,
+  PAYMENT_ID,
+  payment,
+  TABLE,
+} from './helpers';
 
 const doc = mockClient(DynamoDBDocumentClient);
 const store = () =>
@@ -116,9 +123,9 @@ describe('Class: PaymentStore', () => {
   });
 
   describe('Method: handOver', () => {
-    it('moves an AUTHORIZING payment to AWAITING_STATUS with its PaymentPending row, in one transaction', async () => {
+    it('moves an AUTHORIZING payment to AWAITING_STATUS carrying its PaymentPending entry, in one update', async () => {
       // Prepare
-      doc.on(TransactWriteCommand).resolves({});
+      doc.on(UpdateCommand).resolves({});
       const event = pending();
 
       // Act
@@ -131,16 +138,14 @@ describe('Class: PaymentStore', () => {
 
       // Assess
       expect(handed).toBe(true);
-      const [update, outbox, ...rest] =
-        doc.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
-      expect(rest).toEqual([]);
-      expect(update?.Update).toEqual({
+      expect(doc.commandCalls(UpdateCommand)).toHaveLength(1);
+      expect(doc.commandCalls(UpdateCommand)[0]?.args[0].input).toEqual({
         TableName: TABLE,
         Key: { pk: `PAYMENT#${PAYMENT_ID}`, sk: 'PAYMENT' },
         UpdateExpression:
-          'SET #status = :awaiting, attempts = :attempts, deadline = :deadline, lastError = :lastError, updatedAt = :now, reconcileShard = :shard, reconcileAt = :deadline',
+          'SET #status = :awaiting, attempts = :attempts, deadline = :deadline, lastError = :lastError, updatedAt = :now, reconcileShard = :shard, reconcileAt = :deadline, #outbox = :outbox',
         ConditionExpression: '#status = :authorizing',
-        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeNames: { '#status': 'status', '#outbox': 'outbox' },
         ExpressionAttributeValues: {
           ':awaiting': 'AWAITING_STATUS',
           ':authorizing': 'AUTHORIZING',
@@ -149,23 +154,24 @@ describe('Class: PaymentStore', () => {
           ':lastError': 'x'.repeat(1024),
           ':now': NOW.toISOString(),
           ':shard': reconcileShardOf(PAYMENT_ID),
-        },
-      });
-      expect(outbox?.Put).toMatchObject({
-        TableName: TABLE,
-        ConditionExpression: 'attribute_not_exists(pk)',
-        Item: {
-          entity: 'OUTBOX',
-          eventId: event.eventId,
-          eventType: 'PaymentPending',
-          topic: 'payments.events',
+          ':outbox': [
+            {
+              aggregateId: ORDER_ID,
+              eventId: event.eventId,
+              eventType: 'PaymentPending',
+              topic: 'payments.events',
+              messageKey: ORDER_ID,
+              event: JSON.stringify(event),
+              createdAt: NOW.toISOString(),
+            },
+          ],
         },
       });
     });
 
     it('reports false when the payment was no longer AUTHORIZING', async () => {
       // Prepare
-      doc.on(TransactWriteCommand).rejects(transactionCanceled('ConditionalCheckFailed', 'None'));
+      doc.on(UpdateCommand).rejects(conditionFailed());
 
       // Act
       const handed = await store().handOver(
@@ -181,8 +187,11 @@ describe('Class: PaymentStore', () => {
 
     it('fails with a retryable PaymentWriteError for any other failure', async () => {
       // Prepare
-      const cause = transactionCanceled('TransactionConflict', 'None');
-      doc.on(TransactWriteCommand).rejects(cause);
+      const cause = new TransactionConflictException({
+        message: 'Transaction is ongoing for the item',
+        $metadata: {},
+      });
+      doc.on(UpdateCommand).rejects(cause);
 
       // Act
       const run = store().handOver(
@@ -205,7 +214,7 @@ describe('Class: PaymentStore', () => {
   describe('Method: settle', () => {
     it('keeps the stored PSP reference when the outcome has none', async () => {
       // Prepare
-      doc.on(TransactWriteCommand).resolves({});
+      doc.on(UpdateCommand).resolves({});
 
       // Act
       await store().settle(
@@ -217,9 +226,9 @@ describe('Class: PaymentStore', () => {
       );
 
       // Assess
-      const update = doc.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.[0]?.Update;
+      const update = doc.commandCalls(UpdateCommand)[0]?.args[0].input;
       expect(update?.UpdateExpression).toBe(
-        'SET #status = :final, attempts = :attempts, statusChecks = :checks, settledAt = :now, updatedAt = :now, failureReason = :reason, pspReference = :pspReference REMOVE reconcileShard',
+        'SET #status = :final, attempts = :attempts, statusChecks = :checks, settledAt = :now, updatedAt = :now, failureReason = :reason, pspReference = :pspReference, #outbox = :outbox REMOVE reconcileShard',
       );
       expect(update?.ConditionExpression).toBe('#status = :from');
       expect(update?.ExpressionAttributeValues).toEqual({
@@ -230,12 +239,17 @@ describe('Class: PaymentStore', () => {
         ':now': NOW.toISOString(),
         ':reason': 'PSP_ERROR',
         ':pspReference': 'psp_stored',
+        ':outbox': [expect.objectContaining({ eventType: 'PaymentFailed' })],
+      });
+      expect(outboxEventOf(update)).toMatchObject({
+        eventType: 'PaymentFailed',
+        payload: { reason: 'PSP_ERROR', detail: 'rejected', attempts: 1 },
       });
     });
 
     it('reports false when the payment was no longer in the status it was decided on', async () => {
       // Prepare
-      doc.on(TransactWriteCommand).rejects(transactionCanceled('ConditionalCheckFailed', 'None'));
+      doc.on(UpdateCommand).rejects(conditionFailed());
 
       // Act
       const settled = await store().settle(
@@ -265,9 +279,9 @@ describe('Class: PaymentStore', () => {
         TableName: TABLE,
         Key: { pk: `PAYMENT#${PAYMENT_ID}`, sk: 'PAYMENT' },
         UpdateExpression:
-          'SET reversalRequested = :true, reversalReason = if_not_exists(reversalReason, :reason), reversalCausationId = if_not_exists(reversalCausationId, :cause), reconcileShard = :shard, reconcileAt = :at, updatedAt = :now',
+          'SET reversalRequested = :true, reversalReason = if_not_exists(reversalReason, :reason), reversalCausationId = if_not_exists(reversalCausationId, :cause), reconcileShard = :shard, reconcileAt = :at, updatedAt = :now REMOVE #outbox',
         ConditionExpression: '#status = :status',
-        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeNames: { '#status': 'status', '#outbox': 'outbox' },
         ExpressionAttributeValues: {
           ':true': true,
           ':reason': 'ORDER_CANCELLED',
@@ -312,7 +326,7 @@ describe('Class: PaymentStore', () => {
   describe('Method: failUnreleased', () => {
     it('fails an open payment with PaymentFailed, keeping it in the reconcile index owing its release', async () => {
       // Prepare
-      doc.on(TransactWriteCommand).resolves({});
+      doc.on(UpdateCommand).resolves({});
 
       // Act
       const failed = await store().failUnreleased(
@@ -325,8 +339,10 @@ describe('Class: PaymentStore', () => {
 
       // Assess
       expect(failed).toBe(true);
-      const [update, outbox] = doc.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
-      expect(update?.Update).toMatchObject({
+      const update = doc.commandCalls(UpdateCommand)[0]?.args[0].input;
+      expect(update).toMatchObject({
+        UpdateExpression:
+          'SET #status = :failed, failureReason = :reason, attempts = :attempts, statusChecks = :checks, settledAt = :now, updatedAt = :now, lastError = :detail, reversalRequested = :true, reversalReason = if_not_exists(reversalReason, :reversalReason), reconcileShard = :shard, reconcileAt = :now, #outbox = :outbox',
         ConditionExpression: '#status = :from',
         ExpressionAttributeValues: {
           ':failed': 'FAILED',
@@ -338,7 +354,10 @@ describe('Class: PaymentStore', () => {
           ':from': 'AWAITING_STATUS',
         },
       });
-      expect(outbox?.Put?.Item).toMatchObject({ eventType: 'PaymentFailed' });
+      expect(outboxEventOf(update)).toMatchObject({
+        eventType: 'PaymentFailed',
+        payload: { reason: 'DEADLINE_EXCEEDED', detail: 'x'.repeat(1024), attempts: 1 },
+      });
     });
   });
 
@@ -353,7 +372,9 @@ describe('Class: PaymentStore', () => {
       // Assess
       expect(moved?.workflowRun).toBe(3);
       expect(doc.commandCalls(UpdateCommand)[0]?.args[0].input).toMatchObject({
+        UpdateExpression: 'SET workflowRun = :next, updatedAt = :now REMOVE #outbox',
         ConditionExpression: '#status = :awaiting AND workflowRun = :run',
+        ExpressionAttributeNames: { '#status': 'status', '#outbox': 'outbox' },
         ExpressionAttributeValues: { ':next': 3, ':run': 2 },
       });
     });

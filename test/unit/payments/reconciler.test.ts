@@ -1,18 +1,12 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  DynamoDBDocumentClient,
-  GetCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { PaymentItem } from '#functions/payments/model';
 import { PaymentStore } from '#functions/payments/payment-store';
 import { type PaymentProvider, PspTransientError } from '#functions/payments/provider';
 import { PaymentReconciler } from '#functions/payments/reconciler';
-import { DEADLINE, outboxEventsOf, PAYMENT_ID, payment, pspDouble, TABLE } from './helpers';
+import { DEADLINE, outboxEventOf, outboxEventsOf, PAYMENT_ID, payment, pspDouble, TABLE } from './helpers';
 
 const doc = mockClient(DynamoDBDocumentClient);
 /** Ten minutes after the sample payment's deadline. */
@@ -30,6 +24,9 @@ function setup(provider: Partial<PaymentProvider> = {}) {
   return { reconciler, psp };
 }
 
+/** The inputs of the payment updates, in order. */
+const updates = () => doc.commandCalls(UpdateCommand).map((call) => call.args[0].input);
+
 /** The index holds `found` (in shard 0) and the table the same payments. */
 function due(...found: PaymentItem[]) {
   doc.on(QueryCommand).callsFake(async (input: { ExpressionAttributeValues: Record<string, string> }) => ({
@@ -43,7 +40,6 @@ function due(...found: PaymentItem[]) {
 describe('Class: PaymentReconciler', () => {
   beforeEach(() => {
     doc.reset();
-    doc.on(TransactWriteCommand).resolves({});
     doc.on(UpdateCommand).resolves({});
   });
 
@@ -83,7 +79,8 @@ describe('Class: PaymentReconciler', () => {
     // Assess
     expect(report).toMatchObject({ found: 1, finished: 1, voided: 1, deferred: 0, errors: [] });
     expect(psp.void).toHaveBeenCalledWith(PAYMENT_ID, { timeoutMs: 1_500 });
-    const events = outboxEventsOf(doc.commandCalls(TransactWriteCommand)[0]?.args[0].input);
+    expect(updates()).toHaveLength(1);
+    const events = outboxEventsOf(updates()[0]);
     expect(
       events.map((event) => [event.eventType, 'reason' in event.payload ? event.payload.reason : undefined]),
     ).toEqual([
@@ -105,7 +102,8 @@ describe('Class: PaymentReconciler', () => {
     // Assess
     expect(report).toMatchObject({ found: 1, finished: 1 });
     expect(psp.authorize).not.toHaveBeenCalled();
-    const events = outboxEventsOf(doc.commandCalls(TransactWriteCommand)[0]?.args[0].input);
+    expect(updates()).toHaveLength(1);
+    const events = outboxEventsOf(updates()[0]);
     expect(events.map((event) => event.eventType)).toEqual(['PaymentSucceeded']);
   });
 
@@ -131,8 +129,9 @@ describe('Class: PaymentReconciler', () => {
     // Assess
     expect(report).toMatchObject({ found: 1, finished: 1, refunded: 1 });
     expect(psp.refund).toHaveBeenCalledTimes(1);
-    const release = doc.commandCalls(TransactWriteCommand)[0]?.args[0].input;
-    expect(release?.TransactItems?.[0]?.Update?.ExpressionAttributeValues).toMatchObject({
+    expect(updates()).toHaveLength(1);
+    const release = updates()[0];
+    expect(release?.ExpressionAttributeValues).toMatchObject({
       ':from': 'FAILED',
       ':to': 'REFUNDED',
     });
@@ -158,8 +157,13 @@ describe('Class: PaymentReconciler', () => {
 
     // Assess
     expect(report).toMatchObject({ found: 1, finished: 0, failedUnreleased: 1 });
-    const update = doc.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.[0]?.Update;
+    expect(updates()).toHaveLength(1);
+    const update = updates()[0];
     expect(update?.ExpressionAttributeValues).toMatchObject({ ':failed': 'FAILED', ':true': true });
+    expect(outboxEventOf(update)).toMatchObject({
+      eventType: 'PaymentFailed',
+      payload: { reason: 'DEADLINE_EXCEEDED' },
+    });
   });
 
   it('defers a release the PSP cannot take now, leaving the payment as it is', async () => {
@@ -178,7 +182,7 @@ describe('Class: PaymentReconciler', () => {
 
     // Assess
     expect(report).toMatchObject({ found: 1, finished: 0, deferred: 1 });
-    expect(doc.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    expect(updates()).toHaveLength(0);
   });
 
   it('skips a payment the index still lists but whose work another run finished', async () => {
@@ -207,7 +211,7 @@ describe('Class: PaymentReconciler', () => {
     });
     due(failing, other);
     const cause = new Error('ValidationException');
-    doc.on(TransactWriteCommand).rejectsOnce(cause).resolves({});
+    doc.on(UpdateCommand, { Key: { pk: failing.pk } }).rejects(cause);
 
     // Act
     const report = await reconciler.run(LATER);
@@ -215,7 +219,7 @@ describe('Class: PaymentReconciler', () => {
     // Assess
     expect(report.found).toBe(2);
     expect(report.finished).toBe(1);
-    expect(report.errors).toHaveLength(1);
+    expect(report.errors).toEqual([{ paymentId: PAYMENT_ID, error: expect.objectContaining({ cause }) }]);
   });
 
   it('stops taking payments on when the invocation runs out of time', async () => {

@@ -1,11 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { PaymentNotFoundError } from '#functions/payments/errors';
@@ -17,7 +11,6 @@ import {
   PspTransientError,
 } from '#functions/payments/provider';
 import { PaymentStatusChecks } from '#functions/payments/status-checks';
-import { transactionCanceled } from '../helpers/dynamodb';
 import {
   conditionFailed,
   DEADLINE,
@@ -44,17 +37,23 @@ function setup(provider: Partial<PaymentProvider> = {}, maxWaitSeconds?: number)
   return { checks, psp };
 }
 
+/** The inputs of the payment updates, in order. */
+const updates = () => doc.commandCalls(UpdateCommand).map((call) => call.args[0].input);
+
+/** The `index`-th payment update and the one event it carries. */
 function settlement(index = 0) {
-  const input = doc.commandCalls(TransactWriteCommand)[index]?.args[0].input;
+  const input = updates()[index];
   return { input, event: outboxEventOf(input) };
 }
+
+/** What counting one status check sends: no event, so the outbox attribute is removed. */
+const COUNT_CHECK = 'ADD statusChecks :one SET updatedAt = :now REMOVE #outbox';
 
 describe('Class: PaymentStatusChecks', () => {
   beforeEach(() => {
     doc.reset();
     doc.on(PutCommand).resolves({});
     doc.on(UpdateCommand).resolves({});
-    doc.on(TransactWriteCommand).resolves({});
   });
 
   describe('Method: checkStatus', () => {
@@ -77,13 +76,13 @@ describe('Class: PaymentStatusChecks', () => {
       });
       expect(psp.getStatus).toHaveBeenCalledWith(PAYMENT_ID, { timeoutMs: 1_500 });
       const { input, event } = settlement();
-      expect(input?.TransactItems?.[0]?.Update).toEqual({
+      expect(input).toEqual({
         TableName: TABLE,
         Key: { pk: `PAYMENT#${PAYMENT_ID}`, sk: 'PAYMENT' },
         UpdateExpression:
-          'SET #status = :final, attempts = :attempts, statusChecks = :checks, settledAt = :now, updatedAt = :now, pspReference = :pspReference REMOVE reconcileShard',
+          'SET #status = :final, attempts = :attempts, statusChecks = :checks, settledAt = :now, updatedAt = :now, pspReference = :pspReference, #outbox = :outbox REMOVE reconcileShard',
         ConditionExpression: '#status = :from AND attribute_not_exists(reversalRequested)',
-        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeNames: { '#status': 'status', '#outbox': 'outbox' },
         ExpressionAttributeValues: {
           ':final': 'SUCCEEDED',
           ':from': 'AWAITING_STATUS',
@@ -91,13 +90,14 @@ describe('Class: PaymentStatusChecks', () => {
           ':checks': 1,
           ':now': NOW.toISOString(),
           ':pspReference': 'psp_4',
+          ':outbox': [expect.objectContaining({ eventId: event.eventId, eventType: 'PaymentSucceeded' })],
         },
       });
       expect(event).toMatchObject({
         eventType: 'PaymentSucceeded',
         payload: { pspReference: 'psp_4', attempts: 1 },
       });
-      expect(doc.commandCalls(UpdateCommand)).toHaveLength(0);
+      expect(updates()).toHaveLength(1);
     });
 
     it('settles a declined payment as PaymentFailed, keeping the reference it had', async () => {
@@ -111,7 +111,7 @@ describe('Class: PaymentStatusChecks', () => {
       // Assess
       expect(result).toMatchObject({ settled: true, status: 'FAILED' });
       const { input, event } = settlement();
-      expect(input?.TransactItems?.[0]?.Update?.ExpressionAttributeValues).toMatchObject({
+      expect(input?.ExpressionAttributeValues).toMatchObject({
         ':final': 'FAILED',
         ':reason': 'DECLINED',
         ':checks': 4,
@@ -139,16 +139,17 @@ describe('Class: PaymentStatusChecks', () => {
         nextWaitSeconds: 3,
         status: 'AWAITING_STATUS',
       });
-      expect(doc.commandCalls(UpdateCommand)).toHaveLength(6);
-      expect(doc.commandCalls(UpdateCommand)[0]?.args[0].input).toEqual({
+      expect(updates()).toHaveLength(6);
+      expect(updates()[0]).toEqual({
         TableName: TABLE,
         Key: { pk: `PAYMENT#${PAYMENT_ID}`, sk: 'PAYMENT' },
-        UpdateExpression: 'ADD statusChecks :one SET updatedAt = :now',
+        UpdateExpression: COUNT_CHECK,
         ConditionExpression: '#status = :awaiting',
-        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeNames: { '#status': 'status', '#outbox': 'outbox' },
         ExpressionAttributeValues: { ':one': 1, ':awaiting': 'AWAITING_STATUS', ':now': NOW.toISOString() },
       });
-      expect(doc.commandCalls(TransactWriteCommand)).toHaveLength(0);
+      expect(updates().map((update) => update.UpdateExpression)).toEqual(Array(6).fill(COUNT_CHECK));
+      expect(updates().flatMap(outboxEventsOf)).toEqual([]);
     });
 
     it('caps the wait at the configured maximum', async () => {
@@ -227,8 +228,9 @@ describe('Class: PaymentStatusChecks', () => {
         nextWaitSeconds: 4,
         status: 'AWAITING_STATUS',
       });
-      expect(doc.commandCalls(UpdateCommand)).toHaveLength(1);
-      expect(doc.commandCalls(TransactWriteCommand)).toHaveLength(0);
+      expect(updates()).toHaveLength(1);
+      expect(updates()[0]?.UpdateExpression).toBe(COUNT_CHECK);
+      expect(outboxEventsOf(updates()[0])).toEqual([]);
     });
 
     it('fails the payment with PSP_ERROR when the PSP rejects the status request', async () => {
@@ -285,7 +287,7 @@ describe('Class: PaymentStatusChecks', () => {
         status: 'FAILED',
       });
       expect(psp.getStatus).not.toHaveBeenCalled();
-      expect(doc.commandCalls(TransactWriteCommand)).toHaveLength(0);
+      expect(updates()).toHaveLength(0);
     });
 
     it('reports the status of the run that settled first when it loses the settlement race', async () => {
@@ -295,7 +297,9 @@ describe('Class: PaymentStatusChecks', () => {
         .on(GetCommand)
         .resolvesOnce({ Item: payment() })
         .resolves({ Item: payment({ status: 'FAILED' }) });
-      doc.on(TransactWriteCommand).rejects(transactionCanceled('ConditionalCheckFailed', 'None'));
+      doc
+        .on(UpdateCommand, { ExpressionAttributeValues: { ':final': 'SUCCEEDED' } })
+        .rejects(conditionFailed());
 
       // Act
       const result = await checks.checkStatus(workflowInput(), NOW);
@@ -330,7 +334,7 @@ describe('Class: PaymentStatusChecks', () => {
       // Assess
       expect(result).toEqual({ settled: true, deadlinePassed: false, nextWaitSeconds: 0, status: 'VOIDED' });
       expect(psp.void).toHaveBeenCalledTimes(1);
-      const events = outboxEventsOf(doc.commandCalls(TransactWriteCommand)[0]?.args[0].input);
+      const events = updates().flatMap(outboxEventsOf);
       expect(
         events.map((event) => [
           event.eventType,
@@ -383,8 +387,9 @@ describe('Class: PaymentStatusChecks', () => {
       // Assess
       expect(result).toEqual({ status: 'VOIDED', resolved: 'RELEASED' });
       expect(psp.void).toHaveBeenCalledWith(PAYMENT_ID, { timeoutMs: 1_500 });
-      const input = doc.commandCalls(TransactWriteCommand)[0]?.args[0].input;
-      expect(input?.TransactItems?.[0]?.Update).toMatchObject({
+      expect(updates()).toHaveLength(1);
+      const input = updates()[0];
+      expect(input).toMatchObject({
         ConditionExpression: '#status = :from',
         ExpressionAttributeValues: {
           ':from': 'AWAITING_STATUS',
@@ -393,7 +398,7 @@ describe('Class: PaymentStatusChecks', () => {
           ':pspReference': 'psp_5',
         },
       });
-      expect(input?.TransactItems?.[0]?.Update?.UpdateExpression).toContain('REMOVE reconcileShard');
+      expect(input?.UpdateExpression).toContain('REMOVE reconcileShard');
       const events = outboxEventsOf(input);
       expect(events.map((event) => event.eventType)).toEqual(['PaymentFailed', 'PaymentVoided']);
       expect(events[0]).toMatchObject({
@@ -422,7 +427,7 @@ describe('Class: PaymentStatusChecks', () => {
       // Assess
       expect(result).toEqual({ status: 'REFUNDED', resolved: 'RELEASED' });
       expect(psp.refund).toHaveBeenCalledTimes(1);
-      const events = outboxEventsOf(doc.commandCalls(TransactWriteCommand)[0]?.args[0].input);
+      const events = updates().flatMap(outboxEventsOf);
       expect(events.map((event) => [event.eventType, event.payload])).toEqual([
         ['PaymentRefunded', expect.objectContaining({ reason: 'ORDER_CANCELLED', pspReference: 'psp_1' })],
       ]);
@@ -467,7 +472,7 @@ describe('Class: PaymentStatusChecks', () => {
       expect(result).toEqual({ status: 'FAILED', resolved: 'FAILED_UNRELEASED' });
       expect(psp.void).not.toHaveBeenCalled();
       const { input, event } = settlement();
-      expect(input?.TransactItems?.[0]?.Update).toMatchObject({
+      expect(input).toMatchObject({
         ConditionExpression: '#status = :from',
         ExpressionAttributeValues: {
           ':from': 'AWAITING_STATUS',
@@ -479,10 +484,10 @@ describe('Class: PaymentStatusChecks', () => {
           ':now': NOW.toISOString(),
         },
       });
-      expect(input?.TransactItems?.[0]?.Update?.UpdateExpression).toContain('reconcileAt = :now');
-      expect(input?.TransactItems?.[0]?.Update?.UpdateExpression).not.toContain('REMOVE');
+      expect(input?.UpdateExpression).toContain('reconcileAt = :now');
+      expect(input?.UpdateExpression).not.toContain('REMOVE');
       expect(event).toMatchObject({ eventType: 'PaymentFailed', payload: { reason: 'DEADLINE_EXCEEDED' } });
-      expect(input?.TransactItems).toHaveLength(2);
+      expect(updates()).toHaveLength(1);
     });
 
     it('fails the payment without a release when the PSP never received it', async () => {
@@ -535,7 +540,7 @@ describe('Class: PaymentStatusChecks', () => {
       // Assess
       expect(result).toEqual({ status: 'SUCCEEDED' });
       expect(psp.getStatus).not.toHaveBeenCalled();
-      expect(doc.commandCalls(TransactWriteCommand)).toHaveLength(0);
+      expect(updates()).toHaveLength(0);
     });
 
     it('reports the status of a concurrent settlement instead of failing the payment twice', async () => {
@@ -545,14 +550,14 @@ describe('Class: PaymentStatusChecks', () => {
         .on(GetCommand)
         .resolvesOnce({ Item: payment() })
         .resolves({ Item: payment({ status: 'FAILED' }) });
-      doc.on(TransactWriteCommand).rejects(transactionCanceled('ConditionalCheckFailed', 'None'));
+      doc.on(UpdateCommand, { ExpressionAttributeValues: { ':final': 'FAILED' } }).rejects(conditionFailed());
 
       // Act
       const result = await checks.expire(workflowInput(), NOW);
 
       // Assess
       expect(result).toEqual({ status: 'FAILED', resolved: 'UNCHANGED' });
-      expect(doc.commandCalls(TransactWriteCommand)).toHaveLength(1);
+      expect(updates()).toHaveLength(1);
     });
   });
 });

@@ -13,10 +13,10 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler } from '#functions/orders/handlers/create-order';
 import type { IdempotencyItem } from '#functions/orders/model';
-import type { OutboxRow } from '#platform/outbox/row';
 import { logger } from '#platform/powertools';
 import { apiGatewayEvent, CUSTOMER_SUB, callerContext, lambdaContext } from '#test/helpers/fixtures';
 import { HUB, MOUSE, PRODUCTS, transactionCanceled } from '#test/unit/helpers/dynamodb';
+import { outboxEntryOf } from '#test/unit/helpers/outbox';
 import { TEST_ENV } from '#test/unit/setup-env';
 
 const ddb = mockClient(DynamoDBDocumentClient);
@@ -121,11 +121,7 @@ describe('Handler: create-order', () => {
 
       // Assess
       const items = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
-      expect(items.map((item) => item.Put?.TableName)).toEqual([
-        TEST_ENV.ordersTable,
-        TEST_ENV.ordersTable,
-        TEST_ENV.ordersTable,
-      ]);
+      expect(items.map((item) => item.Put?.TableName)).toEqual([TEST_ENV.ordersTable, TEST_ENV.ordersTable]);
       expect(items[0]?.Put?.Item?.pk).toBe(`IDEMPOTENCY#${CUSTOMER_SUB}#order-2025-03-01:42`);
       expect(items[1]?.Put?.Item).toMatchObject({ entity: 'ORDER', customerId: CUSTOMER_SUB });
       expect(ddb.commandCalls(BatchGetCommand)[0]?.args[0].input.RequestItems).toHaveProperty(
@@ -182,8 +178,9 @@ describe('Handler: create-order', () => {
       await handler(postOrders(), lambdaContext());
 
       // Assess
-      const row = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.[2]?.Put
-        ?.Item as OutboxRow;
+      const row = outboxEntryOf(
+        ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.[1]?.Put?.Item,
+      );
       expect(JSON.parse(row.event)).toMatchObject({ trace: { xrayTraceHeader: traceHeader } });
     });
   });
@@ -208,8 +205,9 @@ describe('Handler: create-order', () => {
       }
 
       // Assess
-      const row = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.[2]?.Put
-        ?.Item as OutboxRow;
+      const row = outboxEntryOf(
+        ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.[1]?.Put?.Item,
+      );
       expect(lines.find((line) => line.message === 'order created')).toMatchObject({
         orderId: row.aggregateId,
         correlationId: row.eventId,
@@ -236,7 +234,7 @@ describe('Handler: create-order', () => {
       await handler(postOrders(), lambdaContext());
       const first = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.[0]?.Put?.Item;
       const record = stored(String(first?.requestHash));
-      ddb.on(TransactWriteCommand).rejects(transactionCanceled('ConditionalCheckFailed', 'None', 'None'));
+      ddb.on(TransactWriteCommand).rejects(transactionCanceled('ConditionalCheckFailed', 'None'));
       ddb.on(GetCommand).resolves({ Item: record });
 
       // Act
@@ -251,7 +249,7 @@ describe('Handler: create-order', () => {
 
     it('returns 409 IDEMPOTENCY_KEY_REUSED when the key was used for another request, and writes nothing', async () => {
       // Prepare
-      ddb.on(TransactWriteCommand).rejects(transactionCanceled('ConditionalCheckFailed', 'None', 'None'));
+      ddb.on(TransactWriteCommand).rejects(transactionCanceled('ConditionalCheckFailed', 'None'));
       ddb.on(GetCommand).resolves({ Item: stored('0'.repeat(64)) });
       const event = postOrders({ headers: { 'Idempotency-Key': 'order-2025-03-01:42' } });
 

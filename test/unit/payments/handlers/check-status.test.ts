@@ -1,15 +1,11 @@
 import './env';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import {
-  DynamoDBDocumentClient,
-  GetCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler, InvalidTaskInputError } from '#functions/payments/handlers/check-status';
 import { lambdaContext } from '#test/helpers/fixtures';
+import { outboxEventOf } from '../helpers';
 
 const doc = mockClient(DynamoDBDocumentClient);
 const secrets = mockClient(SecretsManagerClient);
@@ -51,7 +47,6 @@ describe('Handler: check-status', () => {
     doc.reset();
     doc.on(GetCommand).resolves({ Item: payment });
     doc.on(UpdateCommand).resolves({});
-    doc.on(TransactWriteCommand).resolves({});
     secrets.reset();
     secrets.on(GetSecretValueCommand).resolves({ SecretString: PSP_API_KEY });
     vi.useFakeTimers({ now: NOW, toFake: ['Date'] });
@@ -92,7 +87,10 @@ describe('Handler: check-status', () => {
 
     // Assess
     expect(result).toMatchObject({ settled: true, status: 'SUCCEEDED' });
-    expect(doc.commandCalls(TransactWriteCommand)).toHaveLength(1);
+    expect(doc.commandCalls(UpdateCommand)).toHaveLength(1);
+    expect(outboxEventOf(doc.commandCalls(UpdateCommand)[0]?.args[0].input)).toMatchObject({
+      eventType: 'PaymentSucceeded',
+    });
   });
 
   it('voids and fails the payment on expire when the PSP is still pending', async () => {
@@ -113,7 +111,7 @@ describe('Handler: check-status', () => {
       'GET https://psp.test/v1/psp/payments/pay-1',
       'POST https://psp.test/v1/psp/payments/pay-1/void',
     ]);
-    const update = doc.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.[0]?.Update;
+    const update = doc.commandCalls(UpdateCommand)[0]?.args[0].input;
     expect(update?.ExpressionAttributeValues).toMatchObject({
       ':to': 'VOIDED',
       ':reason': 'DEADLINE_EXCEEDED',
@@ -129,7 +127,7 @@ describe('Handler: check-status', () => {
 
     // Assess
     expect(result).toEqual({ settled: true, status: 'FAILED' });
-    const update = doc.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.[0]?.Update;
+    const update = doc.commandCalls(UpdateCommand)[0]?.args[0].input;
     expect(update?.ExpressionAttributeValues).toMatchObject({
       ':failed': 'FAILED',
       ':reason': 'DEADLINE_EXCEEDED',

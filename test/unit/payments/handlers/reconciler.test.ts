@@ -1,11 +1,6 @@
 import '#test/unit/setup-env';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import {
-  DynamoDBDocumentClient,
-  GetCommand,
-  QueryCommand,
-  TransactWriteCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ReconcileIncompleteError } from '#functions/payments/reconciler';
@@ -35,7 +30,7 @@ describe('Handler: payments reconciler', () => {
     doc.on(QueryCommand).resolves({ Items: [] });
     doc.on(QueryCommand, { ExpressionAttributeValues: { ':shard': '0' } }).resolves({ Items: [overdue] });
     doc.on(GetCommand).resolves({ Item: overdue });
-    doc.on(TransactWriteCommand).resolves({});
+    doc.on(UpdateCommand).resolves({});
   });
 
   afterEach(() => {
@@ -87,7 +82,7 @@ describe('Handler: payments reconciler', () => {
       async () =>
         new Response(JSON.stringify({ status: 'SUCCEEDED', pspReference: 'psp_1' }), { status: 200 }),
     );
-    doc.on(TransactWriteCommand).rejects(new Error('ValidationException'));
+    doc.on(UpdateCommand).rejects(new Error('ValidationException'));
 
     // Act
     const run = handler({}, lambdaContext({ getRemainingTimeInMillis: () => 200_000 }));

@@ -1,11 +1,12 @@
 import '#test/unit/setup-env';
-import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { OutboundMessage, SendOptions } from '#platform/outbox/producer';
 import { PublishDeadlineError } from '#platform/outbox/producer';
+import { type OutboxEntry, rawOutboxRow } from '#platform/outbox/row';
 import { lambdaContext, outboxStreamEvent } from '#test/helpers/fixtures';
 import { TEST_ENV } from '#test/unit/setup-env';
 
@@ -67,16 +68,60 @@ function recordOf(
   return record;
 }
 
+/** The fixture's rows were created from 12:00:00.000 to 12:00:01.000 on 2025-03-01. */
+const FIXTURE_CREATED_AT = Date.parse('2025-03-01T12:00:00.000Z');
+
+/** Sets the clock so that the fixture's first row is `seconds` old (the grace period is 120 s). */
+function whenFirstRowIs(seconds: number) {
+  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.setSystemTime(FIXTURE_CREATED_AT + seconds * 1000);
+}
+
+/** An event as it rides on a state item: one entry of the item's outbox attribute. */
+function entry(index: number, overrides: Partial<OutboxEntry> = {}): OutboxEntry {
+  const eventId = `01JN8S7QG0${String(index).padStart(16, '0')}`;
+  const aggregateId = '01JN8S7QG0CCCCCCCCCCCCCCCC';
+  return {
+    aggregateId,
+    eventId,
+    eventType: 'OrderConfirmed',
+    topic: 'orders.events',
+    messageKey: aggregateId,
+    event: JSON.stringify({ eventId, eventType: 'OrderConfirmed', eventVersion: 1, payload: {} }),
+    createdAt: new Date(FIXTURE_CREATED_AT + index).toISOString(),
+    ...overrides,
+  };
+}
+
+/** A stream record (new and old images) of the order item, written with the events of `after`. */
+function itemRecord(
+  eventName: 'INSERT' | 'MODIFY',
+  after: OutboxEntry[] | undefined,
+  before: OutboxEntry[] | undefined,
+  sequenceNumber: string,
+): DynamoDBRecord {
+  const order = { pk: 'ORDER#01JN8S7QG0CCCCCCCCCCCCCCCC', sk: 'ORDER', entity: 'ORDER' };
+  const record = recordOf(eventName, { ...order, ...(after ? { outbox: after } : {}) }, sequenceNumber);
+  if (eventName === 'MODIFY' && record.dynamodb) {
+    record.dynamodb.OldImage = marshall({ ...order, ...(before ? { outbox: before } : {}) }) as NonNullable<
+      DynamoDBRecord['dynamodb']
+    >['OldImage'];
+  }
+  return record;
+}
+
 describe('Handler: outbox relay', () => {
   beforeEach(() => {
     ddb.reset();
     ddb.on(UpdateCommand).resolves({});
+    ddb.on(PutCommand).resolves({});
     kafka.sends.length = 0;
     kafka.settingsFrom.length = 0;
     kafka.send.mockReset().mockResolvedValue(undefined);
   });
 
   afterEach(() => {
+    vi.useRealTimers();
     vi.unstubAllEnvs();
   });
 
@@ -173,8 +218,9 @@ describe('Handler: outbox relay', () => {
     }
   });
 
-  it('reports the SequenceNumber of the first record when Kafka does not acknowledge, and marks nothing', async () => {
+  it('reports the SequenceNumber of the first record when Kafka does not acknowledge a row younger than the grace period, and writes nothing', async () => {
     // Prepare
+    whenFirstRowIs(5);
     kafka.send.mockRejectedValue(new Error('broker unavailable'));
     const relay = await loadRelay();
     const event = outboxStreamEvent();
@@ -186,10 +232,141 @@ describe('Handler: outbox relay', () => {
     expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: sequenceNumberOf(recordAt(event, 0)) }] });
     expect(result.batchItemFailures[0]?.itemIdentifier).toBe('111000000000000000000001');
     expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+    expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+  });
+
+  it('leaves inserted rows older than the grace period to the sweeper when Kafka does not acknowledge them', async () => {
+    // Prepare
+    whenFirstRowIs(121);
+    kafka.send.mockRejectedValue(new Error('broker unavailable'));
+    const relay = await loadRelay();
+
+    // Act
+    const result = await relay(outboxStreamEvent());
+
+    // Assess: the rows are in the unpublished index already; nothing to write, nothing to retry
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+    expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+  });
+
+  it('publishes the events a state item gained, in stream order, and writes nothing', async () => {
+    // Prepare
+    const relay = await loadRelay();
+    const created = itemRecord('INSERT', [entry(1)], undefined, '111000000000000000000021');
+    const transition = itemRecord('MODIFY', [entry(2), entry(3)], [entry(1)], '111000000000000000000022');
+    const untouched = itemRecord(
+      'MODIFY',
+      [entry(2), entry(3)],
+      [entry(2), entry(3)],
+      '111000000000000000000023',
+    );
+    const cleared = itemRecord('MODIFY', undefined, [entry(2), entry(3)], '111000000000000000000024');
+
+    // Act
+    const result = await relay({ Records: [created, transition, untouched, cleared] });
+
+    // Assess
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(kafka.sends).toHaveLength(1);
+    expect(kafka.sends[0]?.map((message) => message.headers.eventId)).toEqual([
+      entry(1).eventId,
+      entry(2).eventId,
+      entry(3).eventId,
+    ]);
+    expect(kafka.sends[0]?.[0]).toMatchObject({
+      topic: 'orders.events',
+      key: entry(1).messageKey,
+      value: entry(1).event,
+    });
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+    expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+  });
+
+  it('retries the events of a state item from the stream while they are younger than the grace period', async () => {
+    // Prepare
+    whenFirstRowIs(5);
+    kafka.send.mockRejectedValue(new Error('broker unavailable'));
+    const relay = await loadRelay();
+    const record = itemRecord('MODIFY', [entry(2)], [entry(1)], '111000000000000000000022');
+
+    // Act
+    const result = await relay({ Records: [record] });
+
+    // Assess
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: '111000000000000000000022' }] });
+    expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+  });
+
+  it('hands the events of state items older than the grace period to the sweeper as unpublished outbox rows', async () => {
+    // Prepare
+    whenFirstRowIs(121);
+    kafka.send.mockResolvedValueOnce(undefined).mockRejectedValue(new Error('broker unavailable'));
+    const relay = await loadRelay(1);
+    const records = [
+      itemRecord('INSERT', [entry(1)], undefined, '111000000000000000000021'),
+      itemRecord('MODIFY', [entry(2), entry(3)], [entry(1)], '111000000000000000000022'),
+    ];
+
+    // Act
+    const result = await relay({ Records: records });
+
+    // Assess: entry 1 went out; entries 2 and 3 become rows of the unpublished index, exactly once
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(ddb.commandCalls(PutCommand).map((call) => call.args[0].input)).toEqual(
+      [entry(2), entry(3)].map((spilled) => ({
+        TableName: TEST_ENV.ordersTable,
+        Item: { ...rawOutboxRow(spilled), spilledAt: new Date(FIXTURE_CREATED_AT + 121_000).toISOString() },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      })),
+    );
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+  });
+
+  it('retries from the stream when the events cannot be handed to the sweeper', async () => {
+    // Prepare
+    whenFirstRowIs(121);
+    kafka.send.mockRejectedValue(new Error('broker unavailable'));
+    ddb.on(PutCommand).rejects(new Error('ProvisionedThroughputExceededException'));
+    const relay = await loadRelay();
+    const record = itemRecord('MODIFY', [entry(2)], [entry(1)], '111000000000000000000022');
+
+    // Act
+    const result = await relay({ Records: [record] });
+
+    // Assess
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: '111000000000000000000022' }] });
+  });
+
+  it('keeps an event of a state item that can never be published as a quarantined row, outside the unpublished index', async () => {
+    // Prepare
+    const relay = await loadRelay();
+    const poison = entry(2, { topic: 'audit.events' });
+    const record = itemRecord('MODIFY', [poison, entry(3)], [entry(1)], '111000000000000000000022');
+
+    // Act
+    const result = await relay({ Records: [record] });
+
+    // Assess
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(kafka.sends.flat().map((message) => message.headers.eventId)).toEqual([entry(3).eventId]);
+    const [put, ...more] = ddb.commandCalls(PutCommand).map((call) => call.args[0].input);
+    expect(more).toEqual([]);
+    expect(put?.ConditionExpression).toBe('attribute_not_exists(pk)');
+    expect(put?.Item).toMatchObject({
+      pk: `OUTBOX#${poison.aggregateId}`,
+      sk: poison.eventId,
+      entity: 'OUTBOX',
+      topic: 'audit.events',
+      quarantineReason: 'UNKNOWN_TOPIC',
+    });
+    expect(put?.Item).not.toHaveProperty('unpublishedShard');
+    expect(put?.Item).not.toHaveProperty('embedded');
   });
 
   it('Given chunks of one, When the second send fails, Then it reports the second record and marks only the first', async () => {
     // Prepare
+    whenFirstRowIs(5);
     kafka.send.mockResolvedValueOnce(undefined).mockRejectedValueOnce(new Error('NOT_ENOUGH_REPLICAS'));
     const relay = await loadRelay(1);
     const event = outboxStreamEvent();
@@ -250,6 +427,7 @@ describe('Handler: outbox relay', () => {
 
   it('reports the first outbox record, not an ignored one before it, when publishing fails', async () => {
     // Prepare
+    whenFirstRowIs(5);
     kafka.send.mockRejectedValue(new Error('broker unavailable'));
     const fixture = outboxStreamEvent();
     const orderInsert = recordOf(
@@ -335,6 +513,7 @@ describe('Handler: outbox relay', () => {
 
   it('gives its sends the invocation deadline and reports the first row when Kafka does not answer in time', async () => {
     // Prepare
+    whenFirstRowIs(5);
     kafka.send.mockRejectedValue(new PublishDeadlineError('no answer from Kafka within the time budget'));
     const relay = await loadRelay(undefined, 20_000);
     const event = outboxStreamEvent();
