@@ -1,5 +1,6 @@
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { KafkaClient } from '@aws-sdk/client-kafka';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -22,6 +23,9 @@ export interface AwsClients {
   /** The user pool's API, for signing customers in (`InitiateAuth`). */
   cognito: CognitoIdentityProviderClient;
   dynamo: DynamoDBDocumentClient;
+  /** The tables' own API (DescribeTable) and their streams, for the events the tables emitted. */
+  tables: DynamoDBClient;
+  streams: DynamoDBStreamsClient;
   region: string;
   destroy(): void;
 }
@@ -51,13 +55,20 @@ export function awsClients(access: AwsAccess): AwsClients {
   const dynamo = DynamoDBDocumentClient.from(dynamoClient, {
     marshallOptions: { removeUndefinedValues: true },
   });
+  const streams = new DynamoDBStreamsClient({
+    ...common,
+    ...(access.dynamoDbEndpoint ? { endpoint: access.dynamoDbEndpoint } : {}),
+  });
   return {
     lambda,
     kafka,
     cognito,
     dynamo,
+    tables: dynamoClient,
+    streams,
     region,
     destroy: () => {
+      streams.destroy();
       lambda.destroy();
       kafka.destroy();
       cognito.destroy();

@@ -10,7 +10,7 @@ export interface OrderState {
   customerId?: string;
 }
 
-/** One outbox row of a service table (`OUTBOX#<aggregateId>` / eventId). */
+/** One event a service table emitted: from its stream, or an outbox row (`OUTBOX#<aggregateId>` / eventId). */
 export interface OutboxRow {
   /** The service whose table holds it (orders, inventory, payments, notifications). */
   service: string;

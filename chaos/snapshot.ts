@@ -13,6 +13,7 @@ import type {
   Snapshot,
 } from './model';
 import type { SystemMap, TableVariable } from './system';
+import { emittedEvents } from './table-events';
 import type { TopicWatcher } from './topics';
 
 type Item = Record<string, unknown>;
@@ -30,7 +31,12 @@ async function scan(clients: AwsClients, table: string): Promise<Item[]> {
 const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
 const afterHash = (value: unknown) => text(value)?.split('#').slice(1).join('#') ?? '';
 
-/** An outbox row as the invariants read it; the envelope in `event` gives the type and payload. */
+/**
+ * An event as the invariants read it: from a table's stream (what its relay publishes) or an outbox
+ * row (spilled, redriven, quarantined); the envelope in `event` gives the type and payload. A row
+ * says whether it was published; an event without a row counts as published (the relay writes a
+ * row for what it cannot publish), and the topics, when watched, tell whether it really was.
+ */
 export function outboxRowOf(service: string, item: Item): OutboxRow {
   let envelope: { eventType?: string; payload?: Record<string, unknown> } = {};
   try {
@@ -38,13 +44,14 @@ export function outboxRowOf(service: string, item: Item): OutboxRow {
   } catch {
     // a row whose envelope does not parse still counts by its keys
   }
+  const row = item.entity === 'OUTBOX' && item.embedded === undefined;
   return {
     service,
-    aggregateId: afterHash(item.pk),
-    eventId: String(item.sk),
+    aggregateId: text(item.aggregateId) ?? afterHash(item.pk),
+    eventId: text(item.eventId) ?? String(item.sk),
     eventType: text(item.eventType) ?? envelope.eventType ?? '?',
     topic: text(item.topic) ?? '?',
-    published: item.publishedAt !== undefined,
+    published: !row || item.publishedAt !== undefined,
     ...(item.quarantinedAt !== undefined ? { quarantined: true } : {}),
     ...(envelope.payload ? { payload: envelope.payload } : {}),
   };
@@ -86,11 +93,23 @@ export async function takeSnapshot(
     PAYMENTS_TABLE_NAME: paymentItems,
     NOTIFICATIONS_TABLE_NAME: notificationItems,
   };
-  const outbox: OutboxRow[] = OUTBOX_TABLES.flatMap(([variable, service]) =>
-    (byTable[variable] ?? [])
-      .filter((item) => item.entity === 'OUTBOX')
-      .map((item) => outboxRowOf(service, item)),
-  );
+  const outbox: OutboxRow[] = (
+    await Promise.all(
+      OUTBOX_TABLES.map(async ([variable, service]) => {
+        const rows = (byTable[variable] ?? []).filter((item) => item.entity === 'OUTBOX');
+        const name = system.tables[variable];
+        const streamed = name ? await emittedEvents(clients.tables, clients.streams, name) : [];
+        // A row (spilled, quarantined) knows more than the stream record of the event it holds.
+        const withRow = new Set(rows.map((item) => String(item.eventId ?? item.sk)));
+        return [
+          ...rows.map((item) => outboxRowOf(service, item)),
+          ...streamed
+            .filter((event) => !withRow.has(String(event.eventId)))
+            .map((event) => outboxRowOf(service, event)),
+        ];
+      }),
+    )
+  ).flat();
   const orders: OrderState[] = orderItems
     .filter((item) => item.entity === 'ORDER')
     .map((item) => ({

@@ -25,10 +25,19 @@ export const OUTBOX_KEY_PATTERN = 'OUTBOX#*';
 /** Name of the sparse index of rows not yet published (see docs/architecture.md). */
 export const UNPUBLISHED_INDEX_NAME = 'unpublished';
 
-/** Stream filter: inserted outbox rows (events spilled or redriven) reach the relay. */
+/**
+ * Stream filter: inserted outbox rows (events redriven or put by hand) reach the relay; rows the
+ * relay itself wrote, for the sweeper (`spilledAt`) or kept for investigation (`quarantinedAt`), do not.
+ */
 export const OUTBOX_INSERT_FILTER = lambda.FilterCriteria.filter({
   eventName: lambda.FilterRule.isEqual('INSERT'),
-  dynamodb: { NewImage: { entity: { S: lambda.FilterRule.isEqual('OUTBOX') } } },
+  dynamodb: {
+    NewImage: {
+      entity: { S: lambda.FilterRule.isEqual('OUTBOX') },
+      spilledAt: { S: lambda.FilterRule.notExists() },
+      quarantinedAt: { S: lambda.FilterRule.notExists() },
+    },
+  },
 });
 
 /** Stream filter: state items written with events (their `outbox` attribute) reach the relay. */

@@ -1,5 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localDynamoClientConfig } from '#localstack/engines/index';
 import type { LocalRuntime } from '#localstack/runtime/runtime';
 import { admin, customer, type Session } from '#test/helpers/auth';
 import {
@@ -10,6 +11,7 @@ import {
   startRuntime,
   tableName,
 } from '#test/helpers/local-runtime';
+import { emittedEvents } from '#test/helpers/table-events';
 import { waitFor } from '#test/helpers/wait';
 
 const MOUSE = '11111111-1111-1111-1111-111111111111';
@@ -197,10 +199,10 @@ describe('End to end: the saga under real AWS timing', () => {
     // Assess
     expect(settled.status).toBe('CONFIRMED');
     expect(settledPath(settled.history)).toEqual(['PENDING', 'STOCK_RESERVED', 'CONFIRMED']);
-    const rows = (await scanAll(db, tableName(runtime, 'OrdersTable'))).filter(
-      (item) => item.pk === `OUTBOX#${orderId}`,
-    );
-    expect(rows.map((row) => row.eventType).sort()).toEqual(['OrderConfirmed', 'OrderCreated']);
+    const emitted = (
+      await emittedEvents(localDynamoClientConfig(runtime.dynamoEndpoint), tableName(runtime, 'OrdersTable'))
+    ).filter((event) => event.aggregateId === orderId);
+    expect(emitted.map((event) => event.eventType).sort()).toEqual(['OrderConfirmed', 'OrderCreated']);
     expect(await openDeadLetters([orderId])).toEqual([]);
   });
 

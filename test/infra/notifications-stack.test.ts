@@ -185,7 +185,10 @@ describe('Stack: NotificationsStack', () => {
       FilterCriteria: {
         Filters: [
           { Pattern: '{"dynamodb":{"NewImage":{"outbox":{"L":{"M":{"eventId":{"S":[{"exists":true}]}}}}}}}' },
-          { Pattern: '{"eventName":["INSERT"],"dynamodb":{"NewImage":{"entity":{"S":["OUTBOX"]}}}}' },
+          {
+            Pattern:
+              '{"eventName":["INSERT"],"dynamodb":{"NewImage":{"entity":{"S":["OUTBOX"]},"spilledAt":{"S":[{"exists":false}]},"quarantinedAt":{"S":[{"exists":false}]}}}}',
+          },
         ],
       },
     });

@@ -283,6 +283,23 @@ describe('Handler: outbox relay', () => {
     expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
   });
 
+  it('leaves a row it wrote for the sweeper to the sweeper when the stream offers it', async () => {
+    // Prepare
+    const relay = await loadRelay();
+    const spilled = recordOf(
+      'INSERT',
+      { ...rawOutboxRow(entry(2)), spilledAt: '2025-03-01T12:02:00.000Z' },
+      '111000000000000000000030',
+    );
+
+    // Act
+    const result = await relay({ Records: [spilled] });
+
+    // Assess
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(kafka.sends).toEqual([]);
+  });
+
   it('retries the events of a state item from the stream while they are younger than the grace period', async () => {
     // Prepare
     whenFirstRowIs(5);
