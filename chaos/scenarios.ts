@@ -40,8 +40,8 @@ export interface RunParams {
   drainTimeoutSeconds: number;
   /**
    * Kafka client settings of the relays and sweepers during the broker outage (fewer, shorter retries,
-   * so that the relay gives up within the outage and the sweeper drains), and the sweepers' grace
-   * period (as deployed when absent).
+   * so that a send gives up within the outage), and their grace period (as deployed when absent):
+   * past it the relay hands what it could not publish to the sweeper.
    */
   outageTuning: { sendRetries: string; requestTimeoutMs: string; graceSeconds?: string };
 }
@@ -63,8 +63,8 @@ export const FULL: RunParams = {
   crashProbability: 0.05,
   poisonPerTopic: 3,
   drainTimeoutSeconds: 900,
-  // A send gives up after about 10 s and the relay's mapping after 6 attempts, well within 60 s; the
-  // sweeper republishes the rows after its deployed grace period (120 s).
+  // A send gives up after about 10 s, well within 60 s; the relay's mapping retries the events from the
+  // stream for their deployed grace period (120 s), then the relay hands them to the sweeper.
   outageTuning: { sendRetries: '2', requestTimeoutMs: '3000' },
 };
 
@@ -176,10 +176,11 @@ function requireLocal(context: ScenarioContext): LocalFaultEndpoint {
   return context.localFaults;
 }
 
-/** The relays and sweepers: every function with a Kafka producer that publishes outbox rows. */
+/** The relays and sweepers, once each: every function with a Kafka producer that publishes events. */
 const publishers = (system: SystemMap): SystemFunction[] => [
-  ...system.relays,
-  ...system.withVariable('OUTBOX_GRACE_SECONDS'),
+  ...new Map(
+    [...system.relays, ...system.withVariable('OUTBOX_GRACE_SECONDS')].map((fn) => [fn.arn, fn]),
+  ).values(),
 ];
 
 /** Functions on the saga's path whose process a crash can kill mid-invocation. */
@@ -206,7 +207,7 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     name: 'brokers-down',
     description:
-      'all Kafka brokers down under load, longer than the relay client’s retries: the relay gives up and the sweeper publishes what it left',
+      'all Kafka brokers down under load, longer than the relay client’s retries and the grace period: the relay hands what it cannot publish to the sweeper, which publishes it once the brokers are back',
     local: true,
     run: async (context) => {
       const { seconds, outageTuning } = context.params;

@@ -21,8 +21,8 @@ export const RedriveDeadLetterFn = defineFunction({
   service: 'admin',
   entry: 'admin/handlers/redrive-dead-letter.ts',
   trigger: 'POST /admin/dead-letters/{id}/redrive',
-  description: 'Republishes a dead letter to its topic',
-  // Granted only its items: read and update dead letters, put outbox rows, delete attempt counters.
+  description: 'Hands a dead letter back to the service that failed it (parked for its next sweep)',
+  // Granted only its items: read and update dead letters, put parked records, delete attempt counters.
   tables: { DEAD_LETTER_TABLE_NAME: 'named' },
   metrics: {},
 });

@@ -31,12 +31,10 @@ export interface HandOver {
 /** What the reconcile index holds of a payment. */
 export type DuePayment = Pick<PaymentItem, 'pk' | 'sk' | 'paymentId' | 'reconcileShard' | 'reconcileAt'>;
 
-/** One item update of a transaction, before the table and key are filled in. */
-
 /**
- * The `payments` table: one item per payment and the outbox rows of the payment events. Every state
- * change is conditioned on the status it was decided on, and every change that emits an event writes
- * its outbox rows in the same transaction, so concurrent runs and redeliveries change a payment once.
+ * The `payments` table: one item per payment. Every state change is one update conditioned on the
+ * status it was decided on that carries the events it emits (the item's outbox attribute, see
+ * `outboxUpdate`), so concurrent runs and redeliveries change a payment once.
  *
  * A payment with work left (open, or a release owed at the PSP) carries `reconcileShard` and
  * `reconcileAt`, which put it in the sparse `reconcile` index the reconciler reads; every change that
@@ -84,7 +82,7 @@ export class PaymentStore {
 
   /**
    * Hands an AUTHORIZING payment to status checks: AWAITING_STATUS with its deadline (also when the
-   * reconciler takes it on), and the PaymentPending event, in one transaction. False when the payment
+   * reconciler takes it on), carrying the PaymentPending event, in one update. False when the payment
    * had moved on.
    */
   async handOver(paymentId: string, change: HandOver, pending: DomainEvent, now: Date): Promise<boolean> {
@@ -111,9 +109,9 @@ export class PaymentStore {
   }
 
   /**
-   * Settles in one transaction: the payment moves from `from` to the final status (condition
+   * Settles in one update: the payment moves from `from` to the final status (condition
    * `#status = :from`; for a success also that no reversal was requested, since such a payment is
-   * refunded instead) and the PaymentSucceeded/PaymentFailed outbox row is written. Returns false when
+   * refunded instead), carrying the PaymentSucceeded/PaymentFailed event. Returns false when
    * the condition failed (settled or moved on by another run, or a reversal was requested meanwhile).
    */
   async settle(
@@ -201,7 +199,7 @@ export class PaymentStore {
   }
 
   /**
-   * Records a release at the PSP (VOIDED or REFUNDED) with its events, in one transaction, from the
+   * Records a release at the PSP (VOIDED or REFUNDED) with its events, in one update, from the
    * status it was decided on; the payment leaves the reconcile index. A payment that fails with the
    * release (see `releaseOf`) also gets its failure reason. False when the status changed meanwhile.
    */

@@ -19,7 +19,7 @@ import {
   ServiceFunction,
 } from './service-function';
 
-/** Partition keys of outbox rows (`OUTBOX#<aggregateId>`), the only items relays and sweepers update. */
+/** Partition keys of outbox rows (`OUTBOX#<aggregateId>`), the only items relays and sweepers write. */
 export const OUTBOX_KEY_PATTERN = 'OUTBOX#*';
 
 /** Name of the sparse index of rows not yet published (see docs/architecture.md). */
@@ -46,7 +46,10 @@ export const OUTBOX_ATTRIBUTE_FILTER = lambda.FilterCriteria.filter({
 });
 
 export interface OutboxRelayProps {
-  /** The service table holding the outbox rows; it must have a stream and the `unpublished` index. */
+  /**
+   * The service table whose items carry their events (and holds outbox rows); it must have a stream
+   * of new and old images and the `unpublished` index.
+   */
   readonly table: dynamodb.ITable;
   /** The service that owns the table (`orders`, `inventory`, ...). */
   readonly serviceName: ServiceName;
@@ -74,12 +77,14 @@ export interface OutboxRelayProps {
 /**
  * The transactional outbox publisher of one service table, written once for every service:
  *
- * - relay: the table's stream (outbox inserts only) drives `functions/platform/handlers/outbox-relay.ts`, which
- *   publishes to Kafka and marks rows published, and quarantines rows that can never be published.
- *   Failing batches are bisected and retried for as long as the stream keeps their records; then
- *   the batch's stream pointer goes to the on-failure queue (the rows stay in the table);
- * - sweeper: every minute `functions/platform/handlers/outbox-sweeper.ts` republishes rows still unpublished after
- *   the grace period (a relay that gave up, stream records past their 24 h retention);
+ * - relay: the table's stream (items written with events, inserted outbox rows) drives
+ *   `functions/platform/handlers/outbox-relay.ts`, which publishes the events to Kafka and keeps
+ *   those that can never be published as quarantined rows. Events Kafka does not take are retried
+ *   from the stream, in order, for the grace period; then the relay writes them as outbox rows for
+ *   the sweeper. Failing invocations are bisected and retried while the stream keeps their records;
+ *   then the batch's stream pointer goes to the on-failure queue;
+ * - sweeper: every minute `functions/platform/handlers/outbox-sweeper.ts` republishes the rows still
+ *   unpublished after the grace period (the events the relay handed over);
  * - alarms for every way this can fall behind, exposed as `alarms` for the observability stack.
  */
 export class OutboxRelay extends Construct {
@@ -134,7 +139,7 @@ export class OutboxRelay extends Construct {
       contract: OutboxRelayFn,
       service: props.serviceName,
       tables: { OUTBOX_TABLE_NAME: props.table },
-      description: `Publishes ${props.serviceName} outbox rows from the table stream to Kafka`,
+      description: `Publishes the events of ${props.serviceName} table writes from the table stream to Kafka`,
       memorySize: 512,
       timeout: Duration.seconds(60),
       logRemovalPolicy: removalPolicy,
@@ -207,7 +212,7 @@ export class OutboxRelay extends Construct {
       alarmAboveZero(
         this,
         'OnFailureQueueAlarm',
-        `${props.serviceName} outbox: the relay gave up on stream batches (the sweeper republishes the rows; investigate the relay)`,
+        `${props.serviceName} outbox: the relay gave up on stream batches; events it had not handed to the sweeper are in those stream records only (replay them from the stream while it keeps them; investigate the relay)`,
         this.onFailureQueue.metricApproximateNumberOfMessagesVisible({
           period: Duration.minutes(1),
           statistic: cloudwatch.Stats.MAXIMUM,
@@ -216,7 +221,7 @@ export class OutboxRelay extends Construct {
       alarmAboveZero(
         this,
         'RelayErrorsAlarm',
-        `${props.serviceName} outbox: the relay function fails (Kafka unreachable or rejecting)`,
+        `${props.serviceName} outbox: the relay function fails (it could not keep an unpublishable event, or it crashed); Kafka being unreachable shows as iterator age instead`,
         this.relayFunction.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
       ),
       new cloudwatch.Alarm(this, 'RelayIteratorAgeAlarm', {

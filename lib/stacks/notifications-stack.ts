@@ -16,9 +16,9 @@ export interface NotificationsStackProps extends ServiceStackProps {
 
 /**
  * Notification service: consumes `orders.events` and sends an email for OrderConfirmed and an email
- * and an SMS for OrderCancelled through the (mock) providers. Each notification and its
- * NotificationSent or NotificationFailed outbox row are one transaction on the `notifications`
- * table, whose outbox relay publishes to `notifications.events`. Depends on nothing but messaging.
+ * and an SMS for OrderCancelled through the (mock) providers. Each notification is one conditional
+ * put on the `notifications` table carrying its NotificationSent or NotificationFailed event, which
+ * the table's outbox relay publishes to `notifications.events`. Depends on nothing but messaging.
  */
 export class NotificationsStack extends ServiceStack {
   readonly notificationsTable: dynamodb.Table;

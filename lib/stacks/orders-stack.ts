@@ -56,8 +56,8 @@ export interface OrdersStackProps extends ServiceStackProps {
 }
 
 /**
- * The order service and the REST API: the `orders` table (orders, idempotency records and the
- * outbox, one transaction per order; the `byCustomer` index for a customer's orders) with its outbox
+ * The order service and the REST API: the `orders` table (orders carrying their events, idempotency
+ * records; the `byCustomer` index for a customer's orders) with its outbox
  * relay to `orders.events`, the order saga, and the API with its routes. The API also serves the
  * catalog (`products` table and its seed) and the back office (dead letters, metrics), whose
  * functions carry their own service names. Every route but the catalog, the health check and the

@@ -1,4 +1,5 @@
 import { ALL_TOPICS } from '#events';
+import { RetryableError } from '../errors';
 import { inRecordScope, logger, metricsOf, type RecordScope } from '../powertools';
 import { OUTBOX_METRICS } from './contract';
 import {
@@ -11,6 +12,11 @@ import type { OutboxRow, StoredOutboxRow } from './row';
 import type { OutboxStore } from './store';
 
 const count = metricsOf(OUTBOX_METRICS);
+
+/** An event that can never be published could not be kept as a quarantined row; retry the batch. */
+export class QuarantineFailedError extends RetryableError {
+  readonly code = 'QUARANTINE_FAILED';
+}
 const KNOWN_TOPICS: ReadonlySet<string> = new Set(ALL_TOPICS);
 
 export interface PublishOutcome {
@@ -209,6 +215,11 @@ export class OutboxPublisher {
     try {
       await this.store.quarantine(row, reason, this.clock());
     } catch (error) {
+      // An event on a state item has no row yet: failing the batch keeps it in the stream, so the
+      // relay writes its row on the retry.
+      if (row.embedded) {
+        throw new QuarantineFailedError(`The row of event ${row.sk} could not be kept`, { cause: error });
+      }
       // It stays in the unpublished index: the sweeper finds it again and quarantines it then.
       logger.warn('a quarantined row could not be marked; the sweeper will try again', {
         error: error as Error,

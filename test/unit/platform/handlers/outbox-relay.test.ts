@@ -300,6 +300,24 @@ describe('Handler: outbox relay', () => {
     expect(kafka.sends).toEqual([]);
   });
 
+  it('fails the batch, so the stream keeps it, when an event that can never be published cannot be kept as a row', async () => {
+    // Prepare
+    ddb.on(PutCommand).rejects(new Error('ProvisionedThroughputExceededException'));
+    const relay = await loadRelay();
+    const record = itemRecord(
+      'MODIFY',
+      [entry(2, { topic: 'audit.events' })],
+      [entry(1)],
+      '111000000000000000000022',
+    );
+
+    // Act
+    const run = relay({ Records: [record] });
+
+    // Assess
+    await expect(run).rejects.toMatchObject({ code: 'QUARANTINE_FAILED', retryable: true });
+  });
+
   it('retries the events of a state item from the stream while they are younger than the grace period', async () => {
     // Prepare
     whenFirstRowIs(5);
