@@ -66,6 +66,8 @@ const API_GATEWAY_EVENTS = {
     ),
   ],
   'GET /admin/metrics': ['api-gateway-get-order.json', routed('GET', '/admin/metrics', '/admin/metrics')],
+  'GET /me': ['api-gateway-get-order.json', routed('GET', '/me', '/me')],
+  'PUT /me': ['api-gateway-get-order.json', routed('PUT', '/me', '/me')],
 } as const satisfies Record<string, readonly [string, Overrides<APIGatewayProxyEvent>]>;
 
 export type ApiRoute = keyof typeof API_GATEWAY_EVENTS;
