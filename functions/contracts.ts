@@ -1,7 +1,7 @@
 import { ListDeadLettersFn, RedriveDeadLetterFn } from './admin/contract';
 import { AnalyticsConsumerFn, GetMetricsFn } from './analytics/contract';
 import { GetProductFn, ListProductsFn, SeedProductsFn } from './catalog/contract';
-import { GetProfileFn, UpdateProfileFn } from './customers/contract';
+import { GetProfileFn, SetCustomerStatusFn, UpdateProfileFn } from './customers/contract';
 import { VerifyTokenFn } from './identity/contract';
 import { InventoryConsumerFn, SeedStockFn } from './inventory/contract';
 import { AuthorizeApiKeyFn, CreatePaymentFn, GetPaymentFn, ReleasePaymentFn } from './mock-psp/contract';
@@ -31,6 +31,7 @@ export const FUNCTION_CONTRACTS: readonly AnyContract[] = [
   OrderReconcilerFn,
   GetProfileFn,
   UpdateProfileFn,
+  SetCustomerStatusFn,
   VerifyTokenFn,
   ListProductsFn,
   GetProductFn,

@@ -2,7 +2,8 @@ import { defineFunction } from '#platform/contract';
 
 /**
  * Customers: it writes the `customers` table (one profile per signed-in subject). The order API reads
- * a profile when an order is placed (a read-only grant to create-order).
+ * a profile when an order is placed (a read-only grant to create-order); the back office sets a
+ * customer's status.
  */
 
 export const GetProfileFn = defineFunction({
@@ -22,5 +23,16 @@ export const UpdateProfileFn = defineFunction({
   trigger: 'PUT /me',
   description: "Replaces the caller's name, contact details and notification preferences",
   tables: { CUSTOMERS_TABLE_NAME: 'readWrite' },
+  metrics: {},
+});
+
+export const SetCustomerStatusFn = defineFunction({
+  name: 'set-status',
+  service: 'customers',
+  entry: 'customers/handlers/set-status.ts',
+  trigger: 'PUT /admin/customers/{customerId}/status',
+  description: 'Back office (admins group): suspends or reinstates a customer, recording who did it',
+  // Granted only UpdateItem: the status of an existing profile.
+  tables: { CUSTOMERS_TABLE_NAME: 'named' },
   metrics: {},
 });

@@ -24,6 +24,9 @@ export interface ProfileItem {
   updatedAt: string;
   /** One more on every change. */
   version: number;
+  /** The admin who set the status last (`PUT /admin/customers/{customerId}/status`), and when. */
+  statusChangedBy?: string;
+  statusChangedAt?: string;
 }
 
 /** What the token of a signed-in customer says about them: a new profile starts from it. */
@@ -158,6 +161,20 @@ export function parseUpdateProfileRequest(
     }),
   };
 }
+
+/** A customer id in a path: the token subject of the customer (1-128 characters, no spaces). */
+export const CustomerIdSchema = z
+  .string()
+  .regex(/^[^\s/]{1,128}$/)
+  .describe('the customer id: the subject (`sub`) of their tokens');
+
+/** The body of `PUT /admin/customers/{customerId}/status`. */
+export const SetStatusRequestSchema = z
+  .strictObject({
+    status: z.enum(CUSTOMER_STATUSES, { error: 'status must be ACTIVE or SUSPENDED' }),
+  })
+  .meta({ id: 'CustomerStatusChange' });
+export type SetStatusRequest = z.infer<typeof SetStatusRequestSchema>;
 
 const TIMESTAMP = z.string().describe('ISO 8601 UTC timestamp');
 

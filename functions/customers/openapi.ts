@@ -1,6 +1,13 @@
 import type { RouteConfig } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
 import { apiRoute, jsonResponse } from '#platform/openapi';
-import { type ProfileView, ProfileViewSchema, UpdateProfileRequestSchema } from './model';
+import {
+  CustomerIdSchema,
+  type ProfileView,
+  ProfileViewSchema,
+  SetStatusRequestSchema,
+  UpdateProfileRequestSchema,
+} from './model';
 
 /** The customer service's routes in the API's OpenAPI document (see `functions/openapi.ts`). */
 
@@ -53,6 +60,34 @@ export const CUSTOMER_ROUTES: readonly RouteConfig[] = [
     responses: { 200: jsonResponse('The profile after the change', ProfileViewSchema, EXAMPLE_PROFILE) },
     errors: {
       400: ['MALFORMED_JSON', 'VALIDATION_FAILED'],
+      413: ['PAYLOAD_TOO_LARGE'],
+      415: ['UNSUPPORTED_MEDIA_TYPE'],
+    },
+  }),
+  apiRoute({
+    method: 'put',
+    path: '/admin/customers/{customerId}/status',
+    tags: ['back office'],
+    summary: 'Suspend or reinstate a customer',
+    description:
+      'A SUSPENDED customer cannot place orders (403 `CUSTOMER_SUSPENDED`); their orders in progress go on. The admin and the time are recorded on the profile. A customer without a profile (who never called `GET /me`) is a 404.',
+    access: 'admin',
+    request: {
+      params: z.object({ customerId: CustomerIdSchema }),
+      body: {
+        required: true,
+        content: { 'application/json': { schema: SetStatusRequestSchema, example: { status: 'SUSPENDED' } } },
+      },
+    },
+    responses: {
+      200: jsonResponse('The profile with its new status', ProfileViewSchema, {
+        ...EXAMPLE_PROFILE,
+        status: 'SUSPENDED',
+      }),
+    },
+    errors: {
+      400: ['INVALID_CUSTOMER_ID', 'MALFORMED_JSON', 'VALIDATION_FAILED'],
+      404: ['NOT_FOUND'],
       413: ['PAYLOAD_TOO_LARGE'],
       415: ['UNSUPPORTED_MEDIA_TYPE'],
     },

@@ -1,6 +1,6 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { RetryableError } from '#platform/errors';
-import { customerKey, type ProfileItem, type UpdateProfileRequest } from './model';
+import { type CustomerStatus, customerKey, type ProfileItem, type UpdateProfileRequest } from './model';
 
 /** DynamoDB did not answer a profile write as expected. */
 export class ProfileWriteError extends RetryableError {
@@ -97,5 +97,42 @@ export class ProfileStore {
     if (!Attributes)
       throw new ProfileWriteError(`The profile of ${customerId} was not returned by its update`);
     return Attributes as ProfileItem;
+  }
+
+  /**
+   * Sets the status of an existing profile, with who set it and when; the profile after it, or
+   * `undefined` when the customer has no profile (condition `attribute_exists(customerId)`).
+   */
+  async setStatus(
+    customerId: string,
+    status: CustomerStatus,
+    changedBy: string,
+    now: Date,
+  ): Promise<ProfileItem | undefined> {
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: customerKey(customerId),
+          UpdateExpression:
+            'SET #status = :status, statusChangedBy = :by, statusChangedAt = :now, updatedAt = :now, version = version + :one',
+          ConditionExpression: 'attribute_exists(customerId)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':status': status,
+            ':by': changedBy,
+            ':now': now.toISOString(),
+            ':one': 1,
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      if (!Attributes)
+        throw new ProfileWriteError(`The profile of ${customerId} was not returned by its update`);
+      return Attributes as ProfileItem;
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
   }
 }

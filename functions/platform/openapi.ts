@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   INVALID_ORDER_ID: { status: 400, message: 'The order id is malformed' },
   INVALID_PRODUCT_ID: { status: 400, message: 'The product id is malformed' },
   INVALID_DEAD_LETTER_ID: { status: 400, message: 'The dead-letter id is malformed' },
+  INVALID_CUSTOMER_ID: { status: 400, message: 'The customer id is malformed' },
   UNAUTHORIZED: { status: 401, message: 'Sign in: a valid ID token is required in the Authorization header' },
   FORBIDDEN: { status: 403, message: 'This route is only for members of the admins group' },
   CUSTOMER_SUSPENDED: { status: 403, message: 'The customer account is suspended: no new orders' },

@@ -10,7 +10,7 @@ import type { Construct } from 'constructs';
 import { ListDeadLettersFn, RedriveDeadLetterFn } from '#functions/admin/contract';
 import { GetMetricsFn } from '#functions/analytics/contract';
 import { GetProductFn, ListProductsFn, SeedProductsFn } from '#functions/catalog/contract';
-import { GetProfileFn, UpdateProfileFn } from '#functions/customers/contract';
+import { GetProfileFn, SetCustomerStatusFn, UpdateProfileFn } from '#functions/customers/contract';
 import { VerifyTokenFn } from '#functions/identity/contract';
 import { STOCK_KEY_PREFIX } from '#functions/inventory/stock';
 import {
@@ -127,6 +127,12 @@ export class OrdersStack extends ServiceStack {
     });
     const getProfile = this.addFunction('GetProfile', { contract: GetProfileFn, tables: customers });
     const updateProfile = this.addFunction('UpdateProfile', { contract: UpdateProfileFn, tables: customers });
+    // The back office sets the status of an existing profile: one UpdateItem.
+    const setCustomerStatus = this.addFunction('SetCustomerStatus', {
+      contract: SetCustomerStatusFn,
+      tables: customers,
+    });
+    grantTableActions(setCustomerStatus, this.customersTable, ['dynamodb:UpdateItem']);
     const getOrder = this.addFunction('GetOrder', { contract: GetOrderFn, tables: orders });
     const listOrders = this.addFunction('ListOrders', { contract: ListOrdersFn, tables: orders });
     grantTableActions(listOrders, this.ordersTable, ['dynamodb:Query'], { indexName: CUSTOMER_ORDERS_INDEX });
@@ -203,6 +209,7 @@ export class OrdersStack extends ServiceStack {
     this.api.addRoute('GET', '/admin/dead-letters', listDeadLetters);
     this.api.addRoute('POST', '/admin/dead-letters/{id}/redrive', redriveDeadLetter);
     this.api.addRoute('GET', '/admin/metrics', getMetrics);
+    this.api.addRoute('PUT', '/admin/customers/{customerId}/status', setCustomerStatus);
 
     this.saga = this.addConsumer('SagaConsumer', {
       contract: SagaConsumerFn,

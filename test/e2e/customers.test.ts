@@ -1,7 +1,7 @@
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '#localstack/runtime/runtime';
-import { customer, type Session } from '../helpers/auth';
+import { admin, customer, type Session } from '../helpers/auth';
 import { documentClient, http, postOrder, scanAll, startRuntime, tableName } from '../helpers/local-runtime';
 import { waitFor } from '../helpers/wait';
 
@@ -171,6 +171,35 @@ describe('End to end: customer profiles over HTTP against the local runtime', ()
     expect(written).toEqual([]);
     const list = await http(runtime.apiUrl, '/orders', { headers: gina.headers });
     expect(list.body).toEqual({ items: [], nextCursor: null });
+  });
+
+  it('lets an admin suspend and reinstate a customer through the back office, and nobody else', async () => {
+    // Prepare
+    const ivan = await customer(runtime, 'ivan');
+    const operator = await admin(runtime);
+    await me(ivan);
+    const setStatus = (session: Session, status: string) =>
+      http(runtime.apiUrl, `/admin/customers/${encodeURIComponent(ivan.sub)}/status`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json', ...session.headers },
+        body: JSON.stringify({ status }),
+      });
+
+    // Act
+    const byCustomer = await setStatus(ivan, 'SUSPENDED');
+    const suspended = await setStatus(operator, 'SUSPENDED');
+    const refused = await order(ivan);
+    const reinstated = await setStatus(operator, 'ACTIVE');
+    const accepted = await order(ivan);
+
+    // Assess
+    expect(byCustomer.status).toBe(403);
+    expect(suspended.status).toBe(200);
+    expect(suspended.body).toMatchObject({ customerId: ivan.sub, status: 'SUSPENDED' });
+    expect(refused.status).toBe(403);
+    expect(reinstated.body).toMatchObject({ status: 'ACTIVE' });
+    expect(accepted.status).toBe(202);
+    expect(await storedProfile(ivan)).toMatchObject({ status: 'ACTIVE', statusChangedBy: operator.email });
   });
 
   it("takes an order of a customer without a profile as active, and notifies the profile's address of an order placed after PUT /me", async () => {

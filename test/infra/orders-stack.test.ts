@@ -243,6 +243,7 @@ describe('Stack: OrdersStack', () => {
       'orders-list-orders': [256, 10],
       'customers-get-profile': [256, 10],
       'customers-update-profile': [256, 10],
+      'customers-set-status': [256, 10],
       'catalog-list-products': [256, 10],
       'catalog-get-product': [256, 10],
       'orders-health': [256, 10],
@@ -501,7 +502,7 @@ describe('Stack: OrdersStack', () => {
     expect(customers.DeletionPolicy).toBe('Delete');
   });
 
-  it('lets only the profile functions write the customers table, and create-order read it', () => {
+  it('lets only the profile functions write the customers table, the back office update it, and create-order read it', () => {
     // Prepare
     const { orders } = testApp.stacks;
     const customersArn = JSON.stringify({ 'Fn::GetAtt': [logicalIdOf(orders.customersTable), 'Arn'] });
@@ -515,7 +516,11 @@ describe('Stack: OrdersStack', () => {
         const writes = onCustomers.some((action) =>
           (TABLE_WRITE_ACTIONS as readonly string[]).includes(action),
         );
-        return [fn.label, onCustomers.length === 0 ? 'none' : writes ? 'readWrite' : 'read'] as const;
+        const level = onCustomers.length === 0 ? 'none' : writes ? 'readWrite' : 'read';
+        return [
+          fn.label,
+          onCustomers.join(',') === 'dynamodb:UpdateItem' ? 'UpdateItem only' : level,
+        ] as const;
       })
       .filter(([, level]) => level !== 'none');
 
@@ -524,6 +529,7 @@ describe('Stack: OrdersStack', () => {
       'orders-create-order': 'read',
       'customers-get-profile': 'readWrite',
       'customers-update-profile': 'readWrite',
+      'customers-set-status': 'UpdateItem only',
     });
   });
 
@@ -614,6 +620,7 @@ describe('Stack: OrdersStack', () => {
       ['GET', 'admin-list-dead-letters', 'COGNITO_USER_POOLS'],
       ['POST', 'admin-redrive-dead-letter', 'COGNITO_USER_POOLS'],
       ['GET', 'analytics-get-metrics', 'COGNITO_USER_POOLS'],
+      ['PUT', 'customers-set-status', 'COGNITO_USER_POOLS'],
     ];
     const [authorizerId] = Object.keys(template.findResources('AWS::ApiGateway::Authorizer'));
 
@@ -640,6 +647,7 @@ describe('Stack: OrdersStack', () => {
     );
     expect(paths.sort()).toEqual([
       'admin',
+      'customers',
       'dead-letters',
       'health',
       'me',
@@ -648,6 +656,8 @@ describe('Stack: OrdersStack', () => {
       'orders',
       'products',
       'redrive',
+      'status',
+      '{customerId}',
       '{id}',
       '{orderId}',
       '{productId}',

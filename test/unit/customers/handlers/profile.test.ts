@@ -1,12 +1,20 @@
 import '#test/unit/setup-env';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { handler as getProfile } from '#functions/customers/handlers/get-profile';
+import { handler as setStatus } from '#functions/customers/handlers/set-status';
 import { handler as updateProfile } from '#functions/customers/handlers/update-profile';
 import type { ProfileItem } from '#functions/customers/model';
-import { apiGatewayEvent, CUSTOMER_SUB, callerContext, lambdaContext } from '#test/helpers/fixtures';
+import {
+  ADMIN_CALLER,
+  apiGatewayEvent,
+  CUSTOMER_SUB,
+  callerContext,
+  lambdaContext,
+} from '#test/helpers/fixtures';
 import { TEST_ENV } from '#test/unit/setup-env';
 
 const ddb = mockClient(DynamoDBDocumentClient);
@@ -199,6 +207,96 @@ describe('Handler: update-profile', () => {
 
     // Assess
     expect(result.statusCode).toBe(401);
+    expectNoWrites();
+  });
+});
+
+describe('Handler: set-status (back office)', () => {
+  const putStatus = (body: unknown, overrides: Parameters<typeof apiGatewayEvent>[1] = {}) =>
+    apiGatewayEvent('PUT /admin/customers/{customerId}/status', {
+      ...callerContext(ADMIN_CALLER),
+      pathParameters: { customerId: CUSTOMER_SUB },
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+      ...overrides,
+    });
+
+  beforeEach(() => {
+    ddb.reset();
+    ddb.on(UpdateCommand).callsFake((input: { ExpressionAttributeValues: Record<string, unknown> }) => ({
+      Attributes: {
+        ...PROFILE,
+        status: input.ExpressionAttributeValues[':status'],
+        statusChangedBy: input.ExpressionAttributeValues[':by'],
+        statusChangedAt: input.ExpressionAttributeValues[':now'],
+        version: 2,
+      },
+    }));
+  });
+
+  it('suspends an existing profile with one conditional UpdateItem that records the admin', async () => {
+    // Act
+    const result = await setStatus(putStatus({ status: 'SUSPENDED' }), lambdaContext());
+
+    // Assess
+    expect(result.statusCode).toBe(200);
+    expect(bodyOf(result)).toMatchObject({ customerId: CUSTOMER_SUB, status: 'SUSPENDED' });
+    expect(bodyOf(result)).not.toHaveProperty('statusChangedBy');
+    const update = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
+    expect(update).toMatchObject({
+      TableName: TEST_ENV.customersTable,
+      Key: { customerId: CUSTOMER_SUB },
+      UpdateExpression:
+        'SET #status = :status, statusChangedBy = :by, statusChangedAt = :now, updatedAt = :now, version = version + :one',
+      ConditionExpression: 'attribute_exists(customerId)',
+      ExpressionAttributeValues: expect.objectContaining({ ':status': 'SUSPENDED', ':by': 'ops-admin' }),
+    });
+  });
+
+  it('answers 404 for a customer without a profile, whose condition failed', async () => {
+    // Prepare
+    ddb
+      .on(UpdateCommand)
+      .rejects(
+        new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }),
+      );
+
+    // Act
+    const result = await setStatus(putStatus({ status: 'SUSPENDED' }), lambdaContext());
+
+    // Assess
+    expect(result.statusCode).toBe(404);
+    expect(bodyOf(result).error.code).toBe('NOT_FOUND');
+  });
+
+  it('answers 403 to a customer, and writes nothing', async () => {
+    // Act
+    const result = await setStatus(
+      putStatus({ status: 'ACTIVE' }, callerContext({ sub: CUSTOMER_SUB })),
+      lambdaContext(),
+    );
+
+    // Assess
+    expect(result.statusCode).toBe(403);
+    expect(bodyOf(result).error.code).toBe('FORBIDDEN');
+    expectNoWrites();
+  });
+
+  it.each([
+    ['an unknown status', putStatus({ status: 'BANNED' }), 'VALIDATION_FAILED'],
+    ['another field', putStatus({ status: 'ACTIVE', name: 'x' }), 'VALIDATION_FAILED'],
+    [
+      'a malformed customer id',
+      putStatus({ status: 'ACTIVE' }, { pathParameters: { customerId: 'a b' } }),
+      'INVALID_CUSTOMER_ID',
+    ],
+  ])('answers 400 to %s, and writes nothing', async (_, event, code) => {
+    // Act
+    const result = await setStatus(event, lambdaContext());
+
+    // Assess
+    expect(result.statusCode).toBe(400);
+    expect(bodyOf(result).error.code).toBe(code);
     expectNoWrites();
   });
 });
