@@ -4,7 +4,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { defaultProfile, type ProfileItem } from '#functions/customers/model';
 import { ProfileStore, ProfileWriteError } from '#functions/customers/profile-store';
-import { profileOf, standingOf } from '#functions/customers/profiles';
+import { ProfileMissingError, profileOf, standingOf } from '#functions/customers/profiles';
 
 const TABLE = 'customers-test';
 const NOW = new Date('2025-03-01T12:00:00.000Z');
@@ -116,6 +116,43 @@ describe('Class: ProfileStore', () => {
     );
   });
 
+  it('sets the status of an existing profile only, recording who set it', async () => {
+    // Prepare
+    doc.on(UpdateCommand).resolves({ Attributes: stored({ status: 'SUSPENDED' }) });
+
+    // Act
+    const profile = await store().setStatus(ALICE.sub, 'SUSPENDED', 'admin@example.com', NOW);
+
+    // Assess
+    expect(profile?.status).toBe('SUSPENDED');
+    expect(doc.commandCalls(UpdateCommand)[0]?.args[0].input).toEqual({
+      TableName: TABLE,
+      Key: { customerId: ALICE.sub },
+      UpdateExpression:
+        'SET #status = :status, statusChangedBy = :by, statusChangedAt = :now, updatedAt = :now, version = version + :one',
+      ConditionExpression: 'attribute_exists(customerId)',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':status': 'SUSPENDED',
+        ':by': 'admin@example.com',
+        ':now': NOW.toISOString(),
+        ':one': 1,
+      },
+      ReturnValues: 'ALL_NEW',
+    });
+  });
+
+  it('answers undefined when the customer has no profile to set the status of', async () => {
+    // Prepare
+    doc.on(UpdateCommand).rejects(conditionFailed());
+
+    // Act
+    const profile = await store().setStatus(ALICE.sub, 'SUSPENDED', 'admin@example.com', NOW);
+
+    // Assess
+    expect(profile).toBeUndefined();
+  });
+
   it('fails with ProfileWriteError when the update returns no profile', async () => {
     // Prepare
     doc.on(UpdateCommand).resolves({});
@@ -180,6 +217,19 @@ describe('Function: profileOf', () => {
     // Assess
     expect(result).toEqual({ profile: stored(), created: false });
     expect(doc.commandCalls(GetCommand)).toHaveLength(2);
+  });
+
+  it('fails with the retryable ProfileMissingError when the profile that refused the create cannot be read', async () => {
+    // Prepare
+    doc.on(GetCommand).resolves({});
+    doc.on(PutCommand).rejects(conditionFailed());
+
+    // Act
+    const attempt = profileOf(store(), ALICE, NOW);
+
+    // Assess
+    await expect(attempt).rejects.toBeInstanceOf(ProfileMissingError);
+    await expect(attempt).rejects.toMatchObject({ code: 'PROFILE_MISSING', retryable: true });
   });
 });
 
