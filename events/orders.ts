@@ -48,6 +48,28 @@ export const OrderConfirmedV1 = z
   })
   .strict();
 
+/**
+ * Who to notify about an order and how: a snapshot of the customer's profile when the order was
+ * placed (version 2 of OrderConfirmed, version 3 of OrderCancelled). `email` and `phone` are absent
+ * when the customer has none; `notifications` says which channels the customer accepts.
+ */
+export const RecipientSchema = z
+  .object({
+    customerId: IdSchema,
+    name: z.string().min(1).max(200).optional(),
+    email: z.email().max(254).optional(),
+    phone: z
+      .string()
+      .regex(/^\+[1-9][0-9]{6,14}$/)
+      .optional(),
+    notifications: z.object({ email: z.boolean(), sms: z.boolean() }).strict(),
+  })
+  .strict();
+export type Recipient = z.infer<typeof RecipientSchema>;
+
+/** Version 2 adds the recipient, so the notification service can address the customer. */
+export const OrderConfirmedV2 = OrderConfirmedV1.extend({ recipient: RecipientSchema }).strict();
+
 export const OrderCancellationReasonSchema = z.enum([
   'STOCK_REJECTED',
   'PAYMENT_FAILED',
@@ -74,6 +96,9 @@ export const OrderCancellationReasonV2Schema = z.enum([
 export type OrderCancellationReasonV2 = z.infer<typeof OrderCancellationReasonV2Schema>;
 
 export const OrderCancelledV2 = OrderCancelledV1.extend({ reason: OrderCancellationReasonV2Schema }).strict();
+
+/** Version 3 adds the recipient (see `RecipientSchema`). */
+export const OrderCancelledV3 = OrderCancelledV2.extend({ recipient: RecipientSchema }).strict();
 
 /**
  * Compensation: the order saga asks the payment service to give money back for an order that ended

@@ -5,7 +5,9 @@ import { NotificationFailedV1, NotificationSentV1 } from './notifications';
 import {
   OrderCancelledV1,
   OrderCancelledV2,
+  OrderCancelledV3,
   OrderConfirmedV1,
+  OrderConfirmedV2,
   OrderCreatedV1,
   PaymentReversalRequestedV1,
   StockReleaseRequestedV1,
@@ -27,8 +29,8 @@ import {
  */
 export const EVENT_SCHEMAS = {
   OrderCreated: { 1: OrderCreatedV1 },
-  OrderConfirmed: { 1: OrderConfirmedV1 },
-  OrderCancelled: { 1: OrderCancelledV1, 2: OrderCancelledV2 },
+  OrderConfirmed: { 1: OrderConfirmedV1, 2: OrderConfirmedV2 },
+  OrderCancelled: { 1: OrderCancelledV1, 2: OrderCancelledV2, 3: OrderCancelledV3 },
   StockReleaseRequested: { 1: StockReleaseRequestedV1 },
   PaymentReversalRequested: { 1: PaymentReversalRequestedV1 },
   StockReserved: { 1: StockReservedV1 },
@@ -54,8 +56,8 @@ export type EventVersion<T extends EventType> = keyof Registry[T] & number;
 /** The version producers emit today, per event type. */
 export const LATEST_VERSIONS = {
   OrderCreated: 1,
-  OrderConfirmed: 1,
-  OrderCancelled: 2,
+  OrderConfirmed: 2,
+  OrderCancelled: 3,
   StockReleaseRequested: 1,
   PaymentReversalRequested: 1,
   StockReserved: 1,

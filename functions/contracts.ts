@@ -1,6 +1,7 @@
 import { ListDeadLettersFn, RedriveDeadLetterFn } from './admin/contract';
 import { AnalyticsConsumerFn, GetMetricsFn } from './analytics/contract';
 import { GetProductFn, ListProductsFn, SeedProductsFn } from './catalog/contract';
+import { GetProfileFn, SetCustomerStatusFn, UpdateProfileFn } from './customers/contract';
 import { VerifyTokenFn } from './identity/contract';
 import { InventoryConsumerFn, SeedStockFn } from './inventory/contract';
 import { AuthorizeApiKeyFn, CreatePaymentFn, GetPaymentFn, ReleasePaymentFn } from './mock-psp/contract';
@@ -28,6 +29,9 @@ export const FUNCTION_CONTRACTS: readonly AnyContract[] = [
   OpenApiFn,
   SagaConsumerFn,
   OrderReconcilerFn,
+  GetProfileFn,
+  UpdateProfileFn,
+  SetCustomerStatusFn,
   VerifyTokenFn,
   ListProductsFn,
   GetProductFn,

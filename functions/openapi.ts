@@ -2,6 +2,7 @@ import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-ope
 import { ADMIN_ROUTES } from './admin/openapi';
 import { ANALYTICS_ROUTES } from './analytics/openapi';
 import { CATALOG_ROUTES } from './catalog/openapi';
+import { CUSTOMER_ROUTES } from './customers/openapi';
 import { ORDER_ROUTES } from './orders/openapi';
 import { ADMIN_GROUP } from './platform/auth';
 import { ID_TOKEN_SCHEME } from './platform/openapi';
@@ -20,7 +21,13 @@ export function openApiDocument() {
     bearerFormat: 'JWT',
     description: `An ID token of the stage's Cognito user pool (InitiateAuth), in \`Authorization\`, with or without the \`Bearer\` prefix; access tokens are refused. Deployed with \`-c authIssuer\`, a JWT of that OpenID Connect issuer instead. Routes that name the \`${ADMIN_GROUP}\` role need a member of that group (\`cognito:groups\`, or \`groups\` of an issuer's token).`,
   });
-  for (const route of [...ORDER_ROUTES, ...CATALOG_ROUTES, ...ADMIN_ROUTES, ...ANALYTICS_ROUTES]) {
+  for (const route of [
+    ...ORDER_ROUTES,
+    ...CUSTOMER_ROUTES,
+    ...CATALOG_ROUTES,
+    ...ADMIN_ROUTES,
+    ...ANALYTICS_ROUTES,
+  ]) {
     registry.registerPath(route);
   }
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
@@ -41,6 +48,7 @@ export function openApiDocument() {
     ],
     tags: [
       { name: 'orders', description: "The signed-in customer's orders" },
+      { name: 'customers', description: "The signed-in customer's profile" },
       { name: 'catalog', description: 'The product catalog (public)' },
       { name: 'back office', description: 'Dead letters and metrics (admins group)' },
       { name: 'operations', description: 'Health and this document (public)' },

@@ -10,8 +10,8 @@ export function bearerToken(header: string | undefined): string | undefined {
 
 /**
  * What the function learns about the caller (`requestContext.authorizer`): the subject, the groups
- * (`cognito:groups` or `groups`, comma-separated) and a name for audit records. Authorizer context
- * values must be strings.
+ * (`cognito:groups` or `groups`, comma-separated), a name for audit records and the email, when the
+ * token has one (a new customer profile starts from it). Authorizer context values must be strings.
  */
 export function callerContext(payload: JwtPayload): Record<string, string> {
   const sub = typeof payload.sub === 'string' ? payload.sub : '';
@@ -19,5 +19,6 @@ export function callerContext(payload: JwtPayload): Record<string, string> {
   const name = [payload.preferred_username, payload.email, payload.name, payload['cognito:username']].find(
     (value): value is string => typeof value === 'string' && value !== '',
   );
-  return { sub, groups: groups.join(','), name: name ?? sub };
+  const email = typeof payload.email === 'string' && payload.email !== '' ? payload.email : undefined;
+  return { sub, groups: groups.join(','), name: name ?? sub, ...(email ? { email } : {}) };
 }

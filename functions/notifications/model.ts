@@ -1,4 +1,4 @@
-import type { DomainEventOf } from '#events';
+import type { DomainEventOf, Recipient } from '#events';
 import type { NotificationChannel, NotificationTemplate } from './provider';
 
 /** Source of the events the notification service emits. */
@@ -32,9 +32,10 @@ export function notificationKey(notificationId: string): { pk: string; sk: 'NOTI
 }
 
 /**
- * Domain of the placeholder email addresses. There is no customer profile service, so the service
- * has no real contact details: it addresses `<customerId>@customers.example` (a reserved domain
- * that can never deliver) and, for SMS, one fixed number from a range reserved for fiction.
+ * Placeholder addresses, for events that do not name the customer's address: OrderConfirmed v1 and
+ * OrderCancelled v1/v2 carry no recipient, and orders placed before customer profiles existed carry
+ * one without addresses. The service then addresses `<customerId>@customers.example` (a reserved
+ * domain that can never deliver) and, for SMS, one fixed number from a range reserved for fiction.
  */
 export const PLACEHOLDER_EMAIL_DOMAIN = 'customers.example';
 export const PLACEHOLDER_PHONE_NUMBER = '+15555550100';
@@ -44,13 +45,42 @@ export function recipientFor(channel: NotificationChannel, customerId: string): 
   return channel === 'email' ? `${customerId}@${PLACEHOLDER_EMAIL_DOMAIN}` : PLACEHOLDER_PHONE_NUMBER;
 }
 
+/** The recipient an event names (OrderConfirmed v2, OrderCancelled v3 and later), if any. */
+export function eventRecipientOf(event: OrderOutcomeEvent): Recipient | undefined {
+  const candidate = (event.payload as { recipient?: Recipient }).recipient;
+  return candidate && typeof candidate === 'object' ? candidate : undefined;
+}
+
 /**
- * The customer to notify. OrderConfirmed v1 and OrderCancelled v1 do not carry a customerId (only
- * OrderCreated does), so unless a payload provides one the orderId stands in for it: the recipient
- * is then `<orderId>@customers.example`. Reading `customerId` first lets a later payload version
- * that carries it take over without changes here.
+ * The channels a notification goes out on: the template's channels (`CHANNELS_BY_TEMPLATE`) that the
+ * recipient accepts; all of them for an event without a recipient.
+ */
+export function channelsFor(event: OrderOutcomeEvent): NotificationChannel[] {
+  const recipient = eventRecipientOf(event);
+  return CHANNELS_BY_TEMPLATE[templateOf(event)].filter(
+    (channel) => recipient === undefined || recipient.notifications[channel],
+  );
+}
+
+/** Where a notification goes: the recipient's email or phone, or the customer's placeholder address. */
+export function addressFor(
+  channel: NotificationChannel,
+  event: OrderOutcomeEvent,
+  customerId: string,
+): string {
+  const recipient = eventRecipientOf(event);
+  const address = channel === 'email' ? recipient?.email : recipient?.phone;
+  return address ?? recipientFor(channel, customerId);
+}
+
+/**
+ * The customer to notify: the event's recipient; for an event without one (OrderConfirmed v1,
+ * OrderCancelled v1/v2 carry no customerId, only OrderCreated does) the orderId stands in for it, so
+ * the placeholder recipient is `<orderId>@customers.example`.
  */
 export function customerIdOf(event: OrderOutcomeEvent): string {
+  const recipient = eventRecipientOf(event);
+  if (recipient) return recipient.customerId;
   const candidate: unknown = (event.payload as { customerId?: unknown }).customerId;
   return typeof candidate === 'string' && candidate.length > 0 ? candidate : event.payload.orderId;
 }

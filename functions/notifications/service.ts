@@ -5,7 +5,8 @@ import { type CircuitBreaker, CircuitOpenError } from '#platform/circuit-breaker
 import { RetryableError } from '#platform/errors';
 import { withOutbox } from '#platform/outbox/row';
 import {
-  CHANNELS_BY_TEMPLATE,
+  addressFor,
+  channelsFor,
   customerIdOf,
   NOTIFICATION_SOURCE,
   type NotificationItem,
@@ -13,7 +14,6 @@ import {
   notificationIdFor,
   notificationKey,
   type OrderOutcomeEvent,
-  recipientFor,
   templateDataOf,
   templateOf,
 } from './model';
@@ -48,7 +48,8 @@ export type NotificationOutcome =
 
 /**
  * Notifies the customer of an order outcome: ORDER_CONFIRMED by email, ORDER_CANCELLED by email and
- * SMS, one notification per channel with a deterministic id.
+ * SMS, on the channels the event's recipient accepts, at its addresses (placeholders for events
+ * without them), one notification per channel with a deterministic id.
  *
  * Each notification is recorded exactly once: when its item exists nothing is sent; otherwise the
  * message goes out (retries and circuit breaker in `sendWithRetries`) and ONE conditional put
@@ -67,9 +68,8 @@ export class NotificationService {
    * redelivered and only the deferred ones run again.
    */
   async notify(event: OrderOutcomeEvent, now: Date): Promise<NotificationOutcome[]> {
-    const template = templateOf(event);
     const outcomes: NotificationOutcome[] = [];
-    for (const channel of CHANNELS_BY_TEMPLATE[template]) {
+    for (const channel of channelsFor(event)) {
       outcomes.push(await this.notifyOn(channel, event, now));
     }
     const deferred = outcomes.filter((outcome) => outcome.status === 'DEFERRED');
@@ -97,7 +97,7 @@ export class NotificationService {
     const message: NotificationMessage = {
       notificationId,
       channel,
-      to: recipientFor(channel, customerId),
+      to: addressFor(channel, event, customerId),
       template,
       orderId,
       data: templateDataOf(event, customerId),

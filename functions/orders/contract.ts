@@ -9,8 +9,10 @@ export const CreateOrderFn = defineFunction({
   service: 'orders',
   entry: 'orders/handlers/create-order.ts',
   trigger: 'POST /orders',
-  description: 'Places an order: prices it from the catalog, one transaction with its event and key',
-  tables: { ORDERS_TABLE_NAME: 'readWrite', PRODUCTS_TABLE_NAME: 'read' },
+  description:
+    "Places an order of an active customer: prices it from the catalog, keeps the customer's contact details, one transaction with its event and key",
+  // The customer's profile: may they order, and who to notify (read only).
+  tables: { ORDERS_TABLE_NAME: 'readWrite', PRODUCTS_TABLE_NAME: 'read', CUSTOMERS_TABLE_NAME: 'read' },
   metrics: { OrdersCreated: 'Count', IdempotentReplays: 'Count' },
 });
 

@@ -1,5 +1,7 @@
 import { continueTrace, createEvent } from '#events';
 import type { ProductCatalog } from '#functions/catalog/products';
+import type { Identity } from '#functions/customers/model';
+import type { CustomerStanding } from '#functions/customers/profiles';
 import { backoff } from '#platform/backoff';
 import { requestHash } from './canonical';
 import type { CreateOrderRequest } from './domain/create-order-request';
@@ -17,9 +19,15 @@ import {
 } from './model';
 import type { OrderStore } from './order-store';
 
+/** The customers service as orders see it: may a customer order, and who to notify. */
+export interface CustomerDirectory {
+  standingOf(identity: Identity): Promise<CustomerStanding>;
+}
+
 export interface CreateOrderDeps {
   store: OrderStore;
   catalog: ProductCatalog;
+  customers: CustomerDirectory;
   clock: () => Date;
   newOrderId: () => string;
   /** Backoff before retrying a transaction that lost a race; injectable for tests. */
@@ -30,6 +38,8 @@ export interface CreateOrderInput {
   request: CreateOrderRequest;
   /** The signed-in customer (the token's subject); the order and its Idempotency-Key belong to it. */
   customerId: string;
+  /** The token's email and name claims: the contact details of a customer without a profile yet. */
+  contact?: Omit<Identity, 'sub'>;
   idempotencyKey: string;
   /** The X-Ray trace header of the request (`_X_AMZN_TRACE_ID`); the saga's trace starts in it. */
   traceHeader?: string;
@@ -54,6 +64,8 @@ export type CreateOrderResult =
   /** Products that are not in the catalog, with the index of their line. */
   | { kind: 'UNKNOWN_PRODUCTS'; products: { productId: string; line: number }[] }
   | { kind: 'MIXED_CURRENCIES'; currencies: string[] }
+  /** The customer is suspended and may not place orders. */
+  | { kind: 'CUSTOMER_SUSPENDED' }
   /** The key was used before with another body. */
   | { kind: 'KEY_REUSED' }
   /** Concurrent requests with this key kept winning the race; the client may retry. */
@@ -71,12 +83,18 @@ const defaultBackoff = (attempt: number) => backoff(attempt + 1, { baseDelayMs: 
  * order, a key maps to at most one order no matter how many requests race, and a replay returns the
  * stored response. A key reused with a different body is `KEY_REUSED`. Keys are scoped to the
  * customer: another customer's use of the same key is another order.
+ *
+ * A SUSPENDED customer is refused before anything is read or written (`CUSTOMER_SUSPENDED`); a
+ * customer without a profile yet counts as ACTIVE. The order keeps the customer's contact details
+ * and notification preferences (`recipient`) for the events that announce its outcome.
  */
 export async function createOrder(
   deps: CreateOrderDeps,
   input: CreateOrderInput,
 ): Promise<CreateOrderResult> {
   const { request, customerId } = input;
+  const standing = await deps.customers.standingOf({ ...input.contact, sub: customerId });
+  if (standing.status === 'SUSPENDED') return { kind: 'CUSTOMER_SUSPENDED' };
   const hash = requestHash(request);
   const priced = priceOrder(request.items, await deps.catalog.getMany(request.items.map((i) => i.productId)));
   if (!priced.ok) {
@@ -130,6 +148,7 @@ export async function createOrder(
       version: 1,
       history: initialHistory(now),
       openShard: openShardOf(orderId),
+      recipient: standing.recipient,
     };
     const location = orderPath(orderId, input.basePath);
     const body = JSON.stringify(orderView(order, input.basePath));

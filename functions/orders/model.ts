@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Recipient } from '#events';
 import { type Money, MoneySchema } from '#platform/money';
 import { type HistoryEntry, ORDER_STATUSES, type OrderStatus } from './domain/order';
 import type { PricedLine } from './domain/pricing';
@@ -60,6 +61,20 @@ export interface OrderItem {
   releaseRequested?: boolean;
   /** The saga asked the payment service to void or refund the payment (once). */
   reversalRequested?: boolean;
+  /**
+   * Who to notify of the order's outcome: the customer's profile when the order was placed (absent on
+   * orders placed before profiles existed).
+   */
+  recipient?: Recipient;
+}
+
+/**
+ * The recipient of an order's outcome events: its snapshot, or for an order placed before profiles
+ * existed the customer alone, on every channel (the notification service then uses its placeholder
+ * addresses, as it did for those orders).
+ */
+export function recipientOf(order: Pick<OrderItem, 'customerId' | 'recipient'>): Recipient {
+  return order.recipient ?? { customerId: order.customerId, notifications: { email: true, sms: true } };
 }
 
 /** The stored outcome of a POST /orders, replayed for a repeated Idempotency-Key. */

@@ -69,7 +69,7 @@ export const ORDER_ROUTES: readonly RouteConfig[] = [
     tags: ['orders'],
     summary: 'Place an order of the signed-in customer',
     description:
-      'The customer is the token subject; a body naming a customer is refused. Prices, names and sellers come from the catalog. The same `Idempotency-Key` of the same customer with the same body replays the original answer (header `Idempotent-Replayed: true`); with another body it is a 409. Keys live 24 hours and are scoped per customer.',
+      'The customer is the token subject; a body naming a customer is refused. Prices, names and sellers come from the catalog. A suspended customer is refused (403 `CUSTOMER_SUSPENDED`). The same `Idempotency-Key` of the same customer with the same body replays the original answer (header `Idempotent-Replayed: true`); with another body it is a 409. Keys live 24 hours and are scoped per customer.',
     access: 'customer',
     request: {
       headers: z.object({ 'Idempotency-Key': IdempotencyKeySchema }),
@@ -103,6 +103,7 @@ export const ORDER_ROUTES: readonly RouteConfig[] = [
         'MALFORMED_JSON',
         'VALIDATION_FAILED',
       ],
+      403: ['CUSTOMER_SUSPENDED'],
       409: ['IDEMPOTENCY_KEY_REUSED', 'REQUEST_IN_PROGRESS'],
       413: ['PAYLOAD_TOO_LARGE'],
       415: ['UNSUPPORTED_MEDIA_TYPE'],

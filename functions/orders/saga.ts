@@ -10,7 +10,7 @@ import {
   type SagaEvent,
   SagaInvariantError,
 } from './domain/saga';
-import type { OrderItem } from './model';
+import { type OrderItem, recipientOf } from './model';
 import type { OrderStore } from './order-store';
 
 export const SAGA_SOURCE = 'order-service';
@@ -56,6 +56,7 @@ export function stateOf(order: OrderItem): OrderState {
     reversalRequested: order.reversalRequested,
     history: order.history,
     updatedAt: order.updatedAt,
+    recipient: recipientOf(order),
   };
 }
 

@@ -63,6 +63,26 @@ export function callerOf(event: Pick<APIGatewayProxyEvent, 'requestContext'>): C
   return { sub, groups, name: name ?? sub };
 }
 
+/** What the token says about the caller as a customer: a new profile starts from it. */
+export interface CallerIdentity {
+  readonly sub: string;
+  /** The `email` claim, when the token has one. */
+  readonly email?: string;
+  /** The `name` claim (a Lambda authorizer's `name`: the user name or email), when there is one. */
+  readonly name?: string;
+}
+
+/** The verified caller's subject, email and name claims; a 401 when there is no subject. */
+export function identityOf(event: Pick<APIGatewayProxyEvent, 'requestContext'>): CallerIdentity {
+  const { sub } = callerOf(event);
+  const claims = claimsOf(event);
+  const text = (value: unknown) =>
+    typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+  const email = text(claims.email);
+  const name = text(claims.name);
+  return { sub, ...(email ? { email } : {}), ...(name ? { name } : {}) };
+}
+
 /** The caller, who must be in `group` (403 otherwise). */
 export function requireGroup(event: Pick<APIGatewayProxyEvent, 'requestContext'>, group: string): Caller {
   const caller = callerOf(event);

@@ -20,6 +20,7 @@ import { PermanentError } from './errors';
 /** The platform's services: one name each, used for functions, metrics, consumer groups and stacks. */
 export const SERVICE_NAMES = [
   'orders',
+  'customers',
   'identity',
   'catalog',
   'inventory',

@@ -23,8 +23,10 @@ export const ERROR_CODES = {
   INVALID_ORDER_ID: { status: 400, message: 'The order id is malformed' },
   INVALID_PRODUCT_ID: { status: 400, message: 'The product id is malformed' },
   INVALID_DEAD_LETTER_ID: { status: 400, message: 'The dead-letter id is malformed' },
+  INVALID_CUSTOMER_ID: { status: 400, message: 'The customer id is malformed' },
   UNAUTHORIZED: { status: 401, message: 'Sign in: a valid ID token is required in the Authorization header' },
   FORBIDDEN: { status: 403, message: 'This route is only for members of the admins group' },
+  CUSTOMER_SUSPENDED: { status: 403, message: 'The customer account is suspended: no new orders' },
   NOT_FOUND: { status: 404, message: 'Order 01ARZ3NDEKTSV4RRFFQ69G5FAV does not exist' },
   IDEMPOTENCY_KEY_REUSED: {
     status: 409,
@@ -48,7 +50,7 @@ export type ErrorCode = keyof typeof ERROR_CODES;
 const STATUS_DESCRIPTIONS: Record<number, string> = {
   400: 'The request is invalid (see `details`); nothing was written',
   401: 'No valid ID token in `Authorization` (missing, malformed, expired, of another client or issuer, an access token)',
-  403: 'Not allowed: not in the group the route needs, or blocked by the web ACL (prod)',
+  403: 'Not allowed: not in the group the route needs, a suspended customer, or blocked by the web ACL (prod)',
   404: 'No such resource, or one of another customer (answered alike)',
   409: 'A conflict with an earlier or concurrent request',
   413: 'The request body is too large',

@@ -10,6 +10,7 @@ import type { Construct } from 'constructs';
 import { ListDeadLettersFn, RedriveDeadLetterFn } from '#functions/admin/contract';
 import { GetMetricsFn } from '#functions/analytics/contract';
 import { GetProductFn, ListProductsFn, SeedProductsFn } from '#functions/catalog/contract';
+import { GetProfileFn, SetCustomerStatusFn, UpdateProfileFn } from '#functions/customers/contract';
 import { VerifyTokenFn } from '#functions/identity/contract';
 import { STOCK_KEY_PREFIX } from '#functions/inventory/stock';
 import {
@@ -59,14 +60,16 @@ export interface OrdersStackProps extends ServiceStackProps {
  * The order service and the REST API: the `orders` table (orders carrying their events, idempotency
  * records; the `byCustomer` index for a customer's orders) with its outbox
  * relay to `orders.events`, the order saga, and the API with its routes. The API also serves the
- * catalog (`products` table and its seed) and the back office (dead letters, metrics), whose
- * functions carry their own service names. Every route but the catalog, the health check and the
+ * catalog (`products` table and its seed), the customers' profiles (`customers` table) and the back
+ * office (dead letters, metrics), whose functions carry their own service names. Every route but the catalog, the health check and the
  * OpenAPI document needs a signed-in caller (the authorizer); `/admin/*` also needs the `admins`
  * group (checked by the functions). In prod, an AWS WAF web ACL sits in front of the stage.
  */
 export class OrdersStack extends ServiceStack {
   readonly ordersTable: dynamodb.Table;
   readonly productsTable: dynamodb.Table;
+  /** The customers service's profiles, keyed by the token's subject. */
+  readonly customersTable: dynamodb.Table;
   readonly outbox: OutboxRelay;
   readonly api: ServiceApi;
   /** The order saga: inventory and payment events drive the order state machine. */
@@ -103,14 +106,33 @@ export class OrdersStack extends ServiceStack {
       removalPolicy: this.removalPolicy,
     });
 
+    // The customers service's profiles: served on this API (GET and PUT /me), read by create-order.
+    this.customersTable = new dynamodb.Table(this, 'CustomersTable', {
+      partitionKey: { name: 'customerId', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      deletionProtection: config.stage === 'prod',
+      removalPolicy: this.removalPolicy,
+    });
+
     const orders = { ORDERS_TABLE_NAME: this.ordersTable };
     const products = { PRODUCTS_TABLE_NAME: this.productsTable };
+    const customers = { CUSTOMERS_TABLE_NAME: this.customersTable };
     const deadLetters = { DEAD_LETTER_TABLE_NAME: this.deadLetters };
     const createOrder = this.addFunction('CreateOrder', {
       contract: CreateOrderFn,
-      tables: { ...orders, ...products },
+      tables: { ...orders, ...products, ...customers },
       memorySize: 512,
     });
+    const getProfile = this.addFunction('GetProfile', { contract: GetProfileFn, tables: customers });
+    const updateProfile = this.addFunction('UpdateProfile', { contract: UpdateProfileFn, tables: customers });
+    // The back office sets the status of an existing profile: one UpdateItem.
+    const setCustomerStatus = this.addFunction('SetCustomerStatus', {
+      contract: SetCustomerStatusFn,
+      tables: customers,
+    });
+    grantTableActions(setCustomerStatus, this.customersTable, ['dynamodb:UpdateItem']);
     const getOrder = this.addFunction('GetOrder', { contract: GetOrderFn, tables: orders });
     const listOrders = this.addFunction('ListOrders', { contract: ListOrdersFn, tables: orders });
     grantTableActions(listOrders, this.ordersTable, ['dynamodb:Query'], { indexName: CUSTOMER_ORDERS_INDEX });
@@ -174,6 +196,8 @@ export class OrdersStack extends ServiceStack {
     });
     this.api.addRoute('GET', '/orders', listOrders);
     this.api.addRoute('GET', '/orders/{orderId}', getOrder);
+    this.api.addRoute('GET', '/me', getProfile);
+    this.api.addRoute('PUT', '/me', updateProfile);
     this.api.addRoute('GET', '/products', listProducts, { access: 'public' });
     this.api.addRoute('GET', '/products/{productId}', getProduct, { access: 'public' });
     this.api.addRoute('GET', '/health', health, { access: 'public' });
@@ -185,6 +209,7 @@ export class OrdersStack extends ServiceStack {
     this.api.addRoute('GET', '/admin/dead-letters', listDeadLetters);
     this.api.addRoute('POST', '/admin/dead-letters/{id}/redrive', redriveDeadLetter);
     this.api.addRoute('GET', '/admin/metrics', getMetrics);
+    this.api.addRoute('PUT', '/admin/customers/{customerId}/status', setCustomerStatus);
 
     this.saga = this.addConsumer('SagaConsumer', {
       contract: SagaConsumerFn,
@@ -270,6 +295,7 @@ export class OrdersStack extends ServiceStack {
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the order API' });
     new CfnOutput(this, 'OrdersTableName', { value: this.ordersTable.tableName });
     new CfnOutput(this, 'ProductsTableName', { value: this.productsTable.tableName });
+    new CfnOutput(this, 'CustomersTableName', { value: this.customersTable.tableName });
   }
 
   /**

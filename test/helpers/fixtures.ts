@@ -66,6 +66,16 @@ const API_GATEWAY_EVENTS = {
     ),
   ],
   'GET /admin/metrics': ['api-gateway-get-order.json', routed('GET', '/admin/metrics', '/admin/metrics')],
+  'GET /me': ['api-gateway-get-order.json', routed('GET', '/me', '/me')],
+  'PUT /me': ['api-gateway-get-order.json', routed('PUT', '/me', '/me')],
+  'PUT /admin/customers/{customerId}/status': [
+    'api-gateway-get-order.json',
+    routed(
+      'PUT',
+      '/admin/customers/{customerId}/status',
+      '/admin/customers/4b1f7c2e-9d3a-4c5b-8e6f-0a1b2c3d4e5f/status',
+    ),
+  ],
 } as const satisfies Record<string, readonly [string, Overrides<APIGatewayProxyEvent>]>;
 
 export type ApiRoute = keyof typeof API_GATEWAY_EVENTS;

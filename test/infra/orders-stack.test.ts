@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTION_CONTRACTS } from '#functions/contracts';
 import { VerifyTokenFn } from '#functions/identity/contract';
@@ -250,6 +251,9 @@ describe('Stack: OrdersStack', () => {
       'orders-create-order': [512, 10],
       'orders-get-order': [256, 10],
       'orders-list-orders': [256, 10],
+      'customers-get-profile': [256, 10],
+      'customers-update-profile': [256, 10],
+      'customers-set-status': [256, 10],
       'catalog-list-products': [256, 10],
       'catalog-get-product': [256, 10],
       'orders-health': [256, 10],
@@ -305,7 +309,7 @@ describe('Stack: OrdersStack', () => {
     }
   });
 
-  it('scopes create-order to item access on the orders table and reads on products', () => {
+  it('scopes create-order to item access on the orders table and reads on products and customers', () => {
     // Prepare
     const { orders } = testApp.stacks;
     const createOrder = orders.functions.find((fn) => fn.label === 'orders-create-order');
@@ -315,25 +319,25 @@ describe('Stack: OrdersStack', () => {
     const statements = dynamoStatements(roleStatements(template, createOrder));
 
     // Assess
-    const onOrders = statements.filter(
-      (s) =>
-        JSON.stringify(s.Resource) ===
-        JSON.stringify({ 'Fn::GetAtt': [logicalIdOf(orders.ordersTable), 'Arn'] }),
+    const covers = (s: PolicyStatementJson, table: IConstruct) =>
+      JSON.stringify(s.Resource).includes(logicalIdOf(table));
+    const onOrders = statements.filter((s) => covers(s, orders.ordersTable));
+    // The products and the customers table are granted the same reads, in one statement.
+    const reads = statements.filter(
+      (s) => covers(s, orders.productsTable) || covers(s, orders.customersTable),
     );
-    const onProducts = statements.filter(
-      (s) =>
-        JSON.stringify(s.Resource) ===
-        JSON.stringify({ 'Fn::GetAtt': [logicalIdOf(orders.productsTable), 'Arn'] }),
-    );
-    expect(onOrders.length + onProducts.length).toBe(statements.length);
+    expect(onOrders.length + reads.length).toBe(statements.length);
+    expect(reads.some((s) => covers(s, orders.productsTable))).toBe(true);
+    expect(reads.some((s) => covers(s, orders.customersTable))).toBe(true);
+    expect(reads.some((s) => covers(s, orders.ordersTable))).toBe(false);
     // TransactWriteItems is authorized per item action: Put (order, idempotency record, outbox row) and ConditionCheck.
     expect(onOrders.flatMap(actionsOf)).toEqual(
       expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem']),
     );
-    expect(onProducts.flatMap(actionsOf)).toEqual(
+    expect(reads.flatMap(actionsOf)).toEqual(
       expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:BatchGetItem']),
     );
-    for (const action of TABLE_WRITE_ACTIONS) expect(onProducts.flatMap(actionsOf)).not.toContain(action);
+    for (const action of TABLE_WRITE_ACTIONS) expect(reads.flatMap(actionsOf)).not.toContain(action);
   });
 
   it('grants read functions no writes and the outbox functions only what they use', () => {
@@ -494,6 +498,56 @@ describe('Stack: OrdersStack', () => {
     expect([products.DeletionPolicy, orders.DeletionPolicy]).toEqual(['Delete', 'Delete']);
   });
 
+  it('creates the customers table keyed by the customer id, on demand with PITR and encryption', () => {
+    // Prepare
+    const { customersTable } = testApp.stacks.orders;
+
+    // Act
+    const customers = template.toJSON().Resources[logicalIdOf(customersTable)];
+
+    // Assess
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'customerId', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'customerId', AttributeType: 'S' }],
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true },
+    });
+    expect(customers.Properties.StreamSpecification).toBeUndefined();
+    expect(customers.DeletionPolicy).toBe('Delete');
+  });
+
+  it('lets only the profile functions write the customers table, the back office update it, and create-order read it', () => {
+    // Prepare
+    const { orders } = testApp.stacks;
+    const customersArn = JSON.stringify({ 'Fn::GetAtt': [logicalIdOf(orders.customersTable), 'Arn'] });
+
+    // Act
+    const access = orders.functions
+      .map((fn) => {
+        const onCustomers = dynamoStatements(roleStatements(template, fn))
+          .filter((s) => JSON.stringify(s.Resource).includes(customersArn))
+          .flatMap(actionsOf);
+        const writes = onCustomers.some((action) =>
+          (TABLE_WRITE_ACTIONS as readonly string[]).includes(action),
+        );
+        const level = onCustomers.length === 0 ? 'none' : writes ? 'readWrite' : 'read';
+        return [
+          fn.label,
+          onCustomers.join(',') === 'dynamodb:UpdateItem' ? 'UpdateItem only' : level,
+        ] as const;
+      })
+      .filter(([, level]) => level !== 'none');
+
+    // Assess
+    expect(Object.fromEntries(access)).toEqual({
+      'orders-create-order': 'read',
+      'customers-get-profile': 'readWrite',
+      'customers-update-profile': 'readWrite',
+      'customers-set-status': 'UpdateItem only',
+    });
+  });
+
   it('throttles the API stage and POST /orders', () => {
     // Prepare
     const stageProps = { StageName: 'v1' };
@@ -572,6 +626,8 @@ describe('Stack: OrdersStack', () => {
       ['POST', 'orders-create-order', 'COGNITO_USER_POOLS'],
       ['GET', 'orders-list-orders', 'COGNITO_USER_POOLS'],
       ['GET', 'orders-get-order', 'COGNITO_USER_POOLS'],
+      ['GET', 'customers-get-profile', 'COGNITO_USER_POOLS'],
+      ['PUT', 'customers-update-profile', 'COGNITO_USER_POOLS'],
       ['GET', 'catalog-list-products', 'NONE'],
       ['GET', 'catalog-get-product', 'NONE'],
       ['GET', 'orders-health', 'NONE'],
@@ -579,6 +635,7 @@ describe('Stack: OrdersStack', () => {
       ['GET', 'admin-list-dead-letters', 'COGNITO_USER_POOLS'],
       ['POST', 'admin-redrive-dead-letter', 'COGNITO_USER_POOLS'],
       ['GET', 'analytics-get-metrics', 'COGNITO_USER_POOLS'],
+      ['PUT', 'customers-set-status', 'COGNITO_USER_POOLS'],
     ];
     const [authorizerId] = Object.keys(template.findResources('AWS::ApiGateway::Authorizer'));
 
@@ -605,13 +662,17 @@ describe('Stack: OrdersStack', () => {
     );
     expect(paths.sort()).toEqual([
       'admin',
+      'customers',
       'dead-letters',
       'health',
+      'me',
       'metrics',
       'openapi.json',
       'orders',
       'products',
       'redrive',
+      'status',
+      '{customerId}',
       '{id}',
       '{orderId}',
       '{productId}',
@@ -754,6 +815,8 @@ describe('Stack: OrdersStack', () => {
     const names = Object.keys(outputs).sort();
 
     // Assess
-    expect(names).toEqual(expect.arrayContaining(['ApiUrl', 'OrdersTableName', 'ProductsTableName']));
+    expect(names).toEqual(
+      expect.arrayContaining(['ApiUrl', 'OrdersTableName', 'ProductsTableName', 'CustomersTableName']),
+    );
   });
 });

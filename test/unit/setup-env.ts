@@ -6,6 +6,7 @@ Object.assign(process.env, {
   ORDERS_TABLE_NAME: 'orders-test',
   PRODUCTS_TABLE_NAME: 'products-test',
   INVENTORY_TABLE_NAME: 'inventory-test',
+  CUSTOMERS_TABLE_NAME: 'customers-test',
   OUTBOX_TABLE_NAME: 'orders-test',
   KAFKA_BOOTSTRAP_BROKERS: 'localhost:9092',
   KAFKA_AUTH: 'none',
@@ -22,5 +23,6 @@ export const TEST_ENV = {
   ordersTable: 'orders-test',
   productsTable: 'products-test',
   inventoryTable: 'inventory-test',
+  customersTable: 'customers-test',
   outboxTable: 'orders-test',
 } as const;

@@ -5,6 +5,7 @@ import type {
   OrderCancellationReasonV2,
   PaymentPendingReason,
   PaymentReversalReason,
+  Recipient,
 } from '#events';
 import { PermanentError } from '#platform/errors';
 import { type HistoryEntry, type OrderStatus, transition } from './order';
@@ -48,6 +49,8 @@ export interface OrderState {
   readonly reversalRequested?: boolean | undefined;
   readonly history: readonly HistoryEntry[];
   readonly updatedAt: string;
+  /** Who the order's outcome is announced to (OrderConfirmed, OrderCancelled). */
+  readonly recipient: Recipient;
 }
 
 /** An event the saga emits, before it gets its envelope. */
@@ -170,7 +173,13 @@ function cancellation(
     release,
     cancelled: {
       type: 'OrderCancelled',
-      payload: { orderId: state.orderId, reason, ...(detail ? { detail } : {}), cancelledAt: at },
+      payload: {
+        orderId: state.orderId,
+        reason,
+        ...(detail ? { detail } : {}),
+        cancelledAt: at,
+        recipient: state.recipient,
+      },
     },
   };
 }
@@ -233,7 +242,13 @@ export function decide(state: OrderState, event: SagaEvent, now: Date): Decision
         emit: [
           {
             type: 'OrderCancelled',
-            payload: { orderId: state.orderId, reason: 'STOCK_REJECTED', detail, cancelledAt: at },
+            payload: {
+              orderId: state.orderId,
+              reason: 'STOCK_REJECTED',
+              detail,
+              cancelledAt: at,
+              recipient: state.recipient,
+            },
           },
         ],
       };
@@ -291,7 +306,13 @@ export function decide(state: OrderState, event: SagaEvent, now: Date): Decision
         emit: [
           {
             type: 'OrderConfirmed',
-            payload: { orderId: state.orderId, paymentId, total: state.total, confirmedAt: at },
+            payload: {
+              orderId: state.orderId,
+              paymentId,
+              total: state.total,
+              confirmedAt: at,
+              recipient: state.recipient,
+            },
           },
         ],
       };

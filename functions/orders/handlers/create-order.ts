@@ -1,6 +1,9 @@
 import { monotonicFactory } from 'ulid';
 import { ProductCatalog } from '#functions/catalog/products';
-import { callerOf } from '#platform/auth';
+import type { Identity } from '#functions/customers/model';
+import { ProfileStore } from '#functions/customers/profile-store';
+import { standingOf } from '#functions/customers/profiles';
+import { identityOf } from '#platform/auth';
 import { documentClient } from '#platform/clients';
 import { readEnv } from '#platform/env';
 import { badRequest, HttpError } from '#platform/errors';
@@ -15,6 +18,8 @@ import { OrderStore } from '../order-store';
 const env = readEnv(CreateOrderFn);
 const store = new OrderStore(documentClient, env.ORDERS_TABLE_NAME);
 const catalog = new ProductCatalog(documentClient, env.PRODUCTS_TABLE_NAME);
+const profiles = new ProfileStore(documentClient, env.CUSTOMERS_TABLE_NAME);
+const customers = { standingOf: (identity: Identity) => standingOf(profiles, identity, new Date()) };
 const count = metricsOf(CreateOrderFn.metrics);
 const ulid = monotonicFactory();
 
@@ -43,6 +48,10 @@ function refusal(result: Exclude<CreateOrderResult, { kind: 'ACCEPTED' }>, key: 
           message: `unknown product ${productId}`,
           productId,
         })),
+      });
+    case 'CUSTOMER_SUSPENDED':
+      return new HttpError(403, 'CUSTOMER_SUSPENDED', 'The customer account is suspended: no new orders', {
+        details: [{ message: 'contact customer service to have the account reinstated' }],
       });
     case 'MIXED_CURRENCIES':
       return new HttpError(422, 'MIXED_CURRENCIES', 'All products of one order must share a currency', {
@@ -80,7 +89,7 @@ function refusal(result: Exclude<CreateOrderResult, { kind: 'ACCEPTED' }>, key: 
 
 /** POST /orders: an order of the signed-in customer (the token's subject). */
 export const handler = apiHandler(async (event) => {
-  const caller = callerOf(event);
+  const { sub, ...contact } = identityOf(event);
   const idempotencyKey = idempotencyKeyOf(header(event, 'idempotency-key'));
   const body = parseJsonBody(event, { maxBytes: ORDER_LIMITS.maxBodyBytes });
   const parsed = parseCreateOrderRequest(body);
@@ -89,10 +98,11 @@ export const handler = apiHandler(async (event) => {
   }
 
   const result = await createOrder(
-    { store, catalog, clock: () => new Date(), newOrderId: () => ulid() },
+    { store, catalog, customers, clock: () => new Date(), newOrderId: () => ulid() },
     {
       request: parsed.value,
-      customerId: caller.sub,
+      customerId: sub,
+      contact,
       idempotencyKey,
       traceHeader: process.env._X_AMZN_TRACE_ID,
       basePath: basePathOf(event),

@@ -48,6 +48,7 @@ const QUANTITY = 2;
 const UNIT_PRICE = { amountMinor: 2999, currency: 'EUR' };
 const TOTAL = { amountMinor: 5998, currency: 'EUR' };
 const PAYMENT = { method: 'card', token: 'tok_ok' } as const;
+const RECIPIENT = { customerId: 'customer-1', notifications: { email: true, sms: false } };
 
 /**
  * Creates the event of `step` for `orderId` at `now`, validated by `createEvent`. Every step after
@@ -123,7 +124,13 @@ export function sagaEvent(
     case 'OrderConfirmed':
       return createEvent(
         'OrderConfirmed',
-        { orderId, paymentId: `pay-${orderId}`, total: TOTAL, confirmedAt: now.toISOString() },
+        {
+          orderId,
+          paymentId: `pay-${orderId}`,
+          total: TOTAL,
+          confirmedAt: now.toISOString(),
+          recipient: RECIPIENT,
+        },
         { source: 'order-service', ...follows() },
       );
     case 'NotificationSent':
@@ -158,6 +165,7 @@ export function sagaEvent(
           reason: 'PAYMENT_FAILED',
           detail: 'DECLINED: Card declined by issuer',
           cancelledAt: now.toISOString(),
+          recipient: RECIPIENT,
         },
         { source: 'order-service', ...follows() },
       );

@@ -26,6 +26,7 @@ function confirmedPayload(): EventPayload<'OrderConfirmed'> {
     paymentId: 'pay-order-1',
     total: { amountMinor: 9997, currency: 'EUR' },
     confirmedAt: '2025-03-01T12:00:00.000Z',
+    recipient: { customerId: 'customer-1', notifications: { email: true, sms: false } },
   };
 }
 

@@ -38,7 +38,7 @@ describe('Function: authorizeToken (OpenID Connect issuer)', () => {
     verifier = jwtVerifier;
   });
 
-  it('allows the stage and passes the subject, groups and name of a valid token, with or without Bearer', async () => {
+  it('allows the stage and passes the subject, groups, name and email of a valid token, with or without Bearer', async () => {
     // Prepare
     const token = signJwt(claims(), key);
 
@@ -54,7 +54,12 @@ describe('Function: authorizeToken (OpenID Connect issuer)', () => {
             { Effect: 'Allow', Resource: 'arn:aws:execute-api:eu-west-1:123456789012:api123/v1/*' },
           ],
         },
-        context: { sub: 'user-1', groups: 'admins,staff', name: 'ana@example.com' },
+      });
+      expect(result.context).toEqual({
+        sub: 'user-1',
+        groups: 'admins,staff',
+        name: 'ana@example.com',
+        email: 'ana@example.com',
       });
     }
   });

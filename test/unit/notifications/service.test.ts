@@ -6,7 +6,7 @@ import {
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { parseEvent } from '#events';
+import { parseEvent, type Recipient } from '#events';
 import { customerIdOf, type OrderOutcomeEvent, recipientFor } from '#functions/notifications/model';
 import type { NotificationProvider } from '#functions/notifications/provider';
 import { MockEmailProvider, MockSmsProvider } from '#functions/notifications/providers';
@@ -19,7 +19,7 @@ import {
 } from '#functions/notifications/service';
 import { CircuitBreaker, CircuitOpenError } from '#platform/circuit-breaker';
 import { outboxEntryOf } from '#test/unit/helpers/outbox';
-import { sample } from '../events/helpers';
+import { latestSample, sample } from '../events/helpers';
 
 const NOW = new Date('2025-03-01T12:06:00.000Z');
 const TABLE = 'notifications';
@@ -34,6 +34,15 @@ function confirmed(orderId = 'c0ffee00-0000-4000-8000-000000000001'): OrderOutco
 function cancelled(orderId = 'c0ffee00-0000-4000-8000-000000000002'): OrderOutcomeEvent {
   const event = sample('OrderCancelled');
   return { ...event, aggregateId: orderId, payload: { ...event.payload, orderId } };
+}
+
+/** The latest OrderCancelled (version 3): its recipient accepts email and SMS. */
+function cancelledFor(
+  recipient: Recipient,
+  orderId = 'c0ffee00-0000-4000-8000-000000000003',
+): OrderOutcomeEvent {
+  const event = latestSample('OrderCancelled');
+  return { ...event, aggregateId: orderId, payload: { ...event.payload, orderId, recipient } };
 }
 
 interface Harness {
@@ -342,6 +351,95 @@ describe('Class: NotificationService', () => {
     // Assess
     await expect(run).rejects.toThrow(/Deferred .*#ORDER_CONFIRMED#email: Circuit mock-email is open/);
     expect(doc.commandCalls(PutCommand)).toHaveLength(0);
+  });
+});
+
+describe('Class: NotificationService, with the recipient the event carries', () => {
+  beforeEach(() => {
+    doc.reset();
+    doc.on(GetCommand).resolves({});
+    doc.on(PutCommand).resolves({});
+  });
+
+  const BOB: Recipient = {
+    customerId: 'customer-bob',
+    name: 'Bob',
+    email: 'bob@example.com',
+    phone: '+15555550123',
+    notifications: { email: true, sms: true },
+  };
+
+  it("sends to the recipient's email and phone, with the customer's id in the message data", async () => {
+    // Prepare
+    const { service, providers } = harness();
+    const email = vi.spyOn(providers.email, 'send');
+    const sms = vi.spyOn(providers.sms, 'send');
+
+    // Act
+    const outcomes = await service.notify(cancelledFor(BOB), NOW);
+
+    // Assess
+    expect(outcomes.map((outcome) => [outcome.channel, outcome.status])).toEqual([
+      ['email', 'SENT'],
+      ['sms', 'SENT'],
+    ]);
+    expect(email.mock.calls[0]?.[0]).toMatchObject({
+      to: 'bob@example.com',
+      data: { customerId: 'customer-bob' },
+    });
+    expect(sms.mock.calls[0]?.[0]).toMatchObject({
+      to: '+15555550123',
+      data: { customerId: 'customer-bob' },
+    });
+    expect(puts().map((put) => put.Item?.recipient)).toEqual(['bob@example.com', '+15555550123']);
+  });
+
+  it('skips the channels the recipient does not accept, and records nothing for them', async () => {
+    // Prepare
+    const { service, providers } = harness();
+    const sms = vi.spyOn(providers.sms, 'send');
+    const emailOnly: Recipient = {
+      customerId: 'customer-bob',
+      email: 'bob@example.com',
+      notifications: { email: true, sms: false },
+    };
+
+    // Act
+    const outcomes = await service.notify(cancelledFor(emailOnly), NOW);
+
+    // Assess
+    expect(outcomes.map((outcome) => outcome.channel)).toEqual(['email']);
+    expect(sms).not.toHaveBeenCalled();
+    expect(puts()).toHaveLength(1);
+  });
+
+  it('sends nothing to a recipient who accepts no channel', async () => {
+    // Prepare
+    const { service } = harness();
+    const silent = { customerId: 'customer-quiet', notifications: { email: false, sms: false } };
+
+    // Act
+    const outcomes = await service.notify(cancelledFor(silent), NOW);
+
+    // Assess
+    expect(outcomes).toEqual([]);
+    expect(doc.commandCalls(GetCommand)).toHaveLength(0);
+    expect(puts()).toHaveLength(0);
+  });
+
+  it('uses the placeholder addresses of a recipient without addresses (an order placed before profiles)', async () => {
+    // Prepare
+    const { service } = harness();
+    const legacy = { customerId: 'customer-old', notifications: { email: true, sms: true } };
+
+    // Act
+    await service.notify(cancelledFor(legacy), NOW);
+
+    // Assess
+    expect(puts().map((put) => put.Item?.recipient)).toEqual([
+      'customer-old@customers.example',
+      '+15555550100',
+    ]);
   });
 });
 

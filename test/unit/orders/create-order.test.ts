@@ -10,8 +10,9 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { parseEvent, Topics } from '#events';
+import { parseEvent, type Recipient, Topics } from '#events';
 import { ProductCatalog } from '#functions/catalog/products';
+import type { CustomerStatus, Identity } from '#functions/customers/model';
 import { requestHash } from '#functions/orders/canonical';
 import { type CreateOrderDeps, type CreateOrderResult, createOrder } from '#functions/orders/create-order';
 import type { CreateOrderRequest } from '#functions/orders/domain/create-order-request';
@@ -42,17 +43,27 @@ const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
 /** Order ids handed out in sequence: 01JN8S7QG00000000000000001, ...02, ... */
 const orderIdAt = (index: number) => `01JN8S7QG0${String(index + 1).padStart(16, '0')}`;
 
-function makeDeps() {
+/** The recipient of the active customer's orders: their profile's contact details. */
+const RECIPIENT: Recipient = {
+  customerId: CUSTOMER,
+  name: 'Alice',
+  email: 'alice@example.com',
+  notifications: { email: true, sms: false },
+};
+
+function makeDeps(status: CustomerStatus = 'ACTIVE') {
   let issued = 0;
   const backoff = vi.fn(async (_attempt: number) => {});
+  const standingOf = vi.fn(async (_identity: Identity) => ({ status, recipient: RECIPIENT }));
   const deps: CreateOrderDeps = {
     store: new OrderStore(client, ORDERS_TABLE),
     catalog: new ProductCatalog(client, PRODUCTS_TABLE),
+    customers: { standingOf },
     clock: () => NOW,
     newOrderId: () => orderIdAt(issued++),
     backoff,
   };
-  return { deps, backoff };
+  return { deps, backoff, standingOf };
 }
 
 function transactItems(call = 0) {
@@ -89,6 +100,23 @@ describe('Function: createOrder', () => {
     ddb.reset();
     ddb.on(BatchGetCommand).resolves({ Responses: { [PRODUCTS_TABLE]: [...PRODUCTS] } });
     ddb.on(TransactWriteCommand).resolves({});
+  });
+
+  describe('a suspended customer', () => {
+    it('is refused as CUSTOMER_SUSPENDED before the catalog is read, and nothing is written', async () => {
+      // Prepare
+      const { deps } = makeDeps('SUSPENDED');
+
+      // Act
+      const result = await createOrder(deps, { request: REQUEST, customerId: CUSTOMER, idempotencyKey: KEY });
+
+      // Assess
+      expect(result).toEqual({ kind: 'CUSTOMER_SUSPENDED' });
+      expect(ddb.commandCalls(BatchGetCommand)).toHaveLength(0);
+      expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+      expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+      expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+    });
   });
 
   describe('a new order', () => {
@@ -159,6 +187,23 @@ describe('Function: createOrder', () => {
         ['11111111-1111-1111-1111-111111111111', 2, 5998],
         ['33333333-3333-3333-3333-333333333333', 1, 3999],
       ]);
+    });
+
+    it("keeps the customer's contact details on the order, asked for with the token's claims", async () => {
+      // Prepare
+      const { deps, standingOf } = makeDeps();
+
+      // Act
+      await createOrder(deps, {
+        request: REQUEST,
+        customerId: CUSTOMER,
+        contact: { email: 'alice@example.com', name: 'Alice' },
+        idempotencyKey: KEY,
+      });
+
+      // Assess
+      expect(standingOf).toHaveBeenCalledWith({ sub: CUSTOMER, email: 'alice@example.com', name: 'Alice' });
+      expect(transactItems()[1]?.Put?.Item?.recipient).toEqual(RECIPIENT);
     });
 
     it('stores the request hash and the response to replay under the idempotency key', async () => {

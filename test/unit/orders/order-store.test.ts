@@ -19,6 +19,7 @@ const ORDER_ID = '01JN8S7QG0AAAAAAAAAAAAAAAA';
 const PLACED_AT = '2025-03-01T12:00:00.000Z';
 const NOW = new Date('2025-03-01T12:05:00.000Z');
 const KEY = '6a1f0c0e-7c1b-4f4e-9a52-2f4d2b8f6c11';
+const RECIPIENT = { customerId: 'c-1', notifications: { email: true, sms: false } };
 
 const doc = mockClient(DynamoDBDocumentClient);
 const store = () => new OrderStore(DynamoDBDocumentClient.from(new DynamoDBClient({})), TABLE);
@@ -85,7 +86,13 @@ const orderCreated = (): DomainEvent =>
 const orderConfirmed = (): DomainEvent =>
   createEvent(
     'OrderConfirmed',
-    { orderId: ORDER_ID, paymentId: 'pay-1', total: order().total, confirmedAt: NOW.toISOString() },
+    {
+      orderId: ORDER_ID,
+      paymentId: 'pay-1',
+      total: order().total,
+      confirmedAt: NOW.toISOString(),
+      recipient: RECIPIENT,
+    },
     { source: 'order-service', aggregateId: ORDER_ID, now: NOW },
   );
 
@@ -98,6 +105,7 @@ function state(overrides: Partial<OrderState> = {}): OrderState {
     lines: [{ productId: '11111111-1111-1111-1111-111111111111', quantity: 2 }],
     history: [{ status: 'PENDING', at: PLACED_AT, reason: 'Order placed' }],
     updatedAt: PLACED_AT,
+    recipient: RECIPIENT,
     ...overrides,
   };
 }

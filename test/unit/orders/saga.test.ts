@@ -328,7 +328,7 @@ describe('Function: applySagaEvent', () => {
 });
 
 describe('Function: stateOf', () => {
-  it('keeps what the saga decides on, including the history and the last update', () => {
+  it('keeps what the saga decides on; an order placed before profiles notifies its customer on every channel', () => {
     // Prepare
     const order = storedOrder('PAYMENT_PENDING', 4, { paymentId: 'pay-1' });
 
@@ -346,7 +346,25 @@ describe('Function: stateOf', () => {
       paymentId: 'pay-1',
       history: order.history,
       updatedAt: order.updatedAt,
+      recipient: { customerId: order.customerId, notifications: { email: true, sms: true } },
     });
+  });
+
+  it('takes the recipient the order kept when it was placed', () => {
+    // Prepare
+    const recipient = {
+      customerId: 'customer-1',
+      name: 'Bob',
+      phone: '+15555550123',
+      notifications: { email: false, sms: true },
+    };
+    const order = { ...storedOrder('STOCK_RESERVED', 2), recipient };
+
+    // Act
+    const state = stateOf(order);
+
+    // Assess
+    expect(state.recipient).toEqual(recipient);
   });
 });
 
@@ -365,6 +383,7 @@ describe('Function: envelopesFor', () => {
             paymentId: parent.payload.paymentId,
             total: { amountMinor: 9997, currency: 'EUR' },
             confirmedAt: NOW.toISOString(),
+            recipient: { customerId: 'customer-1', notifications: { email: true, sms: false } },
           },
         },
       ],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { callerOf, parseGroups, requireAdmin } from '#platform/auth';
+import { callerOf, identityOf, parseGroups, requireAdmin } from '#platform/auth';
 import { HttpError } from '#platform/errors';
 
 const withAuthorizer = (authorizer: unknown) =>
@@ -93,5 +93,40 @@ describe('Function: requireAdmin', () => {
 
     // Assess
     expect(error).toMatchObject({ statusCode: 401 });
+  });
+});
+
+describe('Function: identityOf', () => {
+  it('reads the subject, email and name claims of a Cognito ID token', () => {
+    // Prepare
+    const event = withAuthorizer({
+      claims: { sub: 'u-1', 'cognito:username': 'u-1', email: ' alice@example.com ', name: 'Alice' },
+    });
+
+    // Act
+    const identity = identityOf(event);
+
+    // Assess
+    expect(identity).toEqual({ sub: 'u-1', email: 'alice@example.com', name: 'Alice' });
+  });
+
+  it('reads the email a Lambda authorizer passes in its context, and leaves out blank claims', () => {
+    // Prepare
+    const event = withAuthorizer({ sub: 'u-2', groups: '', name: ' ', email: 'bob@example.com' });
+
+    // Act
+    const identity = identityOf(event);
+
+    // Assess
+    expect(identity).toEqual({ sub: 'u-2', email: 'bob@example.com' });
+  });
+
+  it('refuses a request without a subject with 401', () => {
+    // Act
+    const error = caught(() => identityOf(withAuthorizer({ claims: { email: 'x@example.com' } })));
+
+    // Assess
+    expect(error).toBeInstanceOf(HttpError);
+    expect((error as HttpError).statusCode).toBe(401);
   });
 });

@@ -18,6 +18,12 @@ const NOW = new Date('2025-03-01T12:05:00.000Z');
 const PLACED_AT = '2025-03-01T12:00:00.000Z';
 const ORDER_ID = '6f1c2a9e-3b7d-4c1e-9a55-0d2f8e7b1c43';
 const RESERVATION_ID = 'res-1';
+const RECIPIENT = {
+  customerId: 'customer-1',
+  name: 'Alice',
+  email: 'alice@example.com',
+  notifications: { email: true, sms: false },
+};
 
 function givenOrder(status: OrderStatus, overrides: Partial<OrderState> = {}): OrderState {
   return {
@@ -32,6 +38,7 @@ function givenOrder(status: OrderStatus, overrides: Partial<OrderState> = {}): O
     ...(status === 'PENDING' ? {} : { reservationId: RESERVATION_ID }),
     history: [{ status: 'PENDING', at: PLACED_AT, reason: 'Order placed' }],
     updatedAt: PLACED_AT,
+    recipient: RECIPIENT,
     ...overrides,
   };
 }
@@ -126,6 +133,7 @@ describe('Function: decide', () => {
             .map((line) => `${line.productId}: ${line.requested} requested, ${line.available} available`)
             .join('; '),
           cancelledAt: NOW.toISOString(),
+          recipient: RECIPIENT,
         },
       },
     ]);
@@ -190,6 +198,7 @@ describe('Function: decide', () => {
           paymentId: event.payload.paymentId,
           total: { amountMinor: 9997, currency: 'EUR' },
           confirmedAt: NOW.toISOString(),
+          recipient: RECIPIENT,
         },
       },
     ]);
@@ -227,6 +236,7 @@ describe('Function: decide', () => {
             ? { detail: event.payload.detail }
             : {}),
           cancelledAt: NOW.toISOString(),
+          recipient: RECIPIENT,
         },
       },
     ]);

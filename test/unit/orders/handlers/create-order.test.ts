@@ -66,6 +66,7 @@ describe('Handler: create-order', () => {
     ddb.reset();
     ddb.on(BatchGetCommand).resolves({ Responses: { [TEST_ENV.productsTable]: [...PRODUCTS] } });
     ddb.on(TransactWriteCommand).resolves({});
+    ddb.on(GetCommand, { TableName: TEST_ENV.customersTable }).resolves({});
   });
 
   afterEach(() => {
@@ -185,6 +186,85 @@ describe('Handler: create-order', () => {
     });
   });
 
+  describe("the customer's standing", () => {
+    const profile = (status: 'ACTIVE' | 'SUSPENDED') => ({
+      customerId: CUSTOMER_SUB,
+      entity: 'CUSTOMER',
+      name: 'Alice',
+      email: 'alice@example.com',
+      phone: '+15555550123',
+      notifications: { email: true, sms: true },
+      status,
+      createdAt: '2025-03-01T11:00:00.000Z',
+      updatedAt: '2025-03-01T11:00:00.000Z',
+      version: 2,
+    });
+
+    it("reads the caller's profile with one eventually consistent GetItem", async () => {
+      // Act
+      await handler(postOrders(), lambdaContext());
+
+      // Assess
+      const reads = ddb
+        .commandCalls(GetCommand)
+        .filter((call) => call.args[0].input.TableName === TEST_ENV.customersTable);
+      expect(reads.map((call) => call.args[0].input)).toEqual([
+        { TableName: TEST_ENV.customersTable, Key: { customerId: CUSTOMER_SUB } },
+      ]);
+    });
+
+    it("keeps an active customer's contact details and preferences on the order", async () => {
+      // Prepare
+      ddb.on(GetCommand, { TableName: TEST_ENV.customersTable }).resolves({ Item: profile('ACTIVE') });
+
+      // Act
+      const result = await handler(postOrders(), lambdaContext());
+
+      // Assess
+      expect(result.statusCode).toBe(202);
+      const order = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.[1]?.Put?.Item;
+      expect(order?.recipient).toEqual({
+        customerId: CUSTOMER_SUB,
+        name: 'Alice',
+        email: 'alice@example.com',
+        phone: '+15555550123',
+        notifications: { email: true, sms: true },
+      });
+    });
+
+    it("treats a customer without a profile as active, with the token's email", async () => {
+      // Prepare
+      const event = postOrders(callerContext({ sub: CUSTOMER_SUB, email: 'new@example.com' }));
+
+      // Act
+      const result = await handler(event, lambdaContext());
+
+      // Assess
+      expect(result.statusCode).toBe(202);
+      const order = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.[1]?.Put?.Item;
+      expect(order?.recipient).toEqual({
+        customerId: CUSTOMER_SUB,
+        name: 'new',
+        email: 'new@example.com',
+        notifications: { email: true, sms: false },
+      });
+    });
+
+    it('returns 403 CUSTOMER_SUSPENDED to a suspended customer, and writes nothing', async () => {
+      // Prepare
+      ddb.on(GetCommand, { TableName: TEST_ENV.customersTable }).resolves({ Item: profile('SUSPENDED') });
+
+      // Act
+      const result = await handler(postOrders(), lambdaContext());
+
+      // Assess
+      expect(result.statusCode).toBe(403);
+      expect(errorOf(result)).toMatchObject({ code: 'CUSTOMER_SUSPENDED', requestId: REQUEST_ID });
+      expect(result.body).not.toContain(TEST_ENV.customersTable);
+      expectNoWrites();
+    });
+  });
+
   describe('logs', () => {
     it('logs the new order with its orderId and the correlationId of its saga', async () => {
       // Prepare
@@ -235,7 +315,7 @@ describe('Handler: create-order', () => {
       const first = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.[0]?.Put?.Item;
       const record = stored(String(first?.requestHash));
       ddb.on(TransactWriteCommand).rejects(transactionCanceled('ConditionalCheckFailed', 'None'));
-      ddb.on(GetCommand).resolves({ Item: record });
+      ddb.on(GetCommand, { TableName: TEST_ENV.ordersTable }).resolves({ Item: record });
 
       // Act
       const result = await handler(postOrders(), lambdaContext());
@@ -250,7 +330,7 @@ describe('Handler: create-order', () => {
     it('returns 409 IDEMPOTENCY_KEY_REUSED when the key was used for another request, and writes nothing', async () => {
       // Prepare
       ddb.on(TransactWriteCommand).rejects(transactionCanceled('ConditionalCheckFailed', 'None'));
-      ddb.on(GetCommand).resolves({ Item: stored('0'.repeat(64)) });
+      ddb.on(GetCommand, { TableName: TEST_ENV.ordersTable }).resolves({ Item: stored('0'.repeat(64)) });
       const event = postOrders({ headers: { 'Idempotency-Key': 'order-2025-03-01:42' } });
 
       // Act
