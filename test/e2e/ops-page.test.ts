@@ -143,14 +143,24 @@ describe('End to end: the operations page shows the saga running', () => {
     expect(items.find((item) => item.id === letter.id)?.redrivenBy).toContain('admin@example.com');
   });
 
-  it('refuses the dead letters to a customer’s token, as the admin API does', async () => {
+  it('refuses the dead letters without a token or with a customer’s, as the admin API does, and a wrong password', async () => {
     // Prepare
     const bob = await customer(runtime, 'bob');
+    const ops = (path: string, init: RequestInit = {}) => fetch(`${runtime.opsUrl}${path}`, init);
 
     // Act
-    const response = await fetch(`${runtime.opsUrl}/api/dead-letters`, { headers: bob.headers });
+    const responses = [
+      await ops('/api/dead-letters'),
+      await ops('/api/dead-letters', { headers: bob.headers }),
+      await ops('/api/dead-letters/not-an-id/redrive', { method: 'POST', headers: bob.headers }),
+      await ops('/api/sign-in', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'admin@example.com', password: 'wrong' }),
+      }),
+    ];
 
     // Assess
-    expect(response.status).toBe(403);
+    expect(responses.map((response) => response.status)).toEqual([401, 403, 400, 401]);
   });
 });
