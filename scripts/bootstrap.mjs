@@ -3,7 +3,8 @@
 // when they are missing or older than the lock file (also the Node.js build of localstack/lambda-node
 // that functions run on), and the system packages the local engines need
 // (librdkafka for the mock Kafka cluster, a Java runtime for DynamoDB Local) through apt-get when
-// running as root. Fast when nothing is missing.
+// running as root, and the headless Chromium the end-to-end test of the operations page drives.
+// Fast when nothing is missing.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -93,4 +94,17 @@ if (!ok('java', ['-version'])) {
   }).toString();
   const found = /version "(\d+)/.exec(version)?.[1];
   if (found && Number(found) < 11) fail(`DynamoDB Local needs Java 11 or newer (found ${found}).`);
+}
+
+// The headless browser of the operations page's end-to-end test (driven by playwright-core, which
+// downloads no browser of its own). Only the tests need it: without root, say so and go on.
+if (!process.env.CHROMIUM_PATH && !ok('chromium', ['--version'])) {
+  if (isRoot && hasApt) {
+    aptInstall(['chromium'], 'The end-to-end test of the operations page needs a headless Chromium.');
+  } else {
+    console.warn(
+      '[setup] The end-to-end test of the operations page needs Chromium: sudo apt-get install -y chromium ' +
+        '(or set CHROMIUM_PATH to a Chromium or Chrome executable).',
+    );
+  }
 }

@@ -307,6 +307,8 @@ export class KafkaConsumer<C extends AnyContract = AnyContract> extends Construc
         batchSize,
         maxBatchingWindow,
         provisionedPollerConfig: { minimumPollers: 1, maximumPollers: 3 },
+        // Lag and throughput per mapping (one consumer group each), for the consumer-lag panels.
+        metricsConfig: { metrics: [lambda.MetricType.KAFKA_METRICS] },
         retryAttempts,
         bisectBatchOnError: true,
         reportBatchItemFailures: true,

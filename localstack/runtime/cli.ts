@@ -15,6 +15,7 @@ const { values } = parseArgs({
     host: { type: 'string', default: process.env.HOST ?? '127.0.0.1' },
     'time-scale': { type: 'string', default: process.env.LOCAL_TIME_SCALE ?? '1' },
     'control-port': { type: 'string', default: process.env.CONTROL_PORT ?? '0' },
+    'ops-port': { type: 'string', default: process.env.OPS_PORT ?? '0' },
     logs: { type: 'string', default: 'file' },
     cold: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
@@ -22,7 +23,7 @@ const { values } = parseArgs({
 });
 
 if (values.help) {
-  console.log(`Usage: npm start -- [--port 3000] [--host 127.0.0.1] [--time-scale 1] [--logs file|console] [--control-port 0] [--cold]
+  console.log(`Usage: npm start -- [--port 3000] [--host 127.0.0.1] [--time-scale 1] [--logs file|console] [--control-port 0] [--ops-port 0] [--cold]
 
 Runs the synthesized app (cdk.out) locally: DynamoDB Local, the librdkafka mock Kafka cluster, the
 bundled Lambda functions, the REST API, DynamoDB stream and MSK event source mappings, Step Functions
@@ -37,6 +38,9 @@ workflows and rate() schedules.
   --control-port N   port of the AWS API endpoint (Lambda, Kafka, Step Functions, Cognito user pools,
                      Secrets Manager, /_local/faults) on 127.0.0.1; 0 (the default, or $CONTROL_PORT)
                      picks a free one
+  --ops-port N       port of the operations page on 127.0.0.1 (orders, saga latency, consumer lag,
+                     dead letters with redrive, business metrics); 0 (the default, or $OPS_PORT) picks
+                     a free one
 
 The user pool has demo users (two customers and an admin); the start prints them, their password and
 a ready ID token for a customer and for the admin.`);
@@ -55,6 +59,7 @@ const runtime = await LocalRuntime.start({
   echoLogs: values.logs === 'console',
   controlPlanePort: Number(values['control-port']),
   provisionedEnvironments: values.cold ? 0 : 1,
+  opsPort: Number(values['ops-port']),
 });
 
 const cp = runtime.controlPlaneUrl;
@@ -97,6 +102,8 @@ console.log(`
 Order saga is running locally (started in ${((Date.now() - started) / 1000).toFixed(1)} s)
 
   REST API         ${runtime.apiUrl}   (every route but /products* and /health needs an ID token)
+  Operations page  ${runtime.opsUrl}   (orders live, saga latency, consumer lag, dead letters: redrive
+                   after signing in as ${admin?.email ?? 'an admin'}, business metrics)
   DynamoDB         ${runtime.dynamoEndpoint}   (aws dynamodb list-tables --endpoint-url ${runtime.dynamoEndpoint})
   Kafka bootstrap  ${runtime.kafkaBootstrap}   (kcat -b ${runtime.kafkaBootstrap} -t orders.events -C)
   AWS APIs         ${cp}   (Lambda, Kafka, Step Functions, Cognito, Secrets Manager; not authenticated)

@@ -14,6 +14,8 @@ export class LogSink {
    * CloudWatch Logs would ingest from a function, without Lambda's own START/END/REPORT lines.
    */
   readonly bytesBySource = new Map<string, number>();
+  /** Called with every line an attached process writes (the function output, as it is). */
+  private readonly listeners: ((source: string, line: string) => void)[] = [];
 
   constructor(
     readonly path: string | undefined,
@@ -37,8 +39,14 @@ export class LogSink {
         createInterface({ input: stream }).on('line', (line) => {
           this.bytesBySource.set(source, (this.bytesBySource.get(source) ?? 0) + Buffer.byteLength(line) + 1);
           this.write(source, line);
+          for (const listener of this.listeners) listener(source, line);
         });
     }
+  }
+
+  /** Calls `listener` with each line the attached processes write from now on (e.g. to read their metrics). */
+  onLine(listener: (source: string, line: string) => void): void {
+    this.listeners.push(listener);
   }
 
   async close(): Promise<void> {

@@ -20,6 +20,9 @@ import type { InvokeResult, LocalLambda } from './lambda';
 import type { KafkaMappingRequest, LocalMapping } from './lambda-api';
 import { LogSink } from './logs';
 import type { OnFailureRecord } from './on-failure';
+import { parseEmfLine } from './ops/emf';
+import { MetricStore } from './ops/metrics';
+import { OpsPage } from './ops/ops-page';
 import { Resolver } from './resolve';
 import { restApisFromTemplate } from './rest-api';
 import { LocalS3, onFailureObjectKey } from './s3';
@@ -65,6 +68,11 @@ export interface LocalRuntimeOptions {
    * concurrency would, so the first order is as fast as the next ones.
    */
   provisionedEnvironments?: number;
+  /**
+   * Port of the operations page (orders, consumer lag, dead letters, business metrics) on 127.0.0.1;
+   * 0 picks a free one. Unset: no page, and the functions' metrics are not collected.
+   */
+  opsPort?: number;
 }
 
 /** Something that started and must be stopped, named for the log when stopping it fails. */
@@ -125,6 +133,10 @@ export class LocalRuntime {
   controlPlaneUrl = '';
   /** Faults AWS has no API for (brokers down, function crashes, DynamoDB latency); also at `/_local/faults`. */
   faults: LocalFaults | undefined;
+  /** The metrics the functions emitted (their EMF log lines), collected when the operations page runs. */
+  readonly metrics: MetricStore | undefined;
+  /** The operations page (`opsPort`), or '' when it does not run. */
+  opsUrl = '';
   private readonly lambdas: LocalFunctions;
   /** What has started, in start order. */
   private readonly started: Started[] = [];
@@ -141,6 +153,11 @@ export class LocalRuntime {
     this.lambdas = new LocalFunctions(logs, options.functionConcurrency ?? 4);
     this.functions = this.lambdas.byArn;
     this.s3 = new LocalS3(logs);
+    if (options.opsPort !== undefined) {
+      const metrics = new MetricStore();
+      logs.onLine((_source, line) => metrics.add(parseEmfLine(line)));
+      this.metrics = metrics;
+    }
     this.started.push(
       { name: 'function logs', stop: () => logs.close() },
       {
@@ -293,7 +310,44 @@ export class LocalRuntime {
       await this.startKafkaMappings();
     }
     await this.startApis(apiPorts);
+    if (options.opsPort !== undefined) await this.startOpsPage(options.opsPort);
     if (options.runSchedules ?? true) this.startSchedules();
+  }
+
+  /** The operations page, reading the orders table, the MSK mappings' consumer groups and the metrics. */
+  private async startOpsPage(port: number): Promise<void> {
+    const metrics = this.metrics;
+    const orders = [...this.tables].find(([id]) => (id.split('/').pop() ?? '').startsWith('OrdersTable'));
+    if (!metrics || !orders) throw new LocalRuntimeError('The operations page needs the orders table');
+    const pool = this.cognito?.pools[0];
+    const clientId = pool ? [...pool.clients.keys()][0] : undefined;
+    const page = new OpsPage({
+      metrics,
+      dynamoEndpoint: this.dynamo.endpoint,
+      ordersTable: orders[1].name,
+      kafkaBootstrap: this.kafka.bootstrapServers,
+      consumerGroups: () =>
+        this.kafkaMappings.map((mapping) => ({
+          groupId: mapping.definition.consumerGroupId,
+          topics: mapping.definition.topics,
+          functionName: mapping.definition.fn.definition.name,
+        })),
+      apiUrl: () => this.apiUrl,
+      ...(pool && clientId
+        ? {
+            signIn: (email: string, password: string) => {
+              const result = pool.initiateAuth({
+                ClientId: clientId,
+                AuthFlow: 'USER_PASSWORD_AUTH',
+                AuthParameters: { USERNAME: email, PASSWORD: password },
+              });
+              return result.IdToken;
+            },
+          }
+        : {}),
+    });
+    this.onStop('operations page', () => page.stop());
+    this.opsUrl = await page.listen(port);
   }
 
   private mappingsContext(): MappingsContext {

@@ -38,7 +38,7 @@ describe('Construct: KafkaConsumer', () => {
     template = testApp.template(testApp.stacks.orders);
   });
 
-  it('maps each topic with TRIM_HORIZON, a consumer group, batching, partial batch responses and an S3 failure destination', () => {
+  it('maps each topic with TRIM_HORIZON, a consumer group, batching, Kafka metrics, partial batch responses and an S3 failure destination', () => {
     // Prepare
     const topics = ['inventory.events', 'payments.events'];
 
@@ -60,6 +60,7 @@ describe('Construct: KafkaConsumer', () => {
         // The saga is on the critical path of POST → CONFIRMED: no batching window.
         MaximumBatchingWindowInSeconds: 0,
         ProvisionedPollerConfig: { MinimumPollers: 1, MaximumPollers: 3 },
+        MetricsConfig: { Metrics: ['KafkaMetrics'] },
         MaximumRetryAttempts: 10,
         BisectBatchOnFunctionError: true,
         FunctionResponseTypes: ['ReportBatchItemFailures'],
