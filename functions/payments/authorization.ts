@@ -272,6 +272,7 @@ export class PaymentAuthorization {
         orderId: current.orderId,
         deadline: current.deadline,
         waitSeconds: this.initialWaitSeconds,
+        correlationId: current.correlationId,
       });
       if (start !== 'ENDED') return;
       const next = await this.deps.store.nextWorkflowRun(current.paymentId, run, now);

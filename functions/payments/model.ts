@@ -126,4 +126,6 @@ export interface PaymentWorkflowInput {
   deadline: string;
   /** Seconds the next Wait state waits. */
   waitSeconds: number;
+  /** The order saga's correlationId, on every log line of the workflow's tasks. */
+  correlationId?: string;
 }

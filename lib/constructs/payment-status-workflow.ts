@@ -20,6 +20,7 @@ const workflowInput = {
   paymentId: sfn.JsonPath.stringAt('$.paymentId'),
   orderId: sfn.JsonPath.stringAt('$.orderId'),
   deadline: sfn.JsonPath.stringAt('$.deadline'),
+  correlationId: sfn.JsonPath.stringAt('$.correlationId'),
 };
 
 /** The error of the Fail state that leaves a payment the workflow could not finish to the reconciler. */
@@ -28,7 +29,7 @@ export const LEFT_TO_RECONCILER_ERROR = 'PaymentLeftToReconciler';
 /**
  * The payment status workflow (Step Functions standard), started per payment with the execution name
  * = paymentId (`<paymentId>-<run>` for a restart) and input `{ paymentId, orderId, deadline,
- * waitSeconds }`:
+ * waitSeconds, correlationId }`:
  *
  * Wait (SecondsPath `$.waitSeconds`) → CheckStatus (Lambda, result under `$.check`) → Choice:
  * settled → Succeed; deadline passed → FailPayment (Lambda, `expire`: voids and fails) → Succeed;

@@ -49,7 +49,11 @@ function validate(event: StatusTaskEvent): void {
 export const handler = instrumented<StatusTaskEvent, StatusCheckResult | { settled: true; status: string }>(
   async (event) => {
     validate(event);
-    logger.appendKeys({ paymentId: event.paymentId, orderId: event.orderId });
+    logger.appendKeys({
+      paymentId: event.paymentId,
+      orderId: event.orderId,
+      ...(typeof event.correlationId === 'string' ? { correlationId: event.correlationId } : {}),
+    });
     const now = new Date();
     if (event.action === 'expire') {
       const { status, resolved } = await checks.expire(event, now);

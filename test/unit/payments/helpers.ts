@@ -49,6 +49,7 @@ export const workflowInput = (waitSeconds = 2, deadline = DEADLINE): PaymentWork
   orderId: ORDER_ID,
   deadline,
   waitSeconds,
+  correlationId: stockReserved.correlationId,
 });
 
 /** The one event a payment update carries in its outbox attribute. */

@@ -4,6 +4,7 @@ import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler, InvalidTaskInputError } from '#functions/payments/handlers/check-status';
+import { logger } from '#platform/powertools';
 import { lambdaContext } from '#test/helpers/fixtures';
 import { outboxEventOf } from '../helpers';
 
@@ -141,5 +142,31 @@ describe('Handler: check-status', () => {
 
     // Assess
     await expect(attempt).rejects.toBeInstanceOf(InvalidTaskInputError);
+  });
+
+  it("logs the check with the order saga's correlationId from the workflow input", async () => {
+    // Prepare
+    pspAnswers('PENDING');
+    const lines: Record<string, unknown>[] = [];
+    vi.spyOn(console, 'info').mockImplementation((line: string) => {
+      lines.push(JSON.parse(line) as Record<string, unknown>);
+    });
+    const level = logger.getLevelName();
+    logger.setLogLevel('INFO');
+    vi.spyOn(logger, 'refreshSampleRateCalculation').mockImplementation(() => undefined);
+
+    // Act
+    try {
+      await handler({ ...input, correlationId: payment.correlationId }, lambdaContext());
+    } finally {
+      logger.setLogLevel(level);
+    }
+
+    // Assess
+    expect(lines.find((line) => line.message === 'payment status checked')).toMatchObject({
+      paymentId: 'pay-1',
+      orderId: '1',
+      correlationId: payment.correlationId,
+    });
   });
 });
