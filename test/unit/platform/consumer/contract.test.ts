@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
+  CONSUMER_DEAD_LETTER_TABLES,
   CONSUMER_METRICS,
   CONSUMER_SETTINGS,
-  CONSUMER_DEAD_LETTER_TABLES,
   CONSUMER_TABLES,
   defineConsumer,
 } from '#platform/consumer/contract';
