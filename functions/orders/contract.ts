@@ -72,6 +72,10 @@ export const SagaConsumerFn = defineConsumer({
     'PaymentRefunded',
   ],
   tables: { ORDERS_TABLE_NAME: 'readWrite' },
+  // No idempotency record per event: `applySagaEvent` decides from the order it read and saves with
+  // one update conditioned on that status and version, so a redelivered or concurrent event that the
+  // order is past (or already applied) changes nothing.
+  idempotency: 'handler',
   metrics: { OrdersConfirmed: 'Count', OrdersCancelled: 'Count', SagaDurationMs: 'Milliseconds' },
 });
 

@@ -46,7 +46,10 @@ export interface KafkaConsumerProps<C extends AnyContract> {
   readonly kafka: KafkaConnection;
   /** The dead-letter table (messaging stack). */
   readonly deadLetters: dynamodb.ITable;
-  /** The consumer's own tables (the idempotency table is created here, the dead-letter table given). */
+  /**
+   * The consumer's own tables (the idempotency table, when the contract reads one, is created here; the
+   * dead-letter table is given).
+   */
   readonly tables: Omit<TablesOf<C>, keyof typeof CONSUMER_TABLES>;
   readonly settings?: SettingsOf<C>;
   /**
@@ -163,8 +166,9 @@ export function consumerGroupId(service: string, topic: string): string {
  *   bisection, and an S3 on-failure destination, which keeps the records themselves (the pollers run
  *   in the cluster's VPC: the network stack gives it an S3 gateway endpoint); each object it gets is
  *   recorded in the dead-letter table by a function of its own, record by record, values included;
- * - its own Powertools idempotency table (`IDEMPOTENCY_TABLE_NAME`: `id`, TTL `expiration`) and the
- *   shared dead-letter table (`DEAD_LETTER_TABLE_NAME`);
+ * - its own Powertools idempotency table (`IDEMPOTENCY_TABLE_NAME`: `id`, TTL `expiration`) when its
+ *   contract reads one (not for `idempotency: 'handler'`), and the shared dead-letter table
+ *   (`DEAD_LETTER_TABLE_NAME`);
  * - IAM for the mappings scoped to this consumer's topics and groups.
  */
 export class KafkaConsumer<C extends AnyContract = AnyContract> extends Construct {
@@ -238,8 +242,9 @@ export class KafkaConsumer<C extends AnyContract = AnyContract> extends Construc
       timeout,
       logRemovalPolicy: removalPolicy,
     } as ServiceFunctionProps<C>);
-    // The consumer framework parks records and retries them on a schedule (per-record consumers).
-    const parks = 'IDEMPOTENCY_TABLE_NAME' in contract.tables;
+    // The consumer framework parks records and retries them on a schedule (per-record consumers,
+    // with or without Powertools idempotency: those whose contract has the framework's settings).
+    const parks = attemptsSetting !== undefined;
     if (parks) {
       Validations.of(this.fn).acknowledge({
         id: 'Serverless-LambdaDLQ',

@@ -110,6 +110,33 @@ export async function collectTopic(bootstrap: string, topics: string[]) {
   return { messages, stop: () => consumer.disconnect() };
 }
 
+/**
+ * Records of a topic that a consumer group has not committed yet: 0 once the group's consumer is done
+ * with everything published to it so far.
+ */
+export async function uncommitted(bootstrap: string, groupId: string, topic: string): Promise<number> {
+  const kafka = new Kafka({
+    clientId: 'e2e-lag',
+    brokers: bootstrap.split(','),
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 5 },
+  });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const ends = await admin.fetchTopicOffsets(topic);
+    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    let lag = 0;
+    for (const { partition, high } of ends) {
+      const offset = Number(committed?.partitions.find((p) => p.partition === partition)?.offset ?? -1);
+      lag += Number(high) - Math.max(offset, 0);
+    }
+    return lag;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 export interface HttpResult {
   status: number;
   headers: Headers;

@@ -155,7 +155,7 @@ describe('Construct: KafkaConsumer', () => {
     expect(fn.VpcConfig).toBeUndefined();
     expect(fn.Environment).toMatchObject({
       Variables: {
-        IDEMPOTENCY_TABLE_NAME: { Ref: logicalIdOf(consumer.idempotencyTable as dynamodb.Table) },
+        ORDERS_TABLE_NAME: { Ref: logicalIdOf(testApp.stacks.orders.ordersTable) },
         DEAD_LETTER_TABLE_NAME: { 'Fn::ImportValue': expect.stringContaining('DeadLetterTable') },
         CONSUMER_MAX_ATTEMPTS: '3',
         POWERTOOLS_SERVICE_NAME: 'orders',
@@ -166,7 +166,11 @@ describe('Construct: KafkaConsumer', () => {
 
   it('creates the idempotency table in the Powertools schema, on demand with PITR', () => {
     // Prepare
-    const table = resourceOf(template, consumer.idempotencyTable as dynamodb.Table);
+    const { inventory } = testApp.stacks;
+    const table = resourceOf(
+      testApp.template(inventory),
+      inventory.consumer.idempotencyTable as dynamodb.Table,
+    );
 
     // Act
     const properties = table.Properties;
@@ -372,6 +376,62 @@ describe('Construct: KafkaConsumer', () => {
     expect(analytics.consumer.idempotencyTable).toBeUndefined();
     expect(Object.keys(tables)).toEqual([logicalIdOf(analytics.analyticsTable)]);
     expect(variables.Variables).not.toHaveProperty('IDEMPOTENCY_TABLE_NAME');
+  });
+});
+
+describe('Construct: KafkaConsumer (idempotency)', () => {
+  beforeAll(() => {
+    testApp ??= buildTestApp({ stage: 'test', mskClusterArn: BYO_ARN });
+  });
+
+  it('gives the saga no idempotency table, as its conditional write is its idempotency', () => {
+    // Prepare
+    const { orders } = testApp.stacks;
+    const ordersTemplate = testApp.template(orders);
+
+    // Act
+    const tables = Object.keys(ordersTemplate.findResources('AWS::DynamoDB::Table'));
+    const variables = (
+      resourceOf(ordersTemplate, orders.saga.fn).Properties.Environment as {
+        Variables: Record<string, unknown>;
+      }
+    ).Variables;
+
+    // Assess
+    expect(SagaConsumerFn.tables).not.toHaveProperty('IDEMPOTENCY_TABLE_NAME');
+    expect(orders.saga.idempotencyTable).toBeUndefined();
+    expect(tables.filter((id) => /Idempotency/i.test(id))).toEqual([]);
+    expect(variables).not.toHaveProperty('IDEMPOTENCY_TABLE_NAME');
+    expect(variables).toHaveProperty('DEAD_LETTER_TABLE_NAME');
+    // It still parks records and retries them every minute.
+    expect(orders.saga.parkedSweep).toBeDefined();
+  });
+
+  it('gives the inventory, payment and notification consumers each their own idempotency table', () => {
+    // Prepare
+    const { inventory, payments, notifications } = testApp.stacks;
+
+    // Act
+    const consumers = [inventory, payments, notifications].map((stack) => {
+      const stackTemplate = testApp.template(stack);
+      const table = stack.consumer.idempotencyTable;
+      return {
+        tables: Object.keys(stackTemplate.findResources('AWS::DynamoDB::Table')),
+        table: table && logicalIdOf(table),
+        variable: (
+          resourceOf(stackTemplate, stack.consumer.fn).Properties.Environment as {
+            Variables: Record<string, unknown>;
+          }
+        ).Variables.IDEMPOTENCY_TABLE_NAME,
+      };
+    });
+
+    // Assess
+    for (const { tables, table, variable } of consumers) {
+      expect(table).toMatch(/IdempotencyTable/);
+      expect(tables).toContain(table);
+      expect(variable).toEqual({ Ref: table });
+    }
   });
 });
 

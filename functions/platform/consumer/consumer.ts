@@ -17,10 +17,11 @@ export interface HandlerContext {
 /**
  * Handlers per event type. CONTRACT for every handler: its business write must itself be conditional
  * and idempotent (a reservation item that must not exist yet, a status transition conditioned on the
- * allowed source statuses, a marker item per event), and when the effect is already there the handler
- * returns normally. The idempotency record completes only after the handler returns, so a crash between
- * the business write and that record makes the record run again; the conditional write is what keeps
- * that second run from applying the effect twice.
+ * allowed source statuses and version, a marker item per event), and when the effect is already there
+ * the handler returns normally. With a persistence store, the idempotency record completes only after
+ * the handler returns, so a crash between the business write and that record makes the record run
+ * again; the conditional write is what keeps that second run from applying the effect twice. Without
+ * one, every delivery of an event runs the handler, and the conditional write is the only idempotency.
  */
 export type EventHandlers = {
   [T in EventType]?: EventHandler<T>;
@@ -50,7 +51,12 @@ export interface ConsumerSettings {
   handlers: EventHandlers;
   deadLetters: DeadLetterStore;
   parking: ParkingLot;
-  persistenceStore: BasePersistenceLayer;
+  /**
+   * Where the Powertools idempotency records of processed events are kept. Without one, the handler
+   * runs for every delivery of an event (a redelivery included) and its own conditional write is the
+   * idempotency: a duplicate is then counted as consumed, not as `EventsSkippedDuplicate`.
+   */
+  persistenceStore?: BasePersistenceLayer | undefined;
   /** Unknown handler failures of one event before it becomes a dead letter. */
   maxAttempts: number;
   clock?: () => Date;
@@ -151,11 +157,13 @@ export function createConsumer(settings: ConsumerSettings) {
     }
     return { eventId: input.event.eventId };
   };
-  const runIdempotently = makeIdempotent(runHandler, {
-    persistenceStore: settings.persistenceStore,
-    config,
-    keyPrefix: `order-saga-${service}`,
-  });
+  const runIdempotently = settings.persistenceStore
+    ? makeIdempotent(runHandler, {
+        persistenceStore: settings.persistenceStore,
+        config,
+        keyPrefix: `order-saga-${service}`,
+      })
+    : runHandler;
 
   const count = metricsOf(CONSUMER_METRICS);
 
@@ -220,7 +228,8 @@ export function createConsumer(settings: ConsumerSettings) {
       } catch (error) {
         if (!(error instanceof HandlerFailure)) {
           // Another invocation holds the event (or a crashed one left it in progress), or the
-          // idempotency store failed: wait it out, without using up any attempt.
+          // idempotency store failed: wait it out, without using up any attempt. (Only with a
+          // persistence store: without one, every error comes from the handler.)
           return {
             kind: 'PARK',
             ...about,

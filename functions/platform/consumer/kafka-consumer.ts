@@ -33,7 +33,8 @@ export interface ConsumerContract {
 
 /** What the consumer framework reads of a consumer's environment (`readEnv` of its contract). */
 export interface ConsumerEnv {
-  readonly IDEMPOTENCY_TABLE_NAME: string;
+  /** Present when the contract keeps Powertools idempotency records (`idempotency: 'powertools'`). */
+  readonly IDEMPOTENCY_TABLE_NAME?: string;
   readonly DEAD_LETTER_TABLE_NAME: string;
   readonly CONSUMER_MAX_ATTEMPTS: number;
 }
@@ -53,8 +54,11 @@ const isScheduled = (event: unknown): event is ScheduledEvent =>
  * 1. the value is parsed with `parseEvent`; a record that is not a valid event becomes a dead letter
  *    (`errorKind` = the parse error kind) and the partition moves on;
  * 2. an event type the service has no handler for is skipped;
- * 3. the handler runs inside Powertools idempotency keyed on the envelope's eventId (records of
- *    `IDEMPOTENCY_TABLE_NAME`, kept longer than dead letters), so a redelivered event is skipped;
+ * 3. with `IDEMPOTENCY_TABLE_NAME` (a contract of `idempotency: 'powertools'`), the handler runs inside
+ *    Powertools idempotency keyed on the envelope's eventId (records of that table, kept longer than
+ *    dead letters), so a redelivered event is skipped; without it (`idempotency: 'handler'`) the
+ *    handler runs for every delivery and its own conditional write keeps a redelivered event from
+ *    taking effect twice;
  * 4. a handler failure is classified (`classifyFailure`):
  *    - permanent (retrying cannot help): the event becomes a dead letter at once (`HANDLER_REJECTED`);
  *    - transient (a dependency down, an open circuit, contention, an event ahead of its
@@ -88,10 +92,10 @@ export function kafkaConsumerHandler<C extends ConsumerContract>(
     handlers: handlers as EventHandlers,
     deadLetters: new DeadLetterStore(documentClient, env.DEAD_LETTER_TABLE_NAME),
     parking: new ParkingLot(documentClient, env.DEAD_LETTER_TABLE_NAME),
-    persistenceStore: new DynamoDBPersistenceLayer({
-      tableName: env.IDEMPOTENCY_TABLE_NAME,
-      awsSdkV3Client: dynamoDb,
-    }),
+    persistenceStore:
+      env.IDEMPOTENCY_TABLE_NAME === undefined
+        ? undefined
+        : new DynamoDBPersistenceLayer({ tableName: env.IDEMPOTENCY_TABLE_NAME, awsSdkV3Client: dynamoDb }),
     maxAttempts: env.CONSUMER_MAX_ATTEMPTS,
   });
   return instrumented<MSKEvent | ScheduledEvent, KafkaBatchResponse | SweepOutcome>((event, context) =>

@@ -77,6 +77,24 @@ function consumer(handlers: EventHandlers, service = 'orders') {
   });
 }
 
+/** The saga as it runs: no persistence store, its conditional save is its idempotency. */
+function sagaConsumer(handlers: EventHandlers) {
+  return createConsumer({
+    service: 'orders',
+    handlers,
+    deadLetters: new DeadLetterStore(doc, DEAD_LETTERS),
+    parking: new ParkingLot(doc, DEAD_LETTERS),
+    maxAttempts: 3,
+    clock: () => NOW,
+  });
+}
+
+/** The idempotency records that name an event. */
+const idempotencyRecordsOf = async (eventId: string) =>
+  ((await client.send(new ScanCommand({ TableName: IDEMPOTENCY }))).Items ?? [])
+    .map((item) => unmarshall(item))
+    .filter((record) => JSON.stringify(record.data).includes(eventId));
+
 const applyToOrders = async (event: SagaEvent): Promise<void> => {
   await applySagaEvent({ store: new OrderStore(doc, ORDERS) }, event, NOW);
 };
@@ -405,5 +423,102 @@ describe('Function: createConsumer (DynamoDB Local)', () => {
     expect((await readOrder(orderId))?.status).toBe('CONFIRMED');
     const page = await new DeadLetterStore(doc, DEAD_LETTERS).list('OPEN', 50);
     expect(page.items.filter((item) => item.aggregateId === orderId)).toEqual([]);
+  });
+
+  it('changes nothing when the same record is delivered twice to a consumer without idempotency records', async () => {
+    // Prepare
+    const orderId = 'order-twice-saga';
+    await placeOrder(orderId);
+    const reserved = reservedFor(orderId, '01JN8S7QWWHQQKNETG34RA1020');
+    const { consume } = sagaConsumer({ StockReserved: applyToOrders });
+    const batch = mskEvent([{ topic: 'inventory.events', offset: 30, key: orderId, value: reserved }]);
+    await consume(batch, lambdaContext());
+
+    // Act
+    const again = await consume(batch, lambdaContext());
+
+    // Assess
+    expect(again).toEqual({ batchItemFailures: [] });
+    const order = await readOrder(orderId);
+    expect(order?.status).toBe('STOCK_RESERVED');
+    expect(order?.version).toBe(2);
+    expect(order?.history.map((entry) => entry.status)).toEqual(['PENDING', 'STOCK_RESERVED']);
+    expect(await outboxRows(orderId)).toEqual([]);
+    expect(await idempotencyRecordsOf(reserved.eventId)).toEqual([]);
+  });
+
+  it('applies the effect once when a consumer without idempotency records crashes after its write', async () => {
+    // Prepare
+    const orderId = 'order-crash-saga';
+    await placeOrder(orderId);
+    let crashes = 0;
+    const crashOnce = async (event: SagaEvent) => {
+      await applyToOrders(event);
+      if (crashes++ === 0) throw new Error('crashed after the business write');
+    };
+    const { consume } = sagaConsumer({ StockReserved: crashOnce });
+    const batch = mskEvent([
+      {
+        topic: 'inventory.events',
+        offset: 31,
+        key: orderId,
+        value: reservedFor(orderId, '01JN8S7QWWHQQKNETG34RA1021'),
+      },
+    ]);
+    const first = await consume(batch, lambdaContext());
+
+    // Act
+    const second = await consume(batch, lambdaContext());
+
+    // Assess
+    expect(first.batchItemFailures).toEqual([
+      { itemIdentifier: { partition: 'inventory.events-0', offset: 31 } },
+    ]);
+    expect(second.batchItemFailures).toEqual([]);
+    const order = await readOrder(orderId);
+    expect(order?.version).toBe(2);
+    expect(order?.history.filter((entry) => entry.status === 'STOCK_RESERVED')).toHaveLength(1);
+  });
+
+  it('applies one event once when two consumers without idempotency records deliver it at the same time', async () => {
+    // Prepare
+    const orderId = 'order-concurrent-saga';
+    await placeOrder(orderId);
+    const reserved = reservedFor(orderId, '01JN8S7QWWHQQKNETG34RA1022');
+    const payment = sample('PaymentSucceeded');
+    const succeeded = {
+      ...payment,
+      eventId: '01JN8S7QWWHQQKNETG34RA1023',
+      aggregateId: orderId,
+      payload: { ...payment.payload, orderId },
+    };
+    const handlers = { StockReserved: applyToOrders, PaymentSucceeded: applyToOrders };
+    const [one, other] = [sagaConsumer(handlers), sagaConsumer(handlers)];
+    const stock = mskEvent([{ topic: 'inventory.events', offset: 32, key: orderId, value: reserved }]);
+    const paid = mskEvent([{ topic: 'payments.events', offset: 33, key: orderId, value: succeeded }]);
+
+    // Act
+    const stockRuns = await Promise.all([
+      one.consume(stock, lambdaContext()),
+      other.consume(stock, lambdaContext()),
+    ]);
+    const paidRuns = await Promise.all([
+      one.consume(paid, lambdaContext()),
+      other.consume(paid, lambdaContext()),
+    ]);
+
+    // Assess
+    expect([...stockRuns, ...paidRuns].map((run) => run.batchItemFailures)).toEqual([[], [], [], []]);
+    const order = await readOrder(orderId);
+    expect(order?.status).toBe('CONFIRMED');
+    expect(order?.version).toBe(3);
+    expect(order?.history.map((entry) => entry.status)).toEqual(['PENDING', 'STOCK_RESERVED', 'CONFIRMED']);
+    expect((await outboxRows(orderId)).map((row) => row.eventType)).toEqual(['OrderConfirmed']);
+    const parked = await new ParkingLot(doc, DEAD_LETTERS).due(
+      'orders',
+      new Date(NOW.getTime() + 3_600_000),
+      50,
+    );
+    expect(parked.filter((item) => item.aggregateId === orderId)).toEqual([]);
   });
 });

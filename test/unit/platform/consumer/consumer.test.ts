@@ -768,3 +768,267 @@ describe('Function: createConsumer (parked records)', () => {
     expect(handler).not.toHaveBeenCalled();
   });
 });
+
+/** A consumer whose handlers' own conditional writes are its idempotency: no persistence store. */
+function handlerIdempotentConsumer(handlers: EventHandlers, maxAttempts = 3) {
+  const client = new DynamoDBClient({ region: 'us-east-1' });
+  return createConsumer({
+    service: 'orders',
+    handlers,
+    deadLetters: new DeadLetterStore(
+      DynamoDBDocumentClient.from(client),
+      DEAD_LETTERS,
+      () => `01JN8S7QWWHQQKNETG34RA0${String(ids++).padStart(3, '0')}`,
+    ),
+    parking: new ParkingLot(DynamoDBDocumentClient.from(client), DEAD_LETTERS),
+    maxAttempts,
+    clock: () => NOW,
+  });
+}
+
+/**
+ * A handler that applies each event at most once the way a conditional write does: a second run for
+ * an event already applied changes nothing and returns normally.
+ */
+function conditionalHandler() {
+  const applied: string[] = [];
+  const handler = vi.fn(async (event: { eventId: string }) => {
+    if (applied.includes(event.eventId)) return;
+    applied.push(event.eventId);
+  });
+  return { handler, applied };
+}
+
+describe('Function: createConsumer (idempotency by the handler)', () => {
+  beforeEach(() => {
+    ids = 0;
+    ddb.reset();
+    doc.reset();
+    ddb.on(PutItemCommand).rejects(new Error('no idempotency record is expected'));
+    ddb.on(UpdateItemCommand).rejects(new Error('no idempotency record is expected'));
+    doc.on(PutCommand).resolves({});
+    doc.on(DeleteCommand).resolves({});
+    doc.on(UpdateCommand).resolves({ Attributes: { attempts: 1 } });
+  });
+
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('runs the handler of a valid event directly when it has no persistence store', async () => {
+    // Prepare
+    const handler = vi.fn(async () => undefined);
+    const { consume } = handlerIdempotentConsumer({ StockReserved: handler });
+
+    // Act
+    const response = await consume(
+      mskEvent([{ topic: 'inventory.events', offset: 5, value: stockReserved }]),
+      lambdaContext(),
+    );
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(handler).toHaveBeenCalledWith(stockReserved, {
+      now: NOW,
+      record: { topic: 'inventory.events', partition: 0, offset: '5', key: 'order-1', headers: {} },
+    });
+    expect(ddb.commandCalls(PutItemCommand)).toHaveLength(0);
+    expect(ddb.commandCalls(UpdateItemCommand)).toHaveLength(0);
+    expect(doc.commandCalls(PutCommand)).toHaveLength(0);
+  });
+
+  it('runs the handler again for a duplicate delivery, whose own conditional write then changes nothing', async () => {
+    // Prepare
+    const { handler, applied } = conditionalHandler();
+    const { consume } = handlerIdempotentConsumer({ StockReserved: handler });
+    const delivery = mskEvent([{ topic: 'inventory.events', offset: 5, value: stockReserved }]);
+
+    // Act
+    const first = await consume(delivery, lambdaContext());
+    const again = await consume(delivery, lambdaContext());
+
+    // Assess
+    expect(first).toEqual({ batchItemFailures: [] });
+    expect(again).toEqual({ batchItemFailures: [] });
+    expect(handler).toHaveBeenCalledTimes(2);
+    expect(applied).toEqual([stockReserved.eventId]);
+    expect(doc.commandCalls(PutCommand)).toHaveLength(0);
+  });
+
+  it('runs the handler once per delivery when the same event comes twice in one batch', async () => {
+    // Prepare
+    const { handler, applied } = conditionalHandler();
+    const { consume } = handlerIdempotentConsumer({ StockReserved: handler });
+
+    // Act
+    const response = await consume(
+      mskEvent([
+        { topic: 'inventory.events', offset: 5, value: stockReserved },
+        { topic: 'inventory.events', offset: 6, value: stockReserved },
+      ]),
+      lambdaContext(),
+    );
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(handler).toHaveBeenCalledTimes(2);
+    expect(applied).toEqual([stockReserved.eventId]);
+  });
+
+  it('parks an event whose handler hit a transient condition, without an attempt', async () => {
+    // Prepare
+    const { consume } = handlerIdempotentConsumer({
+      StockReserved: vi.fn(async () =>
+        Promise.reject(new OrderNotReady('stock reservation not recorded yet')),
+      ),
+    });
+
+    // Act
+    const response = await consume(
+      mskEvent([{ topic: 'inventory.events', offset: 3, value: stockReserved }]),
+      lambdaContext(),
+    );
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(doc.commandCalls(UpdateCommand)).toHaveLength(0);
+    expect(putItems('DEADLETTER')).toEqual([]);
+    expect(putItems('PARKED')).toEqual([
+      expect.objectContaining({
+        eventId: stockReserved.eventId,
+        reason: 'stock reservation not recorded yet',
+        errorCode: 'ORDER_NOT_READY',
+        parkCount: 1,
+      }),
+    ]);
+  });
+
+  it('reports the record for redelivery when an unknown failure leaves attempts', async () => {
+    // Prepare
+    const { consume } = handlerIdempotentConsumer({
+      StockReserved: vi.fn(async () => Promise.reject(new Error('order not there yet'))),
+    });
+    doc.on(UpdateCommand).resolves({ Attributes: { attempts: 2 } });
+
+    // Act
+    const response = await consume(
+      mskEvent([{ topic: 'inventory.events', partition: 2, offset: 3, value: stockReserved }]),
+      lambdaContext(),
+    );
+
+    // Assess
+    expect(response).toEqual({
+      batchItemFailures: [{ itemIdentifier: { partition: 'inventory.events-2', offset: 3 } }],
+    });
+    expect(doc.commandCalls(UpdateCommand)[0]?.args[0].input.Key).toEqual({
+      pk: `ATTEMPTS#orders#${stockReserved.eventId}`,
+      sk: 'ATTEMPTS',
+    });
+    expect(doc.commandCalls(PutCommand)).toHaveLength(0);
+  });
+
+  it('dead-letters an event on its last attempt and moves on to the next record', async () => {
+    // Prepare
+    const failed = vi.fn(async () => undefined);
+    const { consume } = handlerIdempotentConsumer({
+      StockReserved: vi.fn(async () => Promise.reject(new Error('bug'))),
+      PaymentFailed: failed,
+    });
+    doc.on(UpdateCommand).resolves({ Attributes: { attempts: 3 } });
+
+    // Act
+    const response = await consume(
+      mskEvent([
+        { topic: 'inventory.events', offset: 3, value: stockReserved },
+        { topic: 'inventory.events', offset: 4, value: paymentFailed },
+      ]),
+      lambdaContext(),
+    );
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(putItems('DEADLETTER')).toEqual([
+      expect.objectContaining({
+        eventId: stockReserved.eventId,
+        errorKind: 'HANDLER_FAILED',
+        errorMessage: 'bug',
+        attempts: 3,
+      }),
+    ]);
+    expect(failed).toHaveBeenCalledTimes(1);
+  });
+
+  it('dead-letters at once an event whose handler rejects it for good', async () => {
+    // Prepare
+    const { consume } = handlerIdempotentConsumer({
+      StockReserved: vi.fn(async () => Promise.reject(new OrderBroken('order cannot take this event'))),
+    });
+
+    // Act
+    await consume(
+      mskEvent([{ topic: 'inventory.events', offset: 3, value: stockReserved }]),
+      lambdaContext(),
+    );
+
+    // Assess
+    expect(doc.commandCalls(UpdateCommand)).toHaveLength(0);
+    expect(putItems('DEADLETTER')).toEqual([
+      expect.objectContaining({ errorKind: 'HANDLER_REJECTED', errorCode: 'ORDER_BROKEN', attempts: 1 }),
+    ]);
+  });
+
+  it('runs a due parked record through its handler and releases it when done', async () => {
+    // Prepare
+    const { handler, applied } = conditionalHandler();
+    const { sweepParked } = handlerIdempotentConsumer({ StockReserved: handler });
+    doc.on(QueryCommand).resolves({ Items: [parkedItem()] });
+
+    // Act
+    const outcome = await sweepParked(lambdaContext());
+
+    // Assess
+    expect(outcome).toEqual({ retried: 1, done: 1, parkedAgain: 0 });
+    expect(applied).toEqual([stockReserved.eventId]);
+    expect(doc.commandCalls(DeleteCommand)).toHaveLength(1);
+    expect(ddb.commandCalls(PutItemCommand)).toHaveLength(0);
+  });
+
+  it('runs the handler in its record scope, with the correlationId on its log lines', async () => {
+    // Prepare
+    const lines: Record<string, unknown>[] = [];
+    const capture = (text: unknown) => {
+      for (const line of String(text).split('\n')) {
+        if (line.startsWith('{')) lines.push(JSON.parse(line) as Record<string, unknown>);
+      }
+      return true;
+    };
+    vi.spyOn(console, 'info').mockImplementation(capture);
+    vi.spyOn(process.stdout, 'write').mockImplementation(capture);
+    const level = logger.getLevelName();
+    logger.setLogLevel('INFO');
+    const { consume } = handlerIdempotentConsumer({
+      StockReserved: async () => {
+        logger.info('reserving');
+      },
+    });
+
+    // Act
+    try {
+      await consume(
+        mskEvent([{ topic: 'inventory.events', offset: 5, value: stockReserved }]),
+        lambdaContext(),
+      );
+    } finally {
+      logger.setLogLevel(level);
+    }
+
+    // Assess
+    expect(lines.filter((line) => line.message === 'reserving')).toEqual([
+      expect.objectContaining({
+        correlationId: stockReserved.correlationId,
+        orderId: stockReserved.aggregateId,
+        eventId: stockReserved.eventId,
+      }),
+    ]);
+  });
+});

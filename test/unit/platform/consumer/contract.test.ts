@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
+  CONSUMER_DEAD_LETTER_TABLES,
   CONSUMER_METRICS,
   CONSUMER_SETTINGS,
   CONSUMER_TABLES,
@@ -113,5 +114,53 @@ describe('Function: defineConsumer', () => {
     // Assess
     expect(define).toThrow(ContractError);
     expect(define).toThrow('saga: CONSUMER_MAX_ATTEMPTS declared twice');
+  });
+
+  it('has no idempotency table when the handler is its own idempotency', () => {
+    // Act
+    const contract = defineConsumer({ ...definition(), idempotency: 'handler' });
+
+    // Assess
+    expect(contract.tables).toEqual({ DEAD_LETTER_TABLE_NAME: 'named', ORDERS_TABLE_NAME: 'readWrite' });
+    expect(contract.tables).toMatchObject(CONSUMER_DEAD_LETTER_TABLES);
+    expect(envNamesOf(contract)).not.toContain('IDEMPOTENCY_TABLE_NAME');
+    expect(Object.keys(contract.settings.shape)).toContain('CONSUMER_MAX_ATTEMPTS');
+  });
+
+  it('reads no idempotency table name from the environment when the handler is its own idempotency', () => {
+    // Prepare
+    const contract = defineConsumer({ ...definition(), idempotency: 'handler' });
+
+    // Act
+    const env = readEnv(contract, { DEAD_LETTER_TABLE_NAME: 'dead-letters', ORDERS_TABLE_NAME: 'orders' });
+
+    // Assess
+    expect(env).toMatchObject({ DEAD_LETTER_TABLE_NAME: 'dead-letters', ORDERS_TABLE_NAME: 'orders' });
+    expect(env).not.toHaveProperty('IDEMPOTENCY_TABLE_NAME');
+    // @ts-expect-error: the contract declares no idempotency table, so its environment has none.
+    expect(env.IDEMPOTENCY_TABLE_NAME).toBeUndefined();
+  });
+
+  it('keeps the Powertools idempotency table when asked for it by name', () => {
+    // Act
+    const contract = defineConsumer({ ...definition(), idempotency: 'powertools' });
+
+    // Assess
+    expect(contract.tables).toMatchObject(CONSUMER_TABLES);
+  });
+
+  it('rejects a function table named as the idempotency table even without Powertools idempotency', () => {
+    // Prepare
+    const clashing = {
+      ...definition(),
+      idempotency: 'handler' as const,
+      tables: { IDEMPOTENCY_TABLE_NAME: 'readWrite' as const },
+    };
+
+    // Act
+    const define = () => defineConsumer(clashing);
+
+    // Assess
+    expect(define).toThrow('saga: IDEMPOTENCY_TABLE_NAME belong to the consumer framework');
   });
 });
