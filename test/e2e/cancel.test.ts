@@ -60,10 +60,10 @@ describe('End to end: a customer cancels their order', () => {
     await runtime?.stop();
   });
 
-  const place = async () => {
+  const place = async (token = 'tok_late') => {
     const response = await postOrder(
       runtime.apiUrl,
-      { items: [{ productId: MOUSE, quantity: 2 }], payment: { method: 'card', token: 'tok_late' } },
+      { items: [{ productId: MOUSE, quantity: 2 }], payment: { method: 'card', token } },
       `cancel-${Date.now()}-${keySeq++}`,
       owner.headers,
     );
@@ -205,6 +205,41 @@ describe('End to end: a customer cancels their order', () => {
     expect(written).toEqual({});
     expect(cancelled.status).toBe(202);
     expect((await psp(orderId)).status).toBe('VOIDED');
+    expect(await compensations(orderId)).toEqual({
+      OrderCancelled: 1,
+      StockReleaseRequested: 1,
+      PaymentReversalRequested: 1,
+    });
+  });
+
+  it('refunds a payment that succeeds after its order was cancelled (the PSP answers tok_slow late), once', async () => {
+    // Prepare
+    const before = await stock();
+    const orderId = await place('tok_slow');
+
+    // Act
+    const accepted = await cancel(orderId, owner);
+    const refunded = await orderWhere(
+      orderId,
+      (view) => view.history.some((entry) => /refunded \(ORDER_CANCELLED\)/.test(entry.reason)),
+      'records the refund of its payment',
+    );
+    await waitFor(async () => ((await stock()) === before ? before : undefined), {
+      timeoutMs: 60_000,
+      intervalMs: 200,
+      description: 'the stock of the cancelled order is back',
+    });
+
+    // Assess
+    expect(accepted.status).toBe(202);
+    expect(refunded.status).toBe('CANCELLED');
+    expect(
+      refunded.history.some((entry) => /succeeded after the order was cancelled/.test(entry.reason)),
+    ).toBe(true);
+    const held = await psp(orderId);
+    expect(held.status).toBe('REFUNDED');
+    expect((held.money?.authorizedMinor ?? 0) + (held.money?.capturedMinor ?? 0)).toBe(0);
+    expect(await payment(orderId)).toMatchObject({ status: 'REFUNDED', reversalReason: 'ORDER_CANCELLED' });
     expect(await compensations(orderId)).toEqual({
       OrderCancelled: 1,
       StockReleaseRequested: 1,
