@@ -7,6 +7,7 @@ import { InventoryConsumerFn, SeedStockFn } from './inventory/contract';
 import { AuthorizeApiKeyFn, CreatePaymentFn, GetPaymentFn, ReleasePaymentFn } from './mock-psp/contract';
 import { NotificationConsumerFn } from './notifications/contract';
 import {
+  CancelOrderFn,
   CreateOrderFn,
   GetOrderFn,
   HealthFn,
@@ -24,6 +25,7 @@ import { KafkaTopicsFn, OutboxRelayFn, OutboxSweeperFn } from './platform/outbox
 export const FUNCTION_CONTRACTS: readonly AnyContract[] = [
   CreateOrderFn,
   GetOrderFn,
+  CancelOrderFn,
   ListOrdersFn,
   HealthFn,
   OpenApiFn,

@@ -26,6 +26,18 @@ export const GetOrderFn = defineFunction({
   metrics: {},
 });
 
+export const CancelOrderFn = defineFunction({
+  name: 'cancel-order',
+  service: 'orders',
+  entry: 'orders/handlers/cancel-order.ts',
+  trigger: 'POST /orders/{orderId}/cancel',
+  description:
+    "Cancels one of the caller's orders the saga has not finished, with its compensations in the same conditional write",
+  // Granted only GetItem and UpdateItem on order items.
+  tables: { ORDERS_TABLE_NAME: 'named' },
+  metrics: {},
+});
+
 export const ListOrdersFn = defineFunction({
   name: 'list-orders',
   service: 'orders',

@@ -1,6 +1,7 @@
 import type { RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { apiRoute, jsonResponse } from '#platform/openapi';
+import { CancelOrderRequestSchema } from './cancel-order';
 import { CreateOrderRequestSchema, IdempotencyKeySchema } from './domain/create-order-request';
 import { ListOrdersQuerySchema, OrderListSchema } from './list-orders';
 import { OrderIdSchema, type OrderSummaryView, type OrderView, OrderViewSchema } from './model';
@@ -51,6 +52,18 @@ const EXAMPLE_ORDER: OrderView = {
   updatedAt: AT,
   history: [{ status: 'PENDING', at: AT, reason: 'Order placed' }],
   links: { self: `/v1/orders/${ORDER_ID}` },
+};
+
+const CANCELLED_AT = '2025-03-01T12:01:00.000Z';
+
+const EXAMPLE_CANCELLED: OrderView = {
+  ...EXAMPLE_ORDER,
+  status: 'CANCELLED',
+  updatedAt: CANCELLED_AT,
+  history: [
+    ...EXAMPLE_ORDER.history,
+    { status: 'CANCELLED', at: CANCELLED_AT, reason: 'Cancelled by the customer: ordered the wrong size' },
+  ],
 };
 
 const EXAMPLE_SUMMARY: OrderSummaryView = {
@@ -132,6 +145,46 @@ export const ORDER_ROUTES: readonly RouteConfig[] = [
     request: { params: z.object({ orderId: OrderIdSchema }) },
     responses: { 200: jsonResponse('The order', OrderViewSchema, EXAMPLE_ORDER) },
     errors: { 400: ['INVALID_ORDER_ID'], 404: ['NOT_FOUND'] },
+  }),
+  apiRoute({
+    method: 'post',
+    path: '/orders/{orderId}/cancel',
+    tags: ['orders'],
+    summary: 'Cancel an order of the signed-in customer',
+    description:
+      "Allowed while the saga has not finished the order (PENDING, STOCK_RESERVED, PAYMENT_PENDING). The cancellation and its compensations (release of reserved stock, void or refund of the payment) are written in one conditional update with `OrderCancelled` (reason `CUSTOMER_REQUEST`, the body's reason as its detail); a reservation or payment still in flight is compensated when it arrives. An order cancelled already is answered with 200 and the order, nothing written. A CONFIRMED order is not cancellable (409 `ORDER_NOT_CANCELLABLE`, its status in the details). Another customer's order is answered exactly like an unknown id (404). The body is optional.",
+    access: 'customer',
+    request: {
+      params: z.object({ orderId: OrderIdSchema }),
+      body: {
+        required: false,
+        content: {
+          'application/json': {
+            schema: CancelOrderRequestSchema,
+            example: { reason: 'ordered the wrong size' },
+          },
+        },
+      },
+    },
+    responses: {
+      202: jsonResponse(
+        'Accepted: the order, CANCELLED; its stock and payment are given back',
+        OrderViewSchema,
+        EXAMPLE_CANCELLED,
+      ),
+      200: jsonResponse(
+        'The order was cancelled already; nothing changed',
+        OrderViewSchema,
+        EXAMPLE_CANCELLED,
+      ),
+    },
+    errors: {
+      400: ['INVALID_ORDER_ID', 'MALFORMED_JSON', 'VALIDATION_FAILED'],
+      404: ['NOT_FOUND'],
+      409: ['ORDER_NOT_CANCELLABLE', 'ORDER_BUSY'],
+      413: ['PAYLOAD_TOO_LARGE'],
+      415: ['UNSUPPORTED_MEDIA_TYPE'],
+    },
   }),
   apiRoute({
     method: 'get',

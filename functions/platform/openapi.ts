@@ -35,6 +35,8 @@ export const ERROR_CODES = {
   REQUEST_IN_PROGRESS: { status: 409, message: 'Another request with this Idempotency-Key is in progress' },
   ALREADY_REDRIVEN: { status: 409, message: 'Dead letter 01JN8S7QWWHQQKNETG34RA0AAA was already redriven' },
   NOT_REDRIVABLE: { status: 409, message: 'Dead letter 01JN8S7QWWHQQKNETG34RA0AAA cannot be redriven' },
+  ORDER_NOT_CANCELLABLE: { status: 409, message: 'An order in CONFIRMED cannot be cancelled' },
+  ORDER_BUSY: { status: 409, message: 'The order is changing; retry the cancellation' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'Request body must be at most 16384 bytes' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Content-Type must be application/json' },
   UNKNOWN_PRODUCT: { status: 422, message: 'One or more products do not exist in the catalog' },

@@ -14,6 +14,7 @@ import { GetProfileFn, SetCustomerStatusFn, UpdateProfileFn } from '#functions/c
 import { VerifyTokenFn } from '#functions/identity/contract';
 import { STOCK_KEY_PREFIX } from '#functions/inventory/stock';
 import {
+  CancelOrderFn,
   CreateOrderFn,
   GetOrderFn,
   HealthFn,
@@ -134,6 +135,11 @@ export class OrdersStack extends ServiceStack {
     });
     grantTableActions(setCustomerStatus, this.customersTable, ['dynamodb:UpdateItem']);
     const getOrder = this.addFunction('GetOrder', { contract: GetOrderFn, tables: orders });
+    // A customer's cancellation reads the order and writes the transition: one GetItem, one UpdateItem.
+    const cancelOrder = this.addFunction('CancelOrder', { contract: CancelOrderFn, tables: orders });
+    grantTableActions(cancelOrder, this.ordersTable, ['dynamodb:GetItem', 'dynamodb:UpdateItem'], {
+      leadingKeys: ['ORDER#*'],
+    });
     const listOrders = this.addFunction('ListOrders', { contract: ListOrdersFn, tables: orders });
     grantTableActions(listOrders, this.ordersTable, ['dynamodb:Query'], { indexName: CUSTOMER_ORDERS_INDEX });
 
@@ -196,6 +202,7 @@ export class OrdersStack extends ServiceStack {
     });
     this.api.addRoute('GET', '/orders', listOrders);
     this.api.addRoute('GET', '/orders/{orderId}', getOrder);
+    this.api.addRoute('POST', '/orders/{orderId}/cancel', cancelOrder);
     this.api.addRoute('GET', '/me', getProfile);
     this.api.addRoute('PUT', '/me', updateProfile);
     this.api.addRoute('GET', '/products', listProducts, { access: 'public' });

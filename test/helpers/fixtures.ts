@@ -51,6 +51,13 @@ const API_GATEWAY_EVENTS = {
   'POST /orders': ['api-gateway-post-orders.json', {}],
   'GET /orders/{orderId}': ['api-gateway-get-order.json', {}],
   'GET /orders': ['api-gateway-get-order.json', routed('GET', '/orders', '/orders')],
+  'POST /orders/{orderId}/cancel': [
+    'api-gateway-get-order.json',
+    {
+      ...routed('POST', '/orders/{orderId}/cancel', '/orders/01JN8S7QG0AAAAAAAAAAAAAAAA/cancel'),
+      pathParameters: { orderId: '01JN8S7QG0AAAAAAAAAAAAAAAA' },
+    },
+  ],
   'GET /products': ['api-gateway-get-products.json', {}],
   'GET /products/{productId}': ['api-gateway-get-product.json', {}],
   'GET /admin/dead-letters': [

@@ -234,7 +234,7 @@ describe('App: prod edge', () => {
       AUTH_AUDIENCE: 'storefront',
       AUTH_JWKS_URI: '',
     });
-    expect(methods.filter((method) => method.Properties.AuthorizationType === 'CUSTOM')).toHaveLength(9);
+    expect(methods.filter((method) => method.Properties.AuthorizationType === 'CUSTOM')).toHaveLength(10);
     expect(methods.filter((method) => method.Properties.AuthorizationType === 'NONE')).toHaveLength(4);
   });
 });

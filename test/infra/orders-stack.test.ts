@@ -250,6 +250,7 @@ describe('Stack: OrdersStack', () => {
     expect(sizes).toEqual({
       'orders-create-order': [512, 10],
       'orders-get-order': [256, 10],
+      'orders-cancel-order': [256, 10],
       'orders-list-orders': [256, 10],
       'customers-get-profile': [256, 10],
       'customers-update-profile': [256, 10],
@@ -382,6 +383,40 @@ describe('Stack: OrdersStack', () => {
         .filter((statement) => /PutItem|UpdateItem/.test(JSON.stringify(statement.Action)))
         .map((statement) => [statement.Action, leadingKeysOf(statement)]),
     ).toEqual([[['dynamodb:PutItem', 'dynamodb:UpdateItem'], ['OUTBOX#*']]]);
+  });
+
+  it('serves POST /orders/{orderId}/cancel behind the Cognito authorizer with GetItem and UpdateItem of order items only', () => {
+    // Prepare
+    const { orders } = testApp.stacks;
+    const cancel = orders.functions.find((fn) => fn.label === 'orders-cancel-order') as ServiceFunction;
+    const [authorizerId] = Object.keys(template.findResources('AWS::ApiGateway::Authorizer'));
+    const resources = template.findResources('AWS::ApiGateway::Resource');
+    const [cancelResourceId] = Object.entries(resources)
+      .filter(([, resource]) => resource.Properties.PathPart === 'cancel')
+      .map(([id]) => id);
+
+    // Act
+    const statements = dynamoStatements(roleStatements(template, cancel));
+
+    // Assess
+    template.hasResourceProperties('AWS::ApiGateway::Method', {
+      HttpMethod: 'POST',
+      ResourceId: { Ref: cancelResourceId },
+      AuthorizationType: 'COGNITO_USER_POOLS',
+      AuthorizerId: { Ref: authorizerId },
+      Integration: Match.objectLike({
+        Type: 'AWS_PROXY',
+        Uri: Match.objectLike({
+          'Fn::Join': ['', Match.arrayWith([{ 'Fn::GetAtt': [logicalIdOf(cancel), 'Arn'] }])],
+        }),
+      }),
+    });
+    expect(resources[cancelResourceId as string]?.Properties.ParentId).toMatchObject({
+      Ref: expect.stringMatching(/orderId/),
+    });
+    expect(statements.map((statement) => [statement.Action, leadingKeysOf(statement)])).toEqual([
+      [['dynamodb:GetItem', 'dynamodb:UpdateItem'], ['ORDER#*']],
+    ]);
   });
 
   it('never grants DynamoDB or Kafka access on a wildcard resource', () => {
@@ -626,6 +661,7 @@ describe('Stack: OrdersStack', () => {
       ['POST', 'orders-create-order', 'COGNITO_USER_POOLS'],
       ['GET', 'orders-list-orders', 'COGNITO_USER_POOLS'],
       ['GET', 'orders-get-order', 'COGNITO_USER_POOLS'],
+      ['POST', 'orders-cancel-order', 'COGNITO_USER_POOLS'],
       ['GET', 'customers-get-profile', 'COGNITO_USER_POOLS'],
       ['PUT', 'customers-update-profile', 'COGNITO_USER_POOLS'],
       ['GET', 'catalog-list-products', 'NONE'],
@@ -662,6 +698,7 @@ describe('Stack: OrdersStack', () => {
     );
     expect(paths.sort()).toEqual([
       'admin',
+      'cancel',
       'customers',
       'dead-letters',
       'health',

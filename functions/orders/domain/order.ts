@@ -7,6 +7,10 @@ import { PermanentError } from '#platform/errors';
  *      │             │                  │
  *      └─────────────┴──────────────────┴──────────► CANCELLED
  *
+ * CANCELLED comes from the saga (stock rejected, payment failed), the reconciler (timed out) or the
+ * customer (`POST /orders/{orderId}/cancel`, until the order is CONFIRMED). CONFIRMED is final: the
+ * shop has no shipping or returns yet.
+ *
  * Persistence applies a transition only with a condition on the current status (see
  * `allowedSources`), so an invalid or repeated transition is rejected by the database, never applied.
  */

@@ -357,6 +357,29 @@ export function decide(state: OrderState, event: SagaEvent, now: Date): Decision
 }
 
 /**
+ * Cancels an order that has not finished and compensates what it holds: releases a recorded
+ * reservation and reverses a recorded payment, each once, and announces the cancellation. What is
+ * still in flight (a reservation or payment the order has not recorded yet) is compensated when its
+ * event arrives at the CANCELLED order (see `decide`).
+ */
+function cancelAndCompensate(
+  state: OrderState,
+  reason: OrderCancellationReasonV2,
+  explanation: string,
+  now: Date,
+  detail?: string,
+): Change {
+  const cancelled = cancellation(state, state.reservationId, reason, explanation, now.toISOString(), detail);
+  const reverse = state.paymentId ? reversal(state, state.paymentId, 'ORDER_CANCELLED') : [];
+  return {
+    kind: 'CHANGE',
+    moves: [{ to: 'CANCELLED', reason: explanation }],
+    set: { ...cancelled.set, ...(reverse.length > 0 ? { reversalRequested: true } : {}) },
+    emit: [...cancelled.release, ...reverse, cancelled.cancelled],
+  };
+}
+
+/**
  * What the reconciler does to an order that stopped moving: cancel it with `TIMED_OUT` and compensate
  * what it holds (release a recorded reservation, reverse a recorded payment). A finished order is left
  * alone.
@@ -365,15 +388,66 @@ export function decideTimeout(state: OrderState, now: Date, idleFor: string): De
   if (state.status === 'CONFIRMED' || state.status === 'CANCELLED') {
     return { kind: 'IGNORE', reason: `The order is ${state.status}` };
   }
-  const explanation = `No progress for ${idleFor}; the order timed out`;
-  const cancelled = cancellation(state, state.reservationId, 'TIMED_OUT', explanation, now.toISOString());
-  const reverse = state.paymentId ? reversal(state, state.paymentId, 'ORDER_CANCELLED') : [];
-  return {
-    kind: 'CHANGE',
-    moves: [{ to: 'CANCELLED', reason: explanation }],
-    set: { ...cancelled.set, ...(reverse.length > 0 ? { reversalRequested: true } : {}) },
-    emit: [...cancelled.release, ...reverse, cancelled.cancelled],
-  };
+  return cancelAndCompensate(state, 'TIMED_OUT', `No progress for ${idleFor}; the order timed out`, now);
+}
+
+/** The longest reason a customer may give for a cancellation. */
+export const CANCEL_REASON_MAX_LENGTH = 200;
+
+/** What a customer asks of their own order (ownership is checked before the decider runs). */
+export type OrderCommand = {
+  readonly type: 'CancelRequested';
+  /** The customer's own words, if any; carried as the detail of OrderCancelled. */
+  readonly reason?: string | undefined;
+};
+
+/**
+ * The outcome of a customer's command:
+ * - `CHANGE`: see `Change`;
+ * - `ALREADY_CANCELLED`: the order is cancelled already (by this command or by the saga); nothing
+ *   changes and the answer is the order as it is;
+ * - `REJECTED`: the order is in a status the command does not apply to.
+ */
+export type CommandDecision =
+  | Change
+  | { readonly kind: 'ALREADY_CANCELLED' }
+  | { readonly kind: 'REJECTED'; readonly code: 'ORDER_NOT_CANCELLABLE'; readonly status: OrderStatus };
+
+/**
+ * What a customer's command does to their order. A cancellation is accepted while the saga has not
+ * finished (PENDING, STOCK_RESERVED, PAYMENT_PENDING) and compensates like a timeout, with the reason
+ * `CUSTOMER_REQUEST`. A CONFIRMED order is not cancellable: its payment is captured and its
+ * confirmation announced, so undoing it is a return, not a cancellation.
+ */
+export function decideCommand(state: OrderState, command: OrderCommand, now: Date): CommandDecision {
+  switch (command.type) {
+    case 'CancelRequested': {
+      switch (state.status) {
+        case 'PENDING':
+        case 'STOCK_RESERVED':
+        case 'PAYMENT_PENDING':
+          return cancelAndCompensate(
+            state,
+            'CUSTOMER_REQUEST',
+            command.reason ? `Cancelled by the customer: ${command.reason}` : 'Cancelled by the customer',
+            now,
+            command.reason,
+          );
+        case 'CANCELLED':
+          return { kind: 'ALREADY_CANCELLED' };
+        case 'CONFIRMED':
+          return { kind: 'REJECTED', code: 'ORDER_NOT_CANCELLABLE', status: state.status };
+        default: {
+          const unhandled: never = state.status;
+          throw new SagaInvariantError(`Unknown order status ${String(unhandled)}`);
+        }
+      }
+    }
+    default: {
+      const unhandled: never = command.type;
+      throw new SagaInvariantError(`Unhandled order command ${String(unhandled)}`);
+    }
+  }
 }
 
 /**

@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { DomainEventOf } from '#events';
 import { InvalidTransitionError, type OrderStatus } from '#functions/orders/domain/order';
 import {
+  CANCEL_REASON_MAX_LENGTH,
   type Change,
   decide,
+  decideCommand,
   decideTimeout,
   type Emitted,
   evolve,
@@ -44,7 +46,7 @@ function givenOrder(status: OrderStatus, overrides: Partial<OrderState> = {}): O
 }
 
 /** The decision, which the test expects to be a change. */
-function changeOf(decision: ReturnType<typeof decide>): Change {
+function changeOf(decision: ReturnType<typeof decide> | ReturnType<typeof decideCommand>): Change {
   if (decision.kind !== 'CHANGE') throw new Error(`Expected a CHANGE, got ${decision.kind}`);
   return decision;
 }
@@ -542,5 +544,152 @@ describe('Function: evolve', () => {
 
     // Assess
     expect(order).toEqual(before);
+  });
+});
+
+describe('Function: decideCommand', () => {
+  const cancel = (reason?: string) => ({ type: 'CancelRequested' as const, reason });
+  const emittedOf = <T extends Emitted['type']>(emit: readonly Emitted[], type: T) =>
+    emit.filter((event): event is Extract<Emitted, { type: T }> => event.type === type);
+
+  it('Given a PENDING order, when its customer cancels it, then it is CANCELLED and only OrderCancelled is emitted (a reservation still in flight is released when it arrives)', () => {
+    // Prepare
+    const order = givenOrder('PENDING');
+
+    // Act
+    const change = changeOf(decideCommand(order, cancel('ordered the wrong size'), NOW));
+
+    // Assess
+    expect(change.moves).toEqual([
+      { to: 'CANCELLED', reason: 'Cancelled by the customer: ordered the wrong size' },
+    ]);
+    expect(change.set).toEqual({});
+    expect(change.emit).toEqual([
+      {
+        type: 'OrderCancelled',
+        payload: {
+          orderId: ORDER_ID,
+          reason: 'CUSTOMER_REQUEST',
+          detail: 'ordered the wrong size',
+          cancelledAt: NOW.toISOString(),
+          recipient: RECIPIENT,
+        },
+      },
+    ]);
+  });
+
+  it('Given a STOCK_RESERVED order, when its customer cancels it without a reason, then the reservation is released once and the cancellation announced', () => {
+    // Prepare
+    const order = givenOrder('STOCK_RESERVED');
+
+    // Act
+    const change = changeOf(decideCommand(order, cancel(), NOW));
+
+    // Assess
+    expect(change.moves).toEqual([{ to: 'CANCELLED', reason: 'Cancelled by the customer' }]);
+    expect(change.set).toEqual({ releaseRequested: true });
+    expect(types(change.emit)).toEqual(['StockReleaseRequested', 'OrderCancelled']);
+    expect(emittedOf(change.emit, 'StockReleaseRequested')[0]?.payload).toEqual({
+      orderId: ORDER_ID,
+      reservationId: RESERVATION_ID,
+      lines: order.lines,
+      reason: 'Cancelled by the customer',
+    });
+    expect(emittedOf(change.emit, 'OrderCancelled')[0]?.payload).not.toHaveProperty('detail');
+  });
+
+  it('Given a PAYMENT_PENDING order, when its customer cancels it, then the stock is released and the payment reversed as on a timeout, with the reason CUSTOMER_REQUEST', () => {
+    // Prepare
+    const order = givenOrder('PAYMENT_PENDING', { paymentId: 'pay-1' });
+
+    // Act
+    const change = changeOf(decideCommand(order, cancel(), NOW));
+    const timedOut = changeOf(decideTimeout(order, NOW, '30 minutes'));
+
+    // Assess
+    expect(types(change.emit)).toEqual(types(timedOut.emit));
+    expect(change.set).toEqual(timedOut.set);
+    expect(emittedOf(change.emit, 'PaymentReversalRequested')[0]?.payload).toEqual({
+      orderId: ORDER_ID,
+      paymentId: 'pay-1',
+      reason: 'ORDER_CANCELLED',
+    });
+    expect(emittedOf(change.emit, 'OrderCancelled')[0]?.payload.reason).toBe('CUSTOMER_REQUEST');
+  });
+
+  it('Given a CANCELLED order, when its customer cancels it again, then nothing changes', () => {
+    // Prepare
+    const order = givenOrder('CANCELLED', { releaseRequested: true });
+
+    // Act
+    const decision = decideCommand(order, cancel('again'), NOW);
+
+    // Assess
+    expect(decision).toEqual({ kind: 'ALREADY_CANCELLED' });
+  });
+
+  it('Given a CONFIRMED order, when its customer cancels it, then the command is rejected with the status', () => {
+    // Prepare
+    const order = givenOrder('CONFIRMED', { paymentId: 'pay-1' });
+
+    // Act
+    const decision = decideCommand(order, cancel(), NOW);
+
+    // Assess
+    expect(decision).toEqual({ kind: 'REJECTED', code: 'ORDER_NOT_CANCELLABLE', status: 'CONFIRMED' });
+  });
+
+  it('Given an order its customer cancelled while PENDING, when its reservation and payment arrive late (each twice), then the stock is released once and the payment refunded once', () => {
+    // Prepare
+    const cancelled = evolve(
+      givenOrder('PENDING'),
+      changeOf(decideCommand(givenOrder('PENDING'), cancel(), NOW)),
+      undefined,
+      NOW,
+    );
+    const late = [stockReserved(), paymentSucceeded(), stockReserved(), paymentSucceeded()];
+
+    // Act
+    const { state, emitted } = fold(late, cancelled);
+
+    // Assess
+    expect(state.status).toBe('CANCELLED');
+    expect(types(emitted)).toEqual(['StockReleaseRequested', 'PaymentReversalRequested']);
+    expect(state).toMatchObject({ releaseRequested: true, reversalRequested: true });
+  });
+
+  it('Given an order its customer cancelled while STOCK_RESERVED, when its payment goes pending and then succeeds, then exactly one reversal is requested', () => {
+    // Prepare
+    const order = givenOrder('STOCK_RESERVED');
+    const cancelled = evolve(order, changeOf(decideCommand(order, cancel(), NOW)), undefined, NOW);
+
+    // Act
+    const { emitted } = fold([paymentPending(), paymentSucceeded(), paymentSucceeded()], cancelled);
+
+    // Assess
+    expect(types(emitted)).toEqual(['PaymentReversalRequested']);
+  });
+
+  it('Given the longest reason a customer may give, when the cancellation is decided, then the release reason stays within its schema', () => {
+    // Prepare
+    const reason = 'x'.repeat(CANCEL_REASON_MAX_LENGTH);
+
+    // Act
+    const change = changeOf(decideCommand(givenOrder('STOCK_RESERVED'), cancel(reason), NOW));
+
+    // Assess
+    const release = emittedOf(change.emit, 'StockReleaseRequested')[0];
+    expect(release?.payload.reason.length).toBeLessThanOrEqual(256);
+  });
+
+  it('Given an unknown command, when it is decided, then it is a permanent error', () => {
+    // Prepare
+    const command = { type: 'ShipRequested' } as unknown as Parameters<typeof decideCommand>[1];
+
+    // Act
+    const act = () => decideCommand(givenOrder('PENDING'), command, NOW);
+
+    // Assess
+    expect(act).toThrow(SagaInvariantError);
   });
 });
