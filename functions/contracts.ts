@@ -3,7 +3,7 @@ import { AnalyticsConsumerFn, GetMetricsFn } from './analytics/contract';
 import { GetProductFn, ListProductsFn, SeedProductsFn } from './catalog/contract';
 import { GetProfileFn, SetCustomerStatusFn, UpdateProfileFn } from './customers/contract';
 import { VerifyTokenFn } from './identity/contract';
-import { InventoryConsumerFn, SeedStockFn } from './inventory/contract';
+import { AdjustStockFn, InventoryConsumerFn, SeedStockFn } from './inventory/contract';
 import { AuthorizeApiKeyFn, CreatePaymentFn, GetPaymentFn, ReleasePaymentFn } from './mock-psp/contract';
 import { NotificationConsumerFn } from './notifications/contract';
 import {
@@ -38,6 +38,7 @@ export const FUNCTION_CONTRACTS: readonly AnyContract[] = [
   SeedProductsFn,
   InventoryConsumerFn,
   SeedStockFn,
+  AdjustStockFn,
   PaymentConsumerFn,
   CheckStatusFn,
   PaymentReconcilerFn,

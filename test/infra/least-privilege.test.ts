@@ -27,7 +27,7 @@ describe('App: least privilege', () => {
       .filter((node): node is ServiceFunction => node instanceof ServiceFunction);
   });
 
-  it("writes no other stack's table, except dead letters through key-scoped grants", () => {
+  it("writes no other stack's table, except dead letters and the inventory service's own table through key-scoped grants", () => {
     // Act
     const crossStackWrites = functions.flatMap((fn) =>
       statementsOf(fn)
@@ -39,9 +39,35 @@ describe('App: least privilege', () => {
     // Assess
     expect(crossStackWrites.length).toBeGreaterThan(0);
     for (const { fn, statement } of crossStackWrites) {
-      expect(JSON.stringify(statement.Resource), fn).toMatch(/DeadLetterTable/);
+      // The back office's stock changes run on the API (orders stack) as an inventory function.
+      expect(JSON.stringify(statement.Resource), fn).toMatch(
+        fn.endsWith('/AdjustStock') ? /InventoryTable/ : /DeadLetterTable/,
+      );
       expect(leadingKeys(statement), fn).toBeDefined();
     }
+  });
+
+  it('lets the stock adjustment read and update stock items and put stock audit items only', () => {
+    // Prepare
+    const adjust = testApp.stacks.orders.functions.find(
+      (fn) => fn.label === 'inventory-adjust-stock',
+    ) as ServiceFunction;
+
+    // Act
+    const grants = statementsOf(adjust)
+      .filter((s) => actionsOf(s)[0]?.startsWith('dynamodb:'))
+      .map((s) => [
+        JSON.stringify(s.Resource).includes('InventoryTable'),
+        actionsOf(s).sort(),
+        leadingKeys(s),
+      ]);
+
+    // Assess
+    expect(adjust.serviceName).toBe('inventory');
+    expect(grants).toEqual([
+      [true, ['dynamodb:GetItem', 'dynamodb:UpdateItem'], ['STOCK#*']],
+      [true, ['dynamodb:PutItem'], ['AUDIT#STOCK#*']],
+    ]);
   });
 
   it('lets each consumer put dead letters, and count attempts and park records only of its own service', () => {
@@ -234,7 +260,7 @@ describe('App: prod edge', () => {
       AUTH_AUDIENCE: 'storefront',
       AUTH_JWKS_URI: '',
     });
-    expect(methods.filter((method) => method.Properties.AuthorizationType === 'CUSTOM')).toHaveLength(9);
+    expect(methods.filter((method) => method.Properties.AuthorizationType === 'CUSTOM')).toHaveLength(10);
     expect(methods.filter((method) => method.Properties.AuthorizationType === 'NONE')).toHaveLength(4);
   });
 });
