@@ -1,6 +1,6 @@
 import { ListDeadLettersFn, RedriveDeadLetterFn } from './admin/contract';
 import { AnalyticsConsumerFn, GetMetricsFn } from './analytics/contract';
-import { GetProductFn, ListProductsFn, SeedProductsFn } from './catalog/contract';
+import { CreateProductFn, GetProductFn, ListProductsFn, SeedProductsFn } from './catalog/contract';
 import { GetProfileFn, SetCustomerStatusFn, UpdateProfileFn } from './customers/contract';
 import { VerifyTokenFn } from './identity/contract';
 import { AdjustStockFn, InventoryConsumerFn, SeedStockFn } from './inventory/contract';
@@ -36,6 +36,7 @@ export const FUNCTION_CONTRACTS: readonly AnyContract[] = [
   ListProductsFn,
   GetProductFn,
   SeedProductsFn,
+  CreateProductFn,
   InventoryConsumerFn,
   SeedStockFn,
   AdjustStockFn,

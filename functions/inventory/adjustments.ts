@@ -116,20 +116,26 @@ export interface Adjustment {
 
 /** Writes stock adjustments to the inventory table. */
 export class StockAdjustments {
+  /** `inCatalog`: whether the catalog sells a product (one without a stock item yet starts at 0). */
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
+    private readonly inCatalog: (productId: string) => Promise<boolean>,
   ) {}
 
   /**
-   * Applies one adjustment: a consistent read of the stock (404 when there is none, 409 when the
-   * expected stock differs or the result would be negative), then one transaction of the stock
+   * Applies one adjustment: a consistent read of the stock (a product of the catalog without a stock
+   * item has 0 and gets its item now; one not in the catalog is unknown; 409 when the expected stock
+   * differs or the result would be negative), then one transaction of the stock
    * update and the audit item with its StockAdjusted event. A condition that fails in the transaction
    * (the stock moved since the read) is answered from a fresh read, as a 404 or 409.
    */
   async adjust({ productId, request, admin, now }: Adjustment): Promise<StockAdjustmentView> {
-    const before = await this.current(productId);
-    if (before === undefined) throw new UnknownStockError(`Product ${productId} has no stock`);
+    const stored = await this.current(productId);
+    if (stored === undefined && !(await this.inCatalog(productId))) {
+      throw new UnknownStockError(`Product ${productId} is not in the catalog`);
+    }
+    const before = stored ?? 0;
     const conflict = this.conflictOf(request, before);
     if (conflict) throw conflict;
     const adjustedAt = now.toISOString();
@@ -174,7 +180,7 @@ export class StockAdjustments {
               Update: {
                 TableName: this.tableName,
                 Key: stockKey(productId),
-                ...stockUpdate(request, adjustedAt),
+                ...stockUpdate(request, adjustedAt, stored === undefined ? productId : undefined),
               },
             },
             {
@@ -190,9 +196,8 @@ export class StockAdjustments {
     } catch (error) {
       if (failedConditionAt(error, 0)) {
         const current = await this.current(productId);
-        if (current === undefined) throw new UnknownStockError(`Product ${productId} has no stock`);
         throw (
-          this.conflictOf(request, current, error) ??
+          (current === undefined ? undefined : this.conflictOf(request, current, error)) ??
           new StockAdjustmentContendedError(`The stock of ${productId} changed during the adjustment`, {
             cause: error,
           })
@@ -252,25 +257,31 @@ export class StockAdjustments {
 /**
  * The stock item's update: `set` replaces the stock, `add` adds to it (a negative `add` only while
  * the stock covers it); both only on an existing stock item and, when given, the expected stock. The
- * event of the change rides on the audit item, not on the stock item.
+ * event of the change rides on the audit item, not on the stock item. `newProductId`: the product has
+ * no stock item yet (a new catalog product); the update creates it, only while it is still absent.
  */
-export function stockUpdate(request: StockAdjustmentRequest, now: string) {
-  const conditions = ['attribute_exists(pk)'];
+export function stockUpdate(request: StockAdjustmentRequest, now: string, newProductId?: string) {
+  const conditions = [newProductId === undefined ? 'attribute_exists(pk)' : 'attribute_not_exists(pk)'];
   const values: Record<string, unknown> = { ':now': now };
+  const sets = newProductId === undefined ? [] : ['entity = :entity', 'productId = :productId'];
+  if (newProductId !== undefined) {
+    values[':entity'] = 'STOCK';
+    values[':productId'] = newProductId;
+  }
   let expression: string;
   if (request.set !== undefined) {
-    expression = 'SET stock = :stock, updatedAt = :now';
+    expression = `SET ${['stock = :stock', ...sets, 'updatedAt = :now'].join(', ')}`;
     values[':stock'] = request.set;
   } else {
     const add = request.add ?? 0;
-    expression = 'SET updatedAt = :now ADD stock :n';
+    expression = `SET ${[...sets, 'updatedAt = :now'].join(', ')} ADD stock :n`;
     values[':n'] = add;
-    if (add < 0) {
+    if (add < 0 && newProductId === undefined) {
       conditions.push('stock >= :minus');
       values[':minus'] = -add;
     }
   }
-  if (request.expectedStock !== undefined) {
+  if (request.expectedStock !== undefined && newProductId === undefined) {
     conditions.push('stock = :expected');
     values[':expected'] = request.expectedStock;
   }

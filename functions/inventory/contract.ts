@@ -30,7 +30,8 @@ export const AdjustStockFn = defineFunction({
   trigger: 'PUT /admin/products/{productId}/stock',
   description:
     "Back office (admins group): sets or adds to a product's stock, with an audit record and a StockAdjusted event",
-  // Granted only what it touches: the stock items (GetItem, UpdateItem) and the audit items (PutItem).
-  tables: { INVENTORY_TABLE_NAME: 'named' },
+  // Granted only what it touches: the stock items (GetItem, UpdateItem) and the audit items (PutItem);
+  // it reads the catalog for a product that has no stock item yet.
+  tables: { INVENTORY_TABLE_NAME: 'named', PRODUCTS_TABLE_NAME: 'read' },
   metrics: {},
 });

@@ -35,6 +35,7 @@ export const ERROR_CODES = {
   REQUEST_IN_PROGRESS: { status: 409, message: 'Another request with this Idempotency-Key is in progress' },
   ALREADY_REDRIVEN: { status: 409, message: 'Dead letter 01JN8S7QWWHQQKNETG34RA0AAA was already redriven' },
   NOT_REDRIVABLE: { status: 409, message: 'Dead letter 01JN8S7QWWHQQKNETG34RA0AAA cannot be redriven' },
+  PRODUCT_EXISTS: { status: 409, message: 'Product 44444444-4444-4444-4444-444444444444 already exists' },
   STOCK_MISMATCH: { status: 409, message: 'The stock is 12, not the expected 10' },
   STOCK_WOULD_BE_NEGATIVE: { status: 409, message: 'The stock is 3: taking 5 would leave it below zero' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'Request body must be at most 16384 bytes' },

@@ -64,10 +64,28 @@ describe('App: least privilege', () => {
 
     // Assess
     expect(adjust.serviceName).toBe('inventory');
-    expect(grants).toEqual([
+    expect(grants.filter(([onInventory]) => onInventory)).toEqual([
       [true, ['dynamodb:GetItem', 'dynamodb:UpdateItem'], ['STOCK#*']],
       [true, ['dynamodb:PutItem'], ['AUDIT#STOCK#*']],
     ]);
+    expect(grants.filter(([onInventory]) => !onInventory).flatMap(([, actions]) => actions)).not.toEqual(
+      expect.arrayContaining([expect.stringMatching(/Put|Update|Delete|BatchWrite/)]),
+    );
+  });
+
+  it('lets the catalog add products with PutItem on the products table only', () => {
+    // Prepare
+    const create = testApp.stacks.orders.functions.find(
+      (fn) => fn.label === 'catalog-create-product',
+    ) as ServiceFunction;
+
+    // Act
+    const grants = statementsOf(create)
+      .filter((s) => actionsOf(s)[0]?.startsWith('dynamodb:'))
+      .map((s) => [JSON.stringify(s.Resource).includes('ProductsTable'), actionsOf(s)]);
+
+    // Assess
+    expect(grants).toEqual([[true, ['dynamodb:PutItem']]]);
   });
 
   it('lets each consumer put dead letters, and count attempts and park records only of its own service', () => {
@@ -129,7 +147,9 @@ describe('App: least privilege', () => {
   it("lets the catalog read only the stock items of the inventory service's table", () => {
     // Prepare
     const catalog = testApp.stacks.orders.functions.filter(
-      (fn) => fn.serviceName === 'catalog' && fn.label !== 'catalog-seed-products',
+      (fn) =>
+        fn.serviceName === 'catalog' &&
+        !['catalog-seed-products', 'catalog-create-product'].includes(fn.label),
     );
 
     // Act
@@ -260,7 +280,7 @@ describe('App: prod edge', () => {
       AUTH_AUDIENCE: 'storefront',
       AUTH_JWKS_URI: '',
     });
-    expect(methods.filter((method) => method.Properties.AuthorizationType === 'CUSTOM')).toHaveLength(10);
+    expect(methods.filter((method) => method.Properties.AuthorizationType === 'CUSTOM')).toHaveLength(11);
     expect(methods.filter((method) => method.Properties.AuthorizationType === 'NONE')).toHaveLength(4);
   });
 });

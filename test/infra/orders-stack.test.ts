@@ -256,6 +256,7 @@ describe('Stack: OrdersStack', () => {
       'customers-set-status': [256, 10],
       'catalog-list-products': [256, 10],
       'catalog-get-product': [256, 10],
+      'catalog-create-product': [256, 10],
       'inventory-adjust-stock': [256, 10],
       'orders-health': [256, 10],
       'orders-openapi': [256, 10],
@@ -638,6 +639,7 @@ describe('Stack: OrdersStack', () => {
       ['GET', 'analytics-get-metrics', 'COGNITO_USER_POOLS'],
       ['PUT', 'customers-set-status', 'COGNITO_USER_POOLS'],
       ['PUT', 'inventory-adjust-stock', 'COGNITO_USER_POOLS'],
+      ['POST', 'catalog-create-product', 'COGNITO_USER_POOLS'],
     ];
     const [authorizerId] = Object.keys(template.findResources('AWS::ApiGateway::Authorizer'));
 

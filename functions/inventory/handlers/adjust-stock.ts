@@ -1,4 +1,4 @@
-import { ProductIdSchema } from '#functions/catalog/products';
+import { ProductCatalog, ProductIdSchema } from '#functions/catalog/products';
 import { requireAdmin } from '#platform/auth';
 import { documentClient } from '#platform/clients';
 import { readEnv } from '#platform/env';
@@ -16,11 +16,18 @@ import {
 } from '../adjustments';
 import { AdjustStockFn } from '../contract';
 
-const adjustments = new StockAdjustments(documentClient, readEnv(AdjustStockFn).INVENTORY_TABLE_NAME);
+const env = readEnv(AdjustStockFn);
+const catalog = new ProductCatalog(documentClient, env.PRODUCTS_TABLE_NAME);
+const adjustments = new StockAdjustments(
+  documentClient,
+  env.INVENTORY_TABLE_NAME,
+  async (productId) => (await catalog.get(productId)) !== undefined,
+);
 
 /**
  * PUT /admin/products/{productId}/stock (admins only): `{"set": n}` or `{"add": n}`, optionally with
- * `expectedStock` and `reason`. 200 with the new stock; 404 for a product without stock; 409 with the
+ * `expectedStock` and `reason`. 200 with the new stock; 404 for a product neither in stock nor in the
+ * catalog (a catalog product without stock starts at 0); 409 with the
  * current stock when the expected stock differs or the stock would go below zero; nothing is written
  * on any error.
  */

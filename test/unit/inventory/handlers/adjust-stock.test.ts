@@ -163,7 +163,34 @@ describe('Handler: adjust-stock (back office)', () => {
     });
   });
 
-  it('answers 404 and writes nothing when the product has no stock item', async () => {
+  it('creates the stock item of a catalog product that has none, only while it is still absent', async () => {
+    // Prepare
+    ddb.on(GetCommand, { TableName: TEST_ENV.inventoryTable }).resolves({});
+    ddb.on(GetCommand, { TableName: TEST_ENV.productsTable }).resolves({
+      Item: { productId: PRODUCT_ID, name: 'Monitor', priceMinor: 1, currency: 'EUR', sellerId: 's' },
+    });
+
+    // Act
+    const result = await adjustStock(putStock({ add: 7 }), lambdaContext());
+
+    // Assess
+    expect(result.statusCode).toBe(200);
+    expect(bodyOf(result)).toMatchObject({ stock: 7, stockBefore: 0 });
+    expect(transaction().update).toEqual({
+      TableName: TEST_ENV.inventoryTable,
+      Key: STOCK_KEY,
+      UpdateExpression: 'SET entity = :entity, productId = :productId, updatedAt = :now ADD stock :n',
+      ConditionExpression: 'attribute_not_exists(pk)',
+      ExpressionAttributeValues: {
+        ':entity': 'STOCK',
+        ':productId': PRODUCT_ID,
+        ':n': 7,
+        ':now': expect.any(String),
+      },
+    });
+  });
+
+  it('answers 404 and writes nothing when the product has neither a stock item nor a catalog entry', async () => {
     // Prepare
     stockIs(undefined);
 
