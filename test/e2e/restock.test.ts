@@ -149,4 +149,52 @@ describe('End to end: back-office restock over HTTP against the local runtime', 
     expect(await audits(HUB)).toHaveLength(audited);
     expect(await storedStock('99999999-9999-9999-9999-999999999999')).toBeUndefined();
   });
+
+  it('adds a product that GET /products/{id} shows at once, with stock 0 until it is restocked', async () => {
+    // Prepare
+    const alice = await customer(runtime, 'alice');
+    const productsTable = tableName(runtime, 'products');
+    const post = (body: unknown, headers: Record<string, string> = ops.headers) =>
+      http(runtime.apiUrl, '/admin/products', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify(body),
+      });
+    const product = {
+      name: 'Laptop Stand',
+      description: 'Aluminium, adjustable height',
+      price: { amountMinor: 4999, currency: 'EUR' },
+      sellerId: 'seller-peripherals',
+    };
+
+    // Act
+    const created = await post(product);
+    const productId = (created.body as { productId: string }).productId;
+    const shown = await http(runtime.apiUrl, `/products/${productId}`);
+    const restocked = await putStock(productId, { set: 12 });
+    const shownAfter = await http(runtime.apiUrl, `/products/${productId}`);
+    const again = await post({ ...product, productId });
+    const invalid = await post({
+      ...product,
+      productId: 'stand-invalid',
+      price: { amountMinor: -1, currency: 'EUR' },
+    });
+    const asCustomer = await post({ ...product, productId: 'stand-by-customer' }, alice.headers);
+
+    // Assess
+    expect(created.status).toBe(201);
+    expect(shown.status).toBe(200);
+    expect(shown.body).toEqual({ productId, ...product, stock: 0 });
+    expect(restocked.status).toBe(200);
+    expect((shownAfter.body as { stock: number }).stock).toBe(12);
+    expect([again.status, (again.body as ErrorBody).error.code]).toEqual([409, 'PRODUCT_EXISTS']);
+    expect([invalid.status, (invalid.body as ErrorBody).error.code]).toEqual([400, 'VALIDATION_FAILED']);
+    expect([asCustomer.status, (asCustomer.body as ErrorBody).error.code]).toEqual([403, 'FORBIDDEN']);
+    for (const absent of ['stand-invalid', 'stand-by-customer']) {
+      const item = await db.send(
+        new GetCommand({ TableName: productsTable, Key: { productId: absent }, ConsistentRead: true }),
+      );
+      expect(item.Item, absent).toBeUndefined();
+    }
+  });
 });
