@@ -26,7 +26,7 @@ export const INVENTORY_ROUTES: readonly RouteConfig[] = [
     tags: ['back office'],
     summary: "Set or add to a product's stock",
     description:
-      'Exactly one of `set` (the new stock, ≥ 0) and `add` (units to add, not 0; negative takes units away, but the stock must not go below zero). With `expectedStock`, the change applies only while the stock is that number. The change, an audit record (who, when, before and after, the reason) and a `StockAdjusted` event on `inventory.events` are written together; `GET /products/{productId}` shows the new stock at once. A 409 carries the current stock in `details[0].currentStock`; no error writes anything.',
+      'Exactly one of `set` (the new stock, ≥ 0) and `add` (units to add, not 0; negative takes units away, but the stock must not go below zero). With `expectedStock`, the change applies only while the stock is that number. The change, an audit record (who, when, before and after, the reason) and a `StockAdjusted` event on `inventory.events` are written together; `GET /products/{productId}` shows the new stock at once. A product of the catalog without stock (one added with `POST /admin/products`) starts at 0; a product not in the catalog is a 404. A 409 carries the current stock in `details[0].currentStock`; no error writes anything.',
     access: 'admin',
     request: {
       params: z.object({ productId: ProductIdSchema }),
