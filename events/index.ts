@@ -26,6 +26,7 @@ export {
 } from './errors';
 export {
   ReservedLineSchema,
+  StockAdjustedV1,
   StockRejectedV1,
   type StockRejectionReason,
   StockRejectionReasonSchema,

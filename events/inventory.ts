@@ -68,3 +68,20 @@ export const StockReleasedV1 = z
     lines: z.array(StockLineSchema).min(1).max(MAX_ORDER_LINES),
   })
   .strict();
+
+/**
+ * The back office changed a product's stock by hand (a restock, a count correction): the stock before
+ * and after, the change as requested (`set` or `add`), who made it and why.
+ */
+export const StockAdjustedV1 = z
+  .object({
+    productId: IdSchema,
+    adjustmentId: IdSchema,
+    change: z.enum(['SET', 'ADD']),
+    quantity: z.number().int(),
+    stockBefore: z.number().int().nonnegative(),
+    stockAfter: z.number().int().nonnegative(),
+    adjustedBy: z.string().min(1).max(256),
+    reason: z.string().min(1).max(500).optional(),
+  })
+  .strict();

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { type EnvelopeHeader, EnvelopeSchema } from './envelope';
-import { StockRejectedV1, StockReleasedV1, StockReservedV1 } from './inventory';
+import { StockAdjustedV1, StockRejectedV1, StockReleasedV1, StockReservedV1 } from './inventory';
 import { NotificationFailedV1, NotificationSentV1 } from './notifications';
 import {
   OrderCancelledV1,
@@ -36,6 +36,7 @@ export const EVENT_SCHEMAS = {
   StockReserved: { 1: StockReservedV1 },
   StockRejected: { 1: StockRejectedV1 },
   StockReleased: { 1: StockReleasedV1 },
+  StockAdjusted: { 1: StockAdjustedV1 },
   PaymentPending: { 1: PaymentPendingV1, 2: PaymentPendingV2 },
   PaymentSucceeded: { 1: PaymentSucceededV1, 2: PaymentSucceededV2 },
   PaymentFailed: { 1: PaymentFailedV1, 2: PaymentFailedV2 },
@@ -63,6 +64,7 @@ export const LATEST_VERSIONS = {
   StockReserved: 1,
   StockRejected: 1,
   StockReleased: 1,
+  StockAdjusted: 1,
   PaymentPending: 2,
   PaymentSucceeded: 2,
   PaymentFailed: 2,

@@ -21,6 +21,7 @@ const TOPIC_BY_EVENT_TYPE: { readonly [T in EventType]: TopicName } = {
   StockReserved: Topics.inventory,
   StockRejected: Topics.inventory,
   StockReleased: Topics.inventory,
+  StockAdjusted: Topics.inventory,
   PaymentPending: Topics.payments,
   PaymentSucceeded: Topics.payments,
   PaymentFailed: Topics.payments,

@@ -1,9 +1,9 @@
 import { ListDeadLettersFn, RedriveDeadLetterFn } from './admin/contract';
 import { AnalyticsConsumerFn, GetMetricsFn } from './analytics/contract';
-import { GetProductFn, ListProductsFn, SeedProductsFn } from './catalog/contract';
+import { CreateProductFn, GetProductFn, ListProductsFn, SeedProductsFn } from './catalog/contract';
 import { GetProfileFn, SetCustomerStatusFn, UpdateProfileFn } from './customers/contract';
 import { VerifyTokenFn } from './identity/contract';
-import { InventoryConsumerFn, SeedStockFn } from './inventory/contract';
+import { AdjustStockFn, InventoryConsumerFn, SeedStockFn } from './inventory/contract';
 import { AuthorizeApiKeyFn, CreatePaymentFn, GetPaymentFn, ReleasePaymentFn } from './mock-psp/contract';
 import { NotificationConsumerFn } from './notifications/contract';
 import {
@@ -38,8 +38,10 @@ export const FUNCTION_CONTRACTS: readonly AnyContract[] = [
   ListProductsFn,
   GetProductFn,
   SeedProductsFn,
+  CreateProductFn,
   InventoryConsumerFn,
   SeedStockFn,
+  AdjustStockFn,
   PaymentConsumerFn,
   CheckStatusFn,
   PaymentReconcilerFn,

@@ -3,6 +3,7 @@ import { ADMIN_ROUTES } from './admin/openapi';
 import { ANALYTICS_ROUTES } from './analytics/openapi';
 import { CATALOG_ROUTES } from './catalog/openapi';
 import { CUSTOMER_ROUTES } from './customers/openapi';
+import { INVENTORY_ROUTES } from './inventory/openapi';
 import { ORDER_ROUTES } from './orders/openapi';
 import { ADMIN_GROUP } from './platform/auth';
 import { ID_TOKEN_SCHEME } from './platform/openapi';
@@ -25,6 +26,7 @@ export function openApiDocument() {
     ...ORDER_ROUTES,
     ...CUSTOMER_ROUTES,
     ...CATALOG_ROUTES,
+    ...INVENTORY_ROUTES,
     ...ADMIN_ROUTES,
     ...ANALYTICS_ROUTES,
   ]) {
@@ -50,7 +52,7 @@ export function openApiDocument() {
       { name: 'orders', description: "The signed-in customer's orders" },
       { name: 'customers', description: "The signed-in customer's profile" },
       { name: 'catalog', description: 'The product catalog (public)' },
-      { name: 'back office', description: 'Dead letters and metrics (admins group)' },
+      { name: 'back office', description: 'Dead letters, metrics, customers and stock (admins group)' },
       { name: 'operations', description: 'Health and this document (public)' },
     ],
   });

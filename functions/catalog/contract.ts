@@ -35,3 +35,15 @@ export const SeedProductsFn = defineFunction({
   tables: { PRODUCTS_TABLE_NAME: 'readWrite' },
   metrics: {},
 });
+
+export const CreateProductFn = defineFunction({
+  name: 'create-product',
+  service: 'catalog',
+  entry: 'catalog/handlers/create-product.ts',
+  trigger: 'POST /admin/products',
+  description:
+    'Back office (admins group): adds a product to the catalog, with no stock until it is restocked',
+  // Granted only PutItem: a new product.
+  tables: { PRODUCTS_TABLE_NAME: 'named' },
+  metrics: {},
+});

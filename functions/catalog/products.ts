@@ -1,4 +1,10 @@
-import { BatchGetCommand, type DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  ScanCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { backoff } from '#platform/backoff';
 import { RetryableError } from '#platform/errors';
@@ -12,6 +18,7 @@ export interface CatalogProduct {
   readonly priceMinor: number;
   readonly currency: string;
   readonly sellerId: string;
+  readonly description?: string;
 }
 
 /** A product item of the `products` table. Its stock lives in the inventory service's table. */
@@ -42,6 +49,7 @@ export const ProductViewSchema = z
     name: z.string(),
     price: MoneySchema,
     sellerId: z.string(),
+    description: z.string().optional(),
     stock: z.number().int().describe('units in stock (the inventory service keeps it)'),
   })
   .meta({ id: 'Product' });
@@ -57,9 +65,27 @@ export function productView(item: ProductItem, stock: ReadonlyMap<string, number
     name: item.name,
     price: { amountMinor: item.priceMinor, currency: item.currency },
     sellerId: item.sellerId,
+    ...(item.description ? { description: item.description } : {}),
     stock: stock.get(item.productId) ?? 0,
   };
 }
+
+/** The body of `POST /admin/products`: the product's id is generated unless given. */
+export const CreateProductRequestSchema = z
+  .strictObject({
+    productId: ProductIdSchema.optional().describe('the product id; a new UUID when left out'),
+    name: z.string().trim().min(1).max(200),
+    description: z.string().trim().min(1).max(2000).optional(),
+    price: z.strictObject({
+      amountMinor: z.number().int().min(1).max(100_000_000).describe('integer minor units (cents)'),
+      currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as EUR'),
+    }),
+    sellerId: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,63}$/, 'a seller id is 1-64 letters, digits and . _ : @ -'),
+  })
+  .meta({ id: 'NewProduct' });
+export type CreateProductRequest = z.infer<typeof CreateProductRequestSchema>;
 
 /** DynamoDB kept some keys of a lookup unprocessed (throttling); the request may be retried. */
 export class CatalogUnavailableError extends RetryableError {
@@ -81,6 +107,23 @@ export class ProductCatalog {
       new GetCommand({ TableName: this.tableName, Key: { productId } }),
     );
     return Item as ProductItem | undefined;
+  }
+
+  /** Adds a product; false (nothing written) when one with its id exists. */
+  async create(item: ProductItem & { createdAt: string; createdBy: string }): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...item },
+          ConditionExpression: 'attribute_not_exists(productId)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as { name?: unknown }).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
   }
 
   /** One page of products; `cursor` is the opaque `nextCursor` of the previous page. */

@@ -22,3 +22,16 @@ export const SeedStockFn = defineFunction({
   tables: { INVENTORY_TABLE_NAME: 'readWrite' },
   metrics: {},
 });
+
+export const AdjustStockFn = defineFunction({
+  name: 'adjust-stock',
+  service: 'inventory',
+  entry: 'inventory/handlers/adjust-stock.ts',
+  trigger: 'PUT /admin/products/{productId}/stock',
+  description:
+    "Back office (admins group): sets or adds to a product's stock, with an audit record and a StockAdjusted event",
+  // Granted only what it touches: the stock items (GetItem, UpdateItem) and the audit items (PutItem);
+  // it reads the catalog for a product that has no stock item yet.
+  tables: { INVENTORY_TABLE_NAME: 'named', PRODUCTS_TABLE_NAME: 'read' },
+  metrics: {},
+});

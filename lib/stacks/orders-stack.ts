@@ -9,9 +9,11 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ListDeadLettersFn, RedriveDeadLetterFn } from '#functions/admin/contract';
 import { GetMetricsFn } from '#functions/analytics/contract';
-import { GetProductFn, ListProductsFn, SeedProductsFn } from '#functions/catalog/contract';
+import { CreateProductFn, GetProductFn, ListProductsFn, SeedProductsFn } from '#functions/catalog/contract';
 import { GetProfileFn, SetCustomerStatusFn, UpdateProfileFn } from '#functions/customers/contract';
 import { VerifyTokenFn } from '#functions/identity/contract';
+import { AUDIT_KEY_PREFIX } from '#functions/inventory/adjustments';
+import { AdjustStockFn } from '#functions/inventory/contract';
 import { STOCK_KEY_PREFIX } from '#functions/inventory/stock';
 import {
   CancelOrderFn,
@@ -155,6 +157,21 @@ export class OrdersStack extends ServiceStack {
         leadingKeys: [`${STOCK_KEY_PREFIX}*`],
       });
     }
+    // The back office adds products (one PutItem); their stock is set by the stock route below.
+    const createProduct = this.addFunction('CreateProduct', { contract: CreateProductFn, tables: products });
+    grantTableActions(createProduct, this.productsTable, ['dynamodb:PutItem']);
+    // The back office's stock changes belong to the inventory service: it reads and updates stock
+    // items and puts audit items (carrying StockAdjusted) in its own table, nothing else.
+    const adjustStock = this.addFunction('AdjustStock', {
+      contract: AdjustStockFn,
+      tables: { INVENTORY_TABLE_NAME: props.inventoryTable, ...products },
+    });
+    grantTableActions(adjustStock, props.inventoryTable, ['dynamodb:GetItem', 'dynamodb:UpdateItem'], {
+      leadingKeys: [`${STOCK_KEY_PREFIX}*`],
+    });
+    grantTableActions(adjustStock, props.inventoryTable, ['dynamodb:PutItem'], {
+      leadingKeys: [`${AUDIT_KEY_PREFIX}STOCK#*`],
+    });
     const health = this.addFunction('Health', { contract: HealthFn, tables: orders });
     const openApi = this.addFunction('OpenApi', { contract: OpenApiFn, tables: {} });
 
@@ -217,6 +234,8 @@ export class OrdersStack extends ServiceStack {
     this.api.addRoute('POST', '/admin/dead-letters/{id}/redrive', redriveDeadLetter);
     this.api.addRoute('GET', '/admin/metrics', getMetrics);
     this.api.addRoute('PUT', '/admin/customers/{customerId}/status', setCustomerStatus);
+    this.api.addRoute('POST', '/admin/products', createProduct);
+    this.api.addRoute('PUT', '/admin/products/{productId}/stock', adjustStock);
 
     this.saga = this.addConsumer('SagaConsumer', {
       contract: SagaConsumerFn,

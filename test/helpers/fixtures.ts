@@ -83,6 +83,18 @@ const API_GATEWAY_EVENTS = {
       '/admin/customers/4b1f7c2e-9d3a-4c5b-8e6f-0a1b2c3d4e5f/status',
     ),
   ],
+  'POST /admin/products': [
+    'api-gateway-get-order.json',
+    routed('POST', '/admin/products', '/admin/products'),
+  ],
+  'PUT /admin/products/{productId}/stock': [
+    'api-gateway-get-order.json',
+    routed(
+      'PUT',
+      '/admin/products/{productId}/stock',
+      '/admin/products/44444444-4444-4444-4444-444444444444/stock',
+    ),
+  ],
 } as const satisfies Record<string, readonly [string, Overrides<APIGatewayProxyEvent>]>;
 
 export type ApiRoute = keyof typeof API_GATEWAY_EVENTS;

@@ -27,7 +27,7 @@ describe('App: least privilege', () => {
       .filter((node): node is ServiceFunction => node instanceof ServiceFunction);
   });
 
-  it("writes no other stack's table, except dead letters through key-scoped grants", () => {
+  it("writes no other stack's table, except dead letters and the inventory service's own table through key-scoped grants", () => {
     // Act
     const crossStackWrites = functions.flatMap((fn) =>
       statementsOf(fn)
@@ -39,9 +39,53 @@ describe('App: least privilege', () => {
     // Assess
     expect(crossStackWrites.length).toBeGreaterThan(0);
     for (const { fn, statement } of crossStackWrites) {
-      expect(JSON.stringify(statement.Resource), fn).toMatch(/DeadLetterTable/);
+      // The back office's stock changes run on the API (orders stack) as an inventory function.
+      expect(JSON.stringify(statement.Resource), fn).toMatch(
+        fn.endsWith('/AdjustStock') ? /InventoryTable/ : /DeadLetterTable/,
+      );
       expect(leadingKeys(statement), fn).toBeDefined();
     }
+  });
+
+  it('lets the stock adjustment read and update stock items and put stock audit items only', () => {
+    // Prepare
+    const adjust = testApp.stacks.orders.functions.find(
+      (fn) => fn.label === 'inventory-adjust-stock',
+    ) as ServiceFunction;
+
+    // Act
+    const grants = statementsOf(adjust)
+      .filter((s) => actionsOf(s)[0]?.startsWith('dynamodb:'))
+      .map((s) => [
+        JSON.stringify(s.Resource).includes('InventoryTable'),
+        actionsOf(s).sort(),
+        leadingKeys(s),
+      ]);
+
+    // Assess
+    expect(adjust.serviceName).toBe('inventory');
+    expect(grants.filter(([onInventory]) => onInventory)).toEqual([
+      [true, ['dynamodb:GetItem', 'dynamodb:UpdateItem'], ['STOCK#*']],
+      [true, ['dynamodb:PutItem'], ['AUDIT#STOCK#*']],
+    ]);
+    expect(grants.filter(([onInventory]) => !onInventory).flatMap(([, actions]) => actions)).not.toEqual(
+      expect.arrayContaining([expect.stringMatching(/Put|Update|Delete|BatchWrite/)]),
+    );
+  });
+
+  it('lets the catalog add products with PutItem on the products table only', () => {
+    // Prepare
+    const create = testApp.stacks.orders.functions.find(
+      (fn) => fn.label === 'catalog-create-product',
+    ) as ServiceFunction;
+
+    // Act
+    const grants = statementsOf(create)
+      .filter((s) => actionsOf(s)[0]?.startsWith('dynamodb:'))
+      .map((s) => [JSON.stringify(s.Resource).includes('ProductsTable'), actionsOf(s)]);
+
+    // Assess
+    expect(grants).toEqual([[true, ['dynamodb:PutItem']]]);
   });
 
   it('lets each consumer put dead letters, and count attempts and park records only of its own service', () => {
@@ -103,7 +147,9 @@ describe('App: least privilege', () => {
   it("lets the catalog read only the stock items of the inventory service's table", () => {
     // Prepare
     const catalog = testApp.stacks.orders.functions.filter(
-      (fn) => fn.serviceName === 'catalog' && fn.label !== 'catalog-seed-products',
+      (fn) =>
+        fn.serviceName === 'catalog' &&
+        !['catalog-seed-products', 'catalog-create-product'].includes(fn.label),
     );
 
     // Act
@@ -234,7 +280,7 @@ describe('App: prod edge', () => {
       AUTH_AUDIENCE: 'storefront',
       AUTH_JWKS_URI: '',
     });
-    expect(methods.filter((method) => method.Properties.AuthorizationType === 'CUSTOM')).toHaveLength(10);
+    expect(methods.filter((method) => method.Properties.AuthorizationType === 'CUSTOM')).toHaveLength(12);
     expect(methods.filter((method) => method.Properties.AuthorizationType === 'NONE')).toHaveLength(4);
   });
 });

@@ -257,6 +257,8 @@ describe('Stack: OrdersStack', () => {
       'customers-set-status': [256, 10],
       'catalog-list-products': [256, 10],
       'catalog-get-product': [256, 10],
+      'catalog-create-product': [256, 10],
+      'inventory-adjust-stock': [256, 10],
       'orders-health': [256, 10],
       'orders-openapi': [256, 10],
       'admin-list-dead-letters': [256, 10],
@@ -672,6 +674,8 @@ describe('Stack: OrdersStack', () => {
       ['POST', 'admin-redrive-dead-letter', 'COGNITO_USER_POOLS'],
       ['GET', 'analytics-get-metrics', 'COGNITO_USER_POOLS'],
       ['PUT', 'customers-set-status', 'COGNITO_USER_POOLS'],
+      ['PUT', 'inventory-adjust-stock', 'COGNITO_USER_POOLS'],
+      ['POST', 'catalog-create-product', 'COGNITO_USER_POOLS'],
     ];
     const [authorizerId] = Object.keys(template.findResources('AWS::ApiGateway::Authorizer'));
 
@@ -707,11 +711,14 @@ describe('Stack: OrdersStack', () => {
       'openapi.json',
       'orders',
       'products',
+      'products',
       'redrive',
       'status',
+      'stock',
       '{customerId}',
       '{id}',
       '{orderId}',
+      '{productId}',
       '{productId}',
     ]);
   });

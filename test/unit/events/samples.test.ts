@@ -34,13 +34,17 @@ describe('Function: parseEvent (samples)', () => {
     expect(result.ok && result.event).toEqual(raw);
   });
 
-  it('keeps one saga together: the payload orderId is the aggregateId in every sample', () => {
+  it('keeps one aggregate together: the payload orderId (a stock adjustment: productId) is the aggregateId in every sample', () => {
     // Prepare
     const events = files.map((file) => parseEvent(readSampleFile(file)));
 
     // Act
     const mismatched = events.filter(
-      (result) => !result.ok || result.event.payload.orderId !== result.event.aggregateId,
+      (result) =>
+        !result.ok ||
+        (result.event.eventType === 'StockAdjusted'
+          ? result.event.payload.productId
+          : result.event.payload.orderId) !== result.event.aggregateId,
     );
 
     // Assess

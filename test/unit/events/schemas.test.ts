@@ -12,13 +12,13 @@ import {
 import { sample } from './helpers';
 
 describe('Constant: EVENT_SCHEMAS', () => {
-  it('registers the fifteen event types of the saga', () => {
+  it('registers the fifteen event types of the saga and the back office stock adjustment', () => {
     // Act
     const types = Object.keys(EVENT_SCHEMAS);
 
     // Assess
     expect(types).toEqual(EVENT_TYPES);
-    expect(types).toHaveLength(15);
+    expect(types).toHaveLength(16);
   });
 
   it.each(EVENT_TYPES)('declares the highest registered version of %s as its latest', (type) => {

@@ -10,6 +10,7 @@ const EXPECTED: Record<EventType, TopicName> = {
   StockReserved: 'inventory.events',
   StockRejected: 'inventory.events',
   StockReleased: 'inventory.events',
+  StockAdjusted: 'inventory.events',
   PaymentPending: 'payments.events',
   PaymentSucceeded: 'payments.events',
   PaymentFailed: 'payments.events',
