@@ -193,30 +193,20 @@ export function embeddedRow(entry: Record<string, unknown>, itemPk: string): Sto
   };
 }
 
-/** Builds the row for an event; callers put it in the same transaction as their state change. */
+/**
+ * The standalone row of an event (the row the relay writes when it spills that event). Services carry
+ * their events on their state items instead (`withOutbox`, `outboxUpdate`).
+ */
 export function outboxRow(event: DomainEvent): OutboxRow {
-  return rawOutboxRow({
-    aggregateId: event.aggregateId,
-    eventId: event.eventId,
-    eventType: event.eventType,
-    topic: topicFor(event.eventType),
-    messageKey: event.aggregateId,
-    event: JSON.stringify(event),
-    createdAt: event.occurredAt,
-  });
+  return rawOutboxRow(outboxEntry(event));
 }
 
-/** A TransactWriteItems entry (document client shape) that inserts the row exactly once. */
+/** A TransactWriteItems entry (document client shape) that inserts the row of an event exactly once. */
 export function outboxPut(tableName: string, event: DomainEvent) {
-  return rawOutboxPut(tableName, outboxRow(event));
-}
-
-/** A TransactWriteItems entry that inserts a prepared row exactly once. */
-export function rawOutboxPut(tableName: string, row: OutboxRow) {
   return {
     Put: {
       TableName: tableName,
-      Item: row,
+      Item: outboxRow(event),
       ConditionExpression: 'attribute_not_exists(pk)',
     },
   };
