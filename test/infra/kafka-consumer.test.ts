@@ -295,8 +295,9 @@ describe('Construct: KafkaConsumer', () => {
     const unique = new Set(groups);
 
     // Assess
-    expect(unique.size).toBe(4);
+    expect(unique.size).toBe(5);
     expect(groups).toContain(consumerGroupId('analytics', 'orders.events'));
+    expect(groups).toContain(consumerGroupId('analytics', 'shipping.events'));
   });
 
   it('rejects a retry limit that would not let events reach the dead-letter table first', () => {
