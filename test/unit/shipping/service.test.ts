@@ -4,7 +4,12 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { type DomainEventOf, parseEvent } from '#events';
-import { CarrierUnavailableError, MockCarrier, mockTrackingNumber } from '#functions/shipping/carrier';
+import {
+  type CarrierPort,
+  CarrierUnavailableError,
+  MockCarrier,
+  mockTrackingNumber,
+} from '#functions/shipping/carrier';
 import type { ShipmentItem } from '#functions/shipping/model';
 import {
   CarrierStillUnavailableError,
@@ -18,9 +23,14 @@ const ddb = mockClient(DynamoDBDocumentClient);
 const TABLE = 'shipping-test';
 const NOW = new Date('2025-03-01T12:00:05.000Z');
 
-const confirmed = (email = 'alice@example.com'): DomainEventOf<'OrderConfirmed'> => {
+const RECIPIENT = {
+  customerId: '4b1f7c2e-9d3a-4c5b-8e6f-0a1b2c3d4e5f',
+  name: 'Alice',
+  notifications: { email: true, sms: false },
+};
+const confirmed = (email = 'alice@example.com'): DomainEventOf<'OrderConfirmed', 2> => {
   const event = latestSample('OrderConfirmed');
-  return { ...event, payload: { ...event.payload, recipient: { ...event.payload.recipient, email } } };
+  return { ...event, eventVersion: 2, payload: { ...event.payload, recipient: { ...RECIPIENT, email } } };
 };
 const cancelled = (): DomainEventOf<'OrderCancelled'> => {
   const event = latestSample('OrderCancelled');
@@ -53,7 +63,7 @@ function shipment(status: ShipmentItem['status'], overrides: Partial<ShipmentIte
   };
 }
 
-const service = (carrier = new MockCarrier()) =>
+const service = (carrier: CarrierPort = new MockCarrier()) =>
   new ShippingService({
     store: new ShipmentStore(DynamoDBDocumentClient.from(new DynamoDBClient({})), TABLE),
     carrier,
