@@ -57,7 +57,8 @@ export class ShippingStack extends ServiceStack {
     });
     this.webhookSecret.grantRead(this.webhook);
 
-    this.api = new ServiceApi(this, 'Api', {
+    // Not `Api`: the local runtime knows a REST API by its logical id, which must differ from the order API's.
+    this.api = new ServiceApi(this, 'CarrierApi', {
       restApiName: `OrderSaga-${this.config.stage}-shipping`,
       description: "Shipping API: the carrier's signed status webhooks",
       throttle: { rateLimit: 50, burstLimit: 100 },
