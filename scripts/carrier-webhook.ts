@@ -44,8 +44,18 @@ async function main(): Promise<void> {
   const apiUrl =
     values['api-url'] ?? Object.entries(info?.apis ?? {}).find(([name]) => name.endsWith('-shipping'))?.[1];
   if (!apiUrl) throw new Error('No shipping API: pass --api-url (or start the local runtime)');
-  const endpoint = values['endpoint-url'] ?? info?.controlPlaneUrl;
-  const client = new SecretsManagerClient(endpoint ? { endpoint } : {});
+  // Given an API URL (a deployed stage), Secrets Manager is AWS's unless an endpoint is given too.
+  const endpoint = values['endpoint-url'] ?? (values['api-url'] ? undefined : info?.controlPlaneUrl);
+  // The local runtime's Secrets Manager takes any credentials; a deployed stage uses the SDK's defaults.
+  const client = new SecretsManagerClient(
+    endpoint
+      ? {
+          endpoint,
+          region: process.env.AWS_REGION ?? 'us-east-1',
+          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+        }
+      : {},
+  );
   const secretId =
     values['secret-id'] ?? info?.secrets?.find((name) => name.includes('CarrierWebhookSecret'));
   if (!secretId) throw new Error('No carrier webhook secret: pass --secret-id');

@@ -167,6 +167,30 @@ describe('Class: ShippingService', () => {
     expect(item).not.toHaveProperty('outbox');
   });
 
+  it('gives a booking back to the carrier when a cancellation tombstone won the put', async () => {
+    // Prepare
+    ddb
+      .on(GetCommand)
+      .resolvesOnce({})
+      .resolves({ Item: shipment('CANCELLED', { trackingNumber: undefined }) });
+    ddb.on(PutCommand).rejects(new ConditionalCheckFailedException({ message: 'exists', $metadata: {} }));
+    const cancelledAtCarrier: string[] = [];
+    const carrier: CarrierPort = {
+      name: 'recording',
+      book: async () => ({ carrier: 'recording', trackingNumber: 'TRK-1' }),
+      cancel: async (trackingNumber) => {
+        cancelledAtCarrier.push(trackingNumber);
+      },
+    };
+
+    // Act
+    const outcome = await service(carrier).book(confirmed(), NOW);
+
+    // Assess
+    expect(outcome).toBe('ALREADY_DONE');
+    expect(cancelledAtCarrier).toEqual(['TRK-1']);
+  });
+
   it('cancels a CREATED shipment at the carrier and records it, conditioned on its version', async () => {
     // Prepare
     ddb.on(GetCommand).resolves({ Item: shipment('CREATED') });
