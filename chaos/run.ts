@@ -103,7 +103,9 @@ export async function runScenarios(setup: RunSetup, scenarios: readonly Scenario
           if (Date.now() >= drainDeadline) break;
           if (Date.now() - reported >= DRAIN_PROGRESS_MS) {
             reported = Date.now();
-            log(`  draining for ${Math.round((reported - faultEnded) / 1000)} s, waiting for ${waitingFor.join(', ')}`);
+            log(
+              `  draining for ${Math.round((reported - faultEnded) / 1000)} s, waiting for ${waitingFor.join(', ')}`,
+            );
           }
           await pause(1_000);
         }
