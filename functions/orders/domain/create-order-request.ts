@@ -36,6 +36,14 @@ function pricesFromCatalog(keys: readonly string[]): string {
   return `unknown field(s) ${keys.join(', ')}; prices and names come from the catalog`;
 }
 
+/** How an order is paid: a card token of the PSP (`POST /orders`, `POST /cart/checkout`). */
+export const PaymentSchema = z.strictObject({
+  method: z.literal('card', { error: 'payment.method must be "card"' }),
+  token: z
+    .string({ error: 'payment.token must be a string' })
+    .regex(/^tok_[A-Za-z0-9_]{1,60}$/, 'payment.token must be a PSP token such as tok_ok'),
+});
+
 /** A body naming a customer is refused: an order belongs to the signed-in caller (the token's subject). */
 const CUSTOMER_FIELD_MESSAGE = 'customerId is not accepted: an order belongs to the signed-in customer';
 
@@ -58,12 +66,7 @@ export const CreateOrderRequestSchema = z.strictObject(
           seen.add(line.productId);
         });
       }),
-    payment: z.strictObject({
-      method: z.literal('card', { error: 'payment.method must be "card"' }),
-      token: z
-        .string({ error: 'payment.token must be a string' })
-        .regex(/^tok_[A-Za-z0-9_]{1,60}$/, 'payment.token must be a PSP token such as tok_ok'),
-    }),
+    payment: PaymentSchema,
   },
   {
     error: (issue) =>
