@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ProductIdSchema } from '#functions/catalog/products';
 import { type Money, MoneySchema } from '#platform/money';
 import { CART_LIMITS, type CartLine } from './domain/cart';
-import { PaymentSchema, type ValidationIssue } from './domain/create-order-request';
+import { PaymentSchema } from './domain/create-order-request';
 import type { PricedLine } from './domain/pricing';
 
 /**
@@ -63,25 +63,6 @@ export type CheckoutRequest = z.infer<typeof CheckoutRequestSchema>;
 
 /** The product id of a cart line in the path. */
 export const CartProductIdSchema = ProductIdSchema;
-
-/** A JSON body parsed against `schema`: the value, or the issues with their paths. */
-export function parseBody<T>(
-  schema: z.ZodType<T>,
-  body: unknown,
-): { ok: true; value: T } | { ok: false; issues: ValidationIssue[] } {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    return { ok: false, issues: [{ path: '', message: 'body must be a JSON object' }] };
-  }
-  const result = schema.safeParse(body);
-  if (result.success) return { ok: true, value: result.data };
-  return {
-    ok: false,
-    issues: result.error.issues.map((issue) => ({
-      path: issue.path.map(String).join('.'),
-      message: issue.message,
-    })),
-  };
-}
 
 /** The cart as the API shows it: each line priced from the catalog now. */
 export const CartViewSchema = z

@@ -87,17 +87,28 @@ export type ParseRequestResult =
   | { ok: true; value: CreateOrderRequest }
   | { ok: false; issues: ValidationIssue[] };
 
-export function parseCreateOrderRequest(body: unknown): ParseRequestResult {
+/**
+ * A JSON body (already parsed) checked against `schema`: the value, or every issue with its path
+ * (`pathOf` may name another path for an issue, e.g. the field a message is about).
+ */
+export function parseRequest<T>(
+  schema: z.ZodType<T>,
+  body: unknown,
+  pathOf: (issue: z.core.$ZodIssue) => string = (issue) => issue.path.map(String).join('.'),
+): { ok: true; value: T } | { ok: false; issues: ValidationIssue[] } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     return { ok: false, issues: [{ path: '', message: 'body must be a JSON object' }] };
   }
-  const result = CreateOrderRequestSchema.safeParse(body);
+  const result = schema.safeParse(body);
   if (result.success) return { ok: true, value: result.data };
   return {
     ok: false,
-    issues: result.error.issues.map((issue) => ({
-      path: issue.message === CUSTOMER_FIELD_MESSAGE ? 'customerId' : issue.path.map(String).join('.'),
-      message: issue.message,
-    })),
+    issues: result.error.issues.map((issue) => ({ path: pathOf(issue), message: issue.message })),
   };
+}
+
+export function parseCreateOrderRequest(body: unknown): ParseRequestResult {
+  return parseRequest(CreateOrderRequestSchema, body, (issue) =>
+    issue.message === CUSTOMER_FIELD_MESSAGE ? 'customerId' : issue.path.map(String).join('.'),
+  );
 }

@@ -10,10 +10,11 @@ import { HttpError } from '#platform/errors';
 import { apiHandler, basePathOf, header, parseJsonBody } from '#platform/http';
 import { logger, metricsOf } from '#platform/powertools';
 import { checkout } from '../cart';
-import { CheckoutRequestSchema, parseBody } from '../cart-model';
+import { CheckoutRequestSchema } from '../cart-model';
 import { CartStore } from '../cart-store';
 import { CheckoutFn } from '../contract';
 import { CART_LIMITS } from '../domain/cart';
+import { parseRequest } from '../domain/create-order-request';
 import { acceptedResponse, idempotencyKeyOf, refusal } from '../order-http';
 import { OrderStore } from '../order-store';
 
@@ -34,7 +35,7 @@ const ulid = monotonicFactory();
 export const handler = apiHandler(async (event) => {
   const { sub, ...contact } = identityOf(event);
   const idempotencyKey = idempotencyKeyOf(header(event, 'idempotency-key'));
-  const parsed = parseBody(
+  const parsed = parseRequest(
     CheckoutRequestSchema,
     parseJsonBody(event, { maxBytes: CART_LIMITS.maxBodyBytes }),
   );

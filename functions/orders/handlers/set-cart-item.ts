@@ -6,10 +6,11 @@ import { badRequest, HttpError } from '#platform/errors';
 import { apiHandler, json, parseJsonBody } from '#platform/http';
 import { isValidParam } from '#platform/params';
 import { CartBusyError, setCartItem } from '../cart';
-import { CartProductIdSchema, parseBody, SetCartItemRequestSchema } from '../cart-model';
+import { CartProductIdSchema, SetCartItemRequestSchema } from '../cart-model';
 import { CartStore } from '../cart-store';
 import { SetCartItemFn } from '../contract';
 import { CART_LIMITS } from '../domain/cart';
+import { parseRequest } from '../domain/create-order-request';
 
 const env = readEnv(SetCartItemFn);
 const carts = new CartStore(documentClient, env.ORDERS_TABLE_NAME);
@@ -28,7 +29,7 @@ export const handler = apiHandler(async (event) => {
       { path: 'path.productId', message: '1-64 characters of letters, digits and . _ : @ -' },
     ]);
   }
-  const parsed = parseBody(
+  const parsed = parseRequest(
     SetCartItemRequestSchema,
     parseJsonBody(event, { maxBytes: CART_LIMITS.maxBodyBytes }),
   );
