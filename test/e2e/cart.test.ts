@@ -1,7 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '#localstack/runtime/runtime';
-import { customer, type Session } from '../helpers/auth';
+import { admin, customer, type Session } from '../helpers/auth';
 import { documentClient, http, scanAll, startRuntime, tableName } from '../helpers/local-runtime';
 import { waitFor } from '../helpers/wait';
 
@@ -62,6 +62,21 @@ describe('End to end: the cart over HTTP against the local runtime', () => {
       },
       body: typeof body === 'string' ? body : JSON.stringify(body),
     });
+  /** A checkout of `who` while the back office has them suspended (reinstated after). */
+  const suspendedCheckout = async (who: Session) => {
+    const operator = await admin(runtime);
+    const setStatus = (status: string) =>
+      http(runtime.apiUrl, `/admin/customers/${encodeURIComponent(who.sub)}/status`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json', ...operator.headers },
+        body: JSON.stringify({ status }),
+      });
+    await http(runtime.apiUrl, '/me', { headers: who.headers });
+    expect((await setStatus('SUSPENDED')).status).toBe(200);
+    const refused = await checkout(who, 'cart-suspended');
+    expect((await setStatus('ACTIVE')).status).toBe(200);
+    return refused;
+  };
   /** What the orders table holds of a customer: their cart, key records and orders. */
   const holdingsOf = async (who: Session) =>
     (await scanAll(db, ordersTable))
@@ -169,6 +184,7 @@ describe('End to end: the cart over HTTP against the local runtime', () => {
         ...PAYMENT,
         items: [{ productId: MOUSE, quantity: 9 }],
       }),
+      suspended: await suspendedCheckout(erin),
     };
     const afterRefusals = await holdingsOf(erin);
     await clearCart(erin);
@@ -187,6 +203,7 @@ describe('End to end: the cart over HTTP against the local runtime', () => {
       noKey: [400, 'MISSING_PARAMETER'],
       badCheckoutJson: [400, 'MALFORMED_JSON'],
       linesInBody: [400, 'VALIDATION_FAILED'],
+      suspended: [403, 'CUSTOMER_SUSPENDED'],
     });
     expect(afterRefusals).toEqual(before);
     expect([emptyCheckout.status, codeOf(emptyCheckout.body)]).toEqual([422, 'CART_EMPTY']);
