@@ -15,6 +15,25 @@ export const NotificationConsumerFn = defineConsumer({
     NOTIFY_FAILURE_RATE: setting
       .rate(0)
       .describe('probability of a random transient failure of each mock provider call'),
+    NOTIFY_MODE: setting
+      .oneOf(['mock', 'aws'], 'mock')
+      .describe('`mock` records what it would send; `aws` sends email through SES and SMS through SNS'),
+    NOTIFY_FROM_EMAIL: setting
+      .text()
+      .optional()
+      .describe('sender address of the emails (`aws` mode, where it is required)'),
+    NOTIFY_SES_CONFIGURATION_SET: setting
+      .text()
+      .optional()
+      .describe('SES configuration set every email is sent with (`aws` mode, optional)'),
+    NOTIFY_SMS_SENDER_ID: setting
+      .text()
+      .optional()
+      .describe('alphanumeric SMS sender id (`aws` mode, optional)'),
+    NOTIFY_SMS_ORIGINATION_NUMBER: setting
+      .text()
+      .optional()
+      .describe('phone number SMS are sent from, E.164 (`aws` mode, optional)'),
   }),
   metrics: { NotificationsSent: 'Count', NotificationsFailed: 'Count', NotificationCircuitOpened: 'Count' },
 });
