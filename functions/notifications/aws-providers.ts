@@ -1,6 +1,7 @@
 import { type SESv2Client, SendEmailCommand, type SendEmailCommandInput } from '@aws-sdk/client-sesv2';
 import { PublishCommand, type PublishCommandInput, type SNSClient } from '@aws-sdk/client-sns';
 import { maskContacts } from '#platform/redact';
+import { PLACEHOLDER_EMAIL_DOMAIN, PLACEHOLDER_PHONE_NUMBER } from './model';
 import {
   type NotificationChannel,
   type NotificationMessage,
@@ -67,6 +68,24 @@ export function providerErrorOf(
   );
 }
 
+/**
+ * A placeholder address (model.ts: events without the customer's address) is never handed to SES or
+ * SNS: the `.example` domain cannot receive mail (a send would bounce and hurt the sender's
+ * reputation) and the reserved number would still be charged. It is refused permanently.
+ */
+export function refusePlaceholder(provider: NotificationProvider, message: NotificationMessage): void {
+  const placeholder =
+    message.channel === 'email'
+      ? message.to.toLowerCase().endsWith(`@${PLACEHOLDER_EMAIL_DOMAIN}`)
+      : message.to === PLACEHOLDER_PHONE_NUMBER;
+  if (placeholder) {
+    throw new ProviderError(
+      `${provider.name} has no address to send to: the customer's ${message.channel === 'email' ? 'email address' : 'phone number'} is not known`,
+      false,
+    );
+  }
+}
+
 /** An SES email tag value: ASCII letters, digits, `_` and `-`, at most 256 characters. */
 export function emailTagValue(value: string): string {
   return value.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 256);
@@ -122,6 +141,7 @@ export class SesEmailProvider implements NotificationProvider {
     if (message.channel !== this.channel) {
       throw new ProviderError(`${this.name} cannot send ${message.channel} messages`, false);
     }
+    refusePlaceholder(this, message);
     let messageId: string | undefined;
     try {
       ({ MessageId: messageId } = await this.options.client.send(
@@ -178,6 +198,7 @@ export class SnsSmsProvider implements NotificationProvider {
     if (message.channel !== this.channel) {
       throw new ProviderError(`${this.name} cannot send ${message.channel} messages`, false);
     }
+    refusePlaceholder(this, message);
     let messageId: string | undefined;
     try {
       ({ MessageId: messageId } = await this.options.client.send(

@@ -308,6 +308,39 @@ describe('Class: SnsSmsProvider', () => {
   });
 });
 
+describe('Placeholder addresses', () => {
+  beforeEach(() => {
+    ses.reset();
+    sns.reset();
+  });
+
+  it('are refused for good without calling SES or SNS', async () => {
+    // Prepare
+    const email = new SesEmailProvider({ client: new SESv2Client({}), fromAddress: 'orders@shop.example' });
+    const sms = new SnsSmsProvider({ client: new SNSClient({}) });
+
+    // Act
+    const refused = await Promise.all([
+      email.send({ ...cancelled('email'), to: 'order-7@customers.example' }).catch((e: unknown) => e),
+      sms.send({ ...cancelled('sms'), to: '+15555550100' }).catch((e: unknown) => e),
+    ]);
+
+    // Assess
+    expect(refused).toEqual([
+      expect.objectContaining({
+        retryable: false,
+        message: "ses-email has no address to send to: the customer's email address is not known",
+      }),
+      expect.objectContaining({
+        retryable: false,
+        message: "sns-sms has no address to send to: the customer's phone number is not known",
+      }),
+    ]);
+    expect(ses.commandCalls(SendEmailCommand)).toHaveLength(0);
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
+  });
+});
+
 describe('Function: emailTagValue', () => {
   it('keeps letters, digits, "_" and "-" and replaces the rest, at most 256 characters', () => {
     // Act
