@@ -16,19 +16,18 @@ export interface NotificationsStackProps extends ServiceStackProps {
   readonly failureRate?: number;
 }
 
-/** The notification settings of the consumer for a channel configuration (`notifyMode` and identity). */
+/**
+ * The notification settings of the consumer for a channel configuration (`notifyMode` and identity);
+ * every variable is set, empty when unused.
+ */
 export function notifySettingsOf(notify: NotifyConfig): Record<string, string> {
-  if (notify.mode === 'mock') return { NOTIFY_MODE: 'mock' };
+  const aws = notify.mode === 'aws' ? notify : undefined;
   return {
-    NOTIFY_MODE: 'aws',
-    NOTIFY_FROM_EMAIL: notify.fromEmail,
-    ...(notify.sesConfigurationSet === undefined
-      ? {}
-      : { NOTIFY_SES_CONFIGURATION_SET: notify.sesConfigurationSet }),
-    ...(notify.smsSenderId === undefined ? {} : { NOTIFY_SMS_SENDER_ID: notify.smsSenderId }),
-    ...(notify.smsOriginationNumber === undefined
-      ? {}
-      : { NOTIFY_SMS_ORIGINATION_NUMBER: notify.smsOriginationNumber }),
+    NOTIFY_MODE: notify.mode,
+    NOTIFY_FROM_EMAIL: aws?.fromEmail ?? '',
+    NOTIFY_SES_CONFIGURATION_SET: aws?.sesConfigurationSet ?? '',
+    NOTIFY_SMS_SENDER_ID: aws?.smsSenderId ?? '',
+    NOTIFY_SMS_ORIGINATION_NUMBER: aws?.smsOriginationNumber ?? '',
   };
 }
 
