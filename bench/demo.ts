@@ -1,7 +1,9 @@
 /**
- * `npm run demo`: signs in as a demo customer, places one order per mock PSP token (and one over the
- * stock), follows each to its terminal state and prints a table of outcomes and timings, then the
- * metrics as the demo admin. Uses a running `npm start` at http://127.0.0.1:3000 when there is one
+ * `npm run demo`: signs in as a demo customer and walks the storefront (`bench/storefront.ts`: profile,
+ * cart, checkout and its replay, the order followed to its last status, a second order cancelled, the
+ * order list, an admin restock), then places one order per mock PSP token (and one over the stock),
+ * follows each to its terminal state and prints a table of outcomes and timings, then the metrics as
+ * the demo admin. Uses a running `npm start` at http://127.0.0.1:3000 when there is one
  * (it signs in through that runtime's Cognito API), else starts a local stack of its own; `--url` and
  * `--token` (a customer's ID token) run it against any deployment.
  */
@@ -20,6 +22,7 @@ import {
 } from './drive';
 import { ROOT, startLocalStack } from './local-stack';
 import { runningLocalStack, runtimeInfoOf, signInAs } from './sign-in';
+import { storefrontJourney } from './storefront';
 
 const { values } = parseArgs({
   options: {
@@ -89,6 +92,9 @@ const SPECS: (OrderSpec & { expected: string })[] = [
   },
 ];
 
+/** The statuses the storefront's order is followed to: the last one of the saga. */
+const FINAL_STATUSES = ['CONFIRMED'];
+
 async function reachable(url: string): Promise<boolean> {
   try {
     return (await fetch(`${url}/health`, { signal: AbortSignal.timeout(1_000) })).ok;
@@ -110,7 +116,19 @@ if (!info && !values.token) {
 
 try {
   const customerToken = values.token ?? (await signInAs(info as NonNullable<typeof info>, 'customer'));
+  const adminToken = info ? await signInAs(info, 'admin') : undefined;
   const started = Date.now();
+  console.log('The storefront, as a customer:');
+  await storefrontJourney({
+    apiUrl,
+    customerToken,
+    adminToken,
+    finalStatuses: FINAL_STATUSES,
+    timeoutMs: 180_000,
+    runId: `demo-${started.toString(36)}`,
+  });
+  console.log();
+  console.log('One order per mock PSP test token:');
   const orders = await placeOrders(
     apiUrl,
     customerToken,
@@ -135,7 +153,7 @@ try {
   console.log(`Stock now: ${products.items.map((p) => `${p.name} ${p.stock}`).join(', ')}`);
   if (info) {
     const metrics = await fetch(`${apiUrl}/admin/metrics`, {
-      headers: { authorization: `Bearer ${await signInAs(info, 'admin')}` },
+      headers: { authorization: `Bearer ${adminToken}` },
     });
     if (metrics.ok) console.log('GET /admin/metrics (as the admin):', JSON.stringify(await metrics.json()));
   }

@@ -27,6 +27,8 @@ export interface RunSetup {
   interrupted?: () => boolean;
 }
 
+/** How often a long drain reports what the system is still waiting for. */
+const DRAIN_PROGRESS_MS = 15_000;
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /**
@@ -90,6 +92,7 @@ export async function runScenarios(setup: RunSetup, scenarios: readonly Scenario
         };
         const drainDeadline = faultEnded + params.drainTimeoutSeconds * 1000;
         let waitingFor: string[] = [];
+        let reported = faultEnded;
         for (;;) {
           const probe = isQuiet(await takeSnapshot(clients, system), scope);
           waitingFor = probe.waitingFor;
@@ -98,6 +101,12 @@ export async function runScenarios(setup: RunSetup, scenarios: readonly Scenario
             break;
           }
           if (Date.now() >= drainDeadline) break;
+          if (Date.now() - reported >= DRAIN_PROGRESS_MS) {
+            reported = Date.now();
+            log(
+              `  draining for ${Math.round((reported - faultEnded) / 1000)} s, waiting for ${waitingFor.join(', ')}`,
+            );
+          }
           await pause(1_000);
         }
         log(

@@ -8,13 +8,17 @@ import { AuthorizeApiKeyFn, CreatePaymentFn, GetPaymentFn, ReleasePaymentFn } fr
 import { NotificationConsumerFn } from './notifications/contract';
 import {
   CancelOrderFn,
+  CheckoutFn,
+  ClearCartFn,
   CreateOrderFn,
+  GetCartFn,
   GetOrderFn,
   HealthFn,
   ListOrdersFn,
   OpenApiFn,
   OrderReconcilerFn,
   SagaConsumerFn,
+  SetCartItemFn,
 } from './orders/contract';
 import { CheckStatusFn, PaymentConsumerFn, PaymentReconcilerFn } from './payments/contract';
 import type { AnyContract } from './platform/contract';
@@ -28,6 +32,10 @@ export const FUNCTION_CONTRACTS: readonly AnyContract[] = [
   GetOrderFn,
   CancelOrderFn,
   ListOrdersFn,
+  GetCartFn,
+  SetCartItemFn,
+  ClearCartFn,
+  CheckoutFn,
   HealthFn,
   OpenApiFn,
   SagaConsumerFn,

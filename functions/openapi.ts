@@ -4,7 +4,7 @@ import { ANALYTICS_ROUTES } from './analytics/openapi';
 import { CATALOG_ROUTES } from './catalog/openapi';
 import { CUSTOMER_ROUTES } from './customers/openapi';
 import { INVENTORY_ROUTES } from './inventory/openapi';
-import { ORDER_ROUTES } from './orders/openapi';
+import { CART_ROUTES, ORDER_ROUTES } from './orders/openapi';
 import { ADMIN_GROUP } from './platform/auth';
 import { ID_TOKEN_SCHEME } from './platform/openapi';
 
@@ -24,6 +24,7 @@ export function openApiDocument() {
   });
   for (const route of [
     ...ORDER_ROUTES,
+    ...CART_ROUTES,
     ...CUSTOMER_ROUTES,
     ...CATALOG_ROUTES,
     ...INVENTORY_ROUTES,
@@ -50,6 +51,7 @@ export function openApiDocument() {
     ],
     tags: [
       { name: 'orders', description: "The signed-in customer's orders" },
+      { name: 'cart', description: "The signed-in customer's cart and its checkout" },
       { name: 'customers', description: "The signed-in customer's profile" },
       { name: 'catalog', description: 'The product catalog (public)' },
       { name: 'back office', description: 'Dead letters, metrics, customers and stock (admins group)' },

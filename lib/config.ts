@@ -5,6 +5,25 @@ import { ConfigError } from './errors';
 export type PspMode = 'mock' | 'live';
 
 /**
+ * How the notification service delivers: `mock` (default) records what it would send and delivers
+ * nothing; `aws` sends email through Amazon SES (SESv2 SendEmail) and SMS through Amazon SNS
+ * (Publish to a phone number), from the configured sender identity.
+ */
+export type NotifyConfig =
+  | { readonly mode: 'mock' }
+  | {
+      readonly mode: 'aws';
+      /** Sender address (`notifyFromEmail`); it or its domain must be a verified SES identity. */
+      readonly fromEmail: string;
+      /** SES configuration set every email is sent with (`notifySesConfigurationSet`). */
+      readonly sesConfigurationSet?: string;
+      /** Alphanumeric SMS sender id (`notifySmsSenderId`), where the destination country supports one. */
+      readonly smsSenderId?: string;
+      /** Phone number SMS are sent from (`notifySmsOriginationNumber`), E.164. */
+      readonly smsOriginationNumber?: string;
+    };
+
+/**
  * How functions authenticate to Kafka: `iam` (SASL/OAUTHBEARER over TLS, the MSK IAM listener) or
  * `none` (plaintext, no authentication; for a local broker standing in for a bring-your-own cluster).
  */
@@ -70,6 +89,8 @@ export interface AppConfig {
    * key is a secret the app generates.
    */
   readonly pspApiKeySecretArn?: string;
+  /** How customers are notified (email and SMS): mock providers or Amazon SES and SNS. */
+  readonly notify: NotifyConfig;
   /** How customers and back-office users sign in. */
   readonly auth: AuthConfig;
   /** Where alarm notifications go (an SNS email subscription). */
@@ -94,6 +115,12 @@ const MSK_CLUSTER_ARN_PATTERN =
 const BROKERS_PATTERN = /^[A-Za-z0-9.-]+:\d{1,5}(,[A-Za-z0-9.-]+:\d{1,5})*$/;
 const HTTPS_URL_PATTERN = /^https:\/\/[A-Za-z0-9.-]+(:\d{1,5})?(\/[A-Za-z0-9._~/-]*)?$/;
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** A plain sender address (no display name): a dot-atom local part and a DNS domain. */
+const SENDER_EMAIL_PATTERN =
+  /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/;
+const SES_CONFIGURATION_SET_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+const SMS_SENDER_ID_PATTERN = /^(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{3,11}$/;
+const E164_PATTERN = /^\+[1-9][0-9]{6,14}$/;
 const SECRET_ARN_PATTERN =
   /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$/;
 const AUDIENCE_PATTERN = /^[A-Za-z0-9._:/@-]{1,256}$/;
@@ -159,6 +186,39 @@ export function loadConfig(scope: Construct): AppConfig {
       'the full ARN of a Secrets Manager secret (arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 characters>)',
     ),
   );
+  const notifyMode = collect(() => oneOf(context, 'notifyMode', ['mock', 'aws'] as const, 'mock'));
+  const notifyFromEmail = collect(() =>
+    optionalMatching(
+      context,
+      'notifyFromEmail',
+      SENDER_EMAIL_PATTERN,
+      'a plain email address such as orders@shop.example (no display name)',
+    ),
+  );
+  const notifySesConfigurationSet = collect(() =>
+    optionalMatching(
+      context,
+      'notifySesConfigurationSet',
+      SES_CONFIGURATION_SET_PATTERN,
+      'an SES configuration set name (letters, digits, "_" and "-", at most 64 characters)',
+    ),
+  );
+  const notifySmsSenderId = collect(() =>
+    optionalMatching(
+      context,
+      'notifySmsSenderId',
+      SMS_SENDER_ID_PATTERN,
+      'an SMS sender id of 3 to 11 letters and digits, at least one letter',
+    ),
+  );
+  const notifySmsOriginationNumber = collect(() =>
+    optionalMatching(
+      context,
+      'notifySmsOriginationNumber',
+      E164_PATTERN,
+      'a phone number in E.164 form such as +14155550100',
+    ),
+  );
   const authIssuer = collect(() =>
     optionalMatching(
       context,
@@ -222,6 +282,21 @@ export function loadConfig(scope: Construct): AppConfig {
       'Context "pspMode=mock" is not allowed with "stage=prod": the mock PSP authorizes test tokens without taking money. Deploy prod with -c pspMode=live -c pspBaseUrl=https://... -c pspApiKeySecret=arn:aws:secretsmanager:...',
     );
   }
+  if (notifyMode === 'aws' && notifyFromEmail === undefined) {
+    errors.push(
+      'Context "notifyMode=aws" needs "notifyFromEmail", the sender address (it or its domain must be a verified Amazon SES identity)',
+    );
+  }
+  if (notifyMode === 'mock') {
+    for (const [key, value] of [
+      ['notifyFromEmail', notifyFromEmail],
+      ['notifySesConfigurationSet', notifySesConfigurationSet],
+      ['notifySmsSenderId', notifySmsSenderId],
+      ['notifySmsOriginationNumber', notifySmsOriginationNumber],
+    ] as const) {
+      if (value !== undefined) errors.push(`Context "${key}" only applies together with "notifyMode=aws"`);
+    }
+  }
   if ((authIssuer === undefined) !== (authAudience === undefined)) {
     errors.push(
       'Context "authIssuer" and "authAudience" go together: the OpenID Connect issuer and the audience its tokens carry',
@@ -239,6 +314,7 @@ export function loadConfig(scope: Construct): AppConfig {
     kafkaAuth === undefined ||
     kafkaEventSources === undefined ||
     pspMode === undefined ||
+    notifyMode === undefined ||
     apiThrottle === undefined
   ) {
     throw new ConfigError(`Invalid CDK context:\n  - ${errors.join('\n  - ')}`);
@@ -252,11 +328,26 @@ export function loadConfig(scope: Construct): AppConfig {
           ...(authJwksUri === undefined ? {} : { jwksUri: authJwksUri }),
         }
       : { mode: 'cognito', selfSignUp: selfSignUp === 'true' };
+  const notify: NotifyConfig =
+    notifyMode === 'aws' && notifyFromEmail !== undefined
+      ? {
+          mode: 'aws',
+          fromEmail: notifyFromEmail,
+          ...(notifySesConfigurationSet === undefined
+            ? {}
+            : { sesConfigurationSet: notifySesConfigurationSet }),
+          ...(notifySmsSenderId === undefined ? {} : { smsSenderId: notifySmsSenderId }),
+          ...(notifySmsOriginationNumber === undefined
+            ? {}
+            : { smsOriginationNumber: notifySmsOriginationNumber }),
+        }
+      : { mode: 'mock' };
   return {
     stage,
     kafkaAuth,
     kafkaEventSources,
     pspMode,
+    notify,
     apiThrottle,
     auth,
     ...(mskClusterArn === undefined ? {} : { mskClusterArn }),

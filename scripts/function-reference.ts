@@ -14,18 +14,27 @@ const END = '<!-- functions:end -->';
 const code = (text: string) => `\`${text}\``;
 const cell = (text: string) => text.replaceAll('|', '\\|').replaceAll('\n', ' ');
 
-/** The default of a setting as the environment carries it, or undefined when it is required. */
-function defaultOf(schema: z.ZodType): string | undefined {
+/**
+ * The default of a setting as the environment carries it; `null` for an optional setting without
+ * one; undefined when it is required.
+ */
+function defaultOf(schema: z.ZodType): string | null | undefined {
   const parsed = schema.safeParse(undefined);
   if (!parsed.success) return undefined;
-  return String(parsed.data);
+  return parsed.data === undefined ? null : String(parsed.data);
 }
 
 function settingRows(contract: AnyContract): string[] {
   return Object.entries(contract.settings.shape as Record<string, z.ZodType>).map(([name, schema]) => {
     const fallback = defaultOf(schema);
     const given =
-      fallback === undefined ? 'required' : fallback === '' ? 'default empty' : `default ${code(fallback)}`;
+      fallback === undefined
+        ? 'required'
+        : fallback === null
+          ? 'optional'
+          : fallback === ''
+            ? 'default empty'
+            : `default ${code(fallback)}`;
     return `${code(name)} (${given})${schema.description ? `: ${schema.description}` : ''}`;
   });
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { maskEmail, maskPhone } from '#platform/redact';
 import {
   type NotificationChannel,
   type NotificationMessage,
@@ -7,6 +8,23 @@ import {
   type SendContext,
   type SendReceipt,
 } from './provider';
+import { type RenderedMessage, renderMessage } from './templates';
+
+/** What a mock provider would have sent: the rendered message and the id it answered with. */
+export interface RecordedMessage extends RenderedMessage {
+  readonly notificationId: string;
+  readonly channel: NotificationChannel;
+  readonly to: string;
+  readonly providerMessageId: string;
+}
+
+/** Messages a mock provider keeps (the latest ones; it lives as long as its container). */
+export const RECORDED_MESSAGES_LIMIT = 100;
+
+/** A recipient as logs and failure reasons may show it: `a***@example.com`, `+44******1234`. */
+export function maskedRecipient(channel: NotificationChannel, to: string): string {
+  return channel === 'email' ? maskEmail(to) : maskPhone(to);
+}
 
 export interface MockProviderOptions {
   /** Probability (0..1) that a call fails transiently at random. @default 0 */
@@ -21,7 +39,9 @@ export interface MockProviderOptions {
 export const FLAKY_FAILURES = 2;
 
 /**
- * A provider that delivers nothing and answers like a real one, with failure modes chosen by the
+ * A provider that delivers nothing and answers like a real one: it renders the message as a real
+ * provider would send it (`renderMessage`) and records it in `sent` (the latest
+ * `RECORDED_MESSAGES_LIMIT`), with failure modes chosen by the
  * message's `data.customerId`, like a real provider's test recipients:
  *
  * - `fail-<channel>...`: the recipient is rejected for good (`retryable: false`);
@@ -33,6 +53,8 @@ export const FLAKY_FAILURES = 2;
  */
 export class MockProvider implements NotificationProvider {
   readonly name: string;
+  /** What it would have sent, oldest first. */
+  readonly sent: RecordedMessage[] = [];
   private readonly failureRate: number;
   private readonly random: () => number;
   private readonly messageId: () => string;
@@ -56,7 +78,10 @@ export class MockProvider implements NotificationProvider {
     }
     const customer = message.data.customerId;
     if (customer.startsWith(`fail-${this.channel}`)) {
-      throw new ProviderError(`${this.name} rejected recipient ${message.to} permanently`, false);
+      throw new ProviderError(
+        `${this.name} rejected recipient ${maskedRecipient(this.channel, message.to)} permanently`,
+        false,
+      );
     }
     if (customer.startsWith(`flaky-${this.channel}`) && context.attempt <= FLAKY_FAILURES) {
       throw new ProviderError(
@@ -67,7 +92,17 @@ export class MockProvider implements NotificationProvider {
     if (this.failureRate > 0 && this.random() < this.failureRate) {
       throw new ProviderError(`${this.name} failed transiently (injected failure)`, true);
     }
-    return { providerMessageId: `${this.name}-${this.messageId()}` };
+    const rendered = renderMessage(message);
+    const providerMessageId = `${this.name}-${this.messageId()}`;
+    this.sent.push({
+      notificationId: message.notificationId,
+      channel: message.channel,
+      to: message.to,
+      ...rendered,
+      providerMessageId,
+    });
+    if (this.sent.length > RECORDED_MESSAGES_LIMIT) this.sent.shift();
+    return { providerMessageId };
   }
 }
 

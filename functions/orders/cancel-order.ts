@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { DomainEvent } from '#events';
 import { RetryableError } from '#platform/errors';
+import { parseRequest } from './domain/create-order-request';
 import { CANCEL_REASON_MAX_LENGTH, decideCommand, evolve, type OrderCommand } from './domain/saga';
 import type { OrderItem } from './model';
 import type { OrderStore } from './order-store';
@@ -28,25 +29,8 @@ export type CancelOrderRequest = z.infer<typeof CancelOrderRequestSchema>;
 /** The largest body the cancel route reads. */
 export const CANCEL_MAX_BODY_BYTES = 2048;
 
-export type ParseCancelResult =
-  | { ok: true; value: CancelOrderRequest }
-  | { ok: false; issues: { path: string; message: string }[] };
-
 /** Validates a cancel body (already parsed JSON); no body at all is `{}`. */
-export function parseCancelOrderRequest(body: unknown): ParseCancelResult {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    return { ok: false, issues: [{ path: '', message: 'body must be a JSON object' }] };
-  }
-  const result = CancelOrderRequestSchema.safeParse(body);
-  if (result.success) return { ok: true, value: result.data };
-  return {
-    ok: false,
-    issues: result.error.issues.map((issue) => ({
-      path: issue.path.map(String).join('.'),
-      message: issue.message,
-    })),
-  };
-}
+export const parseCancelOrderRequest = (body: unknown) => parseRequest(CancelOrderRequestSchema, body);
 
 /** What became of a customer's cancellation; the API handler maps each kind to a response. */
 export type CancelOrderResult =

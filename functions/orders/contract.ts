@@ -49,6 +49,54 @@ export const ListOrdersFn = defineFunction({
   metrics: {},
 });
 
+export const GetCartFn = defineFunction({
+  name: 'get-cart',
+  service: 'orders',
+  entry: 'orders/handlers/get-cart.ts',
+  trigger: 'GET /cart',
+  description: "Reads the caller's cart, priced from the catalog now",
+  // Granted only GetItem on cart items.
+  tables: { ORDERS_TABLE_NAME: 'named', PRODUCTS_TABLE_NAME: 'read' },
+  metrics: {},
+});
+
+export const SetCartItemFn = defineFunction({
+  name: 'set-cart-item',
+  service: 'orders',
+  entry: 'orders/handlers/set-cart-item.ts',
+  trigger: 'PUT /cart/items/{productId}',
+  description:
+    "Sets the quantity of a catalog product in the caller's cart (0 removes it), conditioned on the cart's version",
+  // Granted only GetItem, PutItem and DeleteItem on cart items.
+  tables: { ORDERS_TABLE_NAME: 'named', PRODUCTS_TABLE_NAME: 'read' },
+  metrics: {},
+});
+
+export const ClearCartFn = defineFunction({
+  name: 'clear-cart',
+  service: 'orders',
+  entry: 'orders/handlers/clear-cart.ts',
+  trigger: 'DELETE /cart',
+  description: "Empties the caller's cart",
+  // Granted only DeleteItem on cart items.
+  tables: { ORDERS_TABLE_NAME: 'named' },
+  metrics: {},
+});
+
+export const CheckoutFn = defineFunction({
+  name: 'checkout',
+  service: 'orders',
+  entry: 'orders/handlers/checkout.ts',
+  trigger: 'POST /cart/checkout',
+  description:
+    "Turns the caller's cart into an order as POST /orders places one, and deletes the cart in the order's transaction",
+  // Granted only what the checkout reads and writes: the cart (get, delete), the key record (get,
+  // put) and the order (put). The customer's profile is read as POST /orders reads it.
+  tables: { ORDERS_TABLE_NAME: 'named', PRODUCTS_TABLE_NAME: 'read', CUSTOMERS_TABLE_NAME: 'read' },
+  // The same metrics as POST /orders (service `orders`): the dashboards count every order created.
+  metrics: { OrdersCreated: 'Count', IdempotentReplays: 'Count' },
+});
+
 export const HealthFn = defineFunction({
   name: 'health',
   service: 'orders',

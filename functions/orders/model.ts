@@ -32,7 +32,7 @@ export function openShardOf(orderId: string): string {
   return `OPEN#${hash % OPEN_SHARDS}`;
 }
 
-/** How long a client may replay a POST /orders with the same Idempotency-Key. */
+/** How long a client may replay a POST /orders (or a checkout) with the same Idempotency-Key. */
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
 
 /** The order item in the orders table. */
@@ -83,6 +83,11 @@ export interface IdempotencyItem {
   sk: string;
   entity: 'IDEMPOTENCY';
   requestHash: string;
+  /**
+   * A checkout's cart (`cartSignature`): the same key with the same body is a replay only while the
+   * cart is empty (the checkout cleared it) or holds these lines. Absent for POST /orders.
+   */
+  cartSignature?: string;
   orderId: string;
   /** The order's saga (its OrderCreated's eventId); absent on records written before it was kept. */
   correlationId?: string;

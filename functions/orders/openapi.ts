@@ -2,6 +2,14 @@ import type { RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { apiRoute, jsonResponse } from '#platform/openapi';
 import { CancelOrderRequestSchema } from './cancel-order';
+import {
+  CartProductIdSchema,
+  type CartView,
+  CartViewSchema,
+  CheckoutRequestSchema,
+  SetCartItemRequestSchema,
+} from './cart-model';
+import { CART_LIMITS } from './domain/cart';
 import { CreateOrderRequestSchema, IdempotencyKeySchema } from './domain/create-order-request';
 import { ListOrdersQuerySchema, OrderListSchema } from './list-orders';
 import { OrderIdSchema, type OrderSummaryView, type OrderView, OrderViewSchema } from './model';
@@ -74,6 +82,121 @@ const EXAMPLE_SUMMARY: OrderSummaryView = {
   updatedAt: AT,
   links: { self: `/v1/orders/${ORDER_ID}` },
 };
+
+const HUB = '33333333-3333-3333-3333-333333333333';
+
+const EXAMPLE_CART: CartView = {
+  items: [
+    { productId: MOUSE, name: 'Wireless Mouse', quantity: 2, unitPrice: eur(2999), lineTotal: eur(5998) },
+    { productId: HUB, name: 'USB-C Hub', quantity: 1, unitPrice: eur(4599), lineTotal: eur(4599) },
+  ],
+  total: eur(10597),
+  itemCount: 3,
+  updatedAt: AT,
+};
+
+const EMPTY_CART: CartView = { items: [], total: null, itemCount: 0, updatedAt: null };
+
+/** The cart's routes: the signed-in customer's own cart, keyed by the token's subject. */
+export const CART_ROUTES: readonly RouteConfig[] = [
+  apiRoute({
+    method: 'get',
+    path: '/cart',
+    tags: ['cart'],
+    summary: "The signed-in customer's cart, priced from the catalog now",
+    description:
+      "The cart belongs to the token subject; no request names a customer, so no one reaches another customer's cart. Unit prices are the catalog's at the time of the request (a checkout prices again). A customer who never filled a cart, or emptied it, gets an empty cart (200).",
+    access: 'customer',
+    responses: {
+      200: {
+        description: 'The cart (possibly empty)',
+        content: {
+          'application/json': {
+            schema: CartViewSchema,
+            examples: { filled: { value: EXAMPLE_CART }, empty: { value: EMPTY_CART } },
+          },
+        },
+      },
+    },
+  }),
+  apiRoute({
+    method: 'put',
+    path: '/cart/items/{productId}',
+    tags: ['cart'],
+    summary: 'Set the quantity of a product in the cart (0 removes it)',
+    description: `Adds the line, changes its quantity, or removes it with 0 (removing a line the cart does not hold changes nothing). Quantities go from 0 to ${CART_LIMITS.maxQuantity} and a cart holds at most ${CART_LIMITS.maxLines} products, the limits of one order. The product must be in the catalog (404 \`PRODUCT_NOT_FOUND\`) and share the currency of the cart's other products. Answers the cart after the change. A refused request writes nothing.`,
+    access: 'customer',
+    request: {
+      params: z.object({ productId: CartProductIdSchema }),
+      body: {
+        required: true,
+        content: { 'application/json': { schema: SetCartItemRequestSchema, example: { quantity: 2 } } },
+      },
+    },
+    responses: { 200: jsonResponse('The cart after the change', CartViewSchema, EXAMPLE_CART) },
+    errors: {
+      400: ['INVALID_PRODUCT_ID', 'MALFORMED_JSON', 'VALIDATION_FAILED'],
+      404: ['PRODUCT_NOT_FOUND'],
+      409: ['CART_CHANGED'],
+      413: ['PAYLOAD_TOO_LARGE'],
+      415: ['UNSUPPORTED_MEDIA_TYPE'],
+      422: ['CART_FULL', 'MIXED_CURRENCIES'],
+    },
+  }),
+  apiRoute({
+    method: 'delete',
+    path: '/cart',
+    tags: ['cart'],
+    summary: 'Empty the cart',
+    description: 'Removes every line; emptying an empty cart is answered alike.',
+    access: 'customer',
+    responses: { 204: { description: 'The cart is empty' } },
+  }),
+  apiRoute({
+    method: 'post',
+    path: '/cart/checkout',
+    tags: ['cart'],
+    summary: 'Check the cart out: it becomes an order',
+    description:
+      "The order is placed exactly as `POST /orders` places it, from the cart's lines with the catalog's prices now: 202 with the PENDING order and `Location`, OrderCreated starts the saga, a suspended customer is refused (403 `CUSTOMER_SUSPENDED`). The order, its `Idempotency-Key` record and the cart's deletion are one transaction, conditioned on the cart's version: a cart changed meanwhile is a 409 `CART_CHANGED` and nothing is written. The same key with the same body replays the original answer (header `Idempotent-Replayed: true`) while the cart is empty (the checkout emptied it) or holds the same lines; with another body, or with a cart that holds other lines since, it is a 409 `IDEMPOTENCY_KEY_REUSED`. An empty cart is a 422 `CART_EMPTY`. Keys are shared with `POST /orders`: one key places one order.",
+    access: 'customer',
+    request: {
+      headers: z.object({ 'Idempotency-Key': IdempotencyKeySchema }),
+      body: {
+        required: true,
+        content: {
+          'application/json': {
+            schema: CheckoutRequestSchema,
+            example: { payment: { method: 'card', token: 'tok_ok' } },
+          },
+        },
+      },
+    },
+    responses: {
+      202: {
+        ...jsonResponse('Accepted: the order, PENDING; the cart is empty', OrderViewSchema, EXAMPLE_ORDER),
+        headers: z.object({
+          Location: z.string().describe('the path of the order'),
+          'Idempotent-Replayed': z.literal('true').optional().describe('set on a replayed answer'),
+        }),
+      },
+    },
+    errors: {
+      400: [
+        'MISSING_PARAMETER',
+        'MISSING_IDEMPOTENCY_KEY',
+        'INVALID_IDEMPOTENCY_KEY',
+        'MALFORMED_JSON',
+        'VALIDATION_FAILED',
+      ],
+      403: ['CUSTOMER_SUSPENDED'],
+      409: ['IDEMPOTENCY_KEY_REUSED', 'REQUEST_IN_PROGRESS', 'CART_CHANGED'],
+      413: ['PAYLOAD_TOO_LARGE'],
+      415: ['UNSUPPORTED_MEDIA_TYPE'],
+      422: ['CART_EMPTY', 'UNKNOWN_PRODUCT', 'MIXED_CURRENCIES'],
+    },
+  }),
+];
 
 export const ORDER_ROUTES: readonly RouteConfig[] = [
   apiRoute({

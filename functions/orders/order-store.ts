@@ -9,6 +9,7 @@ import {
 import type { DomainEvent } from '#events';
 import { failedConditionAt, isTransactionConflict } from '#platform/dynamo';
 import { outboxUpdate, withOutbox } from '#platform/outbox/row';
+import { cartKey } from './cart-model';
 import { isSagaFinished } from './domain/order';
 import type { OrderState } from './domain/saga';
 import {
@@ -23,7 +24,13 @@ import {
 } from './model';
 
 /** What became of an attempt to create an order. */
-export type CreateResult = 'CREATED' | 'KEY_TAKEN' | 'CONFLICT';
+export type CreateResult = 'CREATED' | 'KEY_TAKEN' | 'CART_CHANGED' | 'CONFLICT';
+
+/** The cart a checkout orders: cleared in the order's transaction if it is still at `version`. */
+export interface CartToClear {
+  readonly customerId: string;
+  readonly version: number;
+}
 
 /** What became of an attempt to save a transition. */
 export type SaveResult = 'SAVED' | 'STALE';
@@ -107,10 +114,18 @@ export class OrderStore {
 
   /**
    * Creates an order in one transaction with its Idempotency-Key record (which must not exist, or have
-   * expired); its OrderCreated event rides on the order item (`withOutbox`). `KEY_TAKEN`: the key is in use (replay or
-   * reuse); `CONFLICT`: a concurrent transaction on the same items won, try again.
+   * expired); its OrderCreated event rides on the order item (`withOutbox`). A checkout also deletes
+   * the cart it orders in the same transaction, on condition that the cart is still at the version it
+   * was priced from (`cart`). `KEY_TAKEN`: the key is in use (replay or reuse); `CART_CHANGED`: the
+   * cart changed since it was read; `CONFLICT`: a concurrent transaction on the same items won, try
+   * again. Nothing is written unless everything is.
    */
-  async create(order: OrderItem, record: IdempotencyItem, created: DomainEvent): Promise<CreateResult> {
+  async create(
+    order: OrderItem,
+    record: IdempotencyItem,
+    created: DomainEvent,
+    cart?: CartToClear,
+  ): Promise<CreateResult> {
     try {
       await this.client.send(
         new TransactWriteCommand({
@@ -130,12 +145,25 @@ export class OrderStore {
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
             },
+            ...(cart
+              ? [
+                  {
+                    Delete: {
+                      TableName: this.tableName,
+                      Key: cartKey(cart.customerId),
+                      ConditionExpression: 'version = :version',
+                      ExpressionAttributeValues: { ':version': cart.version },
+                    },
+                  },
+                ]
+              : []),
           ],
         }),
       );
       return 'CREATED';
     } catch (error) {
       if (failedConditionAt(error, 0)) return 'KEY_TAKEN';
+      if (failedConditionAt(error, 2)) return 'CART_CHANGED';
       if (isTransactionConflict(error)) return 'CONFLICT';
       throw error;
     }

@@ -125,6 +125,8 @@ export interface TimeoutOutcome {
   checked: number;
   /** Orders cancelled as TIMED_OUT, with their compensations. */
   timedOut: string[];
+  /** The correlationIds of those orders' sagas, in the same order (for the run's log line). */
+  correlationIds: string[];
 }
 
 /**
@@ -140,7 +142,7 @@ export async function timeOutStuckOrders(
   limitPerShard = 25,
 ): Promise<TimeoutOutcome> {
   const ids = await deps.store.openSince(new Date(now.getTime() - timeoutSeconds * 1000), limitPerShard);
-  const outcome: TimeoutOutcome = { checked: ids.length, timedOut: [] };
+  const outcome: TimeoutOutcome = { checked: ids.length, timedOut: [], correlationIds: [] };
   const idleFor = `${Math.round(timeoutSeconds / 60)} minutes`;
   for (const orderId of ids) {
     for (let attempt = 0; attempt <= MAX_CONFLICTS; attempt++) {
@@ -158,6 +160,7 @@ export async function timeOutStuckOrders(
       const after = evolve(before, decision, undefined, now);
       if ((await deps.store.save(before, after, emitted)) === 'SAVED') {
         outcome.timedOut.push(orderId);
+        outcome.correlationIds.push(order.correlationId);
         break;
       }
     }

@@ -33,6 +33,8 @@ export interface ReconcileReport {
   skipped: number;
   /** Payments whose handling failed with an error other than the PSP's. */
   errors: { paymentId: string; error: unknown }[];
+  /** The correlationIds of the sagas whose payments this run read (for the run's log line). */
+  correlationIds: string[];
 }
 
 /** Some payments could not be reconciled for a reason other than the PSP; the next run tries again. */
@@ -68,6 +70,7 @@ export class PaymentReconciler {
       deferred: 0,
       skipped: 0,
       errors: [],
+      correlationIds: [],
     };
     const queue = [...due];
     const worker = async () => {
@@ -77,7 +80,7 @@ export class PaymentReconciler {
           continue;
         }
         try {
-          const resolved = await this.reconcile(next, now);
+          const resolved = await this.reconcile(next, now, report);
           if (resolved.kind === 'FAILED_UNRELEASED') report.failedUnreleased += 1;
           else if (resolved.kind === 'DEFERRED') report.deferred += 1;
           else report.finished += 1;
@@ -95,8 +98,9 @@ export class PaymentReconciler {
   }
 
   /** One payment from the index, read again (the index lags behind the table). */
-  private async reconcile(found: DuePayment, now: Date): Promise<Resolved> {
+  private async reconcile(found: DuePayment, now: Date, report: ReconcileReport): Promise<Resolved> {
     const payment = await this.deps.store.mustGet(found.paymentId);
+    report.correlationIds.push(payment.correlationId);
     if (!payment.reconcileShard) return { kind: 'UNCHANGED', status: payment.status };
     return this.resolver.finish(payment, {
       now,

@@ -52,3 +52,27 @@ export function sum(amounts: readonly Money[], currency: string): Money {
   }
   return money(total, currency);
 }
+
+/** Digits after the decimal point of a currency (2 when the runtime does not know the code). */
+function minorDigitsOf(currency: string): number {
+  try {
+    return (
+      new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ??
+      2
+    );
+  } catch {
+    return 2;
+  }
+}
+
+/**
+ * Money as text for people, e.g. `EUR 12.34`, `JPY 500`: the minor units are split into whole and
+ * fractional digits as text, without floating point.
+ */
+export function formatMoney(amount: Money): string {
+  const digits = minorDigitsOf(amount.currency);
+  const sign = amount.amountMinor < 0 ? '-' : '';
+  const text = String(Math.abs(amount.amountMinor)).padStart(digits + 1, '0');
+  const value = digits === 0 ? text : `${text.slice(0, -digits)}.${text.slice(-digits)}`;
+  return `${amount.currency} ${sign}${value}`;
+}

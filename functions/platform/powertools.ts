@@ -8,13 +8,17 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { TraceContext } from '#events';
 import type { MetricSpec } from './contract';
+import { maskContactsReplacer } from './redact';
 
 /**
  * One logger, metrics and tracer per container. Service name and namespace come from
  * POWERTOOLS_SERVICE_NAME / POWERTOOLS_METRICS_NAMESPACE, set by the function construct from the
  * function's contract; the metrics' `service` dimension is that service name.
+ *
+ * No log line carries an email address or phone number unmasked: every string value written, error
+ * messages and causes included, goes through `maskContacts` (`a***@example.com`, `+44******1234`).
  */
-export const logger = new Logger();
+export const logger = new Logger({ jsonReplacerFn: maskContactsReplacer });
 export const metrics = new Metrics();
 export const tracer = new Tracer();
 

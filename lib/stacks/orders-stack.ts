@@ -15,15 +15,20 @@ import { VerifyTokenFn } from '#functions/identity/contract';
 import { AUDIT_KEY_PREFIX } from '#functions/inventory/adjustments';
 import { AdjustStockFn } from '#functions/inventory/contract';
 import { STOCK_KEY_PREFIX } from '#functions/inventory/stock';
+import { CART_KEY_PREFIX } from '#functions/orders/cart-model';
 import {
   CancelOrderFn,
+  CheckoutFn,
+  ClearCartFn,
   CreateOrderFn,
+  GetCartFn,
   GetOrderFn,
   HealthFn,
   ListOrdersFn,
   OpenApiFn,
   OrderReconcilerFn,
   SagaConsumerFn,
+  SetCartItemFn,
 } from '#functions/orders/contract';
 import { CUSTOMER_ORDERS_INDEX, OPEN_ORDERS_INDEX, ORDER_SUMMARY_ATTRIBUTES } from '#functions/orders/model';
 import { DEAD_LETTER_STATUS_INDEX } from '#platform/consumer/dead-letters';
@@ -61,7 +66,7 @@ export interface OrdersStackProps extends ServiceStackProps {
 
 /**
  * The order service and the REST API: the `orders` table (orders carrying their events, idempotency
- * records; the `byCustomer` index for a customer's orders) with its outbox
+ * records, the customers' carts; the `byCustomer` index for a customer's orders) with its outbox
  * relay to `orders.events`, the order saga, and the API with its routes. The API also serves the
  * catalog (`products` table and its seed), the customers' profiles (`customers` table) and the back
  * office (dead letters, metrics), whose functions carry their own service names. Every route but the catalog, the health check and the
@@ -142,6 +147,35 @@ export class OrdersStack extends ServiceStack {
     grantTableActions(cancelOrder, this.ordersTable, ['dynamodb:GetItem', 'dynamodb:UpdateItem'], {
       leadingKeys: ['ORDER#*'],
     });
+    // The cart is one item of the orders table per customer (`CART#<sub>`), so a checkout can delete
+    // it in the order's transaction; each cart function reaches cart items only.
+    const cartItems = { leadingKeys: [`${CART_KEY_PREFIX}*`] };
+    const getCart = this.addFunction('GetCart', { contract: GetCartFn, tables: { ...orders, ...products } });
+    grantTableActions(getCart, this.ordersTable, ['dynamodb:GetItem'], cartItems);
+    const setCartItem = this.addFunction('SetCartItem', {
+      contract: SetCartItemFn,
+      tables: { ...orders, ...products },
+    });
+    grantTableActions(
+      setCartItem,
+      this.ordersTable,
+      ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+      cartItems,
+    );
+    const clearCart = this.addFunction('ClearCart', { contract: ClearCartFn, tables: orders });
+    grantTableActions(clearCart, this.ordersTable, ['dynamodb:DeleteItem'], cartItems);
+    // A checkout reads the cart and the key record, and writes the key record, the order and the
+    // cart's delete in one transaction (TransactWriteItems needs the action of each item).
+    const checkout = this.addFunction('Checkout', {
+      contract: CheckoutFn,
+      tables: { ...orders, ...products, ...customers },
+      memorySize: 512,
+    });
+    grantTableActions(checkout, this.ordersTable, ['dynamodb:GetItem', 'dynamodb:DeleteItem'], cartItems);
+    grantTableActions(checkout, this.ordersTable, ['dynamodb:GetItem', 'dynamodb:PutItem'], {
+      leadingKeys: ['IDEMPOTENCY#*'],
+    });
+    grantTableActions(checkout, this.ordersTable, ['dynamodb:PutItem'], { leadingKeys: ['ORDER#*'] });
     const listOrders = this.addFunction('ListOrders', { contract: ListOrdersFn, tables: orders });
     grantTableActions(listOrders, this.ordersTable, ['dynamodb:Query'], { indexName: CUSTOMER_ORDERS_INDEX });
 
@@ -220,6 +254,16 @@ export class OrdersStack extends ServiceStack {
     this.api.addRoute('GET', '/orders', listOrders);
     this.api.addRoute('GET', '/orders/{orderId}', getOrder);
     this.api.addRoute('POST', '/orders/{orderId}/cancel', cancelOrder);
+    this.api.addRoute('GET', '/cart', getCart);
+    this.api.addRoute('PUT', '/cart/items/{productId}', setCartItem);
+    this.api.addRoute('DELETE', '/cart', clearCart);
+    this.api.addRoute('POST', '/cart/checkout', checkout, {
+      requiredHeaders: ['Idempotency-Key'],
+      throttle: {
+        rateLimit: config.apiThrottle.createOrderRateLimit,
+        burstLimit: config.apiThrottle.createOrderBurstLimit,
+      },
+    });
     this.api.addRoute('GET', '/me', getProfile);
     this.api.addRoute('PUT', '/me', updateProfile);
     this.api.addRoute('GET', '/products', listProducts, { access: 'public' });
@@ -302,6 +346,11 @@ export class OrdersStack extends ServiceStack {
         'CreateOrderErrorsAlarm',
         createOrder,
         'POST /orders: the function fails (unhandled errors, timeouts)',
+      ),
+      this.errorsAlarm(
+        'CheckoutErrorsAlarm',
+        checkout,
+        'POST /cart/checkout: the function fails (unhandled errors, timeouts)',
       ),
       this.errorsAlarm('ReconcilerErrorsAlarm', this.reconciler, 'Order reconciler: runs fail'),
       alarmAboveZero(

@@ -39,6 +39,9 @@ export function localEnvironment(
     // The mock cluster reports controller id 0 and rejects idempotent producers.
     env.KAFKA_IDEMPOTENT_PRODUCER = 'false';
   }
+  // Locally nothing is delivered: the notification service records what it would send, even from a
+  // template synthesized with notifyMode=aws (there is no local SES or SNS).
+  if ('NOTIFY_MODE' in env) env.NOTIFY_MODE = 'mock';
   return {
     ...env,
     ...overrides,

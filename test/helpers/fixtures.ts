@@ -73,6 +73,24 @@ const API_GATEWAY_EVENTS = {
     ),
   ],
   'GET /admin/metrics': ['api-gateway-get-order.json', routed('GET', '/admin/metrics', '/admin/metrics')],
+  'GET /cart': ['api-gateway-get-order.json', routed('GET', '/cart', '/cart')],
+  'DELETE /cart': ['api-gateway-get-order.json', routed('DELETE', '/cart', '/cart')],
+  'PUT /cart/items/{productId}': [
+    'api-gateway-get-order.json',
+    {
+      ...routed('PUT', '/cart/items/{productId}', '/cart/items/11111111-1111-1111-1111-111111111111'),
+      pathParameters: { productId: '11111111-1111-1111-1111-111111111111' },
+      headers: { 'Content-Type': 'application/json' },
+      body: '{"quantity":2}',
+    },
+  ],
+  'POST /cart/checkout': [
+    'api-gateway-post-orders.json',
+    {
+      ...routed('POST', '/cart/checkout', '/cart/checkout'),
+      body: '{"payment":{"method":"card","token":"tok_ok"}}',
+    },
+  ],
   'GET /me': ['api-gateway-get-order.json', routed('GET', '/me', '/me')],
   'PUT /me': ['api-gateway-get-order.json', routed('PUT', '/me', '/me')],
   'PUT /admin/customers/{customerId}/status': [

@@ -23,6 +23,7 @@ describe('Config: loadConfig', () => {
       kafkaAuth: 'iam',
       kafkaEventSources: 'msk',
       pspMode: 'mock',
+      notify: { mode: 'mock' },
       apiThrottle: DEFAULT_API_THROTTLE,
       auth: { mode: 'cognito', selfSignUp: false },
     });
@@ -45,6 +46,11 @@ describe('Config: loadConfig', () => {
       authIssuer: 'https://login.example.com',
       authAudience: 'storefront',
       authJwksUri: 'https://login.example.com/keys',
+      notifyMode: 'aws',
+      notifyFromEmail: 'orders@shop.example',
+      notifySesConfigurationSet: 'order-mail',
+      notifySmsSenderId: 'Shop',
+      notifySmsOriginationNumber: '+14155550100',
     });
 
     // Act
@@ -60,6 +66,13 @@ describe('Config: loadConfig', () => {
       pspMode: 'live',
       pspBaseUrl: 'https://psp.example.com/v1',
       pspApiKeySecretArn: SECRET_ARN,
+      notify: {
+        mode: 'aws',
+        fromEmail: 'orders@shop.example',
+        sesConfigurationSet: 'order-mail',
+        smsSenderId: 'Shop',
+        smsOriginationNumber: '+14155550100',
+      },
       alarmEmail: 'ops@example.com',
       account: '123456789012',
       region: 'eu-west-1',
@@ -157,6 +170,75 @@ describe('Config: loadConfig', () => {
 
     // Assess
     for (const outcome of outcomes) expect(outcome).toThrow(/pspApiKeySecret/);
+  });
+
+  it('sends through the mock providers by default and through SES and SNS with notifyMode=aws and a sender', () => {
+    // Prepare
+    const minimal = appWith({ notifyMode: 'aws', notifyFromEmail: ' orders@shop.example ' });
+
+    // Act
+    const config = loadConfig(minimal);
+
+    // Assess
+    expect(config.notify).toEqual({ mode: 'aws', fromEmail: 'orders@shop.example' });
+    expect(loadConfig(appWith({ notifyMode: 'mock' })).notify).toEqual({ mode: 'mock' });
+  });
+
+  it('requires notifyFromEmail with notifyMode=aws, with a message that says what it is', () => {
+    // Prepare
+    const app = appWith({ notifyMode: 'aws' });
+
+    // Act
+    const act = () => loadConfig(app);
+
+    // Assess
+    expect(act).toThrow(ConfigError);
+    expect(act).toThrow(
+      'Context "notifyMode=aws" needs "notifyFromEmail", the sender address (it or its domain must be a verified Amazon SES identity)',
+    );
+  });
+
+  it.each([
+    [{ notifyMode: 'ses' }, 'Context "notifyMode" must be one of mock, aws, got "ses"'],
+    [
+      { notifyMode: 'aws', notifyFromEmail: 'Shop <orders@shop.example>' },
+      'Context "notifyFromEmail" must be a plain email address such as orders@shop.example (no display name), got "Shop <orders@shop.example>"',
+    ],
+    [{ notifyMode: 'aws', notifyFromEmail: 'orders@localhost' }, 'Context "notifyFromEmail" must be a plain'],
+    [
+      { notifyMode: 'aws', notifyFromEmail: 'orders@shop.example', notifySesConfigurationSet: 'order mail' },
+      'Context "notifySesConfigurationSet" must be an SES configuration set name',
+    ],
+    [
+      { notifyMode: 'aws', notifyFromEmail: 'orders@shop.example', notifySmsSenderId: 'TooLongSender1' },
+      'Context "notifySmsSenderId" must be an SMS sender id of 3 to 11 letters and digits, at least one letter',
+    ],
+    [
+      { notifyMode: 'aws', notifyFromEmail: 'orders@shop.example', notifySmsSenderId: '12345' },
+      'Context "notifySmsSenderId" must be an SMS sender id',
+    ],
+    [
+      { notifyMode: 'aws', notifyFromEmail: 'orders@shop.example', notifySmsOriginationNumber: '0044123456' },
+      'Context "notifySmsOriginationNumber" must be a phone number in E.164 form such as +14155550100, got "0044123456"',
+    ],
+    [
+      { notifyFromEmail: 'orders@shop.example' },
+      'Context "notifyFromEmail" only applies together with "notifyMode=aws"',
+    ],
+    [
+      { notifyMode: 'mock', notifySmsSenderId: 'Shop', notifySesConfigurationSet: 'order-mail' },
+      'Context "notifySesConfigurationSet" only applies together with "notifyMode=aws"',
+    ],
+  ])('fails synth on notification context %j', (context, message) => {
+    // Prepare
+    const app = appWith(context);
+
+    // Act
+    const act = () => loadConfig(app);
+
+    // Assess
+    expect(act).toThrow(ConfigError);
+    expect(act).toThrow(message);
   });
 
   it('refuses the mock PSP in prod with a message that says what to deploy instead', () => {

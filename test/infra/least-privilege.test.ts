@@ -281,7 +281,7 @@ describe('App: prod edge', () => {
       AUTH_AUDIENCE: 'storefront',
       AUTH_JWKS_URI: '',
     });
-    expect(methods.filter((method) => method.Properties.AuthorizationType === 'CUSTOM')).toHaveLength(12);
+    expect(methods.filter((method) => method.Properties.AuthorizationType === 'CUSTOM')).toHaveLength(16);
     expect(methods.filter((method) => method.Properties.AuthorizationType === 'NONE')).toHaveLength(4);
   });
 });

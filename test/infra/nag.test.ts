@@ -64,6 +64,12 @@ describe('App: cdk-nag', () => {
         authIssuer: 'https://login.example.com',
         authAudience: 'storefront',
       }),
+      'notifications through SES and SNS': buildTestApp({
+        notifyMode: 'aws',
+        notifyFromEmail: 'orders@shop.example',
+        notifySesConfigurationSet: 'order-mail',
+        notifySmsSenderId: 'Shop',
+      }),
     };
     // Synthesize first, so resources added during synthesis are checked too.
     for (const testApp of Object.values(apps)) {
@@ -145,6 +151,22 @@ describe('App: cdk-nag', () => {
     );
     // The public routes: catalog (2), health, OpenAPI, carrier webhook.
     expect(acknowledgements(oidc.app).filter((ack) => ack.rule === 'AwsSolutions-APIG4').length).toBe(5);
+  });
+
+  it('acknowledges the wildcard of sns:Publish (SMS) only on the notification consumer and only with notifyMode=aws', () => {
+    // Prepare
+    const sms = (app: App) =>
+      acknowledgements(app).filter((ack) => ack.reason.includes('sns:Publish to a phone number'));
+
+    // Act
+    const withAws = sms((apps['notifications through SES and SNS'] as TestApp).app);
+    const withMock = Object.entries(apps)
+      .filter(([name]) => name !== 'notifications through SES and SNS')
+      .flatMap(([, { app }]) => sms(app));
+
+    // Assess
+    expect(withAws.map((ack) => ack.path)).toEqual(['OrderSaga-dev-Notifications/Consumer/Function']);
+    expect(withMock).toEqual([]);
   });
 
   it('gives every acknowledgement a reason', () => {

@@ -121,7 +121,23 @@ describe('Stack: NotificationsStack', () => {
       DEAD_LETTER_TABLE_NAME: expect.anything(),
       CONSUMER_MAX_ATTEMPTS: '3',
       NOTIFY_FAILURE_RATE: '0',
+      NOTIFY_MODE: 'mock',
+      NOTIFY_FROM_EMAIL: '',
+      NOTIFY_SES_CONFIGURATION_SET: '',
+      NOTIFY_SMS_SENDER_ID: '',
+      NOTIFY_SMS_ORIGINATION_NUMBER: '',
     });
+  });
+
+  it('grants no SES or SNS action with notifyMode=mock (the default)', () => {
+    // Prepare
+    const { consumer } = testApp.stacks.notifications;
+
+    // Act
+    const actions = roleStatements(template, consumer.fn).flatMap(actionsOf);
+
+    // Assess
+    expect(actions.filter((action) => /^(ses|sns):/.test(action))).toEqual([]);
   });
 
   it('scopes the consumer to item access on its own tables and the dead-letter table', () => {
@@ -242,6 +258,126 @@ describe('Stack: NotificationsStack', () => {
     expect(observability.notifyingAlarms.length).toBeGreaterThanOrEqual(notifications.alarms.length);
     expect(dashboard).toContain('notifications relay on-failure');
     expect(dashboard).toContain('notifications-consumer');
+  });
+
+  describe('with notifyMode=aws', () => {
+    let awsApp: TestApp;
+    let awsTemplate: Template;
+    const identity = (name: string) => ({
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':ses:',
+          { Ref: 'AWS::Region' },
+          ':',
+          { Ref: 'AWS::AccountId' },
+          `:${name}`,
+        ],
+      ],
+    });
+
+    beforeAll(() => {
+      awsApp = buildTestApp({
+        stage: 'test',
+        notifyMode: 'aws',
+        notifyFromEmail: 'orders@shop.example',
+        notifySesConfigurationSet: 'order-mail',
+        notifySmsSenderId: 'Shop',
+        notifySmsOriginationNumber: '+14155550100',
+      });
+      awsTemplate = awsApp.template(awsApp.stacks.notifications);
+    });
+
+    it('gives the consumer the mode and the sender identity', () => {
+      // Prepare
+      const { consumer } = awsApp.stacks.notifications;
+
+      // Act
+      const env = (
+        resourceOf(awsTemplate, consumer.fn).Properties.Environment as { Variables: Record<string, unknown> }
+      ).Variables;
+
+      // Assess
+      expect(env).toMatchObject({
+        NOTIFY_MODE: 'aws',
+        NOTIFY_FROM_EMAIL: 'orders@shop.example',
+        NOTIFY_SES_CONFIGURATION_SET: 'order-mail',
+        NOTIFY_SMS_SENDER_ID: 'Shop',
+        NOTIFY_SMS_ORIGINATION_NUMBER: '+14155550100',
+      });
+    });
+
+    it('scopes ses:SendEmail to the sender address, its domain and the configuration set, for that sender only', () => {
+      // Prepare
+      const { consumer } = awsApp.stacks.notifications;
+
+      // Act
+      const statements = roleStatements(awsTemplate, consumer.fn).filter((statement) =>
+        actionsOf(statement).some((action) => action.startsWith('ses:')),
+      );
+
+      // Assess
+      expect(statements[0]?.Resource).toHaveLength(3);
+      expect(statements).toEqual([
+        {
+          Sid: 'SendEmailFromSenderIdentity',
+          Effect: 'Allow',
+          Action: 'ses:SendEmail',
+          Resource: expect.arrayContaining([
+            identity('identity/orders@shop.example'),
+            identity('identity/shop.example'),
+            identity('configuration-set/order-mail'),
+          ]),
+          Condition: { StringEquals: { 'ses:FromAddress': 'orders@shop.example' } },
+        },
+      ]);
+    });
+
+    it('grants sns:Publish alone on "*" (SMS has no resource) and nothing else on a wildcard but X-Ray and ListStreams', () => {
+      // Prepare
+      const { consumer, outbox } = awsApp.stacks.notifications;
+
+      // Act
+      const statements = roleStatements(awsTemplate, consumer.fn);
+      const onStar = statements.filter((statement) => resourceText(statement) === '"*"');
+      const relayActions = roleStatements(awsTemplate, outbox.relayFunction).flatMap(actionsOf);
+
+      // Assess
+      expect(statements.filter((statement) => actionsOf(statement).includes('sns:Publish'))).toEqual([
+        { Sid: 'PublishSms', Effect: 'Allow', Action: 'sns:Publish', Resource: '*' },
+      ]);
+      expect(
+        onStar.flatMap(actionsOf).filter((action) => !/^xray:|^dynamodb:ListStreams$/.test(action)),
+      ).toEqual(['sns:Publish']);
+      expect(relayActions.filter((action) => /^(ses|sns):/.test(action))).toEqual([]);
+    });
+
+    it('grants the sender domain alone when the sender has no configuration set', () => {
+      // Prepare
+      const app = buildTestApp({
+        stage: 'test',
+        notifyMode: 'aws',
+        notifyFromEmail: 'no-reply@mail.shop.example',
+      });
+      const { consumer } = app.stacks.notifications;
+
+      // Act
+      const ses = roleStatements(app.template(app.stacks.notifications), consumer.fn).filter((statement) =>
+        actionsOf(statement).includes('ses:SendEmail'),
+      );
+
+      // Assess
+      expect(ses).toHaveLength(1);
+      expect(ses[0]?.Resource).toHaveLength(2);
+      expect(ses[0]?.Resource).toEqual(
+        expect.arrayContaining([
+          identity('identity/no-reply@mail.shop.example'),
+          identity('identity/mail.shop.example'),
+        ]),
+      );
+    });
   });
 
   it('rejects a failure rate outside 0..1', () => {

@@ -252,6 +252,10 @@ describe('Stack: OrdersStack', () => {
       'orders-get-order': [256, 10],
       'orders-cancel-order': [256, 10],
       'orders-list-orders': [256, 10],
+      'orders-get-cart': [256, 10],
+      'orders-set-cart-item': [256, 10],
+      'orders-clear-cart': [256, 10],
+      'orders-checkout': [512, 10],
       'customers-get-profile': [256, 10],
       'customers-update-profile': [256, 10],
       'customers-set-status': [256, 10],
@@ -358,6 +362,7 @@ describe('Stack: OrdersStack', () => {
     // Assess
     for (const label of [
       'orders-get-order',
+      'orders-get-cart',
       'catalog-list-products',
       'catalog-get-product',
       'orders-health',
@@ -554,7 +559,7 @@ describe('Stack: OrdersStack', () => {
     expect(customers.DeletionPolicy).toBe('Delete');
   });
 
-  it('lets only the profile functions write the customers table, the back office update it, and create-order read it', () => {
+  it('lets only the profile functions write the customers table, the back office update it, and create-order and checkout read it', () => {
     // Prepare
     const { orders } = testApp.stacks;
     const customersArn = JSON.stringify({ 'Fn::GetAtt': [logicalIdOf(orders.customersTable), 'Arn'] });
@@ -579,9 +584,61 @@ describe('Stack: OrdersStack', () => {
     // Assess
     expect(Object.fromEntries(access)).toEqual({
       'orders-create-order': 'read',
+      'orders-checkout': 'read',
       'customers-get-profile': 'readWrite',
       'customers-update-profile': 'readWrite',
       'customers-set-status': 'UpdateItem only',
+    });
+  });
+
+  it('reaches only cart items from the cart functions, and only the items of its transaction from the checkout', () => {
+    // Prepare
+    const { orders } = testApp.stacks;
+    const byLabel = (label: string) => orders.functions.find((fn) => fn.label === label) as ServiceFunction;
+    const onOrders = (label: string) =>
+      dynamoStatements(roleStatements(template, byLabel(label)))
+        .filter((s) => JSON.stringify(s.Resource).includes(logicalIdOf(orders.ordersTable)))
+        .map((s) => [s.Action, leadingKeysOf(s)]);
+    const reads = (label: string) =>
+      dynamoStatements(roleStatements(template, byLabel(label)))
+        .filter((s) => !JSON.stringify(s.Resource).includes(logicalIdOf(orders.ordersTable)))
+        .flatMap(actionsOf);
+
+    // Act
+    const grants = {
+      get: onOrders('orders-get-cart'),
+      set: onOrders('orders-set-cart-item'),
+      clear: onOrders('orders-clear-cart'),
+      checkout: onOrders('orders-checkout'),
+    };
+
+    // Assess
+    expect(grants).toEqual({
+      get: [['dynamodb:GetItem', ['CART#*']]],
+      set: [[['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem'], ['CART#*']]],
+      clear: [['dynamodb:DeleteItem', ['CART#*']]],
+      checkout: [
+        [['dynamodb:DeleteItem', 'dynamodb:GetItem'], ['CART#*']],
+        [['dynamodb:GetItem', 'dynamodb:PutItem'], ['IDEMPOTENCY#*']],
+        ['dynamodb:PutItem', ['ORDER#*']],
+      ],
+    });
+    for (const label of ['orders-get-cart', 'orders-set-cart-item', 'orders-checkout']) {
+      expect(reads(label)).toEqual(expect.arrayContaining(['dynamodb:BatchGetItem']));
+      for (const write of TABLE_WRITE_ACTIONS) expect(reads(label)).not.toContain(write);
+    }
+    expect(reads('orders-clear-cart')).toEqual([]);
+    template.hasResourceProperties('AWS::ApiGateway::Method', {
+      HttpMethod: 'POST',
+      RequestParameters: { 'method.request.header.Idempotency-Key': true },
+      Integration: Match.objectLike({
+        Uri: Match.objectLike({
+          'Fn::Join': [
+            '',
+            Match.arrayWith([{ 'Fn::GetAtt': [logicalIdOf(byLabel('orders-checkout')), 'Arn'] }]),
+          ],
+        }),
+      }),
     });
   });
 
@@ -607,6 +664,12 @@ describe('Stack: OrdersStack', () => {
           LoggingLevel: 'ERROR',
         }),
         { HttpMethod: 'POST', ResourcePath: '/~1orders', ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
+        {
+          HttpMethod: 'POST',
+          ResourcePath: '/~1cart~1checkout',
+          ThrottlingRateLimit: 20,
+          ThrottlingBurstLimit: 40,
+        },
       ]),
     });
   });
@@ -664,6 +727,10 @@ describe('Stack: OrdersStack', () => {
       ['GET', 'orders-list-orders', 'COGNITO_USER_POOLS'],
       ['GET', 'orders-get-order', 'COGNITO_USER_POOLS'],
       ['POST', 'orders-cancel-order', 'COGNITO_USER_POOLS'],
+      ['GET', 'orders-get-cart', 'COGNITO_USER_POOLS'],
+      ['PUT', 'orders-set-cart-item', 'COGNITO_USER_POOLS'],
+      ['DELETE', 'orders-clear-cart', 'COGNITO_USER_POOLS'],
+      ['POST', 'orders-checkout', 'COGNITO_USER_POOLS'],
       ['GET', 'customers-get-profile', 'COGNITO_USER_POOLS'],
       ['PUT', 'customers-update-profile', 'COGNITO_USER_POOLS'],
       ['GET', 'catalog-list-products', 'NONE'],
@@ -703,9 +770,12 @@ describe('Stack: OrdersStack', () => {
     expect(paths.sort()).toEqual([
       'admin',
       'cancel',
+      'cart',
+      'checkout',
       'customers',
       'dead-letters',
       'health',
+      'items',
       'me',
       'metrics',
       'openapi.json',
@@ -718,6 +788,7 @@ describe('Stack: OrdersStack', () => {
       '{customerId}',
       '{id}',
       '{orderId}',
+      '{productId}',
       '{productId}',
       '{productId}',
     ]);

@@ -3,21 +3,22 @@ import { CircuitBreaker } from '#platform/circuit-breaker';
 import { documentClient } from '#platform/clients';
 import { type HandlerContext, kafkaConsumerHandler } from '#platform/consumer/kafka-consumer';
 import { readEnv } from '#platform/env';
-import { logger, metricsOf } from '#platform/powertools';
+import { logger, metricsOf, tracer } from '#platform/powertools';
+import { channelConfigOf, createAwsClients, providersFor } from '../channels';
 import { NotificationConsumerFn } from '../contract';
 import type { OrderOutcomeEvent } from '../model';
 import type { NotificationProvider } from '../provider';
-import { MockEmailProvider, MockSmsProvider } from '../providers';
 import { countsAgainstProvider, DEFAULT_BASE_DELAY_MS, DEFAULT_MAX_ATTEMPTS } from '../retry';
 import { NotificationService } from '../service';
 
 const env = readEnv(NotificationConsumerFn);
 const count = metricsOf(NotificationConsumerFn.metrics);
 
-const providers = {
-  email: new MockEmailProvider({ failureRate: env.NOTIFY_FAILURE_RATE }),
-  sms: new MockSmsProvider({ failureRate: env.NOTIFY_FAILURE_RATE }),
-};
+/** Mock providers, or SES and SNS (`NOTIFY_MODE=aws`); a misconfigured identity fails the cold start. */
+const providers = providersFor(channelConfigOf(env), () => {
+  const { ses, sns } = createAwsClients();
+  return { ses: tracer.captureAWSv3Client(ses), sns: tracer.captureAWSv3Client(sns) };
+});
 
 /** One breaker per provider for the life of the container. */
 const breakerFor = (provider: NotificationProvider) =>

@@ -36,6 +36,14 @@ function pricesFromCatalog(keys: readonly string[]): string {
   return `unknown field(s) ${keys.join(', ')}; prices and names come from the catalog`;
 }
 
+/** How an order is paid: a card token of the PSP (`POST /orders`, `POST /cart/checkout`). */
+export const PaymentSchema = z.strictObject({
+  method: z.literal('card', { error: 'payment.method must be "card"' }),
+  token: z
+    .string({ error: 'payment.token must be a string' })
+    .regex(/^tok_[A-Za-z0-9_]{1,60}$/, 'payment.token must be a PSP token such as tok_ok'),
+});
+
 /** A body naming a customer is refused: an order belongs to the signed-in caller (the token's subject). */
 const CUSTOMER_FIELD_MESSAGE = 'customerId is not accepted: an order belongs to the signed-in customer';
 
@@ -58,12 +66,7 @@ export const CreateOrderRequestSchema = z.strictObject(
           seen.add(line.productId);
         });
       }),
-    payment: z.strictObject({
-      method: z.literal('card', { error: 'payment.method must be "card"' }),
-      token: z
-        .string({ error: 'payment.token must be a string' })
-        .regex(/^tok_[A-Za-z0-9_]{1,60}$/, 'payment.token must be a PSP token such as tok_ok'),
-    }),
+    payment: PaymentSchema,
   },
   {
     error: (issue) =>
@@ -84,17 +87,28 @@ export type ParseRequestResult =
   | { ok: true; value: CreateOrderRequest }
   | { ok: false; issues: ValidationIssue[] };
 
-export function parseCreateOrderRequest(body: unknown): ParseRequestResult {
+/**
+ * A JSON body (already parsed) checked against `schema`: the value, or every issue with its path
+ * (`pathOf` may name another path for an issue, e.g. the field a message is about).
+ */
+export function parseRequest<T>(
+  schema: z.ZodType<T>,
+  body: unknown,
+  pathOf: (issue: z.core.$ZodIssue) => string = (issue) => issue.path.map(String).join('.'),
+): { ok: true; value: T } | { ok: false; issues: ValidationIssue[] } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     return { ok: false, issues: [{ path: '', message: 'body must be a JSON object' }] };
   }
-  const result = CreateOrderRequestSchema.safeParse(body);
+  const result = schema.safeParse(body);
   if (result.success) return { ok: true, value: result.data };
   return {
     ok: false,
-    issues: result.error.issues.map((issue) => ({
-      path: issue.message === CUSTOMER_FIELD_MESSAGE ? 'customerId' : issue.path.map(String).join('.'),
-      message: issue.message,
-    })),
+    issues: result.error.issues.map((issue) => ({ path: pathOf(issue), message: issue.message })),
   };
+}
+
+export function parseCreateOrderRequest(body: unknown): ParseRequestResult {
+  return parseRequest(CreateOrderRequestSchema, body, (issue) =>
+    issue.message === CUSTOMER_FIELD_MESSAGE ? 'customerId' : issue.path.map(String).join('.'),
+  );
 }

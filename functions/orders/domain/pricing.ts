@@ -18,7 +18,7 @@ export type PricingResult =
 
 /** Prices an order from the catalog; the client never supplies a price. */
 export function priceOrder(
-  items: CreateOrderRequest['items'],
+  items: readonly Pick<CreateOrderRequest['items'][number], 'productId' | 'quantity'>[],
   catalog: ReadonlyMap<string, CatalogProduct>,
 ): PricingResult {
   const unknown = items.filter((item) => !catalog.has(item.productId)).map((item) => item.productId);

@@ -11,7 +11,8 @@ const count = metricsOf(OrderReconcilerFn.metrics);
 
 /**
  * Scheduled reconciler of the order service: orders not finished `ORDER_TIMEOUT_SECONDS` after they
- * were placed are cancelled as TIMED_OUT, releasing their stock and reversing their payment.
+ * were placed are cancelled as TIMED_OUT, releasing their stock and reversing their payment. One log
+ * line for the run names the sagas it ended (`correlationIds`).
  */
 export const handler = instrumented(async (): Promise<TimeoutOutcome> => {
   const outcome = await timeOutStuckOrders({ store }, new Date(), env.ORDER_TIMEOUT_SECONDS);

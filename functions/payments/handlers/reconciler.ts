@@ -42,6 +42,8 @@ export const handler = instrumented(async (_event: unknown, context: Context) =>
     deferred: report.deferred,
     skipped: report.skipped,
     errors: report.errors.length,
+    // One line for the whole run: it names the sagas of the payments it read.
+    correlationIds: report.correlationIds,
   };
   if (report.found > 0) logger.warn('payments reconciled', summary);
   for (const { paymentId, error } of report.errors)

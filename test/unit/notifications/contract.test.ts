@@ -56,6 +56,55 @@ describe('Contract: NotificationConsumerFn', () => {
     expect(read).toThrow(`got "${value}"`);
   });
 
+  it('sends through the mock providers unless NOTIFY_MODE says otherwise, without any sender identity', () => {
+    // Prepare
+    const env = { ...TABLES };
+
+    // Act
+    const settings = readEnv(NotificationConsumerFn, env);
+
+    // Assess
+    expect(settings.NOTIFY_MODE).toBe('mock');
+    expect(settings.NOTIFY_FROM_EMAIL).toBeUndefined();
+    expect(settings.NOTIFY_SMS_SENDER_ID).toBeUndefined();
+  });
+
+  it('reads the aws mode and the sender identity', () => {
+    // Prepare
+    const env = {
+      ...TABLES,
+      NOTIFY_MODE: 'aws',
+      NOTIFY_FROM_EMAIL: ' orders@shop.example ',
+      NOTIFY_SES_CONFIGURATION_SET: 'order-mail',
+      NOTIFY_SMS_SENDER_ID: 'Shop',
+      NOTIFY_SMS_ORIGINATION_NUMBER: '+14155550100',
+    };
+
+    // Act
+    const settings = readEnv(NotificationConsumerFn, env);
+
+    // Assess
+    expect(settings).toMatchObject({
+      NOTIFY_MODE: 'aws',
+      NOTIFY_FROM_EMAIL: 'orders@shop.example',
+      NOTIFY_SES_CONFIGURATION_SET: 'order-mail',
+      NOTIFY_SMS_SENDER_ID: 'Shop',
+      NOTIFY_SMS_ORIGINATION_NUMBER: '+14155550100',
+    });
+  });
+
+  it('fails fast on an unknown NOTIFY_MODE', () => {
+    // Prepare
+    const env = { ...TABLES, NOTIFY_MODE: 'ses' };
+
+    // Act
+    const read = () => readEnv(NotificationConsumerFn, env);
+
+    // Assess
+    expect(read).toThrow(ConfigurationError);
+    expect(read).toThrow('NOTIFY_MODE is invalid');
+  });
+
   it('needs its notifications table and the consumer framework tables', () => {
     // Prepare
     const env = {};

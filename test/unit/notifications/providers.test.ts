@@ -5,6 +5,7 @@ import {
   MockEmailProvider,
   MockProvider,
   MockSmsProvider,
+  RECORDED_MESSAGES_LIMIT,
 } from '#functions/notifications/providers';
 
 function message(channel: 'email' | 'sms', customerId: string): NotificationMessage {
@@ -48,6 +49,59 @@ describe('Class: MockProvider', () => {
 
     // Assess
     await expect(sent).rejects.toMatchObject({ name: 'ProviderError', retryable: false });
+  });
+
+  it('names the rejected recipient masked', async () => {
+    // Prepare
+    const email = new MockEmailProvider();
+    const sms = new MockSmsProvider();
+
+    // Act
+    const rejected = await Promise.all([
+      email.send(message('email', 'fail-email-42'), { attempt: 1 }).catch((e: unknown) => e),
+      sms.send(message('sms', 'fail-sms'), { attempt: 1 }).catch((e: unknown) => e),
+    ]);
+
+    // Assess
+    expect(rejected.map((error) => (error as Error).message)).toEqual([
+      'mock-email rejected recipient f***@customers.example permanently',
+      'mock-sms rejected recipient +15*****0100 permanently',
+    ]);
+  });
+
+  it('records what it would send, rendered, and only what it accepted', async () => {
+    // Prepare
+    const email = new MockEmailProvider({ messageId: fixedId });
+
+    // Act
+    await email.send(message('email', 'c-1'), { attempt: 1 });
+    await email.send(message('email', 'fail-email-1'), { attempt: 1 }).catch(() => undefined);
+
+    // Assess
+    expect(email.sent).toEqual([
+      {
+        notificationId: 'order-1#ORDER_CANCELLED#email',
+        channel: 'email',
+        to: 'c-1@customers.example',
+        subject: 'Your order order-1 is cancelled',
+        body: expect.stringContaining('Your order order-1 is cancelled: the payment did not go through.'),
+        providerMessageId: 'mock-email-0000-1111',
+      },
+    ]);
+  });
+
+  it('keeps only the latest recorded messages', async () => {
+    // Prepare
+    const sms = new MockSmsProvider();
+
+    // Act
+    for (let i = 0; i <= RECORDED_MESSAGES_LIMIT; i++) {
+      await sms.send({ ...message('sms', 'c-1'), notificationId: `n-${i}` }, { attempt: 1 });
+    }
+
+    // Assess
+    expect(sms.sent).toHaveLength(RECORDED_MESSAGES_LIMIT);
+    expect(sms.sent[0]?.notificationId).toBe('n-1');
   });
 
   it('fails a channel only for its own failure mode', async () => {

@@ -278,7 +278,7 @@ describe('Class: NotificationService', () => {
       status: 'FAILED',
       attempts: 1,
       provider: 'mock-email',
-      reason: expect.stringContaining('rejected recipient fail-email-order-1@customers.example'),
+      reason: expect.stringContaining('rejected recipient f***@customers.example'),
     });
     expect(emailWrite?.Item).not.toHaveProperty('providerMessageId');
     expect(emailWrite?.ConditionExpression).toBe('attribute_not_exists(pk)');

@@ -284,6 +284,45 @@ describe('Class: OrderStore', () => {
       expect(eventsIn(outbox)).toEqual([created]);
     });
 
+    it("deletes a checkout's cart in the same transaction, on condition of the version it was priced at", async () => {
+      // Act
+      const result = await store().create(order(), record(), orderCreated(), {
+        customerId: 'c-1',
+        version: 7,
+      });
+
+      // Assess
+      expect(result).toBe('CREATED');
+      const [key, item, cart, ...rest] = transactItems();
+      expect(rest).toEqual([]);
+      expect(key?.Put?.Item).toEqual(record());
+      expect(item?.Put?.Item).toMatchObject({ entity: 'ORDER', orderId: ORDER_ID });
+      expect(cart).toEqual({
+        Delete: {
+          TableName: TABLE,
+          Key: { pk: 'CART#c-1', sk: 'CART' },
+          ConditionExpression: 'version = :version',
+          ExpressionAttributeValues: { ':version': 7 },
+        },
+      });
+    });
+
+    it('reports CART_CHANGED when the cart is no longer at that version, and KEY_TAKEN first when both fail', async () => {
+      // Prepare
+      doc
+        .on(TransactWriteCommand)
+        .rejectsOnce(transactionCanceled('None', 'None', 'ConditionalCheckFailed'))
+        .rejectsOnce(transactionCanceled('ConditionalCheckFailed', 'None', 'ConditionalCheckFailed'));
+      const cart = { customerId: 'c-1', version: 7 };
+
+      // Act
+      const changed = await store().create(order(), record(), orderCreated(), cart);
+      const taken = await store().create(order(), record(), orderCreated(), cart);
+
+      // Assess
+      expect([changed, taken]).toEqual(['CART_CHANGED', 'KEY_TAKEN']);
+    });
+
     it('reports KEY_TAKEN when the key record exists and has not expired', async () => {
       // Prepare
       doc.on(TransactWriteCommand).rejects(transactionCanceled('ConditionalCheckFailed', 'None'));

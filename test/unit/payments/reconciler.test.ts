@@ -61,6 +61,7 @@ describe('Class: PaymentReconciler', () => {
       deferred: 0,
       skipped: 0,
       errors: [],
+      correlationIds: [],
     });
     expect(doc.commandCalls(QueryCommand)[0]?.args[0].input).toMatchObject({
       IndexName: 'reconcile',

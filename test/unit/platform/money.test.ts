@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MoneyError, money, multiply, sum } from '#platform/money';
+import { formatMoney, MoneyError, money, multiply, sum } from '#platform/money';
 
 describe('Function: money', () => {
   it('creates an amount of integer minor units in an ISO 4217 currency', () => {
@@ -110,5 +110,23 @@ describe('Function: sum', () => {
 
     // Act & Assess
     expect(() => sum(amounts, 'EUR')).toThrow(MoneyError);
+  });
+});
+
+describe('Function: formatMoney', () => {
+  it.each([
+    [{ amountMinor: 123456, currency: 'EUR' }, 'EUR 1234.56'],
+    [{ amountMinor: 5, currency: 'USD' }, 'USD 0.05'],
+    [{ amountMinor: 0, currency: 'GBP' }, 'GBP 0.00'],
+    [{ amountMinor: 500, currency: 'JPY' }, 'JPY 500'],
+    [{ amountMinor: 1234, currency: 'BHD' }, 'BHD 1.234'],
+    [{ amountMinor: -250, currency: 'EUR' }, 'EUR -2.50'],
+    [{ amountMinor: 1999, currency: 'QQQ' }, 'QQQ 19.99'],
+  ])('formats %j as %s without floating point', (amount, text) => {
+    // Act
+    const formatted = formatMoney(amount);
+
+    // Assess
+    expect(formatted).toBe(text);
   });
 });

@@ -37,7 +37,7 @@ describe('Handler: payments reconciler', () => {
     vi.restoreAllMocks();
   });
 
-  it('voids an overdue payment and reports what it did', async () => {
+  it('voids an overdue payment and reports what it did, naming the sagas it looked at', async () => {
     // Prepare
     vi.spyOn(globalThis, 'fetch').mockImplementation(async (url) => {
       const status = String(url).endsWith('/void') ? 'VOIDED' : 'PENDING';
@@ -57,6 +57,7 @@ describe('Handler: payments reconciler', () => {
       deferred: 0,
       skipped: 0,
       errors: 0,
+      correlationIds: [overdue.correlationId],
     });
     expect(doc.commandCalls(QueryCommand)[0]?.args[0].input).toMatchObject({
       TableName: 'payments-test',

@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import type { NotificationMessage } from '#functions/notifications/provider';
+import { renderMessage } from '#functions/notifications/templates';
+
+const confirmed = (channel: 'email' | 'sms'): NotificationMessage => ({
+  notificationId: `o-1#ORDER_CONFIRMED#${channel}`,
+  channel,
+  to: channel === 'email' ? 'a@example.com' : '+15555550100',
+  template: 'ORDER_CONFIRMED',
+  orderId: 'o-1',
+  data: {
+    customerId: 'c-1',
+    paymentId: 'pay-9',
+    totalAmountMinor: 123456,
+    currency: 'EUR',
+    confirmedAt: '2026-01-02T03:04:05.000Z',
+  },
+});
+
+const cancelled = (reason: string, channel: 'email' | 'sms' = 'sms'): NotificationMessage => ({
+  notificationId: `o-2#ORDER_CANCELLED#${channel}`,
+  channel,
+  to: '+15555550100',
+  template: 'ORDER_CANCELLED',
+  orderId: 'o-2',
+  data: { customerId: 'c-1', reason, cancelledAt: '2026-01-02T03:04:05.000Z' },
+});
+
+describe('Function: renderMessage', () => {
+  it('renders the confirmation email with the total in major units and the payment', () => {
+    // Act
+    const rendered = renderMessage(confirmed('email'));
+
+    // Assess
+    expect(rendered).toEqual({
+      subject: 'Your order o-1 is confirmed',
+      body: [
+        'Thank you for your order o-1.',
+        'It is confirmed and paid: EUR 1234.56 (payment pay-9).',
+        'Confirmed at 2026-01-02T03:04:05.000Z.',
+      ].join('\n'),
+    });
+  });
+
+  it('renders a short SMS', () => {
+    // Act
+    const rendered = renderMessage(confirmed('sms'));
+
+    // Assess
+    expect(rendered.body).toBe('Order o-1 is confirmed. Total EUR 1234.56.');
+    expect(rendered.body.length).toBeLessThanOrEqual(160);
+  });
+
+  it.each([
+    ['STOCK_REJECTED', 'some items are out of stock'],
+    ['PAYMENT_FAILED', 'the payment did not go through'],
+    ['PAYMENT_DEADLINE_EXCEEDED', 'the payment could not be confirmed in time'],
+    ['CUSTOMER_REQUEST', 'you asked us to cancel it'],
+    ['SOMETHING_NEW', 'it could not be completed'],
+  ])('explains the cancellation reason %s in words', (reason, words) => {
+    // Act
+    const rendered = renderMessage(cancelled(reason));
+
+    // Assess
+    expect(rendered.body).toBe(`Order o-2 is cancelled: ${words}.`);
+  });
+
+  it('renders the same message to the same text every time', () => {
+    // Act
+    const texts = [
+      renderMessage(cancelled('PAYMENT_FAILED', 'email')),
+      renderMessage(cancelled('PAYMENT_FAILED', 'email')),
+    ];
+
+    // Assess
+    expect(texts[0]).toEqual(texts[1]);
+    expect(texts[0]?.subject).toBe('Your order o-2 is cancelled');
+  });
+
+  it('fails on a template it has no rendering for', () => {
+    // Prepare
+    const message = { ...confirmed('email'), template: 'ORDER_LOST' } as unknown as NotificationMessage;
+
+    // Act
+    const act = () => renderMessage(message);
+
+    // Assess
+    expect(act).toThrow('No rendering for template ORDER_LOST');
+  });
+});
