@@ -93,6 +93,7 @@ export {
   payloadSchemaFor,
   versionsOf,
 } from './schemas';
+export { OrderDeliveredV1, OrderShippedV1, ShipmentCreatedV1 } from './shipping';
 export { ALL_TOPICS, type TopicName, Topics, topicFor } from './topics';
 export {
   continueTrace,

@@ -22,6 +22,7 @@ import {
   PaymentSucceededV2,
   PaymentVoidedV1,
 } from './payments';
+import { OrderDeliveredV1, OrderShippedV1, ShipmentCreatedV1 } from './shipping';
 
 /**
  * Payload schema of every event type, keyed by `eventType` then `eventVersion`.
@@ -44,6 +45,9 @@ export const EVENT_SCHEMAS = {
   PaymentRefunded: { 1: PaymentRefundedV1 },
   NotificationSent: { 1: NotificationSentV1 },
   NotificationFailed: { 1: NotificationFailedV1 },
+  ShipmentCreated: { 1: ShipmentCreatedV1 },
+  OrderShipped: { 1: OrderShippedV1 },
+  OrderDelivered: { 1: OrderDeliveredV1 },
 } as const satisfies Record<string, Record<number, z.ZodType>>;
 
 type Registry = typeof EVENT_SCHEMAS;
@@ -72,6 +76,9 @@ export const LATEST_VERSIONS = {
   PaymentRefunded: 1,
   NotificationSent: 1,
   NotificationFailed: 1,
+  ShipmentCreated: 1,
+  OrderShipped: 1,
+  OrderDelivered: 1,
 } as const satisfies { [T in EventType]: EventVersion<T> };
 
 export type LatestVersion<T extends EventType> = (typeof LATEST_VERSIONS)[T];

@@ -6,6 +6,7 @@ export const Topics = {
   inventory: 'inventory.events',
   payments: 'payments.events',
   notifications: 'notifications.events',
+  shipping: 'shipping.events',
 } as const;
 
 export type TopicName = (typeof Topics)[keyof typeof Topics];
@@ -29,6 +30,9 @@ const TOPIC_BY_EVENT_TYPE: { readonly [T in EventType]: TopicName } = {
   PaymentRefunded: Topics.payments,
   NotificationSent: Topics.notifications,
   NotificationFailed: Topics.notifications,
+  ShipmentCreated: Topics.shipping,
+  OrderShipped: Topics.shipping,
+  OrderDelivered: Topics.shipping,
 };
 
 /** The topic an event type is published to (the producer's bounded context). */

@@ -24,6 +24,7 @@ import { CheckStatusFn, PaymentConsumerFn, PaymentReconcilerFn } from './payment
 import type { AnyContract } from './platform/contract';
 import { DiscardedBatchesFn } from './platform/discarded/contract';
 import { KafkaTopicsFn, OutboxRelayFn, OutboxSweeperFn } from './platform/outbox/contract';
+import { CarrierWebhookFn, ShippingConsumerFn } from './shipping/contract';
 
 /** Every function of the platform, by service; the reference in docs/ is generated from this list. */
 export const FUNCTION_CONTRACTS: readonly AnyContract[] = [
@@ -54,6 +55,8 @@ export const FUNCTION_CONTRACTS: readonly AnyContract[] = [
   CheckStatusFn,
   PaymentReconcilerFn,
   NotificationConsumerFn,
+  ShippingConsumerFn,
+  CarrierWebhookFn,
   AnalyticsConsumerFn,
   GetMetricsFn,
   ListDeadLettersFn,

@@ -12,6 +12,7 @@ import { ObservabilityStack } from './stacks/observability-stack';
 import { type OrdersAuth, OrdersStack } from './stacks/orders-stack';
 import { PaymentsStack } from './stacks/payments-stack';
 import type { ServiceStack } from './stacks/service-stack';
+import { ShippingStack } from './stacks/shipping-stack';
 
 export interface OrderSagaStacks {
   readonly network: NetworkStack;
@@ -25,12 +26,13 @@ export interface OrderSagaStacks {
   readonly inventory: InventoryStack;
   readonly payments: PaymentsStack;
   readonly notifications: NotificationsStack;
+  readonly shipping: ShippingStack;
   readonly observability: ObservabilityStack;
 }
 
 /**
  * Builds the platform into `app`, one stack per service named after it (`OrderSaga-<stage>-Orders`,
- * `-Inventory`, `-Payments`, `-Notifications`, `-Analytics`, `-MockPsp` with `pspMode=mock`) on top
+ * `-Inventory`, `-Payments`, `-Notifications`, `-Shipping`, `-Analytics`, `-MockPsp` with `pspMode=mock`) on top
  * of `-Network` (VPC), `-Messaging` (Kafka, topics, dead letters) and `-Identity` (the Cognito user
  * pool, unless an OpenID Connect issuer is configured), and `-Observability` (dashboard, alarm
  * notifications).
@@ -110,6 +112,14 @@ export function buildApp(app: App, config: AppConfig): OrderSagaStacks {
     ...service,
     description: describe('notification service (email and SMS) and its outbox relay'),
   });
+  const shipping = new ShippingStack(app, `${prefix}-Shipping`, {
+    ...service,
+    description: describe(
+      'shipping service (carrier bookings, signed carrier webhooks) and its outbox relay',
+    ),
+  });
+  // The order API's stack creates the account's API Gateway logging role the shipping API uses.
+  shipping.addStackDependency(orders);
   const observability = new ObservabilityStack(app, `${prefix}-Observability`, {
     ...common,
     description: describe('dashboard, alarm topic and notifications'),
@@ -119,6 +129,7 @@ export function buildApp(app: App, config: AppConfig): OrderSagaStacks {
       inventory,
       payments,
       notifications,
+      shipping,
       analytics,
       ...(mockPsp ? [mockPsp] : []),
     ] as ServiceStack[],
@@ -138,6 +149,7 @@ export function buildApp(app: App, config: AppConfig): OrderSagaStacks {
     ...(mockPsp ? { mockPsp } : {}),
     payments,
     notifications,
+    shipping,
     observability,
   };
 }

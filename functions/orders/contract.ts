@@ -32,7 +32,7 @@ export const CancelOrderFn = defineFunction({
   entry: 'orders/handlers/cancel-order.ts',
   trigger: 'POST /orders/{orderId}/cancel',
   description:
-    "Cancels one of the caller's orders the saga has not finished, with its compensations in the same conditional write",
+    "Cancels one of the caller's orders until it ships, with its compensations in the same conditional write",
   // Granted only GetItem and UpdateItem on order items.
   tables: { ORDERS_TABLE_NAME: 'named' },
   metrics: {},
@@ -121,7 +121,7 @@ export const SagaConsumerFn = defineConsumer({
   name: 'saga',
   service: 'orders',
   entry: 'orders/handlers/saga-consumer.ts',
-  description: 'Order saga: inventory and payment events drive the order state machine',
+  description: 'Order saga: inventory, payment and shipping events drive the order state machine',
   consumes: [
     'StockReserved',
     'StockRejected',
@@ -130,6 +130,8 @@ export const SagaConsumerFn = defineConsumer({
     'PaymentFailed',
     'PaymentVoided',
     'PaymentRefunded',
+    'OrderShipped',
+    'OrderDelivered',
   ],
   tables: { ORDERS_TABLE_NAME: 'readWrite' },
   // No idempotency record per event: `applySagaEvent` decides from the order it read and saves with

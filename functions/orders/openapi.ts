@@ -275,7 +275,7 @@ export const ORDER_ROUTES: readonly RouteConfig[] = [
     tags: ['orders'],
     summary: 'Cancel an order of the signed-in customer',
     description:
-      "Allowed while the saga has not finished the order (PENDING, STOCK_RESERVED, PAYMENT_PENDING). The cancellation and its compensations (release of reserved stock, void or refund of the payment) are written in one conditional update with `OrderCancelled` (reason `CUSTOMER_REQUEST`, the body's reason as its detail); a reservation or payment still in flight is compensated when it arrives. An order cancelled already is answered with 200 and the order, nothing written. A CONFIRMED order is not cancellable (409 `ORDER_NOT_CANCELLABLE`, its status in the details). Another customer's order is answered exactly like an unknown id (404). The body is optional.",
+      "Allowed until the order ships (PENDING, STOCK_RESERVED, PAYMENT_PENDING, CONFIRMED). The cancellation and its compensations (release of reserved stock, void or refund of the payment) are written in one conditional update with `OrderCancelled` (reason `CUSTOMER_REQUEST`, the body's reason as its detail); a reservation or payment still in flight is compensated when it arrives, and the shipping service cancels a parcel the carrier has not picked up. An order cancelled already is answered with 200 and the order, nothing written. A SHIPPED or DELIVERED order is not cancellable (409 `ORDER_NOT_CANCELLABLE`, its status in the details). Another customer's order is answered exactly like an unknown id (404). The body is optional.",
     access: 'customer',
     request: {
       params: z.object({ orderId: OrderIdSchema }),

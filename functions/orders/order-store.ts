@@ -10,7 +10,7 @@ import type { DomainEvent } from '#events';
 import { failedConditionAt, isTransactionConflict } from '#platform/dynamo';
 import { outboxUpdate, withOutbox } from '#platform/outbox/row';
 import { cartKey } from './cart-model';
-import { isTerminal } from './domain/order';
+import { isSagaFinished } from './domain/order';
 import type { OrderState } from './domain/saga';
 import {
   CUSTOMER_ORDERS_INDEX,
@@ -198,7 +198,7 @@ export class OrderStore {
       }
     }
     // A finished order leaves the open-orders index.
-    const finished = isTerminal(after.status) ? ' REMOVE openShard' : '';
+    const finished = isSagaFinished(after.status) ? ' REMOVE openShard' : '';
     try {
       await this.client.send(
         new UpdateCommand({

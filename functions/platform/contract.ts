@@ -26,6 +26,7 @@ export const SERVICE_NAMES = [
   'inventory',
   'payments',
   'notifications',
+  'shipping',
   'analytics',
   'admin',
   'mock-psp',

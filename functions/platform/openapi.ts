@@ -39,7 +39,7 @@ export const ERROR_CODES = {
   REQUEST_IN_PROGRESS: { status: 409, message: 'Another request with this Idempotency-Key is in progress' },
   ALREADY_REDRIVEN: { status: 409, message: 'Dead letter 01JN8S7QWWHQQKNETG34RA0AAA was already redriven' },
   NOT_REDRIVABLE: { status: 409, message: 'Dead letter 01JN8S7QWWHQQKNETG34RA0AAA cannot be redriven' },
-  ORDER_NOT_CANCELLABLE: { status: 409, message: 'An order in CONFIRMED cannot be cancelled' },
+  ORDER_NOT_CANCELLABLE: { status: 409, message: 'An order in SHIPPED cannot be cancelled' },
   ORDER_BUSY: { status: 409, message: 'The order is changing; retry the cancellation' },
   CART_CHANGED: { status: 409, message: 'The cart changed while it was checked out; nothing was ordered' },
   PRODUCT_EXISTS: { status: 409, message: 'Product 44444444-4444-4444-4444-444444444444 already exists' },

@@ -31,8 +31,11 @@ export interface ServiceApiProps {
   readonly stageName?: string;
   /** Stage-wide throttling. */
   readonly throttle: Throttle;
-  /** Checks every route that is not added as public. */
-  readonly auth: ApiAuthorizer;
+  /**
+   * Checks every route that is not added as public. Without it, every route must be public (an API
+   * whose callers authenticate in the function, e.g. a signed webhook).
+   */
+  readonly auth?: ApiAuthorizer;
   /**
    * An AWS WAF web ACL in front of the stage (rate limit per client IP, AWS managed rules); without
    * it, stage and route throttling are the only bound.
@@ -170,7 +173,7 @@ export class ServiceApi extends Construct {
   readonly accessLogGroup: logs.LogGroup;
   readonly validator: apigateway.RequestValidator;
   readonly webAcl?: WebAcl;
-  private readonly auth: ApiAuthorizer;
+  private readonly auth: ApiAuthorizer | undefined;
   private readonly routeThrottles: apigateway.CfnStage.MethodSettingProperty[] = [];
   private readonly routes = new Set<string>();
 
@@ -230,7 +233,7 @@ export class ServiceApi extends Construct {
         type: apigateway.ResponseType.UNAUTHORIZED,
         statusCode: '401',
         code: 'UNAUTHORIZED',
-        message: JSON.stringify(props.auth.unauthorizedMessage),
+        message: JSON.stringify(props.auth?.unauthorizedMessage ?? 'A valid credential is required'),
       },
     ];
     for (const response of responses) {
@@ -270,6 +273,10 @@ export class ServiceApi extends Construct {
     const key = `${method} ${path}`;
     const access = options.access ?? 'authorized';
     if (this.routes.has(key)) throw new InfrastructureError(`Route ${key} is defined twice`);
+    const auth = this.auth;
+    if (access === 'authorized' && auth === undefined) {
+      throw new InfrastructureError(`Route ${key} needs an authorizer, and the API has none`);
+    }
     this.routes.add(key);
     const resource = this.api.root.resourceForPath(path);
     const requestParameters: Record<string, boolean> = {};
@@ -282,11 +289,11 @@ export class ServiceApi extends Construct {
       {
         requestValidator: this.validator,
         ...(Object.keys(requestParameters).length > 0 ? { requestParameters } : {}),
-        ...(access === 'authorized'
+        ...(access === 'authorized' && auth
           ? {
-              authorizer: this.auth.authorizer,
+              authorizer: auth.authorizer,
               authorizationType:
-                this.auth.kind === 'cognito'
+                auth.kind === 'cognito'
                   ? apigateway.AuthorizationType.COGNITO
                   : apigateway.AuthorizationType.CUSTOM,
             }
@@ -298,8 +305,8 @@ export class ServiceApi extends Construct {
       const reason = `${key} is public by design: ${options.publicReason ?? 'the storefront shows it to everybody, signed in or not'}.`;
       validations.acknowledge({ id: 'AwsSolutions-APIG4', reason });
       validations.acknowledge({ id: 'AwsSolutions-COG4', reason });
-    } else if (this.auth.kind !== 'cognito') {
-      validations.acknowledge({ id: 'AwsSolutions-COG4', reason: `${key}: ${this.auth.kind.lambda}` });
+    } else if (auth && auth.kind !== 'cognito') {
+      validations.acknowledge({ id: 'AwsSolutions-COG4', reason: `${key}: ${auth.kind.lambda}` });
     }
     if (options.throttle) {
       this.routeThrottles.push({

@@ -10,6 +10,7 @@ import { InventoryConsumerFn } from '#functions/inventory/contract';
 import { NotificationConsumerFn } from '#functions/notifications/contract';
 import { CreateOrderFn, OrderReconcilerFn, SagaConsumerFn } from '#functions/orders/contract';
 import { CheckStatusFn, PaymentConsumerFn, PaymentReconcilerFn } from '#functions/payments/contract';
+import { CarrierWebhookFn, ShippingConsumerFn } from '#functions/shipping/contract';
 import type { AnyContract } from '#platform/contract';
 import type { AppConfig } from '../config';
 import type { OutboxRelay } from '../constructs/outbox-relay';
@@ -301,6 +302,21 @@ export class ObservabilityStack extends Stack {
           sum(NotificationConsumerFn, 'NotificationsSent'),
           sum(NotificationConsumerFn, 'NotificationsFailed'),
           sum(NotificationConsumerFn, 'NotificationCircuitOpened'),
+        ],
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Shipping',
+        width: 24,
+        left: [
+          sum(ShippingConsumerFn, 'ShipmentsCreated'),
+          sum(ShippingConsumerFn, 'ShipmentsFailed'),
+          sum(ShippingConsumerFn, 'ShipmentsCancelled'),
+          sum(ShippingConsumerFn, 'CancelsTooLate'),
+          sum(CarrierWebhookFn, 'OrdersShipped'),
+          sum(CarrierWebhookFn, 'OrdersDelivered'),
+          sum(CarrierWebhookFn, 'WebhooksRejected'),
         ],
       }),
     );

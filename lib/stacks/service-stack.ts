@@ -19,6 +19,7 @@ export const SERVICE_TOPICS: Partial<Record<ServiceName, TopicName>> = {
   inventory: Topics.inventory,
   payments: Topics.payments,
   notifications: Topics.notifications,
+  shipping: Topics.shipping,
 };
 
 export interface ServiceStackProps extends StackProps {

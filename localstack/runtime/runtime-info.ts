@@ -7,6 +7,10 @@ import type { LocalRuntime } from './runtime';
  */
 export interface RuntimeInfo {
   apiUrl: string;
+  /** Every REST API of the templates by its name (e.g. `OrderSaga-dev-shipping`): its local URL. */
+  apis?: Record<string, string>;
+  /** The names of the secrets the runtime's Secrets Manager endpoint (`controlPlaneUrl`) serves. */
+  secrets?: string[];
   controlPlaneUrl: string;
   cognito?: {
     userPoolId: string;
@@ -21,6 +25,8 @@ export function runtimeInfoOf(runtime: LocalRuntime): RuntimeInfo {
   const clientId = pool ? [...pool.clients.keys()][0] : undefined;
   return {
     apiUrl: runtime.apiUrl,
+    apis: Object.fromEntries(runtime.apis.map((api) => [api.name, api.url])),
+    secrets: runtime.secrets?.names() ?? [],
     controlPlaneUrl: runtime.controlPlaneUrl,
     ...(pool && clientId
       ? {

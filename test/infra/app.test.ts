@@ -38,6 +38,7 @@ describe('App: buildApp', () => {
       'OrderSaga-qa-MockPsp',
       'OrderSaga-qa-Payments',
       'OrderSaga-qa-Notifications',
+      'OrderSaga-qa-Shipping',
       'OrderSaga-qa-Observability',
     ]);
     for (const stack of stacks) {

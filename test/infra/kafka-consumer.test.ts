@@ -40,7 +40,7 @@ describe('Construct: KafkaConsumer', () => {
 
   it('maps each topic with TRIM_HORIZON, a consumer group, batching, Kafka metrics, partial batch responses and an S3 failure destination', () => {
     // Prepare
-    const topics = ['inventory.events', 'payments.events'];
+    const topics = ['inventory.events', 'payments.events', 'shipping.events'];
 
     // Act
     const mappings = template.findResources('AWS::Lambda::EventSourceMapping', {
@@ -48,7 +48,7 @@ describe('Construct: KafkaConsumer', () => {
     });
 
     // Assess
-    expect(Object.keys(mappings)).toHaveLength(2);
+    expect(Object.keys(mappings)).toHaveLength(3);
     for (const topic of topics) {
       template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
         FunctionName: { Ref: logicalIdOf(consumer.fn) },
@@ -205,13 +205,18 @@ describe('Construct: KafkaConsumer', () => {
     });
     expect(bySid.MskConsumerTopics).toMatchObject({
       Action: ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'],
-      Resource: [`${TOPIC_PREFIX}/inventory.events`, `${TOPIC_PREFIX}/payments.events`],
+      Resource: [
+        `${TOPIC_PREFIX}/inventory.events`,
+        `${TOPIC_PREFIX}/payments.events`,
+        `${TOPIC_PREFIX}/shipping.events`,
+      ],
     });
     expect(bySid.MskConsumerGroups).toMatchObject({
       Action: ['kafka-cluster:AlterGroup', 'kafka-cluster:DescribeGroup'],
       Resource: [
         `${GROUP_PREFIX}/order-saga-orders-inventory.events`,
         `${GROUP_PREFIX}/order-saga-orders-payments.events`,
+        `${GROUP_PREFIX}/order-saga-orders-shipping.events`,
       ],
     });
     expect(bySid.MskConsumerReplayGroups).toMatchObject({
@@ -295,8 +300,9 @@ describe('Construct: KafkaConsumer', () => {
     const unique = new Set(groups);
 
     // Assess
-    expect(unique.size).toBe(4);
+    expect(unique.size).toBe(5);
     expect(groups).toContain(consumerGroupId('analytics', 'orders.events'));
+    expect(groups).toContain(consumerGroupId('analytics', 'shipping.events'));
   });
 
   it('rejects a retry limit that would not let events reach the dead-letter table first', () => {
@@ -493,6 +499,7 @@ describe('Construct: KafkaConsumer (partial batches and parked records)', () => 
     expect(Object.values(mappings).map((m) => m.Properties.FunctionResponseTypes)).toEqual([
       ['ReportBatchItemFailures'],
       ['ReportBatchItemFailures'],
+      ['ReportBatchItemFailures'],
     ]);
     expect(
       Object.values(rules).filter((rule) =>
@@ -546,10 +553,12 @@ describe('Construct: KafkaConsumer (kafkaEventSources=bridge)', () => {
     expect(exported.sort()).toEqual([
       'KafkaMappingordersinventoryevents',
       'KafkaMappingorderspaymentsevents',
+      'KafkaMappingordersshippingevents',
     ]);
     expect(saga.bridgedMappings.map((mapping) => [mapping.topic, mapping.consumerGroupId])).toEqual([
       ['inventory.events', 'order-saga-orders-inventory.events'],
       ['payments.events', 'order-saga-orders-payments.events'],
+      ['shipping.events', 'order-saga-orders-shipping.events'],
     ]);
     expect(saga.bridgedMappings[0]).toMatchObject({
       startingPosition: 'TRIM_HORIZON',
@@ -576,6 +585,6 @@ describe('Construct: KafkaConsumer (kafkaEventSources=bridge)', () => {
     // Assess
     expect(outputs).toEqual([]);
     expect(testApp.stacks.orders.saga.bridgedMappings).toEqual([]);
-    expect(testApp.stacks.orders.saga.eventSources).toHaveLength(2);
+    expect(testApp.stacks.orders.saga.eventSources).toHaveLength(3);
   });
 });

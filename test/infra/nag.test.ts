@@ -105,7 +105,7 @@ describe('App: cdk-nag', () => {
     expect(results).toEqual(entries.map(([name]) => [name, []]));
   });
 
-  it('acknowledges no authorization findings on the order API but on its public catalog, health and OpenAPI routes', () => {
+  it('acknowledges no authorization findings but on the public catalog, health and OpenAPI routes and the signed carrier webhook', () => {
     // Prepare
     const { app } = apps['created cluster, alarm email, live PSP, prod'] as TestApp;
 
@@ -119,6 +119,7 @@ describe('App: cdk-nag', () => {
       'GET /openapi.json',
       'GET /products',
       'GET /products/{productId}',
+      'POST /carrier/webhooks',
     ]);
     expect(new Set(authorization.map((ack) => ack.rule))).toEqual(
       new Set(['AwsSolutions-APIG4', 'AwsSolutions-COG4']),
@@ -148,7 +149,8 @@ describe('App: cdk-nag', () => {
     expect(onOidc).toEqual(
       expect.arrayContaining(['POST /orders', 'GET /orders', 'GET /admin/dead-letters']),
     );
-    expect(acknowledgements(oidc.app).filter((ack) => ack.rule === 'AwsSolutions-APIG4').length).toBe(4);
+    // The public routes: catalog (2), health, OpenAPI, carrier webhook.
+    expect(acknowledgements(oidc.app).filter((ack) => ack.rule === 'AwsSolutions-APIG4').length).toBe(5);
   });
 
   it('acknowledges the wildcard of sns:Publish (SMS) only on the notification consumer and only with notifyMode=aws', () => {

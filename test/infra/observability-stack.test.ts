@@ -161,6 +161,13 @@ describe('Stack: ObservabilityStack', () => {
         'OutboxPublishLagMs',
       ],
       analytics: ['EventsConsumed', 'EventsDeadLettered', 'EventsSkippedDuplicate'],
+      shipping: [
+        'ShipmentsCreated',
+        'ShipmentsFailed',
+        'CancelsTooLate',
+        'OrdersShipped',
+        'WebhooksRejected',
+      ],
     })) {
       for (const name of names) {
         expect(graphed, `${name} of ${service}`).toContainEqual(['OrderSaga', name, 'service', service]);
@@ -170,7 +177,7 @@ describe('Stack: ObservabilityStack', () => {
     expect(graphed).toContainEqual(['OrderSaga', 'PspAuthorizeLatencyMs', 'service', 'payments', 'p50']);
     expect(
       graphed.filter(([namespace, name]) => namespace === 'AWS/Lambda' && name === 'OffsetLag'),
-    ).toHaveLength(5);
+    ).toHaveLength(6);
   });
 });
 

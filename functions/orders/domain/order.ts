@@ -3,13 +3,14 @@ import { PermanentError } from '#platform/errors';
 /**
  * The order state machine:
  *
- *   PENDING ─► STOCK_RESERVED ─► (PAYMENT_PENDING) ─► CONFIRMED
- *      │             │                  │
- *      └─────────────┴──────────────────┴──────────► CANCELLED
+ *   PENDING ─► STOCK_RESERVED ─► (PAYMENT_PENDING) ─► CONFIRMED ─► SHIPPED ─► DELIVERED
+ *      │             │                  │                 │
+ *      └─────────────┴──────────────────┴─────────────────┴──────► CANCELLED
  *
  * CANCELLED comes from the saga (stock rejected, payment failed), the reconciler (timed out) or the
- * customer (`POST /orders/{orderId}/cancel`, until the order is CONFIRMED). CONFIRMED is final: the
- * shop has no shipping or returns yet.
+ * customer (`POST /orders/{orderId}/cancel`, until the order is SHIPPED). SHIPPED and DELIVERED come
+ * from the shipping service (OrderShipped, OrderDelivered); a delivery reported before the pickup
+ * moves a CONFIRMED order through SHIPPED on its own. DELIVERED and CANCELLED are final.
  *
  * Persistence applies a transition only with a condition on the current status (see
  * `allowedSources`), so an invalid or repeated transition is rejected by the database, never applied.
@@ -19,6 +20,8 @@ export const ORDER_STATUSES = [
   'STOCK_RESERVED',
   'PAYMENT_PENDING',
   'CONFIRMED',
+  'SHIPPED',
+  'DELIVERED',
   'CANCELLED',
 ] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
@@ -27,7 +30,9 @@ const TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
   PENDING: ['STOCK_RESERVED', 'CANCELLED'],
   STOCK_RESERVED: ['PAYMENT_PENDING', 'CONFIRMED', 'CANCELLED'],
   PAYMENT_PENDING: ['CONFIRMED', 'CANCELLED'],
-  CONFIRMED: [],
+  CONFIRMED: ['SHIPPED', 'CANCELLED'],
+  SHIPPED: ['DELIVERED'],
+  DELIVERED: [],
   CANCELLED: [],
 };
 
@@ -55,6 +60,15 @@ export function canTransition(from: OrderStatus, to: OrderStatus): boolean {
 
 export function isTerminal(status: OrderStatus): boolean {
   return TRANSITIONS[status].length === 0;
+}
+
+/**
+ * Whether the saga is done with the order (CONFIRMED and later, or CANCELLED): nothing of its own is
+ * in flight, so the reconciler leaves it alone and it leaves the open-orders index. Shipping goes on
+ * at its carrier's pace.
+ */
+export function isSagaFinished(status: OrderStatus): boolean {
+  return status === 'CONFIRMED' || status === 'SHIPPED' || status === 'DELIVERED' || status === 'CANCELLED';
 }
 
 /** The statuses an order may be in for a move to `to`; the condition of a conditional write. */

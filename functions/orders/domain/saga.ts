@@ -8,7 +8,7 @@ import type {
   Recipient,
 } from '#events';
 import { PermanentError } from '#platform/errors';
-import { type HistoryEntry, type OrderStatus, transition } from './order';
+import { type HistoryEntry, isSagaFinished, type OrderStatus, transition } from './order';
 
 /**
  * The order saga as a decider: `decide` says what an incoming event does to an order, `evolve`
@@ -21,7 +21,10 @@ import { type HistoryEntry, type OrderStatus, transition } from './order';
  *   StockReserved moves the order through STOCK_RESERVED on its own, and the late StockReserved
  *   changes nothing;
  * - an order that ended CANCELLED compensates whatever arrives after: a late reservation is released,
- *   a payment that is still open or succeeded is reversed (voided or refunded), each exactly once.
+ *   a payment that is still open or succeeded is reversed (voided or refunded), each exactly once;
+ * - a delivery (shipping.events) reported before its pickup moves a CONFIRMED order through SHIPPED
+ *   on its own, and the late OrderShipped changes nothing; a parcel picked up after the order was
+ *   cancelled (the race rule in docs/architecture.md) is noted in the history, once.
  */
 
 /** The events the order saga reacts to. */
@@ -32,7 +35,9 @@ export type SagaEvent =
   | DomainEventOf<'PaymentSucceeded'>
   | DomainEventOf<'PaymentFailed'>
   | DomainEventOf<'PaymentVoided'>
-  | DomainEventOf<'PaymentRefunded'>;
+  | DomainEventOf<'PaymentRefunded'>
+  | DomainEventOf<'OrderShipped'>
+  | DomainEventOf<'OrderDelivered'>;
 
 /** What the saga knows about an order. */
 export interface OrderState {
@@ -188,6 +193,75 @@ function cancellation(
 function reversal(state: OrderState, paymentId: string, reason: PaymentReversalReason): Emitted[] {
   if (state.reversalRequested) return [];
   return [{ type: 'PaymentReversalRequested', payload: { orderId: state.orderId, paymentId, reason } }];
+}
+
+/** A move to SHIPPED for a shipping event. */
+function shippedMove(
+  event: DomainEventOf<'OrderShipped'> | DomainEventOf<'OrderDelivered'>,
+  implied: boolean,
+) {
+  const { carrier, trackingNumber } = event.payload;
+  return {
+    to: 'SHIPPED' as const,
+    reason: implied
+      ? `Shipped with ${carrier} (${trackingNumber}, reported by the delivery ahead of the pickup)`
+      : `Shipped with ${carrier} (${trackingNumber})`,
+  };
+}
+
+/**
+ * What a shipping event does to an order: the moves it makes from CONFIRMED or SHIPPED, a note on a
+ * cancelled order (once per event), a retry for an order not confirmed yet (it cannot be shipped
+ * before; only a redriven event could get here), nothing for an order already past it.
+ */
+function decideShipping(
+  state: OrderState,
+  event: DomainEventOf<'OrderShipped'> | DomainEventOf<'OrderDelivered'>,
+): Decision {
+  const delivered = event.eventType === 'OrderDelivered';
+  switch (state.status) {
+    case 'PENDING':
+    case 'STOCK_RESERVED':
+    case 'PAYMENT_PENDING':
+      return {
+        kind: 'NOT_READY',
+        reason: `${event.eventType} arrived while the order is ${state.status}; it is not confirmed yet`,
+      };
+    case 'CONFIRMED':
+      return {
+        kind: 'CHANGE',
+        moves: delivered
+          ? [shippedMove(event, true), { to: 'DELIVERED', reason: `Delivered by ${event.payload.carrier}` }]
+          : [shippedMove(event, false)],
+        set: {},
+        emit: [],
+      };
+    case 'SHIPPED':
+      if (!delivered) return ignore(state, event);
+      return {
+        kind: 'CHANGE',
+        moves: [{ to: 'DELIVERED', reason: `Delivered by ${event.payload.carrier}` }],
+        set: {},
+        emit: [],
+      };
+    case 'DELIVERED':
+      return ignore(state, event);
+    case 'CANCELLED': {
+      if (state.history.some((entry) => entry.eventId === event.eventId)) return ignore(state, event);
+      const what = delivered ? 'delivered' : 'picked up';
+      return {
+        kind: 'CHANGE',
+        moves: [],
+        note: `Parcel ${event.payload.trackingNumber} ${what} after the order was cancelled; to be returned to the sender`,
+        set: {},
+        emit: [],
+      };
+    }
+    default: {
+      const unhandled: never = state.status;
+      throw new SagaInvariantError(`Unknown order status ${String(unhandled)}`);
+    }
+  }
 }
 
 /** What an incoming event does to an order. */
@@ -349,6 +423,9 @@ export function decide(state: OrderState, event: SagaEvent, now: Date): Decision
         emit: [],
       };
     }
+    case 'OrderShipped':
+    case 'OrderDelivered':
+      return decideShipping(state, event);
     default: {
       const unhandled: never = event;
       throw new SagaInvariantError(`Unhandled saga event ${(unhandled as SagaEvent).eventType}`);
@@ -385,7 +462,7 @@ function cancelAndCompensate(
  * alone.
  */
 export function decideTimeout(state: OrderState, now: Date, idleFor: string): Decision {
-  if (state.status === 'CONFIRMED' || state.status === 'CANCELLED') {
+  if (isSagaFinished(state.status)) {
     return { kind: 'IGNORE', reason: `The order is ${state.status}` };
   }
   return cancelAndCompensate(state, 'TIMED_OUT', `No progress for ${idleFor}; the order timed out`, now);
@@ -414,10 +491,12 @@ export type CommandDecision =
   | { readonly kind: 'REJECTED'; readonly code: 'ORDER_NOT_CANCELLABLE'; readonly status: OrderStatus };
 
 /**
- * What a customer's command does to their order. A cancellation is accepted while the saga has not
- * finished (PENDING, STOCK_RESERVED, PAYMENT_PENDING) and compensates like a timeout, with the reason
- * `CUSTOMER_REQUEST`. A CONFIRMED order is not cancellable: its payment is captured and its
- * confirmation announced, so undoing it is a return, not a cancellation.
+ * What a customer's command does to their order. A cancellation is accepted until the order ships
+ * (PENDING, STOCK_RESERVED, PAYMENT_PENDING, CONFIRMED) and compensates like a timeout, with the
+ * reason `CUSTOMER_REQUEST`: the reservation is released and a recorded payment reversed (the payment
+ * service voids an open authorization and refunds a captured payment); the shipping service cancels
+ * the parcel when it sees OrderCancelled. A SHIPPED or DELIVERED order is not cancellable: the parcel
+ * is with the carrier or the customer, so undoing it is a return, not a cancellation.
  */
 export function decideCommand(state: OrderState, command: OrderCommand, now: Date): CommandDecision {
   switch (command.type) {
@@ -426,6 +505,7 @@ export function decideCommand(state: OrderState, command: OrderCommand, now: Dat
         case 'PENDING':
         case 'STOCK_RESERVED':
         case 'PAYMENT_PENDING':
+        case 'CONFIRMED':
           return cancelAndCompensate(
             state,
             'CUSTOMER_REQUEST',
@@ -435,7 +515,8 @@ export function decideCommand(state: OrderState, command: OrderCommand, now: Dat
           );
         case 'CANCELLED':
           return { kind: 'ALREADY_CANCELLED' };
-        case 'CONFIRMED':
+        case 'SHIPPED':
+        case 'DELIVERED':
           return { kind: 'REJECTED', code: 'ORDER_NOT_CANCELLABLE', status: state.status };
         default: {
           const unhandled: never = state.status;

@@ -17,10 +17,10 @@ import { OrderStore } from '../order-store';
 const store = new OrderStore(documentClient, readEnv(CancelOrderFn).ORDERS_TABLE_NAME);
 
 /**
- * POST /orders/{orderId}/cancel: the caller cancels their own order while the saga has not finished
- * it. 202 with the CANCELLED order when cancelled now (its compensations ride on the same write),
- * 200 with the order when it was cancelled already (nothing written), 409 ORDER_NOT_CANCELLABLE with
- * the status for a CONFIRMED order. Another customer's order is answered like an unknown id (404).
+ * POST /orders/{orderId}/cancel: the caller cancels their own order until it ships. 202 with the
+ * CANCELLED order when cancelled now (its compensations ride on the same write), 200 with the order
+ * when it was cancelled already (nothing written), 409 ORDER_NOT_CANCELLABLE with the status for a
+ * SHIPPED or DELIVERED order. Another customer's order is answered like an unknown id (404).
  * The body is optional: `{ "reason": "..." }`; anything else is a 400 and writes nothing.
  */
 export const handler = apiHandler(async (event) => {

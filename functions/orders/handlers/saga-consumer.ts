@@ -28,7 +28,7 @@ async function onSagaEvent(event: SagaEvent, ctx: HandlerContext): Promise<void>
   }
 }
 
-/** Order saga: inventory and payment events drive the order state machine (functions/orders/saga.ts). */
+/** Order saga: inventory, payment and shipping events drive the order state machine (functions/orders/saga.ts). */
 export const handler = kafkaConsumerHandler(SagaConsumerFn, env, {
   StockReserved: onSagaEvent,
   StockRejected: onSagaEvent,
@@ -37,4 +37,6 @@ export const handler = kafkaConsumerHandler(SagaConsumerFn, env, {
   PaymentFailed: onSagaEvent,
   PaymentVoided: onSagaEvent,
   PaymentRefunded: onSagaEvent,
+  OrderShipped: onSagaEvent,
+  OrderDelivered: onSagaEvent,
 });

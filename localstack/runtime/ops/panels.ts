@@ -2,6 +2,7 @@ import { InventoryConsumerFn } from '#functions/inventory/contract';
 import { NotificationConsumerFn } from '#functions/notifications/contract';
 import { CreateOrderFn, OrderReconcilerFn, SagaConsumerFn } from '#functions/orders/contract';
 import { CheckStatusFn, PaymentConsumerFn, PaymentReconcilerFn } from '#functions/payments/contract';
+import { CarrierWebhookFn, ShippingConsumerFn } from '#functions/shipping/contract';
 import type { AnyContract } from '#platform/contract';
 import type { MetricStore, Statistic } from './metrics';
 
@@ -171,6 +172,19 @@ export const BUSINESS_PANELS: readonly PanelSpec[] = [
       of(NotificationConsumerFn, 'NotificationsSent'),
       of(NotificationConsumerFn, 'NotificationsFailed'),
       of(NotificationConsumerFn, 'NotificationCircuitOpened'),
+    ],
+  },
+  {
+    title: 'Shipping',
+    unit: 'count',
+    series: [
+      of(ShippingConsumerFn, 'ShipmentsCreated'),
+      of(ShippingConsumerFn, 'ShipmentsFailed'),
+      of(ShippingConsumerFn, 'ShipmentsCancelled'),
+      of(ShippingConsumerFn, 'CancelsTooLate'),
+      of(CarrierWebhookFn, 'OrdersShipped'),
+      of(CarrierWebhookFn, 'OrdersDelivered'),
+      of(CarrierWebhookFn, 'WebhooksRejected'),
     ],
   },
 ];

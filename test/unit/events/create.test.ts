@@ -161,13 +161,13 @@ describe('Function: createEvent', () => {
 
   it('throws EventValidationError for an event type that is not registered', () => {
     // Prepare
-    const type = 'OrderShipped' as 'OrderConfirmed';
+    const type = 'OrderReturned' as 'OrderConfirmed';
 
     // Act
     const act = () => createEvent(type, confirmedPayload(), meta());
 
     // Assess
-    expect(act).toThrow(/OrderShipped: unknown event type/);
+    expect(act).toThrow(/OrderReturned: unknown event type/);
   });
 });
 

@@ -167,7 +167,7 @@ describe('Function: parseEvent', () => {
 
     it('checks the envelope before the event type', () => {
       // Prepare
-      const input = withValue(without(sample('OrderCreated'), ['source']), ['eventType'], 'OrderShipped');
+      const input = withValue(without(sample('OrderCreated'), ['source']), ['eventType'], 'OrderReturned');
 
       // Act
       const error = expectFailure(parseEvent(input), 'INVALID_ENVELOPE');
@@ -195,7 +195,7 @@ describe('Function: parseEvent', () => {
   });
 
   describe('UNKNOWN_EVENT_TYPE', () => {
-    it.each(['OrderShipped', 'orderCreated', 'constructor', '__proto__', 'toString'])(
+    it.each(['OrderReturned', 'orderCreated', 'constructor', '__proto__', 'toString'])(
       'returns UNKNOWN_EVENT_TYPE for eventType %s',
       (eventType) => {
         // Prepare
@@ -213,7 +213,7 @@ describe('Function: parseEvent', () => {
     it('checks the event type before the payload', () => {
       // Prepare
       const input = withValue(
-        withValue(sample('OrderCreated'), ['eventType'], 'OrderShipped'),
+        withValue(sample('OrderCreated'), ['eventType'], 'OrderReturned'),
         ['payload'],
         'not an object',
       );
@@ -222,7 +222,7 @@ describe('Function: parseEvent', () => {
       const error = expectFailure(parseEvent(input), 'UNKNOWN_EVENT_TYPE');
 
       // Assess
-      expect(error.message).toContain('OrderShipped');
+      expect(error.message).toContain('OrderReturned');
     });
   });
 

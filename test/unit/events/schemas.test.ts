@@ -12,13 +12,13 @@ import {
 import { sample } from './helpers';
 
 describe('Constant: EVENT_SCHEMAS', () => {
-  it('registers the fifteen event types of the saga and the back office stock adjustment', () => {
+  it('registers the event types of the saga, the back office stock adjustment and shipping', () => {
     // Act
     const types = Object.keys(EVENT_SCHEMAS);
 
     // Assess
     expect(types).toEqual(EVENT_TYPES);
-    expect(types).toHaveLength(16);
+    expect(types).toHaveLength(19);
   });
 
   it.each(EVENT_TYPES)('declares the highest registered version of %s as its latest', (type) => {
@@ -35,7 +35,7 @@ describe('Function: isEventType', () => {
   it.each([
     ['OrderCreated', true],
     ['NotificationFailed', true],
-    ['OrderShipped', false],
+    ['OrderReturned', false],
     ['hasOwnProperty', false],
     [42, false],
   ])('returns %j → %j', (value, expected) => {

@@ -18,6 +18,9 @@ const EXPECTED: Record<EventType, TopicName> = {
   PaymentRefunded: 'payments.events',
   NotificationSent: 'notifications.events',
   NotificationFailed: 'notifications.events',
+  ShipmentCreated: 'shipping.events',
+  OrderShipped: 'shipping.events',
+  OrderDelivered: 'shipping.events',
 };
 
 describe('Function: topicFor', () => {
@@ -55,6 +58,7 @@ describe('Constant: Topics', () => {
       inventory: 'inventory.events',
       payments: 'payments.events',
       notifications: 'notifications.events',
+      shipping: 'shipping.events',
     });
     expect(ALL_TOPICS).toEqual(Object.values(Topics));
   });

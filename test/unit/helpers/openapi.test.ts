@@ -116,7 +116,7 @@ describe('Class: OpenApiContract', () => {
 
   it('throws an OpenApiMismatchError naming the problems when an answer does not match', () => {
     // Act
-    const act = () => contract.assertMatches(exchange({ body: { ...order, status: 'SHIPPED' } }));
+    const act = () => contract.assertMatches(exchange({ body: { ...order, status: 'RETURNED' } }));
 
     // Assess
     expect(act).toThrow(OpenApiMismatchError);

@@ -4,6 +4,7 @@ import {
   canTransition,
   InvalidTransitionError,
   initialHistory,
+  isSagaFinished,
   isTerminal,
   ORDER_STATUSES,
   type OrderStatus,
@@ -21,6 +22,9 @@ const ALLOWED: readonly (readonly [OrderStatus, OrderStatus])[] = [
   ['STOCK_RESERVED', 'CANCELLED'],
   ['PAYMENT_PENDING', 'CONFIRMED'],
   ['PAYMENT_PENDING', 'CANCELLED'],
+  ['CONFIRMED', 'SHIPPED'],
+  ['CONFIRMED', 'CANCELLED'],
+  ['SHIPPED', 'DELIVERED'],
 ];
 
 const isAllowed = (from: OrderStatus, to: OrderStatus) =>
@@ -52,7 +56,7 @@ describe('Function: transition', () => {
   it('covers every pair of statuses as allowed or forbidden', () => {
     // Assess
     expect(ALLOWED.length + FORBIDDEN.length).toBe(ORDER_STATUSES.length ** 2);
-    expect(FORBIDDEN).toHaveLength(18);
+    expect(FORBIDDEN).toHaveLength(39);
   });
 
   it.each(FORBIDDEN)('Given an order %s, When it moves to %s, Then the move is rejected', (from, to) => {
@@ -62,7 +66,11 @@ describe('Function: transition', () => {
   });
 
   it.each([
-    ['CONFIRMED', 'CANCELLED'],
+    ['SHIPPED', 'CANCELLED'],
+    ['DELIVERED', 'CANCELLED'],
+    ['DELIVERED', 'SHIPPED'],
+    ['CONFIRMED', 'DELIVERED'],
+    ['CANCELLED', 'SHIPPED'],
     ['CONFIRMED', 'PENDING'],
     ['CANCELLED', 'CONFIRMED'],
     ['CANCELLED', 'STOCK_RESERVED'],
@@ -130,9 +138,14 @@ describe('Function: transition', () => {
 });
 
 describe('Function: allowedSources', () => {
-  it('allows cancellation from PENDING, STOCK_RESERVED and PAYMENT_PENDING only', () => {
+  it('allows cancellation until the order ships: from PENDING, STOCK_RESERVED, PAYMENT_PENDING and CONFIRMED only', () => {
     // Act & Assess
-    expect(allowedSources('CANCELLED')).toEqual(['PENDING', 'STOCK_RESERVED', 'PAYMENT_PENDING']);
+    expect(allowedSources('CANCELLED')).toEqual([
+      'PENDING',
+      'STOCK_RESERVED',
+      'PAYMENT_PENDING',
+      'CONFIRMED',
+    ]);
   });
 
   it.each([
@@ -140,6 +153,8 @@ describe('Function: allowedSources', () => {
     ['STOCK_RESERVED', ['PENDING']],
     ['PAYMENT_PENDING', ['STOCK_RESERVED']],
     ['CONFIRMED', ['STOCK_RESERVED', 'PAYMENT_PENDING']],
+    ['SHIPPED', ['CONFIRMED']],
+    ['DELIVERED', ['SHIPPED']],
   ] as const)('lists the sources of a move to %s', (to, sources) => {
     // Act & Assess
     expect(allowedSources(to)).toEqual(sources);
@@ -151,11 +166,28 @@ describe('Function: isTerminal', () => {
     ['PENDING', false],
     ['STOCK_RESERVED', false],
     ['PAYMENT_PENDING', false],
-    ['CONFIRMED', true],
+    ['CONFIRMED', false],
+    ['SHIPPED', false],
+    ['DELIVERED', true],
     ['CANCELLED', true],
   ] as const)('reports %s as terminal: %s', (status, terminal) => {
     // Act & Assess
     expect(isTerminal(status)).toBe(terminal);
+  });
+});
+
+describe('Function: isSagaFinished', () => {
+  it.each([
+    ['PENDING', false],
+    ['STOCK_RESERVED', false],
+    ['PAYMENT_PENDING', false],
+    ['CONFIRMED', true],
+    ['SHIPPED', true],
+    ['DELIVERED', true],
+    ['CANCELLED', true],
+  ] as const)('reports whether the saga is done with a %s order: %s', (status, finished) => {
+    // Act & Assess
+    expect(isSagaFinished(status)).toBe(finished);
   });
 });
 

@@ -628,16 +628,43 @@ describe('Function: decideCommand', () => {
     expect(decision).toEqual({ kind: 'ALREADY_CANCELLED' });
   });
 
-  it('Given a CONFIRMED order, when its customer cancels it, then the command is rejected with the status', () => {
+  it('Given a CONFIRMED order, when its customer cancels it, then it is CANCELLED, its stock released and its payment reversed, once', () => {
     // Prepare
     const order = givenOrder('CONFIRMED', { paymentId: 'pay-1' });
 
     // Act
-    const decision = decideCommand(order, cancel(), NOW);
+    const decision = changeOf(decideCommand(order, cancel(), NOW));
+    const after = evolve(order, decision, undefined, NOW);
+    const again = decideCommand(after, cancel(), NOW);
 
     // Assess
-    expect(decision).toEqual({ kind: 'REJECTED', code: 'ORDER_NOT_CANCELLABLE', status: 'CONFIRMED' });
+    expect(decision.moves).toEqual([{ to: 'CANCELLED', reason: 'Cancelled by the customer' }]);
+    expect(types(decision.emit)).toEqual([
+      'StockReleaseRequested',
+      'PaymentReversalRequested',
+      'OrderCancelled',
+    ]);
+    expect(decision.emit[1]).toEqual({
+      type: 'PaymentReversalRequested',
+      payload: { orderId: ORDER_ID, paymentId: 'pay-1', reason: 'ORDER_CANCELLED' },
+    });
+    expect(decision.set).toEqual({ releaseRequested: true, reversalRequested: true });
+    expect(again).toEqual({ kind: 'ALREADY_CANCELLED' });
   });
+
+  it.each(['SHIPPED', 'DELIVERED'] as const)(
+    'Given a %s order, when its customer cancels it, then the command is rejected with the status',
+    (status) => {
+      // Prepare
+      const order = givenOrder(status, { paymentId: 'pay-1' });
+
+      // Act
+      const decision = decideCommand(order, cancel(), NOW);
+
+      // Assess
+      expect(decision).toEqual({ kind: 'REJECTED', code: 'ORDER_NOT_CANCELLABLE', status });
+    },
+  );
 
   it('Given an order its customer cancelled while PENDING, when its reservation and payment arrive late (each twice), then the stock is released once and the payment refunded once', () => {
     // Prepare
@@ -692,4 +719,120 @@ describe('Function: decideCommand', () => {
     // Assess
     expect(act).toThrow(SagaInvariantError);
   });
+});
+
+const orderShipped = (eventId = '01JN8V2F0D9A7K3M5P8R1T4W6Y'): DomainEventOf<'OrderShipped'> => {
+  const event = sample('OrderShipped');
+  return { ...event, eventId, aggregateId: ORDER_ID, payload: { ...event.payload, orderId: ORDER_ID } };
+};
+const orderDelivered = (eventId = '01JNAB3C5E7G9J1K3M5P7R9T1V'): DomainEventOf<'OrderDelivered'> => {
+  const event = sample('OrderDelivered');
+  return { ...event, eventId, aggregateId: ORDER_ID, payload: { ...event.payload, orderId: ORDER_ID } };
+};
+
+describe('Function: decide (shipping)', () => {
+  it('Given a CONFIRMED order, when OrderShipped arrives, then it is SHIPPED with the carrier and tracking number in its history', () => {
+    // Prepare
+    const order = givenOrder('CONFIRMED', { paymentId: 'pay-1' });
+
+    // Act
+    const decision = changeOf(decide(order, orderShipped(), NOW));
+
+    // Assess
+    expect(decision).toEqual({
+      kind: 'CHANGE',
+      moves: [{ to: 'SHIPPED', reason: 'Shipped with mock-carrier (MC1Z4F7K2Q9D0X)' }],
+      set: {},
+      emit: [],
+    });
+  });
+
+  it('Given a SHIPPED order, when OrderDelivered arrives, then it is DELIVERED', () => {
+    // Prepare
+    const order = givenOrder('SHIPPED', { paymentId: 'pay-1' });
+
+    // Act
+    const decision = changeOf(decide(order, orderDelivered(), NOW));
+
+    // Assess
+    expect(decision.moves).toEqual([{ to: 'DELIVERED', reason: 'Delivered by mock-carrier' }]);
+    expect(decision.emit).toEqual([]);
+  });
+
+  it.each(permutations(['OrderShipped', 'OrderDelivered'] as const))(
+    'Given a CONFIRMED order, when %s then %s arrive (each twice), then it ends DELIVERED through SHIPPED with one entry each',
+    (first, second) => {
+      // Prepare
+      const events = { OrderShipped: orderShipped(), OrderDelivered: orderDelivered() };
+      const order = givenOrder('CONFIRMED', { paymentId: 'pay-1' });
+
+      // Act
+      const { state, emitted } = fold([events[first], events[second], events[first], events[second]], order);
+
+      // Assess
+      expect(state.status).toBe('DELIVERED');
+      expect(state.history.map((entry) => entry.status)).toEqual(['PENDING', 'SHIPPED', 'DELIVERED']);
+      expect(emitted).toEqual([]);
+    },
+  );
+
+  it.each(['PENDING', 'STOCK_RESERVED', 'PAYMENT_PENDING'] as const)(
+    'Given a %s order, when a shipping event arrives, then it is not ready (retried, never applied)',
+    (status) => {
+      // Prepare
+      const order = givenOrder(status);
+
+      // Act
+      const shipped = decide(order, orderShipped(), NOW);
+      const delivered = decide(order, orderDelivered(), NOW);
+
+      // Assess
+      expect(shipped.kind).toBe('NOT_READY');
+      expect(delivered.kind).toBe('NOT_READY');
+    },
+  );
+
+  it('Given a DELIVERED order, when OrderShipped or OrderDelivered arrives again, then nothing changes', () => {
+    // Prepare
+    const order = givenOrder('DELIVERED', { paymentId: 'pay-1' });
+
+    // Act
+    const decisions = [decide(order, orderShipped(), NOW), decide(order, orderDelivered(), NOW)];
+
+    // Assess
+    expect(decisions.map((decision) => decision.kind)).toEqual(['IGNORE', 'IGNORE']);
+  });
+
+  it('Given an order cancelled while CONFIRMED, when the parcel is reported picked up (twice), then the order stays CANCELLED with one note for the operator', () => {
+    // Prepare
+    const confirmed = givenOrder('CONFIRMED', { paymentId: 'pay-1' });
+    const command = { type: 'CancelRequested' as const };
+    const cancelled = evolve(confirmed, changeOf(decideCommand(confirmed, command, NOW)), undefined, NOW);
+
+    // Act
+    const { state, emitted } = fold([orderShipped(), orderShipped(), orderDelivered()], cancelled);
+
+    // Assess
+    expect(state.status).toBe('CANCELLED');
+    expect(emitted).toEqual([]);
+    const notes = state.history.filter((entry) => /after the order was cancelled/.test(entry.reason));
+    expect(notes.map((entry) => entry.reason)).toEqual([
+      'Parcel MC1Z4F7K2Q9D0X picked up after the order was cancelled; to be returned to the sender',
+      'Parcel MC1Z4F7K2Q9D0X delivered after the order was cancelled; to be returned to the sender',
+    ]);
+  });
+
+  it.each(['CONFIRMED', 'SHIPPED', 'DELIVERED'] as const)(
+    'Given a %s order that stopped moving, when the reconciler looks at it, then it is left alone',
+    (status) => {
+      // Prepare
+      const order = givenOrder(status, { paymentId: 'pay-1' });
+
+      // Act
+      const decision = decideTimeout(order, NOW, '30 minutes');
+
+      // Assess
+      expect(decision).toEqual({ kind: 'IGNORE', reason: `The order is ${status}` });
+    },
+  );
 });

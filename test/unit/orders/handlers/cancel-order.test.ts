@@ -207,21 +207,49 @@ describe('Handler: cancel-order', () => {
     expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
   });
 
-  it('answers a CONFIRMED order with 409 ORDER_NOT_CANCELLABLE and its status, and writes nothing', async () => {
+  it('cancels a CONFIRMED order (202) with the release, the payment reversal and OrderCancelled in one write conditioned on CONFIRMED', async () => {
     // Prepare
-    ddb.on(GetCommand).resolves({ Item: order('CONFIRMED', { reservationId: 'res-1', paymentId: 'pay-1' }) });
+    ddb
+      .on(GetCommand)
+      .resolves({ Item: order('CONFIRMED', { version: 4, reservationId: 'res-1', paymentId: 'pay-1' }) });
+    ddb.on(UpdateCommand).resolves({});
 
     // Act
     const result = await handler(cancelEvent(undefined), lambdaContext());
 
     // Assess
-    expect(result.statusCode).toBe(409);
-    expect(JSON.parse(result.body).error).toMatchObject({
-      code: 'ORDER_NOT_CANCELLABLE',
-      details: [{ path: 'status', status: 'CONFIRMED' }],
+    expect(result.statusCode).toBe(202);
+    expect(JSON.parse(result.body)).toMatchObject({ orderId: ORDER_ID, status: 'CANCELLED' });
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(1);
+    expect(eventsOf(0).map((event) => event.eventType)).toEqual([
+      'StockReleaseRequested',
+      'PaymentReversalRequested',
+      'OrderCancelled',
+    ]);
+    expect(ddb.commandCalls(UpdateCommand)[0]?.args[0].input.ExpressionAttributeValues).toMatchObject({
+      ':from': 'CONFIRMED',
+      ':version': 4,
     });
-    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
   });
+
+  it.each(['SHIPPED', 'DELIVERED'] as const)(
+    'answers a %s order with 409 ORDER_NOT_CANCELLABLE and its status, and writes nothing',
+    async (status) => {
+      // Prepare
+      ddb.on(GetCommand).resolves({ Item: order(status, { reservationId: 'res-1', paymentId: 'pay-1' }) });
+
+      // Act
+      const result = await handler(cancelEvent(undefined), lambdaContext());
+
+      // Assess
+      expect(result.statusCode).toBe(409);
+      expect(JSON.parse(result.body).error).toMatchObject({
+        code: 'ORDER_NOT_CANCELLABLE',
+        details: [{ path: 'status', status }],
+      });
+      expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+    },
+  );
 
   it("answers another customer's order exactly like an unknown one (404) and writes nothing", async () => {
     // Prepare
