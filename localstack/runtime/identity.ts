@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { localClientId, localUserPoolId } from './cognito';
 import type { LocalIdentity } from './resolve';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './resolve';
@@ -6,6 +7,15 @@ import type { StackTemplate } from './template';
 
 const arn = (service: string, resource: string) =>
   `arn:aws:${service}:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${resource}`;
+
+/**
+ * A REST API's id: ten lower-case letters and digits like API Gateway's, derived from the stack and
+ * logical id, so two stacks' APIs of the same logical id differ and an API keeps its id across starts.
+ */
+export function localRestApiId(stack: StackTemplate, logicalId: string): string {
+  const bytes = createHash('sha256').update(`${stack.stackName}/${logicalId}`).digest();
+  return [...bytes.subarray(0, 10)].map((byte) => 'abcdefghijklmnopqrstuvwxyz0123456789'[byte % 36]).join('');
+}
 
 function explicitName(props: Record<string, unknown> | undefined, key: string): string | undefined {
   const value = props?.[key];
@@ -75,8 +85,10 @@ export function localIdentity(stack: StackTemplate, logicalId: string): LocalIde
     }
     case 'AWS::ApiGateway::Stage':
       return fallback(explicitName(props, 'StageName') ?? logicalId);
-    case 'AWS::ApiGateway::RestApi':
-      return fallback(logicalId, { RootResourceId: `${logicalId}-root` });
+    case 'AWS::ApiGateway::RestApi': {
+      const id = localRestApiId(stack, logicalId);
+      return fallback(id, { RootResourceId: `${id}-root` });
+    }
     case 'AWS::Cognito::UserPool': {
       const id = localUserPoolId(stack, logicalId);
       return fallback(id, {

@@ -47,6 +47,24 @@ describe('Class: Resolver', () => {
       expect(value).toBe('orders');
     });
 
+    it('gives REST APIs of the same logical id in two stacks different ids, as API Gateway does', () => {
+      // Prepare
+      const orders = stack('Orders', { Api: { Type: 'AWS::ApiGateway::RestApi', Properties: {} } });
+      const shipping = stack('Shipping', { Api: { Type: 'AWS::ApiGateway::RestApi', Properties: {} } });
+      const r = new Resolver([orders, shipping], localIdentity);
+
+      // Act
+      const ids = [r.resolve(orders, { Ref: 'Api' }), r.resolve(shipping, { Ref: 'Api' })];
+
+      // Assess
+      expect(ids[0]).not.toBe(ids[1]);
+      for (const id of ids) expect(id).toMatch(/^[a-z0-9]{10}$/);
+      expect(r.resolve(orders, { Ref: 'Api' })).toBe(ids[0]);
+      expect(r.resolve(orders, { 'Fn::GetAtt': ['Api', 'RootResourceId'] })).not.toBe(
+        r.resolve(shipping, { 'Fn::GetAtt': ['Api', 'RootResourceId'] }),
+      );
+    });
+
     it('resolves a resource without an explicit name to a name from stack and logical id', () => {
       // Prepare
       const r = resolver();
