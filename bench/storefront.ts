@@ -4,6 +4,7 @@
  * its statuses, a second order cancelled before it ships (its stock back), the customer's order list,
  * and an admin restocking a product that the catalog shows at once.
  */
+import { carrierReport, postCarrierWebhook } from '../scripts/carrier';
 import { HUB, KEYBOARD, MOUSE, seconds } from './drive';
 
 /** A demo step failed: the API did not answer as a customer would expect. */
@@ -14,8 +15,11 @@ export interface JourneyOptions {
   customerToken: string;
   /** An admin's ID token, for the restock step (skipped without one). */
   adminToken?: string | undefined;
-  /** Statuses the first order is followed to (the last one the deployment's saga reaches). */
-  finalStatuses: readonly string[];
+  /**
+   * The carrier of a local runtime (its shipping API and webhook secret): the demo plays its pickup
+   * and delivery of the first order. Without one, that order is followed to CONFIRMED.
+   */
+  carrier?: { apiUrl: string; secret: string } | undefined;
   timeoutMs: number;
   /** A prefix that makes this run's Idempotency-Keys unique. */
   runId: string;
@@ -147,7 +151,25 @@ export async function storefrontJourney(options: JourneyOptions): Promise<void> 
   step(`POST /cart/checkout → order ${orderId} (the same key again answers the same order)`);
   const emptied = await call(apiUrl, token, 'GET', '/cart');
   step(`cart after checkout: ${(emptied.body as { items: unknown[] }).items.length} lines`);
-  await follow(options, orderId, options.finalStatuses);
+  await follow(options, orderId, ['CONFIRMED']);
+  if (options.carrier) {
+    const { apiUrl: carrierApi, secret } = options.carrier;
+    for (const [report, status] of [
+      ['PICKED_UP', 'SHIPPED'],
+      ['DELIVERED', 'DELIVERED'],
+    ] as const) {
+      // The shipping service books the parcel when OrderConfirmed reaches it: until then, 404.
+      const deadline = Date.now() + options.timeoutMs;
+      let answer = await postCarrierWebhook(carrierApi, carrierReport({ orderId, status: report }), secret);
+      while (answer.status === 404 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        answer = await postCarrierWebhook(carrierApi, carrierReport({ orderId, status: report }), secret);
+      }
+      expectStatus(`POST /carrier/webhooks (${report})`, answer, 200);
+      step(`the carrier reports ${report} (a signed POST /carrier/webhooks)`);
+      await follow(options, orderId, [status]);
+    }
+  }
 
   // A second order, cancelled while its payment is still pending at the PSP.
   const keyboardBefore = await stockOf(apiUrl, KEYBOARD);

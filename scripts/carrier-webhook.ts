@@ -17,10 +17,45 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { RuntimeInfo } from '#localstack/runtime/runtime-info';
-import { carrierReport, postCarrierWebhook } from '#test/helpers/carrier';
+import { carrierReport, localCarrier, postCarrierWebhook } from './carrier';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const STATUSES = ['PICKED_UP', 'IN_TRANSIT', 'DELIVERED'] as const;
+
+/** What `npm start` wrote about the running local runtime. */
+function runtimeInfo(): RuntimeInfo {
+  const infoFile = join(ROOT, '.local', 'runtime.json');
+  if (!existsSync(infoFile)) throw new Error('No local runtime: start one with npm start, or pass --api-url');
+  return JSON.parse(readFileSync(infoFile, 'utf8')) as RuntimeInfo;
+}
+
+/** A deployed stage's shipping API and its secret, read from Secrets Manager with the SDK's credentials. */
+async function deployedCarrier(values: {
+  'api-url'?: string | undefined;
+  'secret-id'?: string | undefined;
+  'endpoint-url'?: string | undefined;
+}): Promise<{ apiUrl: string; secret: string }> {
+  const secretId = values['secret-id'];
+  if (!values['api-url'] || !secretId)
+    throw new Error('--api-url needs --secret-id (the CarrierWebhookSecretArn output)');
+  // An endpoint of its own (the local runtime's Secrets Manager) takes any credentials.
+  const endpoint = values['endpoint-url'];
+  const client = new SecretsManagerClient(
+    endpoint
+      ? {
+          endpoint,
+          region: process.env.AWS_REGION ?? 'us-east-1',
+          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+        }
+      : {},
+  );
+  try {
+    const secret = (await client.send(new GetSecretValueCommand({ SecretId: secretId }))).SecretString ?? '';
+    return { apiUrl: values['api-url'], secret };
+  } finally {
+    client.destroy();
+  }
+}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -39,27 +74,9 @@ async function main(): Promise<void> {
       `Usage: --order <orderId> --status ${STATUSES.join('|')} [--api-url] [--secret-id] [--endpoint-url]`,
     );
   }
-  const infoFile = join(ROOT, '.local', 'runtime.json');
-  const info = existsSync(infoFile) ? (JSON.parse(readFileSync(infoFile, 'utf8')) as RuntimeInfo) : undefined;
-  const apiUrl =
-    values['api-url'] ?? Object.entries(info?.apis ?? {}).find(([name]) => name.endsWith('-shipping'))?.[1];
-  if (!apiUrl) throw new Error('No shipping API: pass --api-url (or start the local runtime)');
-  // Given an API URL (a deployed stage), Secrets Manager is AWS's unless an endpoint is given too.
-  const endpoint = values['endpoint-url'] ?? (values['api-url'] ? undefined : info?.controlPlaneUrl);
-  // The local runtime's Secrets Manager takes any credentials; a deployed stage uses the SDK's defaults.
-  const client = new SecretsManagerClient(
-    endpoint
-      ? {
-          endpoint,
-          region: process.env.AWS_REGION ?? 'us-east-1',
-          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-        }
-      : {},
-  );
-  const secretId =
-    values['secret-id'] ?? info?.secrets?.find((name) => name.includes('CarrierWebhookSecret'));
-  if (!secretId) throw new Error('No carrier webhook secret: pass --secret-id');
-  const secret = (await client.send(new GetSecretValueCommand({ SecretId: secretId }))).SecretString ?? '';
+  const { apiUrl, secret } = values['api-url']
+    ? await deployedCarrier(values)
+    : await localCarrier(runtimeInfo());
   const body = carrierReport({
     orderId: values.order,
     status,
