@@ -7,6 +7,7 @@ import { INVENTORY_ROUTES } from './inventory/openapi';
 import { CART_ROUTES, ORDER_ROUTES } from './orders/openapi';
 import { ADMIN_GROUP } from './platform/auth';
 import { ID_TOKEN_SCHEME } from './platform/openapi';
+import { CARRIER_ROUTES } from './shipping/openapi';
 
 /**
  * The OpenAPI 3.1 document of the order API (the REST API of the orders stack): every route of every
@@ -57,5 +58,32 @@ export function openApiDocument() {
       { name: 'back office', description: 'Dead letters, metrics, customers and stock (admins group)' },
       { name: 'operations', description: 'Health and this document (public)' },
     ],
+  });
+}
+
+/**
+ * The OpenAPI 3.1 document of the carrier API (the REST API of the shipping stack): the signed status
+ * reports of carriers. `npm run docs` writes it to `docs/carrier-openapi.json`.
+ */
+export function carrierApiDocument() {
+  const registry = new OpenAPIRegistry();
+  for (const route of CARRIER_ROUTES) registry.registerPath(route);
+  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'Order saga carrier API',
+      version: '1.0.0',
+      description:
+        'Where carriers report the parcels of confirmed orders. No sign-in: every report is signed with the carrier webhook secret. Every error answer is `{ "error": { "code", "message", "details", "requestId" } }` with no internal detail; a refused report writes nothing.',
+    },
+    servers: [
+      {
+        url: 'https://{apiId}.execute-api.{region}.amazonaws.com/v1',
+        description: 'a deployed stage (the `ApiUrl` output of `OrderSaga-<stage>-Shipping`)',
+        variables: { apiId: { default: 'api-id' }, region: { default: 'eu-west-1' } },
+      },
+      { url: 'http://127.0.0.1:3001', description: 'the local runtime (`npm start` prints its port)' },
+    ],
+    tags: [{ name: 'carrier', description: "Carriers' status reports (signed)" }],
   });
 }

@@ -25,9 +25,11 @@ export const ERROR_CODES = {
   INVALID_DEAD_LETTER_ID: { status: 400, message: 'The dead-letter id is malformed' },
   INVALID_CUSTOMER_ID: { status: 400, message: 'The customer id is malformed' },
   UNAUTHORIZED: { status: 401, message: 'Sign in: a valid ID token is required in the Authorization header' },
+  INVALID_SIGNATURE: { status: 401, message: 'A valid X-Carrier-Signature header is required' },
   FORBIDDEN: { status: 403, message: 'This route is only for members of the admins group' },
   CUSTOMER_SUSPENDED: { status: 403, message: 'The customer account is suspended: no new orders' },
   NOT_FOUND: { status: 404, message: 'Order 01ARZ3NDEKTSV4RRFFQ69G5FAV does not exist' },
+  UNKNOWN_SHIPMENT: { status: 404, message: 'No shipment with this id and tracking number' },
   PRODUCT_NOT_FOUND: {
     status: 404,
     message: 'Product 99999999-9999-9999-9999-999999999999 is not in the catalog',
@@ -61,7 +63,7 @@ export type ErrorCode = keyof typeof ERROR_CODES;
 /** What each error status means, whatever the route. */
 const STATUS_DESCRIPTIONS: Record<number, string> = {
   400: 'The request is invalid (see `details`); nothing was written',
-  401: 'No valid ID token in `Authorization` (missing, malformed, expired, of another client or issuer, an access token)',
+  401: 'No valid ID token in `Authorization` (missing, malformed, expired, of another client or issuer, an access token); on the carrier API, no valid signature',
   403: 'Not allowed: not in the group the route needs, a suspended customer, or blocked by the web ACL (prod)',
   404: 'No such resource, or one of another customer (answered alike)',
   409: 'A conflict with an earlier or concurrent request',

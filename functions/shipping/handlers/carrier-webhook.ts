@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { documentClient } from '#platform/clients';
 import { readEnv } from '#platform/env';
 import { HttpError } from '#platform/errors';
@@ -7,10 +6,10 @@ import { logger, metricsOf } from '#platform/powertools';
 import { Secrets } from '#platform/secrets';
 import { MockCarrier } from '../carrier';
 import { CarrierWebhookFn } from '../contract';
-import { CARRIER_STATUSES } from '../domain/shipment';
 import { ShippingService, UnknownShipmentError } from '../service';
 import { SIGNATURE_HEADER, verifyWebhook } from '../signature';
 import { ShipmentStore } from '../store';
+import { CarrierWebhookSchema, WEBHOOK_MAX_BODY_BYTES } from '../webhook';
 
 const env = readEnv(CarrierWebhookFn);
 const secrets = new Secrets();
@@ -19,18 +18,6 @@ const shipping = new ShippingService({
   carrier: new MockCarrier(),
 });
 const count = metricsOf(CarrierWebhookFn.metrics);
-
-/** The largest webhook body read. */
-export const WEBHOOK_MAX_BODY_BYTES = 4096;
-
-/** A carrier's status report. */
-export const CarrierWebhookSchema = z.strictObject({
-  eventId: z.string().min(1).max(128),
-  shipmentId: z.string().min(1).max(128),
-  trackingNumber: z.string().min(1).max(64),
-  status: z.enum(CARRIER_STATUSES),
-  occurredAt: z.iso.datetime(),
-});
 
 const unauthorized = () =>
   new HttpError(401, 'INVALID_SIGNATURE', `A valid ${SIGNATURE_HEADER} header is required`);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { openApiDocument } from '#functions/openapi';
-import { OPENAPI_DOC, renderOpenApi } from '#scripts/openapi';
+import { CARRIER_OPENAPI_DOC, OPENAPI_DOC, renderCarrierOpenApi, renderOpenApi } from '#scripts/openapi';
 
 describe('Script: openapi', () => {
   it('keeps docs/openapi.json in step with the generated document (run `npm run docs`)', () => {
@@ -13,6 +13,22 @@ describe('Script: openapi', () => {
 
     // Assess
     expect(committed).toEqual(generated);
+  });
+
+  it('keeps docs/carrier-openapi.json in step with the carrier API document, which has the webhook route', () => {
+    // Prepare
+    const committed = JSON.parse(readFileSync(CARRIER_OPENAPI_DOC, 'utf8')) as {
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    };
+
+    // Act
+    const generated = JSON.parse(renderCarrierOpenApi()) as unknown;
+
+    // Assess
+    expect(committed).toEqual(generated);
+    expect(Object.keys(committed.paths['/carrier/webhooks']?.post?.responses ?? {})).toEqual(
+      expect.arrayContaining(['200', '400', '401', '404', '413']),
+    );
   });
 
   it('renders the document as JSON that parses back to it', () => {

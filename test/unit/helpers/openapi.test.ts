@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { carrierApiDocument } from '#functions/openapi';
 import { type ApiExchange, OpenApiContract, OpenApiMismatchError } from '#test/helpers/openapi';
 
 const ORDER_ID = '01JN8S7QG0AAAAAAAAAAAAAAAA';
@@ -121,5 +122,29 @@ describe('Class: OpenApiContract', () => {
     // Assess
     expect(act).toThrow(OpenApiMismatchError);
     expect(act).toThrow(/GET \/orders\/01JN8S7QG0AAAAAAAAAAAAAAAA answered 200/);
+  });
+
+  it('checks carrier answers against the carrier API document', () => {
+    // Prepare
+    const carrier = new OpenApiContract(carrierApiDocument());
+    const webhook = (status: number, body: unknown) =>
+      exchange({ method: 'POST', path: '/v1/carrier/webhooks', status, body });
+    const refused = (code: string) => ({ error: { code, message: 'refused', details: [] } });
+
+    // Act
+    const answers = [
+      carrier.problemsOf(webhook(200, { shipmentId: 'shp-1', status: 'SHIPPED', applied: true })),
+      carrier.problemsOf(webhook(401, refused('INVALID_SIGNATURE'))),
+      carrier.problemsOf(webhook(404, refused('UNKNOWN_SHIPMENT'))),
+    ];
+    const wrong = [
+      carrier.problemsOf(webhook(401, refused('UNAUTHORIZED'))),
+      carrier.problemsOf(webhook(200, { shipmentId: 'shp-1', status: 'LOST', applied: true })),
+      carrier.problemsOf(exchange({})),
+    ];
+
+    // Assess
+    expect(answers).toEqual([[], [], []]);
+    for (const problems of wrong) expect(problems).not.toEqual([]);
   });
 });
