@@ -38,9 +38,12 @@ export {
   type NotificationChannel,
   NotificationChannelSchema,
   NotificationFailedV1,
+  NotificationFailedV2,
   NotificationSentV1,
+  NotificationSentV2,
   type NotificationTemplate,
   NotificationTemplateSchema,
+  NotificationTemplateV1Schema,
 } from './notifications';
 export {
   type OrderCancellationReason,

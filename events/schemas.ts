@@ -1,7 +1,12 @@
 import { z } from 'zod';
 import { type EnvelopeHeader, EnvelopeSchema } from './envelope';
 import { StockAdjustedV1, StockRejectedV1, StockReleasedV1, StockReservedV1 } from './inventory';
-import { NotificationFailedV1, NotificationSentV1 } from './notifications';
+import {
+  NotificationFailedV1,
+  NotificationFailedV2,
+  NotificationSentV1,
+  NotificationSentV2,
+} from './notifications';
 import {
   OrderCancelledV1,
   OrderCancelledV2,
@@ -43,8 +48,8 @@ export const EVENT_SCHEMAS = {
   PaymentFailed: { 1: PaymentFailedV1, 2: PaymentFailedV2 },
   PaymentVoided: { 1: PaymentVoidedV1 },
   PaymentRefunded: { 1: PaymentRefundedV1 },
-  NotificationSent: { 1: NotificationSentV1 },
-  NotificationFailed: { 1: NotificationFailedV1 },
+  NotificationSent: { 1: NotificationSentV1, 2: NotificationSentV2 },
+  NotificationFailed: { 1: NotificationFailedV1, 2: NotificationFailedV2 },
   ShipmentCreated: { 1: ShipmentCreatedV1 },
   OrderShipped: { 1: OrderShippedV1 },
   OrderDelivered: { 1: OrderDeliveredV1 },
@@ -74,8 +79,8 @@ export const LATEST_VERSIONS = {
   PaymentFailed: 2,
   PaymentVoided: 1,
   PaymentRefunded: 1,
-  NotificationSent: 1,
-  NotificationFailed: 1,
+  NotificationSent: 2,
+  NotificationFailed: 2,
   ShipmentCreated: 1,
   OrderShipped: 1,
   OrderDelivered: 1,
