@@ -11,6 +11,7 @@ import {
   OrderCancelledV1,
   OrderCancelledV2,
   OrderCancelledV3,
+  OrderCancelledV4,
   OrderConfirmedV1,
   OrderConfirmedV2,
   OrderCreatedV1,
@@ -36,7 +37,7 @@ import { OrderDeliveredV1, OrderShippedV1, ShipmentCreatedV1 } from './shipping'
 export const EVENT_SCHEMAS = {
   OrderCreated: { 1: OrderCreatedV1 },
   OrderConfirmed: { 1: OrderConfirmedV1, 2: OrderConfirmedV2 },
-  OrderCancelled: { 1: OrderCancelledV1, 2: OrderCancelledV2, 3: OrderCancelledV3 },
+  OrderCancelled: { 1: OrderCancelledV1, 2: OrderCancelledV2, 3: OrderCancelledV3, 4: OrderCancelledV4 },
   StockReleaseRequested: { 1: StockReleaseRequestedV1 },
   PaymentReversalRequested: { 1: PaymentReversalRequestedV1 },
   StockReserved: { 1: StockReservedV1 },
@@ -67,7 +68,7 @@ export type EventVersion<T extends EventType> = keyof Registry[T] & number;
 export const LATEST_VERSIONS = {
   OrderCreated: 1,
   OrderConfirmed: 2,
-  OrderCancelled: 3,
+  OrderCancelled: 4,
   StockReleaseRequested: 1,
   PaymentReversalRequested: 1,
   StockReserved: 1,
