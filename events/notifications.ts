@@ -6,7 +6,15 @@ import { AttemptsSchema, IdSchema } from './common';
 export const NotificationChannelSchema = z.enum(['email', 'sms']);
 export type NotificationChannel = z.infer<typeof NotificationChannelSchema>;
 
-export const NotificationTemplateSchema = z.enum(['ORDER_CONFIRMED', 'ORDER_CANCELLED']);
+/** The templates of version 1 of NotificationSent and NotificationFailed: the order outcomes. */
+export const NotificationTemplateV1Schema = z.enum(['ORDER_CONFIRMED', 'ORDER_CANCELLED']);
+
+/** Version 2 adds the shipping notifications (OrderShipped, OrderDelivered). */
+export const NotificationTemplateSchema = z.enum([
+  ...NotificationTemplateV1Schema.options,
+  'ORDER_SHIPPED',
+  'ORDER_DELIVERED',
+]);
 export type NotificationTemplate = z.infer<typeof NotificationTemplateSchema>;
 
 /** The provider accepted the message. */
@@ -15,7 +23,7 @@ export const NotificationSentV1 = z
     orderId: IdSchema,
     notificationId: IdSchema,
     channel: NotificationChannelSchema,
-    template: NotificationTemplateSchema,
+    template: NotificationTemplateV1Schema,
     provider: z.string().min(1).max(128),
     attempts: AttemptsSchema,
   })
@@ -27,8 +35,18 @@ export const NotificationFailedV1 = z
     orderId: IdSchema,
     notificationId: IdSchema,
     channel: NotificationChannelSchema,
-    template: NotificationTemplateSchema,
+    template: NotificationTemplateV1Schema,
     reason: z.string().min(1).max(1024),
     attempts: AttemptsSchema,
   })
   .strict();
+
+/** Version 2 adds the templates ORDER_SHIPPED and ORDER_DELIVERED. */
+export const NotificationSentV2 = NotificationSentV1.extend({
+  template: NotificationTemplateSchema,
+}).strict();
+
+/** Version 2 adds the templates ORDER_SHIPPED and ORDER_DELIVERED. */
+export const NotificationFailedV2 = NotificationFailedV1.extend({
+  template: NotificationTemplateSchema,
+}).strict();

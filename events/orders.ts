@@ -100,6 +100,16 @@ export const OrderCancelledV2 = OrderCancelledV1.extend({ reason: OrderCancellat
 /** Version 3 adds the recipient (see `RecipientSchema`). */
 export const OrderCancelledV3 = OrderCancelledV2.extend({ recipient: RecipientSchema }).strict();
 
+/** The statuses an order can be cancelled from: any before it ships. */
+export const OrderCancelledFromSchema = z.enum(['PENDING', 'STOCK_RESERVED', 'PAYMENT_PENDING', 'CONFIRMED']);
+export type OrderCancelledFrom = z.infer<typeof OrderCancelledFromSchema>;
+
+/**
+ * Version 4 adds `cancelledFrom`: the status the order was in when it was cancelled, so a reader can
+ * tell a confirmed order that was cancelled (the customer's request) from one that never was confirmed.
+ */
+export const OrderCancelledV4 = OrderCancelledV3.extend({ cancelledFrom: OrderCancelledFromSchema }).strict();
+
 /**
  * Compensation: the order saga asks the payment service to give money back for an order that ended
  * CANCELLED (void an open authorization, refund a captured payment).

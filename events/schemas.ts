@@ -1,11 +1,17 @@
 import { z } from 'zod';
 import { type EnvelopeHeader, EnvelopeSchema } from './envelope';
 import { StockAdjustedV1, StockRejectedV1, StockReleasedV1, StockReservedV1 } from './inventory';
-import { NotificationFailedV1, NotificationSentV1 } from './notifications';
+import {
+  NotificationFailedV1,
+  NotificationFailedV2,
+  NotificationSentV1,
+  NotificationSentV2,
+} from './notifications';
 import {
   OrderCancelledV1,
   OrderCancelledV2,
   OrderCancelledV3,
+  OrderCancelledV4,
   OrderConfirmedV1,
   OrderConfirmedV2,
   OrderCreatedV1,
@@ -31,7 +37,7 @@ import { OrderDeliveredV1, OrderShippedV1, ShipmentCreatedV1 } from './shipping'
 export const EVENT_SCHEMAS = {
   OrderCreated: { 1: OrderCreatedV1 },
   OrderConfirmed: { 1: OrderConfirmedV1, 2: OrderConfirmedV2 },
-  OrderCancelled: { 1: OrderCancelledV1, 2: OrderCancelledV2, 3: OrderCancelledV3 },
+  OrderCancelled: { 1: OrderCancelledV1, 2: OrderCancelledV2, 3: OrderCancelledV3, 4: OrderCancelledV4 },
   StockReleaseRequested: { 1: StockReleaseRequestedV1 },
   PaymentReversalRequested: { 1: PaymentReversalRequestedV1 },
   StockReserved: { 1: StockReservedV1 },
@@ -43,8 +49,8 @@ export const EVENT_SCHEMAS = {
   PaymentFailed: { 1: PaymentFailedV1, 2: PaymentFailedV2 },
   PaymentVoided: { 1: PaymentVoidedV1 },
   PaymentRefunded: { 1: PaymentRefundedV1 },
-  NotificationSent: { 1: NotificationSentV1 },
-  NotificationFailed: { 1: NotificationFailedV1 },
+  NotificationSent: { 1: NotificationSentV1, 2: NotificationSentV2 },
+  NotificationFailed: { 1: NotificationFailedV1, 2: NotificationFailedV2 },
   ShipmentCreated: { 1: ShipmentCreatedV1 },
   OrderShipped: { 1: OrderShippedV1 },
   OrderDelivered: { 1: OrderDeliveredV1 },
@@ -62,7 +68,7 @@ export type EventVersion<T extends EventType> = keyof Registry[T] & number;
 export const LATEST_VERSIONS = {
   OrderCreated: 1,
   OrderConfirmed: 2,
-  OrderCancelled: 3,
+  OrderCancelled: 4,
   StockReleaseRequested: 1,
   PaymentReversalRequested: 1,
   StockReserved: 1,
@@ -74,8 +80,8 @@ export const LATEST_VERSIONS = {
   PaymentFailed: 2,
   PaymentVoided: 1,
   PaymentRefunded: 1,
-  NotificationSent: 1,
-  NotificationFailed: 1,
+  NotificationSent: 2,
+  NotificationFailed: 2,
   ShipmentCreated: 1,
   OrderShipped: 1,
   OrderDelivered: 1,

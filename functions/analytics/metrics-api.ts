@@ -27,12 +27,16 @@ export const MetricsSchema = z
     from: HOUR.describe('the start of the first hour of the window'),
     byStatus: z
       .strictObject({
-        PLACED: z.number().int(),
-        CONFIRMED: z.number().int(),
-        CANCELLED: z.number().int(),
-        IN_PROGRESS: z.number().int(),
+        PLACED: z.number().int().describe('orders placed'),
+        CONFIRMED: z.number().int().describe('confirmed, not shipped or cancelled since'),
+        SHIPPED: z.number().int().describe('shipped, not delivered yet'),
+        DELIVERED: z.number().int().describe('delivered'),
+        CANCELLED: z.number().int().describe('cancelled, before or after their confirmation'),
+        IN_PROGRESS: z.number().int().describe('neither confirmed nor cancelled yet'),
       })
-      .describe('orders placed in the window, and how they ended'),
+      .describe(
+        'orders placed in the window and the status each is in now (an order counts in one status only)',
+      ),
     totals: COUNTERS.describe('every counter summed over the window'),
     hourly: z.array(z.strictObject({ hour: HOUR, counters: COUNTERS })),
   })

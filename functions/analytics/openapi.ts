@@ -8,12 +8,24 @@ import { MetricsQuerySchema, MetricsSchema } from './metrics-api';
 const EXAMPLE_METRICS: z.infer<typeof MetricsSchema> = {
   hours: 1,
   from: '2025-03-01T12:00:00Z',
-  byStatus: { PLACED: 2, CONFIRMED: 1, CANCELLED: 1, IN_PROGRESS: 0 },
-  totals: { ORDERS_CREATED: 2, ORDERS_CONFIRMED: 1, ORDERS_CANCELLED: 1 },
+  byStatus: { PLACED: 3, CONFIRMED: 0, SHIPPED: 1, DELIVERED: 0, CANCELLED: 2, IN_PROGRESS: 0 },
+  totals: {
+    ORDERS_CREATED: 3,
+    ORDERS_CONFIRMED: 2,
+    ORDERS_CANCELLED: 2,
+    ORDERS_CANCELLED_AFTER_CONFIRMATION: 1,
+    ORDERS_SHIPPED: 1,
+  },
   hourly: [
     {
       hour: '2025-03-01T12:00:00Z',
-      counters: { ORDERS_CREATED: 2, ORDERS_CONFIRMED: 1, ORDERS_CANCELLED: 1 },
+      counters: {
+        ORDERS_CREATED: 3,
+        ORDERS_CONFIRMED: 2,
+        ORDERS_CANCELLED: 2,
+        ORDERS_CANCELLED_AFTER_CONFIRMATION: 1,
+        ORDERS_SHIPPED: 1,
+      },
     },
   ],
 };

@@ -8,8 +8,9 @@ export const NotificationConsumerFn = defineConsumer({
   name: 'consumer',
   service: 'notifications',
   entry: 'notifications/handlers/consumer.ts',
-  description: 'Sends email and SMS for order outcomes, each recorded exactly once with its event',
-  consumes: ['OrderConfirmed', 'OrderCancelled'],
+  description:
+    'Sends email and SMS for order outcomes and shipping progress, each recorded exactly once with its event',
+  consumes: ['OrderConfirmed', 'OrderCancelled', 'OrderShipped', 'OrderDelivered'],
   tables: { NOTIFICATIONS_TABLE_NAME: 'readWrite' },
   // The identity settings are in every consumer's environment, empty unless notifyMode=aws sets them
   // (an empty variable reads as unset).

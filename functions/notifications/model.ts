@@ -4,18 +4,38 @@ import type { NotificationChannel, NotificationTemplate } from './provider';
 /** Source of the events the notification service emits. */
 export const NOTIFICATION_SOURCE = 'notification-service';
 
-/** The order outcomes the service notifies customers about. */
-export type OrderOutcomeEvent = DomainEventOf<'OrderConfirmed'> | DomainEventOf<'OrderCancelled'>;
+/** The order outcomes and shipping progress the service notifies customers about. */
+export type OrderOutcomeEvent =
+  | DomainEventOf<'OrderConfirmed'>
+  | DomainEventOf<'OrderCancelled'>
+  | DomainEventOf<'OrderShipped'>
+  | DomainEventOf<'OrderDelivered'>;
 
 /** Channel policy: which channels each template goes out on, in this order. */
 export const CHANNELS_BY_TEMPLATE: { readonly [T in NotificationTemplate]: readonly NotificationChannel[] } =
   {
     ORDER_CONFIRMED: ['email'],
     ORDER_CANCELLED: ['email', 'sms'],
+    ORDER_SHIPPED: ['email', 'sms'],
+    ORDER_DELIVERED: ['email', 'sms'],
   };
 
 export function templateOf(event: OrderOutcomeEvent): NotificationTemplate {
-  return event.eventType === 'OrderConfirmed' ? 'ORDER_CONFIRMED' : 'ORDER_CANCELLED';
+  const type = event.eventType;
+  switch (type) {
+    case 'OrderConfirmed':
+      return 'ORDER_CONFIRMED';
+    case 'OrderCancelled':
+      return 'ORDER_CANCELLED';
+    case 'OrderShipped':
+      return 'ORDER_SHIPPED';
+    case 'OrderDelivered':
+      return 'ORDER_DELIVERED';
+    default: {
+      const unknown: never = type;
+      throw new TypeError(`No notification template for ${String(unknown)}`);
+    }
+  }
 }
 
 /** One notification per order, template and channel; a redelivered event maps to the same id. */
@@ -45,7 +65,10 @@ export function recipientFor(channel: NotificationChannel, customerId: string): 
   return channel === 'email' ? `${customerId}@${PLACEHOLDER_EMAIL_DOMAIN}` : PLACEHOLDER_PHONE_NUMBER;
 }
 
-/** The recipient an event names (OrderConfirmed v2, OrderCancelled v3 and later), if any. */
+/**
+ * The recipient an event names (OrderConfirmed v2, OrderCancelled v3 and later, OrderShipped and
+ * OrderDelivered), if any.
+ */
 export function eventRecipientOf(event: OrderOutcomeEvent): Recipient | undefined {
   const candidate = (event.payload as { recipient?: Recipient }).recipient;
   return candidate && typeof candidate === 'object' ? candidate : undefined;
@@ -90,18 +113,34 @@ export function templateDataOf(
   event: OrderOutcomeEvent,
   customerId: string,
 ): { customerId: string } & Record<string, string | number> {
-  if (event.eventType === 'OrderConfirmed') {
-    const { paymentId, total, confirmedAt } = event.payload;
-    return {
-      customerId,
-      paymentId,
-      totalAmountMinor: total.amountMinor,
-      currency: total.currency,
-      confirmedAt,
-    };
+  switch (event.eventType) {
+    case 'OrderConfirmed': {
+      const { paymentId, total, confirmedAt } = event.payload;
+      return {
+        customerId,
+        paymentId,
+        totalAmountMinor: total.amountMinor,
+        currency: total.currency,
+        confirmedAt,
+      };
+    }
+    case 'OrderCancelled': {
+      const { reason, detail, cancelledAt } = event.payload;
+      return { customerId, reason, cancelledAt, ...(detail ? { detail } : {}) };
+    }
+    case 'OrderShipped': {
+      const { carrier, trackingNumber, shippedAt } = event.payload;
+      return { customerId, carrier, trackingNumber, shippedAt };
+    }
+    case 'OrderDelivered': {
+      const { carrier, trackingNumber, deliveredAt } = event.payload;
+      return { customerId, carrier, trackingNumber, deliveredAt };
+    }
+    default: {
+      const unknown: never = event;
+      throw new TypeError(`No template data for ${String((unknown as { eventType?: unknown }).eventType)}`);
+    }
   }
-  const { reason, detail, cancelledAt } = event.payload;
-  return { customerId, reason, cancelledAt, ...(detail ? { detail } : {}) };
 }
 
 export type NotificationStatus = 'SENT' | 'FAILED';

@@ -48,7 +48,8 @@ export type NotificationOutcome =
 
 /**
  * Notifies the customer of an order outcome: ORDER_CONFIRMED by email, ORDER_CANCELLED by email and
- * SMS, on the channels the event's recipient accepts, at its addresses (placeholders for events
+ * SMS, and of its shipping: ORDER_SHIPPED (carrier and tracking number) and ORDER_DELIVERED by email
+ * and SMS, on the channels the event's recipient accepts, at its addresses (placeholders for events
  * without them), one notification per channel with a deterministic id.
  *
  * Each notification is recorded exactly once: when its item exists nothing is sent; otherwise the

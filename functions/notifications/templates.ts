@@ -68,6 +68,34 @@ export function renderMessage(
         ].join('\n'),
       };
     }
+    case 'ORDER_SHIPPED': {
+      const carrier = textOf(data, 'carrier');
+      const trackingNumber = textOf(data, 'trackingNumber');
+      const subject = `Your order ${orderId} has shipped`;
+      if (channel === 'sms') {
+        return { subject, body: `Order ${orderId} has shipped with ${carrier}, tracking ${trackingNumber}.` };
+      }
+      return {
+        subject,
+        body: [
+          `Your order ${orderId} is on its way.`,
+          `Carrier: ${carrier}. Tracking number: ${trackingNumber}.`,
+          `Shipped at ${textOf(data, 'shippedAt')}.`,
+        ].join('\n'),
+      };
+    }
+    case 'ORDER_DELIVERED': {
+      const subject = `Your order ${orderId} is delivered`;
+      if (channel === 'sms') return { subject, body: `Order ${orderId} is delivered.` };
+      return {
+        subject,
+        body: [
+          `Your order ${orderId} is delivered.`,
+          `Carrier: ${textOf(data, 'carrier')}. Tracking number: ${textOf(data, 'trackingNumber')}.`,
+          `Delivered at ${textOf(data, 'deliveredAt')}.`,
+        ].join('\n'),
+      };
+    }
     default: {
       const unknown: never = template;
       throw new TypeError(`No rendering for template ${String(unknown)}`);

@@ -28,8 +28,9 @@ interface OrderView {
 /**
  * Shipping over HTTP: a confirmed order is booked with the mock carrier, the carrier's signed
  * webhooks ship and deliver it (a bad or missing signature is refused and writes nothing, a replay
- * changes nothing), a shipped order can no longer be cancelled, and a confirmed order cancelled
- * before pickup gets its stock back, its payment refunded and its parcel cancelled.
+ * changes nothing, the customer is notified of the shipment and of the delivery once each), a
+ * shipped order can no longer be cancelled, and a confirmed order cancelled before pickup gets its
+ * stock back, its payment refunded and its parcel cancelled.
  */
 describe('End to end: shipping', () => {
   let runtime: LocalRuntime;
@@ -161,6 +162,26 @@ describe('End to end: shipping', () => {
       'DELIVERED',
     ]);
     expect(await shipment(orderId)).toMatchObject({ status: 'DELIVERED', version: 3 });
+    // The customer is told of the shipment (carrier, tracking number) and of the delivery, once each.
+    const notified = await waitFor(
+      async () => {
+        const items = (await scanAll(db, tableName(runtime, 'notification'))).filter(
+          (item) => item.orderId === orderId,
+        );
+        const templates = new Set(items.map((item) => item.template));
+        return templates.has('ORDER_SHIPPED') && templates.has('ORDER_DELIVERED') ? items : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 250, description: `the shipping notifications of ${orderId}` },
+    );
+    const shippingNotifications = notified.filter((item) =>
+      ['ORDER_SHIPPED', 'ORDER_DELIVERED'].includes(String(item.template)),
+    );
+    const ids = shippingNotifications.map((item) => String(item.notificationId));
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toEqual(
+      expect.arrayContaining([`${orderId}#ORDER_SHIPPED#email`, `${orderId}#ORDER_DELIVERED#email`]),
+    );
+    expect(shippingNotifications.every((item) => item.status === 'SENT')).toBe(true);
   });
 
   it('cancels a CONFIRMED order before pickup: stock back, payment refunded, parcel cancelled, a late pickup changes nothing', async () => {

@@ -80,7 +80,7 @@ describe('Stack: NotificationsStack', () => {
     template.resourceCountIs('AWS::DynamoDB::Table', 2);
   });
 
-  it('consumes orders.events only, with its own consumer group', () => {
+  it('consumes orders.events and shipping.events, each with its own consumer group', () => {
     // Prepare
     const { consumer } = testApp.stacks.notifications;
 
@@ -91,17 +91,22 @@ describe('Stack: NotificationsStack', () => {
 
     // Assess
     const properties = Object.values(mappings).map((mapping) => mapping.Properties);
-    expect(properties).toHaveLength(1);
-    expect(properties[0]).toMatchObject({
-      Topics: ['orders.events'],
-      StartingPosition: 'TRIM_HORIZON',
-      AmazonManagedKafkaEventSourceConfig: { ConsumerGroupId: 'order-saga-notifications-orders.events' },
-      BisectBatchOnFunctionError: true,
-      FunctionResponseTypes: ['ReportBatchItemFailures'],
-      DestinationConfig: {
-        OnFailure: { Destination: { 'Fn::GetAtt': [logicalIdOf(consumer.discardedBatches), 'Arn'] } },
-      },
-    });
+    expect(properties).toHaveLength(2);
+    expect(properties.map((mapping) => mapping.Topics).sort()).toEqual([
+      ['orders.events'],
+      ['shipping.events'],
+    ]);
+    for (const topic of ['orders.events', 'shipping.events']) {
+      expect(properties.find((mapping) => mapping.Topics[0] === topic)).toMatchObject({
+        StartingPosition: 'TRIM_HORIZON',
+        AmazonManagedKafkaEventSourceConfig: { ConsumerGroupId: `order-saga-notifications-${topic}` },
+        BisectBatchOnFunctionError: true,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        DestinationConfig: {
+          OnFailure: { Destination: { 'Fn::GetAtt': [logicalIdOf(consumer.discardedBatches), 'Arn'] } },
+        },
+      });
+    }
   });
 
   it('gives the consumer its table, the failure rate (default 0) and the consumer settings', () => {

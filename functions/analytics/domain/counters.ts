@@ -14,7 +14,15 @@ const COUNTER_BY_TYPE: Partial<Record<EventType, string>> = {
   PaymentFailed: 'PAYMENTS_FAILED',
   NotificationSent: 'NOTIFICATIONS_SENT',
   NotificationFailed: 'NOTIFICATIONS_FAILED',
+  OrderShipped: 'ORDERS_SHIPPED',
+  OrderDelivered: 'ORDERS_DELIVERED',
 };
+
+/**
+ * Counted on top of ORDERS_CANCELLED for an OrderCancelled of an order that was CONFIRMED (version 4
+ * and later say what the order was cancelled from; earlier versions count as cancelled only).
+ */
+export const CANCELLED_AFTER_CONFIRMATION = 'ORDERS_CANCELLED_AFTER_CONFIRMATION';
 
 export function counterOf(eventType: EventType): string {
   return COUNTER_BY_TYPE[eventType] ?? `EVENT_${eventType}`;
@@ -31,10 +39,18 @@ export interface CounterKey {
   counter: string;
 }
 
-export const counterKeyOf = (event: DomainEvent): CounterKey => ({
-  hour: hourOf(event.occurredAt),
-  counter: counterOf(event.eventType),
-});
+/** The counters an event adds one to: its type's, and for some events a second one. */
+export function countersOf(event: DomainEvent): string[] {
+  const counters = [counterOf(event.eventType)];
+  if (event.eventType === 'OrderCancelled' && event.eventVersion >= 4) {
+    const { cancelledFrom } = event.payload as { cancelledFrom?: string };
+    if (cancelledFrom === 'CONFIRMED') counters.push(CANCELLED_AFTER_CONFIRMATION);
+  }
+  return counters;
+}
+
+export const counterKeysOf = (event: DomainEvent): CounterKey[] =>
+  countersOf(event).map((counter) => ({ hour: hourOf(event.occurredAt), counter }));
 
 /**
  * Each counter of an hour is split over this many items (`<counter>#<shard>`), summed when read, so
@@ -78,24 +94,37 @@ export const markerKey = (eventId: string) => ({ pk: `EVENT#${eventId}`, sk: 'EV
 export function aggregate(events: readonly DomainEvent[]): Map<string, { key: CounterKey; count: number }> {
   const totals = new Map<string, { key: CounterKey; count: number }>();
   for (const event of events) {
-    const key = counterKeyOf(event);
-    const id = `${key.hour}|${key.counter}`;
-    const entry = totals.get(id);
-    if (entry) entry.count += 1;
-    else totals.set(id, { key, count: 1 });
+    for (const key of counterKeysOf(event)) {
+      const id = `${key.hour}|${key.counter}`;
+      const entry = totals.get(id);
+      if (entry) entry.count += 1;
+      else totals.set(id, { key, count: 1 });
+    }
   }
   return totals;
 }
 
-/** Order statuses as reported by GET /admin/metrics, from the order counters of a window. */
+/**
+ * Order statuses as reported by GET /admin/metrics, from the order counters of a window: PLACED is
+ * every order placed; the others are the status each order is in now, so they add up to PLACED. An
+ * order counts in its latest status only: a DELIVERED order is not also SHIPPED or CONFIRMED, and a
+ * CONFIRMED order the customer cancelled is CANCELLED only (ORDERS_CANCELLED_AFTER_CONFIRMATION).
+ * A window can hold later steps of orders placed before it, so no status goes below 0.
+ */
 export function byStatus(totals: Record<string, number>) {
   const placed = totals.ORDERS_CREATED ?? 0;
   const confirmed = totals.ORDERS_CONFIRMED ?? 0;
   const cancelled = totals.ORDERS_CANCELLED ?? 0;
+  const cancelledAfterConfirmation = totals[CANCELLED_AFTER_CONFIRMATION] ?? 0;
+  const shipped = totals.ORDERS_SHIPPED ?? 0;
+  const delivered = totals.ORDERS_DELIVERED ?? 0;
+  const cancelledBeforeConfirmation = Math.max(0, cancelled - cancelledAfterConfirmation);
   return {
     PLACED: placed,
-    CONFIRMED: confirmed,
+    CONFIRMED: Math.max(0, confirmed - cancelledAfterConfirmation - shipped),
+    SHIPPED: Math.max(0, shipped - delivered),
+    DELIVERED: delivered,
     CANCELLED: cancelled,
-    IN_PROGRESS: Math.max(0, placed - confirmed - cancelled),
+    IN_PROGRESS: Math.max(0, placed - confirmed - cancelledBeforeConfirmation),
   };
 }

@@ -57,11 +57,13 @@ async function onOrderOutcome(event: OrderOutcomeEvent, ctx: HandlerContext): Pr
 }
 
 /**
- * Notification service: OrderConfirmed and OrderCancelled on `orders.events` become email/SMS
- * notifications, each recorded exactly once with its NotificationSent or NotificationFailed event
+ * Notification service: OrderConfirmed and OrderCancelled on `orders.events`, OrderShipped and
+ * OrderDelivered on `shipping.events` become email/SMS notifications, each recorded exactly once with its NotificationSent or NotificationFailed event
  * (functions/notifications/service.ts). An open provider circuit fails the record so it is retried.
  */
 export const handler = kafkaConsumerHandler(NotificationConsumerFn, env, {
   OrderConfirmed: onOrderOutcome,
   OrderCancelled: onOrderOutcome,
+  OrderShipped: onOrderOutcome,
+  OrderDelivered: onOrderOutcome,
 });

@@ -3,6 +3,7 @@ import type {
   EventPayload,
   Money,
   OrderCancellationReasonV2,
+  OrderCancelledFrom,
   PaymentPendingReason,
   PaymentReversalReason,
   Recipient,
@@ -150,6 +151,29 @@ function reservationFor(
   return named ? { id: named, moves: [reservedMove(named, true)] } : undefined;
 }
 
+/**
+ * The status an order is cancelled from (OrderCancelled's `cancelledFrom`): one before it ships. A
+ * shipped, delivered or cancelled order is never cancelled; asking for it is a bug in the decider.
+ */
+function cancelledFromOf(state: OrderState): OrderCancelledFrom {
+  const status = state.status;
+  switch (status) {
+    case 'PENDING':
+    case 'STOCK_RESERVED':
+    case 'PAYMENT_PENDING':
+    case 'CONFIRMED':
+      return status;
+    case 'SHIPPED':
+    case 'DELIVERED':
+    case 'CANCELLED':
+      throw new SagaInvariantError(`Order ${state.orderId} is ${status} and cannot be cancelled`);
+    default: {
+      const unhandled: never = status;
+      throw new SagaInvariantError(`Unknown order status ${String(unhandled)}`);
+    }
+  }
+}
+
 /** The events of a cancellation: release the reservation (once) and announce the cancellation. */
 function cancellation(
   state: OrderState,
@@ -184,6 +208,7 @@ function cancellation(
         ...(detail ? { detail } : {}),
         cancelledAt: at,
         recipient: state.recipient,
+        cancelledFrom: cancelledFromOf(state),
       },
     },
   };
@@ -322,6 +347,7 @@ export function decide(state: OrderState, event: SagaEvent, now: Date): Decision
               detail,
               cancelledAt: at,
               recipient: state.recipient,
+              cancelledFrom: cancelledFromOf(state),
             },
           },
         ],

@@ -166,6 +166,7 @@ export function sagaEvent(
           detail: 'DECLINED: Card declined by issuer',
           cancelledAt: now.toISOString(),
           recipient: RECIPIENT,
+          cancelledFrom: 'PAYMENT_PENDING',
         },
         { source: 'order-service', ...follows() },
       );

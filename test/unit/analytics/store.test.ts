@@ -209,7 +209,7 @@ describe('Function: getMetrics', () => {
     expect(metrics).toEqual({
       hours: 2,
       from: '2025-03-01T11:00:00Z',
-      byStatus: { PLACED: 5, CONFIRMED: 3, CANCELLED: 1, IN_PROGRESS: 1 },
+      byStatus: { PLACED: 5, CONFIRMED: 3, SHIPPED: 0, DELIVERED: 0, CANCELLED: 1, IN_PROGRESS: 1 },
       totals: { ORDERS_CREATED: 5, ORDERS_CONFIRMED: 3, ORDERS_CANCELLED: 1 },
       hourly: [
         { hour: '2025-03-01T11:00:00Z', counters: { ORDERS_CANCELLED: 1 } },

@@ -118,15 +118,16 @@ describe('Contract: NotificationConsumerFn', () => {
     );
   });
 
-  it('consumes the order outcomes of the orders topic under the notifications service', () => {
+  it('consumes the order outcomes and the shipping progress under the notifications service', () => {
     // Prepare
     const contract = NotificationConsumerFn;
 
     // Assess
     expect(contract).toMatchObject({
       service: 'notifications',
-      consumes: ['OrderConfirmed', 'OrderCancelled'],
-      trigger: 'MSK: orders.events (OrderConfirmed, OrderCancelled)',
+      consumes: ['OrderConfirmed', 'OrderCancelled', 'OrderShipped', 'OrderDelivered'],
+      trigger:
+        'MSK: orders.events, shipping.events (OrderConfirmed, OrderCancelled, OrderShipped, OrderDelivered)',
     });
   });
 });

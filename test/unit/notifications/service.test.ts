@@ -45,6 +45,20 @@ function cancelledFor(
   return { ...event, aggregateId: orderId, payload: { ...event.payload, orderId, recipient } };
 }
 
+/** OrderShipped or OrderDelivered (version 1, which always carries the recipient). */
+function shippingFor(
+  type: 'OrderShipped' | 'OrderDelivered',
+  recipient: Recipient,
+  orderId = 'c0ffee00-0000-4000-8000-000000000004',
+): OrderOutcomeEvent {
+  if (type === 'OrderShipped') {
+    const event = sample('OrderShipped');
+    return { ...event, aggregateId: orderId, payload: { ...event.payload, orderId, recipient } };
+  }
+  const event = sample('OrderDelivered');
+  return { ...event, aggregateId: orderId, payload: { ...event.payload, orderId, recipient } };
+}
+
 interface Harness {
   service: NotificationService;
   sleep: ReturnType<typeof vi.fn>;
@@ -424,6 +438,76 @@ describe('Class: NotificationService, with the recipient the event carries', () 
     // Assess
     expect(outcomes).toEqual([]);
     expect(doc.commandCalls(GetCommand)).toHaveLength(0);
+    expect(puts()).toHaveLength(0);
+  });
+
+  it('notifies a shipment on the channels the recipient accepts, with the carrier and tracking number', async () => {
+    // Prepare
+    const { service, providers } = harness();
+    const email = vi.spyOn(providers.email, 'send');
+    const sms = vi.spyOn(providers.sms, 'send');
+    const event = shippingFor('OrderShipped', BOB);
+
+    // Act
+    const outcomes = await service.notify(event, NOW);
+
+    // Assess
+    const orderId = 'c0ffee00-0000-4000-8000-000000000004';
+    expect(outcomes.map((outcome) => [outcome.notificationId, outcome.status])).toEqual([
+      [`${orderId}#ORDER_SHIPPED#email`, 'SENT'],
+      [`${orderId}#ORDER_SHIPPED#sms`, 'SENT'],
+    ]);
+    const data = { customerId: 'customer-bob', carrier: 'mock-carrier', trackingNumber: 'MC1Z4F7K2Q9D0X' };
+    expect(email.mock.calls[0]?.[0]).toMatchObject({
+      to: 'bob@example.com',
+      template: 'ORDER_SHIPPED',
+      data,
+    });
+    expect(sms.mock.calls[0]?.[0]).toMatchObject({ to: '+15555550123', template: 'ORDER_SHIPPED', data });
+    const published = publishedEvent(puts()[0]);
+    expect(published).toMatchObject({
+      eventType: 'NotificationSent',
+      eventVersion: 2,
+      causationId: event.eventId,
+      payload: { template: 'ORDER_SHIPPED', channel: 'email' },
+    });
+  });
+
+  it('notifies a delivery by email only to a recipient who accepts email only', async () => {
+    // Prepare
+    const { service, providers } = harness();
+    const sms = vi.spyOn(providers.sms, 'send');
+    const emailOnly: Recipient = {
+      customerId: 'customer-bob',
+      email: 'bob@example.com',
+      notifications: { email: true, sms: false },
+    };
+
+    // Act
+    const outcomes = await service.notify(shippingFor('OrderDelivered', emailOnly), NOW);
+
+    // Assess
+    expect(outcomes.map((outcome) => outcome.notificationId)).toEqual([
+      'c0ffee00-0000-4000-8000-000000000004#ORDER_DELIVERED#email',
+    ]);
+    expect(sms).not.toHaveBeenCalled();
+    expect(puts().map((put) => [put.Item?.template, put.Item?.recipient])).toEqual([
+      ['ORDER_DELIVERED', 'bob@example.com'],
+    ]);
+  });
+
+  it('sends no shipping notification twice when the same event is delivered again', async () => {
+    // Prepare
+    const { service, providers } = harness();
+    const email = vi.spyOn(providers.email, 'send');
+    doc.on(GetCommand).resolves({ Item: { pk: 'NOTIFICATION#x' } });
+
+    // Act
+    const outcomes = await service.notify(shippingFor('OrderShipped', BOB), NOW);
+
+    // Assess
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['ALREADY_DONE', 'ALREADY_DONE']);
+    expect(email).not.toHaveBeenCalled();
     expect(puts()).toHaveLength(0);
   });
 

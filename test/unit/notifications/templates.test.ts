@@ -26,6 +26,25 @@ const cancelled = (reason: string, channel: 'email' | 'sms' = 'sms'): Notificati
   data: { customerId: 'c-1', reason, cancelledAt: '2026-01-02T03:04:05.000Z' },
 });
 
+const shipping = (
+  template: 'ORDER_SHIPPED' | 'ORDER_DELIVERED',
+  channel: 'email' | 'sms',
+): NotificationMessage => ({
+  notificationId: `o-3#${template}#${channel}`,
+  channel,
+  to: channel === 'email' ? 'a@example.com' : '+15555550100',
+  template,
+  orderId: 'o-3',
+  data: {
+    customerId: 'c-1',
+    carrier: 'mock-carrier',
+    trackingNumber: 'MC1Z4F7K2Q9D0X',
+    ...(template === 'ORDER_SHIPPED'
+      ? { shippedAt: '2026-01-03T08:00:00.000Z' }
+      : { deliveredAt: '2026-01-04T17:30:00.000Z' }),
+  },
+});
+
 describe('Function: renderMessage', () => {
   it('renders the confirmation email with the total in major units and the payment', () => {
     // Act
@@ -75,6 +94,53 @@ describe('Function: renderMessage', () => {
     // Assess
     expect(texts[0]).toEqual(texts[1]);
     expect(texts[0]?.subject).toBe('Your order o-2 is cancelled');
+  });
+
+  it('renders the shipping email with the carrier, the tracking number and the time it shipped', () => {
+    // Act
+    const rendered = renderMessage(shipping('ORDER_SHIPPED', 'email'));
+
+    // Assess
+    expect(rendered).toEqual({
+      subject: 'Your order o-3 has shipped',
+      body: [
+        'Your order o-3 is on its way.',
+        'Carrier: mock-carrier. Tracking number: MC1Z4F7K2Q9D0X.',
+        'Shipped at 2026-01-03T08:00:00.000Z.',
+      ].join('\n'),
+    });
+  });
+
+  it('renders the shipping SMS with the carrier and the tracking number', () => {
+    // Act
+    const rendered = renderMessage(shipping('ORDER_SHIPPED', 'sms'));
+
+    // Assess
+    expect(rendered.body).toBe('Order o-3 has shipped with mock-carrier, tracking MC1Z4F7K2Q9D0X.');
+    expect(rendered.body.length).toBeLessThanOrEqual(160);
+  });
+
+  it('renders the delivery email with the carrier, the tracking number and the time it was delivered', () => {
+    // Act
+    const rendered = renderMessage(shipping('ORDER_DELIVERED', 'email'));
+
+    // Assess
+    expect(rendered).toEqual({
+      subject: 'Your order o-3 is delivered',
+      body: [
+        'Your order o-3 is delivered.',
+        'Carrier: mock-carrier. Tracking number: MC1Z4F7K2Q9D0X.',
+        'Delivered at 2026-01-04T17:30:00.000Z.',
+      ].join('\n'),
+    });
+  });
+
+  it('renders a short delivery SMS', () => {
+    // Act
+    const rendered = renderMessage(shipping('ORDER_DELIVERED', 'sms'));
+
+    // Assess
+    expect(rendered).toEqual({ subject: 'Your order o-3 is delivered', body: 'Order o-3 is delivered.' });
   });
 
   it('fails on a template it has no rendering for', () => {

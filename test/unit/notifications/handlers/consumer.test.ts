@@ -123,6 +123,28 @@ describe('Handler: notifications consumer', () => {
     expect(doc.commandCalls(PutCommand)).toHaveLength(0);
   });
 
+  it('notifies OrderShipped and OrderDelivered from shipping.events on the channels the recipient accepts', async () => {
+    // Prepare
+    const shipped = sample('OrderShipped');
+    const delivered = sample('OrderDelivered');
+    const event = mskEvent([
+      { topic: 'shipping.events', offset: 4, value: shipped },
+      { topic: 'shipping.events', offset: 5, value: delivered },
+    ]);
+
+    // Act
+    const result = await handler(event, lambdaContext());
+
+    // Assess
+    expect(result).toMatchObject({ batchItemFailures: [] });
+    const items = doc.commandCalls(PutCommand).map((call) => call.args[0].input.Item);
+    const accepted = (['email', 'sms'] as const).filter((c) => shipped.payload.recipient.notifications[c]);
+    expect(items.map((item) => item?.notificationId)).toEqual([
+      ...accepted.map((c) => `${shipped.payload.orderId}#ORDER_SHIPPED#${c}`),
+      ...accepted.map((c) => `${delivered.payload.orderId}#ORDER_DELIVERED#${c}`),
+    ]);
+  });
+
   it('ignores order events it has no notification for', async () => {
     // Prepare
     const event = mskEvent([{ topic: 'orders.events', offset: 3, value: sample('OrderCreated') }]);

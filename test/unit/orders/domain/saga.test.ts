@@ -136,6 +136,7 @@ describe('Function: decide', () => {
             .join('; '),
           cancelledAt: NOW.toISOString(),
           recipient: RECIPIENT,
+          cancelledFrom: 'PENDING',
         },
       },
     ]);
@@ -239,6 +240,7 @@ describe('Function: decide', () => {
             : {}),
           cancelledAt: NOW.toISOString(),
           recipient: RECIPIENT,
+          cancelledFrom: 'STOCK_RESERVED',
         },
       },
     ]);
@@ -573,6 +575,7 @@ describe('Function: decideCommand', () => {
           detail: 'ordered the wrong size',
           cancelledAt: NOW.toISOString(),
           recipient: RECIPIENT,
+          cancelledFrom: 'PENDING',
         },
       },
     ]);
@@ -647,6 +650,10 @@ describe('Function: decideCommand', () => {
     expect(decision.emit[1]).toEqual({
       type: 'PaymentReversalRequested',
       payload: { orderId: ORDER_ID, paymentId: 'pay-1', reason: 'ORDER_CANCELLED' },
+    });
+    expect(decision.emit[2]?.payload).toMatchObject({
+      reason: 'CUSTOMER_REQUEST',
+      cancelledFrom: 'CONFIRMED',
     });
     expect(decision.set).toEqual({ releaseRequested: true, reversalRequested: true });
     expect(again).toEqual({ kind: 'ALREADY_CANCELLED' });

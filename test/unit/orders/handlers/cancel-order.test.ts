@@ -116,9 +116,10 @@ describe('Handler: cancel-order', () => {
     expect(events.map((event) => event.eventType)).toEqual(['StockReleaseRequested', 'OrderCancelled']);
     expect(events.map((event) => [event.eventVersion, event.correlationId, event.aggregateId])).toEqual([
       [1, '01JN8S7QG07VXVQKXB80JART8R', ORDER_ID],
-      [3, '01JN8S7QG07VXVQKXB80JART8R', ORDER_ID],
+      [4, '01JN8S7QG07VXVQKXB80JART8R', ORDER_ID],
     ]);
     expect(events[1]?.payload).toMatchObject({
+      cancelledFrom: 'STOCK_RESERVED',
       reason: 'CUSTOMER_REQUEST',
       detail: 'ordered the wrong size',
       recipient: { customerId: CUSTOMER_SUB, name: 'Alice' },
