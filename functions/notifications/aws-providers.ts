@@ -103,6 +103,29 @@ export interface SesEmailProviderOptions {
 }
 
 /**
+ * What both providers do around their one SDK call: refuse another channel and placeholder
+ * addresses, map the SDK's errors (`providerErrorOf`), and require the message id AWS answers with.
+ */
+async function sendThrough(
+  provider: NotificationProvider,
+  message: NotificationMessage,
+  call: () => Promise<{ MessageId?: string | undefined }>,
+): Promise<SendReceipt> {
+  if (message.channel !== provider.channel) {
+    throw new ProviderError(`${provider.name} cannot send ${message.channel} messages`, false);
+  }
+  refusePlaceholder(provider, message);
+  let messageId: string | undefined;
+  try {
+    ({ MessageId: messageId } = await call());
+  } catch (error) {
+    throw providerErrorOf(provider, message, error);
+  }
+  if (!messageId) throw new ProviderError(`${provider.name} accepted the message without a MessageId`, true);
+  return { providerMessageId: messageId };
+}
+
+/**
  * Email through Amazon SES (SESv2 `SendEmail`), as plain text rendered by `renderMessage`. SES has no
  * idempotency key: the deterministic notificationId goes with each message as the
  * `X-Notification-Id` header and the `notificationId` email tag (in SES event destinations), so a
@@ -137,21 +160,10 @@ export class SesEmailProvider implements NotificationProvider {
     };
   }
 
-  async send(message: NotificationMessage): Promise<SendReceipt> {
-    if (message.channel !== this.channel) {
-      throw new ProviderError(`${this.name} cannot send ${message.channel} messages`, false);
-    }
-    refusePlaceholder(this, message);
-    let messageId: string | undefined;
-    try {
-      ({ MessageId: messageId } = await this.options.client.send(
-        new SendEmailCommand(this.requestFor(message)),
-      ));
-    } catch (error) {
-      throw providerErrorOf(this, message, error);
-    }
-    if (!messageId) throw new ProviderError(`${this.name} accepted the message without a MessageId`, true);
-    return { providerMessageId: messageId };
+  send(message: NotificationMessage): Promise<SendReceipt> {
+    return sendThrough(this, message, () =>
+      this.options.client.send(new SendEmailCommand(this.requestFor(message))),
+    );
   }
 }
 
@@ -194,20 +206,9 @@ export class SnsSmsProvider implements NotificationProvider {
     };
   }
 
-  async send(message: NotificationMessage): Promise<SendReceipt> {
-    if (message.channel !== this.channel) {
-      throw new ProviderError(`${this.name} cannot send ${message.channel} messages`, false);
-    }
-    refusePlaceholder(this, message);
-    let messageId: string | undefined;
-    try {
-      ({ MessageId: messageId } = await this.options.client.send(
-        new PublishCommand(this.requestFor(message)),
-      ));
-    } catch (error) {
-      throw providerErrorOf(this, message, error);
-    }
-    if (!messageId) throw new ProviderError(`${this.name} accepted the message without a MessageId`, true);
-    return { providerMessageId: messageId };
+  send(message: NotificationMessage): Promise<SendReceipt> {
+    return sendThrough(this, message, () =>
+      this.options.client.send(new PublishCommand(this.requestFor(message))),
+    );
   }
 }
