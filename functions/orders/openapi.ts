@@ -97,6 +97,24 @@ const EXAMPLE_CART: CartView = {
 
 const EMPTY_CART: CartView = { items: [], total: null, itemCount: 0, updatedAt: null };
 
+/** The 202 of a call that places an order (`POST /orders`, `POST /cart/checkout`). */
+const orderAccepted = (description: string) => ({
+  ...jsonResponse(description, OrderViewSchema, EXAMPLE_ORDER),
+  headers: z.object({
+    Location: z.string().describe('the path of the order'),
+    'Idempotent-Replayed': z.literal('true').optional().describe('set on a replayed answer'),
+  }),
+});
+
+/** The 400 codes of a call that places an order: its Idempotency-Key and its body. */
+const PLACE_ORDER_BAD_REQUESTS = [
+  'MISSING_PARAMETER',
+  'MISSING_IDEMPOTENCY_KEY',
+  'INVALID_IDEMPOTENCY_KEY',
+  'MALFORMED_JSON',
+  'VALIDATION_FAILED',
+] as const;
+
 /** The cart's routes: the signed-in customer's own cart, keyed by the token's subject. */
 export const CART_ROUTES: readonly RouteConfig[] = [
   apiRoute({
@@ -173,22 +191,10 @@ export const CART_ROUTES: readonly RouteConfig[] = [
       },
     },
     responses: {
-      202: {
-        ...jsonResponse('Accepted: the order, PENDING; the cart is empty', OrderViewSchema, EXAMPLE_ORDER),
-        headers: z.object({
-          Location: z.string().describe('the path of the order'),
-          'Idempotent-Replayed': z.literal('true').optional().describe('set on a replayed answer'),
-        }),
-      },
+      202: orderAccepted('Accepted: the order, PENDING; the cart is empty'),
     },
     errors: {
-      400: [
-        'MISSING_PARAMETER',
-        'MISSING_IDEMPOTENCY_KEY',
-        'INVALID_IDEMPOTENCY_KEY',
-        'MALFORMED_JSON',
-        'VALIDATION_FAILED',
-      ],
+      400: PLACE_ORDER_BAD_REQUESTS,
       403: ['CUSTOMER_SUSPENDED'],
       409: ['IDEMPOTENCY_KEY_REUSED', 'REQUEST_IN_PROGRESS', 'CART_CHANGED'],
       413: ['PAYLOAD_TOO_LARGE'],
@@ -223,22 +229,10 @@ export const ORDER_ROUTES: readonly RouteConfig[] = [
       },
     },
     responses: {
-      202: {
-        ...jsonResponse('Accepted: the order, PENDING; the saga moves it on', OrderViewSchema, EXAMPLE_ORDER),
-        headers: z.object({
-          Location: z.string().describe('the path of the order'),
-          'Idempotent-Replayed': z.literal('true').optional().describe('set on a replayed answer'),
-        }),
-      },
+      202: orderAccepted('Accepted: the order, PENDING; the saga moves it on'),
     },
     errors: {
-      400: [
-        'MISSING_PARAMETER',
-        'MISSING_IDEMPOTENCY_KEY',
-        'INVALID_IDEMPOTENCY_KEY',
-        'MALFORMED_JSON',
-        'VALIDATION_FAILED',
-      ],
+      400: PLACE_ORDER_BAD_REQUESTS,
       403: ['CUSTOMER_SUSPENDED'],
       409: ['IDEMPOTENCY_KEY_REUSED', 'REQUEST_IN_PROGRESS'],
       413: ['PAYLOAD_TOO_LARGE'],
