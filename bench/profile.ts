@@ -5,6 +5,7 @@
  */
 import type { DynamoUsage, Units } from '../localstack/runtime/dynamo-meter';
 import type { LocalRuntime } from '../localstack/runtime/runtime';
+import type { CpuPerOrder } from './cpu';
 import type { HopReport } from './hops';
 
 /** One function's share of an order. */
@@ -91,6 +92,8 @@ export interface BenchReport {
    */
   hopsMs?: HopReport;
   perOrder: PerOrder;
+  /** CPU of one order on the bench machine, by component (`bench/cpu.ts`). Absent in older reports. */
+  cpu?: CpuPerOrder;
 }
 
 /** Counters of a running local stack at one moment. */

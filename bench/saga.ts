@@ -28,6 +28,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { Kafka, logLevel } from 'kafkajs';
 import { localDynamoClientConfig } from '../localstack/engines';
+import { CpuMeter, cpuPerOrder, formatCpu } from './cpu';
 import {
   LAPTOP_STAND,
   ms,
@@ -61,6 +62,7 @@ if (!(pendingShare >= 0 && pendingShare <= 1)) throw new Error('--pending must b
 const TOPICS = ['orders.events', 'inventory.events', 'payments.events', 'notifications.events'];
 
 const runtime = await startLocalStack(Number(values['time-scale']));
+const cpuMeter = new CpuMeter(runtime);
 const dynamo = new DynamoDBClient(localDynamoClientConfig(runtime.dynamoEndpoint));
 const admin = new Kafka({ brokers: runtime.kafkaBootstrap.split(','), logLevel: logLevel.NOTHING }).admin();
 
@@ -203,6 +205,7 @@ try {
   const perFunctionBefore = invocationsByFunction();
   const messagesBefore = await kafkaMessages();
   const customerToken = await signInAs(runtimeInfoOf(runtime), 'customer');
+  const cpuBefore = cpuMeter.sample();
   // Pending orders are spread evenly over the run (every 1/share-th order).
   const pendingEvery = pendingShare > 0 ? 1 / pendingShare : Number.POSITIVE_INFINITY;
   const specs: OrderSpec[] = Array.from({ length: total }, (_, i) => {
@@ -222,6 +225,7 @@ try {
   }
   progressBar('settled', acceptedIds.filter((id) => settledAt.has(id)).length, acceptedIds.length);
   const elapsed = Date.now() - started;
+  const cpu = cpuPerOrder(cpuBefore, cpuMeter.sample(), acceptedIds.length, elapsed);
   for (const order of orders) {
     const settled = order.orderId ? settledAt.get(order.orderId) : undefined;
     if (settled) {
@@ -292,6 +296,7 @@ local ceiling          ${ceiling.toFixed(1)} orders/s (raw writes/s ÷ writes pe
   const hopReport = hops.report();
   console.log(`\n${formatHops(hopReport).join('\n')}`);
   console.log(`\n${formatPerOrder(perOrder).join('\n')}`);
+  console.log(`\n${formatCpu(cpu).join('\n')}`);
   if (values.json) {
     const percentiles = (values: number[]) => ({
       p50: percentile(values, 50),
@@ -315,12 +320,14 @@ local ceiling          ${ceiling.toFixed(1)} orders/s (raw writes/s ÷ writes pe
       latencyMs: { createOrder: percentiles(createLatencies), sagaCompletion: percentiles(sagaLatencies) },
       hopsMs: hopReport,
       perOrder,
+      cpu,
     };
     writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`);
     console.log(`\nwrote ${values.json}`);
   }
   process.exitCode = settled.length === accepted.length && accepted.length === total ? 0 : 1;
 } finally {
+  cpuMeter.stop();
   await observer.disconnect().catch(() => {});
   await admin.disconnect().catch(() => {});
   dynamo.destroy();

@@ -85,6 +85,11 @@ export class LocalLambda {
     private readonly maxConcurrency = 4,
   ) {}
 
+  /** Process ids of the execution environments alive now (for CPU accounting by tools). */
+  get pids(): number[] {
+    return [...this.all].flatMap((host) => (host.child.pid === undefined ? [] : [host.child.pid]));
+  }
+
   async invoke(event: unknown, options: { traceId?: string } = {}): Promise<InvokeResult> {
     this.invocations++;
     const host = await this.acquire();
