@@ -13,12 +13,11 @@ import {
   countByStatus,
   latencySummary,
   latestOrders,
+  ORDER_STATUSES,
   type OrderView,
   orderViewOf,
 } from './stats';
 
-/** The order statuses, in saga order (`ORDER_STATUSES` of the order service). */
-const STATUSES = ['PENDING', 'STOCK_RESERVED', 'PAYMENT_PENDING', 'CONFIRMED', 'CANCELLED'];
 /** Orders the page lists, newest first. */
 const LATEST = 20;
 /** A snapshot is computed at most this often, however many pages poll. */
@@ -230,7 +229,7 @@ export class OpsPage {
       generatedAt: new Date(now).toISOString(),
       orders: {
         total: orders.length,
-        byStatus: countByStatus(orders, STATUSES),
+        byStatus: countByStatus(orders, ORDER_STATUSES),
         latest: latestOrders(orders, LATEST),
         sagaLatencyMs: latencySummary(durations),
       },
