@@ -257,14 +257,20 @@ export function monthlyFloor(
   }
   if (inventory.provisionedPollerMappings.length > 0) {
     const perUnit = prices.lambda.provisionedPollers.pollersPerEventPollerUnit;
-    const units = inventory.provisionedPollerMappings.reduce(
-      (sum, pollers) => sum + Math.max(1, Math.ceil(pollers / perUnit)),
-      0,
-    );
+    const unitsFor = (pollers: number) => Math.max(1, Math.ceil(pollers / perUnit));
+    // A mapping of its own holds at least one EPU; a poller group's mappings share theirs.
+    const grouped = new Map<string, number>();
+    let units = 0;
+    for (const { minimumPollers, pollerGroup } of inventory.provisionedPollerMappings) {
+      if (pollerGroup === undefined) units += unitsFor(minimumPollers);
+      else grouped.set(pollerGroup, (grouped.get(pollerGroup) ?? 0) + minimumPollers);
+    }
+    for (const pollers of grouped.values()) units += unitsFor(pollers);
+    const groups = grouped.size === 0 ? '' : `, ${grouped.size} poller group${grouped.size === 1 ? '' : 's'}`;
     items.push(
       line(
         'Lambda',
-        `Kafka event source mappings in provisioned mode (${inventory.provisionedPollerMappings.length} mappings, ${units} EPU)`,
+        `Kafka event source mappings in provisioned mode (${inventory.provisionedPollerMappings.length} mappings${groups}, ${units} EPU)`,
         units * hours,
         'EPU-hours',
         prices.lambda.provisionedPollers.eventPollerUnitHour,

@@ -28,8 +28,11 @@ export interface Inventory {
   topics: { name: string; partitions: number }[];
   mskServerlessClusters: number;
   mskProvisionedClusters: number;
-  /** Minimum pollers of each Kafka event source mapping in provisioned mode. */
-  provisionedPollerMappings: number[];
+  /**
+   * Each Kafka event source mapping in provisioned mode: its minimum pollers and, when it shares its
+   * event poller units with other mappings, its poller group.
+   */
+  provisionedPollerMappings: { minimumPollers: number; pollerGroup?: string }[];
   schedules: ScheduleSpec[];
   /** Availability zones (subnets) of each interface endpoint. */
   interfaceEndpoints: { service: string; azs: number }[];
@@ -131,9 +134,16 @@ function add(inventory: Inventory, stack: StackTemplate, logicalId: string, reso
       inventory.mskProvisionedClusters += 1;
       return;
     case 'AWS::Lambda::EventSourceMapping': {
-      const pollers = props.ProvisionedPollerConfig as { MinimumPollers?: number } | undefined;
+      const pollers = props.ProvisionedPollerConfig as
+        | { MinimumPollers?: number; PollerGroupName?: string }
+        | undefined;
       if (pollers !== undefined)
-        inventory.provisionedPollerMappings.push(Number(pollers.MinimumPollers ?? 1));
+        inventory.provisionedPollerMappings.push({
+          minimumPollers: Number(pollers.MinimumPollers ?? 1),
+          ...(typeof pollers.PollerGroupName === 'string' && pollers.PollerGroupName !== ''
+            ? { pollerGroup: pollers.PollerGroupName }
+            : {}),
+        });
       return;
     }
     case 'AWS::Events::Rule': {

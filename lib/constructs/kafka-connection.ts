@@ -23,6 +23,12 @@ export interface KafkaConnection {
   readonly vpc: ec2.IVpc;
   /** Subnets Kafka clients run in. */
   readonly subnets: ec2.SubnetSelection;
+  /**
+   * The provisioned poller group every MSK event source mapping of the app joins (`PollerGroupName`):
+   * the mappings share their event poller units instead of holding at least one each. AWS allows up
+   * to 100 mappings per group, within the cluster's VPC. Unset: each mapping has dedicated pollers.
+   */
+  readonly pollerGroupName?: string;
 }
 
 /** The port of the MSK IAM (SASL/OAUTHBEARER over TLS) listener. */

@@ -311,7 +311,13 @@ export class KafkaConsumer<C extends AnyContract = AnyContract> extends Construc
         startingPosition: lambda.StartingPosition.TRIM_HORIZON,
         batchSize,
         maxBatchingWindow,
-        provisionedPollerConfig: { minimumPollers: 1, maximumPollers: 3 },
+        provisionedPollerConfig: {
+          minimumPollers: 1,
+          maximumPollers: 3,
+          ...(props.kafka.pollerGroupName === undefined
+            ? {}
+            : { pollerGroupName: props.kafka.pollerGroupName }),
+        },
         // Lag and throughput per mapping (one consumer group each), for the consumer-lag panels.
         metricsConfig: { metrics: [lambda.MetricType.KAFKA_METRICS] },
         retryAttempts,

@@ -86,6 +86,7 @@ export class MessagingStack extends Stack {
       clientSecurityGroup: props.kafkaClientSecurityGroup,
       vpc: props.vpc,
       subnets: props.subnets,
+      pollerGroupName: `order-saga-${config.stage}`,
     };
 
     this.topics = new KafkaTopics(this, 'Topics', {

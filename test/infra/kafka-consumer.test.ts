@@ -59,7 +59,8 @@ describe('Construct: KafkaConsumer', () => {
         BatchSize: 100,
         // The saga is on the critical path of POST → CONFIRMED: no batching window.
         MaximumBatchingWindowInSeconds: 0,
-        ProvisionedPollerConfig: { MinimumPollers: 1, MaximumPollers: 3 },
+        // Every consumer's mappings share the stage's poller group: one EPU for all of them at rest.
+        ProvisionedPollerConfig: { MinimumPollers: 1, MaximumPollers: 3, PollerGroupName: 'order-saga-test' },
         MetricsConfig: { Metrics: ['KafkaMetrics'] },
         MaximumRetryAttempts: 10,
         BisectBatchOnFunctionError: true,
@@ -69,6 +70,23 @@ describe('Construct: KafkaConsumer', () => {
         },
       });
     }
+  });
+
+  it('puts every MSK mapping of the app in the stage’s one poller group', () => {
+    // Act
+    const groups = Object.values(testApp.stacks)
+      .filter((stack): stack is NonNullable<typeof stack> => stack !== undefined)
+      .flatMap((stack) =>
+        Object.values(testApp.template(stack).findResources('AWS::Lambda::EventSourceMapping')).filter(
+          (mapping) => mapping.Properties.AmazonManagedKafkaEventSourceConfig !== undefined,
+        ),
+      )
+      .map((mapping) => mapping.Properties.ProvisionedPollerConfig?.PollerGroupName);
+
+    // Assess: every consumer of every service (AWS allows up to 100 mappings per group).
+    expect(groups.length).toBeGreaterThanOrEqual(10);
+    expect(groups.length).toBeLessThanOrEqual(100);
+    expect(new Set(groups)).toEqual(new Set(['order-saga-test']));
   });
 
   it('keeps discarded batches in a private, encrypted, TLS-only bucket for 30 days', () => {

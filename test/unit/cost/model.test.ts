@@ -189,7 +189,16 @@ describe('Function: monthlyFloor', () => {
     const inventory = emptyInventory();
     inventory.mskServerlessClusters = 1;
     inventory.topics.push({ name: 'a', partitions: 6 }, { name: 'b', partitions: 4 });
-    inventory.provisionedPollerMappings.push(1, 1, 12);
+    inventory.provisionedPollerMappings.push(
+      { minimumPollers: 1 },
+      { minimumPollers: 1 },
+      { minimumPollers: 12 },
+      // A poller group shares its EPUs: 3 × 4 = 12 pollers at 10 per unit hold 2 EPU, not 3.
+      { minimumPollers: 4, pollerGroup: 'g' },
+      { minimumPollers: 4, pollerGroup: 'g' },
+      { minimumPollers: 4, pollerGroup: 'g' },
+      { minimumPollers: 1, pollerGroup: 'h' },
+    );
     inventory.interfaceEndpoints.push({ service: 'kafka', azs: 2 }, { service: 'sts', azs: 2 });
     inventory.natGateways = 1;
     inventory.webAcls.push(3);
@@ -219,8 +228,8 @@ describe('Function: monthlyFloor', () => {
     expect(byItem(items, 'cluster-hours')).toBeCloseTo(730, 9);
     // 10 partitions × 730 h × $0.01.
     expect(byItem(items, 'partition-hours')).toBeCloseTo(73, 9);
-    // 1 + 1 + 2 EPU (12 pollers at 10 per unit) × 730 h × $0.1.
-    expect(byItem(items, 'provisioned mode')).toBeCloseTo(292, 9);
+    // Without a group 1 + 1 + 2 EPU (12 pollers at 10 per unit), group g 2 EPU, group h 1 EPU: 7 × 730 h × $0.1.
+    expect(byItem(items, 'provisioned mode')).toBeCloseTo(511, 9);
     // 43,800 requests × $0.2/M; 43,800 × 0.5 s (measured) × 1 GB × $0.00001.
     expect(byItem(items, 'scheduled invocations (1 schedules): requests')).toBeCloseTo(0.00876, 9);
     expect(byItem(items, 'scheduled invocations: duration')).toBeCloseTo(0.219, 9);

@@ -72,6 +72,10 @@ describe('Function: inventoryOf', () => {
           Type: 'AWS::Lambda::EventSourceMapping',
           Properties: { ProvisionedPollerConfig: { MinimumPollers: 2, MaximumPollers: 3 } },
         },
+        GroupedMapping: {
+          Type: 'AWS::Lambda::EventSourceMapping',
+          Properties: { ProvisionedPollerConfig: { MinimumPollers: 1, PollerGroupName: 'shared' } },
+        },
         StreamMapping: { Type: 'AWS::Lambda::EventSourceMapping', Properties: {} },
         Schedule: {
           Type: 'AWS::Events::Rule',
@@ -117,7 +121,10 @@ describe('Function: inventoryOf', () => {
       { stack: 'App-Orders', logicalId: 'Fn', memoryMb: 512, architecture: 'arm64', tracing: true },
       { stack: 'App-Orders', logicalId: 'Plain', memoryMb: 128, architecture: 'x86_64', tracing: false },
     ]);
-    expect(inventory.provisionedPollerMappings).toEqual([2]);
+    expect(inventory.provisionedPollerMappings).toEqual([
+      { minimumPollers: 2 },
+      { minimumPollers: 1, pollerGroup: 'shared' },
+    ]);
     expect(inventory.schedules).toEqual([
       { stack: 'App-Orders', rule: 'Schedule', functionLogicalId: 'Fn', invocationsPerMonth: 43_800 },
     ]);
