@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Money } from './money';
 
 /** Identifiers (orderId, productId, sellerId, ...): non-empty strings of at most 128 characters. */

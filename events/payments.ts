@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { AttemptsSchema, DetailSchema, IdSchema, whenValid } from './common';
 import { MoneySchema } from './money';
 

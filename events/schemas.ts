@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { type EnvelopeHeader, EnvelopeSchema } from './envelope';
 import { StockAdjustedV1, StockRejectedV1, StockReleasedV1, StockReservedV1 } from './inventory';
 import {

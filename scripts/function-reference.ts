@@ -3,7 +3,7 @@
 // fails when the committed section is not what the contracts say.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { FUNCTION_CONTRACTS } from '#functions/contracts';
 import { type AnyContract, topicsOf } from '#platform/contract';
 

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { callerOf } from '#platform/auth';
 import type { DeadLetterItem, DeadLetterStatus, DeadLetterStore } from '#platform/consumer/dead-letters';
 import { badRequest, HttpError, notFound } from '#platform/errors';

@@ -1,5 +1,5 @@
 import type { RouteConfig } from '@asteasolutions/zod-to-openapi';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { apiRoute, jsonResponse } from '#platform/openapi';
 import { MetricsQuerySchema, MetricsSchema } from './metrics-api';
 

@@ -1,5 +1,5 @@
 import type { RouteConfig } from '@asteasolutions/zod-to-openapi';
-import { z } from 'zod';
+import * as z from 'zod';
 import { apiRoute, jsonResponse } from '#platform/openapi';
 import {
   CreateProductRequestSchema,

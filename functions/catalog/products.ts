@@ -5,7 +5,7 @@ import {
   PutCommand,
   ScanCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { backoff } from '#platform/backoff';
 import { RetryableError } from '#platform/errors';
 import { MoneySchema } from '#platform/money';

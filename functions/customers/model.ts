@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Recipient } from '#events';
 
 /** A customer's standing: only an ACTIVE customer may place orders; the back office suspends. */

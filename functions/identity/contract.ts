@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineFunction, setting } from '#platform/contract';
 
 /** Identity: sign-in with an existing OpenID Connect provider (context `authIssuer`). */

@@ -1,6 +1,6 @@
 import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
-import { z } from 'zod';
+import * as z from 'zod';
 import { createEvent } from '#events';
 import { cancellationCodes, failedConditionAt } from '#platform/dynamo';
 import { PermanentError, RetryableError } from '#platform/errors';

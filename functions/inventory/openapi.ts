@@ -1,5 +1,5 @@
 import type { RouteConfig } from '@asteasolutions/zod-to-openapi';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ProductIdSchema } from '#functions/catalog/products';
 import { apiRoute, jsonResponse } from '#platform/openapi';
 import {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineFunction, setting } from '#platform/contract';
 
 /** The mock PSP: it writes the `psp` table (one item per payment it was asked for). */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { IdSchema, MoneySchema } from '#events';
 import type { AuthorizationBody } from './model';
 

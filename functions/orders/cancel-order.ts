@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { DomainEvent } from '#events';
 import { RetryableError } from '#platform/errors';
 import { parseRequest } from './domain/create-order-request';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ProductIdSchema } from '#functions/catalog/products';
 import { type Money, MoneySchema } from '#platform/money';
 import { CART_LIMITS, type CartLine } from './domain/cart';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Recipient } from '#events';
 import { type Money, MoneySchema } from '#platform/money';
 import { type HistoryEntry, ORDER_STATUSES, type OrderStatus } from './domain/order';

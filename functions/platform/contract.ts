@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { type EventType, type TopicName, topicFor } from '#events';
 import { PermanentError } from './errors';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Schemas of the text parameters of API requests (path, query, headers): the handlers validate with

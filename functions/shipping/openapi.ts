@@ -1,5 +1,5 @@
 import type { RouteConfig } from '@asteasolutions/zod-to-openapi';
-import { z } from 'zod';
+import * as z from 'zod';
 import { apiRoute, jsonResponse } from '#platform/openapi';
 import { SIGNATURE_HEADER } from './signature';
 import { CarrierWebhookAnswerSchema, CarrierWebhookSchema, WEBHOOK_MAX_BODY_BYTES } from './webhook';

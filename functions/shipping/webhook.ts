@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CARRIER_STATUSES, SHIPMENT_STATUSES } from './domain/shipment';
 
 /** The largest webhook body read. */

@@ -8,7 +8,7 @@ import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-n
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { AnyContract, ServiceName, TableAccess } from '#platform/contract';
 import { InfrastructureError } from '../errors';
 import { FUNCTIONS_DIR, PROJECT_ROOT } from '../paths';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { BRIDGED_MAPPING_OUTPUT_PREFIX, type BridgedKafkaMapping } from '#lib/constructs/kafka-consumer';
 
 export class BridgeConfigError extends Error {

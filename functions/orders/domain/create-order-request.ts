@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Limits that keep one order within sane bounds; prices and stock come from the catalog. */
 export const ORDER_LIMITS = {

@@ -1,6 +1,6 @@
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { Kafka } from 'kafkajs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { readEnv } from '../env';
 import { PermanentError } from '../errors';
 import { KafkaTopicsFn } from '../outbox/contract';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineFunction, type MetricSpec, setting } from '../contract';
 
 /** How Kafka clients connect; the CDK app's `bindKafka` sets these from the cluster it deploys to. */

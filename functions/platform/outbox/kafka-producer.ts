@@ -1,7 +1,7 @@
 import { GetBootstrapBrokersCommand, KafkaClient } from '@aws-sdk/client-kafka';
 import { generateAuthToken } from 'aws-msk-iam-sasl-signer-js';
 import { Kafka, type KafkaConfig, logLevel, Partitioners, type Producer } from 'kafkajs';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { ConfigurationError } from '../errors';
 import { logger } from '../powertools';
 import type { KAFKA_CLIENT_SETTINGS } from './contract';

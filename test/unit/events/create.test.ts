@@ -1,6 +1,6 @@
 import { decodeTime } from 'ulid';
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   type CreateEventMeta,
   causedBy,

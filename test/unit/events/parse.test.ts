@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { EventParseError, type EventParseErrorKind, type ParseResult, parseEvent } from '#events';
 import { sample, without, withValue } from './helpers';
 

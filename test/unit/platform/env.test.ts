@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineFunction, setting } from '#platform/contract';
 import { readEnv } from '#platform/env';
 import { AppError, ConfigurationError } from '#platform/errors';
