@@ -198,6 +198,10 @@ export class LocalLambda {
     }
     const child = fork(HOST, [], {
       execPath,
+      // Not the runtime's own options (fork's default): under tsx those load its TypeScript loader,
+      // which transforms every bundle on import (three times the CPU of a cold start). Lambda starts
+      // Node.js with the function's NODE_OPTIONS alone.
+      execArgv: [],
       env: {
         ...this.definition.environment,
         LOCAL_LAMBDA_HANDLER_FILE: this.definition.handlerFile,

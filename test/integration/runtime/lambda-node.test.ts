@@ -44,7 +44,27 @@ describe('Class: LocalLambda (Node.js of the Lambda runtime)', () => {
     const result = await fn.invoke({});
 
     // Assess
-    expect(result).toEqual({ ok: true, payload: { node: expect.stringMatching(/^v24\./), event: {} } });
+    expect(result).toEqual({
+      ok: true,
+      payload: { node: expect.stringMatching(/^v24\./), execArgv: [], event: {} },
+    });
+  });
+
+  it('starts an environment without the options of the process that runs the runtime (e.g. a TypeScript loader)', async () => {
+    // Prepare: the runtime itself runs with an option (tsx adds its loader this way).
+    const fn = lambda('nodejs24.x');
+    process.execArgv.push('--max-old-space-size=512');
+
+    // Act
+    let result: Awaited<ReturnType<LocalLambda['invoke']>>;
+    try {
+      result = await fn.invoke({});
+    } finally {
+      process.execArgv.pop();
+    }
+
+    // Assess: Lambda starts Node.js with the function's NODE_OPTIONS only.
+    expect(result).toMatchObject({ ok: true, payload: { execArgv: [] } });
   });
 
   it('passes events and results as JSON, as Lambda does', async () => {
