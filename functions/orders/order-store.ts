@@ -48,7 +48,12 @@ const BATCH_GET_LIMIT = 100;
 /** BatchGetItem retries of the keys DynamoDB left unprocessed, with backoff. */
 const UNPROCESSED_RETRIES = 5;
 /** What `GET /orders` shows of an order: the summary fields, read from the order item. */
-const SUMMARY_PROJECTION = 'orderId, #status, total, createdAt, updatedAt';
+const SUMMARY_FIELDS = ['orderId', 'status', 'total', 'createdAt', 'updatedAt'] as const;
+/** Every field by a placeholder: `status` and `total` are DynamoDB reserved words. */
+const SUMMARY_PROJECTION = {
+  ProjectionExpression: SUMMARY_FIELDS.map((field) => `#${field}`).join(', '),
+  ExpressionAttributeNames: Object.fromEntries(SUMMARY_FIELDS.map((field) => [`#${field}`, field])),
+};
 type Summary = Omit<OrderSummaryItem, 'pk' | 'sk' | 'customerId'>;
 
 /**
@@ -151,8 +156,7 @@ export class OrderStore {
             RequestItems: {
               [this.tableName]: {
                 Keys: batch,
-                ProjectionExpression: SUMMARY_PROJECTION,
-                ExpressionAttributeNames: { '#status': 'status' },
+                ...SUMMARY_PROJECTION,
               },
             },
           }),

@@ -268,8 +268,15 @@ describe('Class: OrderStore', () => {
                 { pk: NEWER_KEY.pk, sk: 'ORDER' },
                 { pk: OLDER_KEY.pk, sk: 'ORDER' },
               ],
-              ProjectionExpression: 'orderId, #status, total, createdAt, updatedAt',
-              ExpressionAttributeNames: { '#status': 'status' },
+              // `status` and `total` are reserved words.
+              ProjectionExpression: '#orderId, #status, #total, #createdAt, #updatedAt',
+              ExpressionAttributeNames: {
+                '#orderId': 'orderId',
+                '#status': 'status',
+                '#total': 'total',
+                '#createdAt': 'createdAt',
+                '#updatedAt': 'updatedAt',
+              },
             },
           },
         },
