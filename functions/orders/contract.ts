@@ -43,8 +43,9 @@ export const ListOrdersFn = defineFunction({
   service: 'orders',
   entry: 'orders/handlers/list-orders.ts',
   trigger: 'GET /orders?limit=&cursor=',
-  description: "Lists the caller's own orders, newest first, from the byCustomer index",
-  // Granted only Query on the `byCustomer` index.
+  description:
+    "Lists the caller's own orders, newest first: a page of keys from the byCustomer index, the orders in one BatchGetItem",
+  // Granted only Query on the `byCustomer` index and BatchGetItem on order items.
   tables: { ORDERS_TABLE_NAME: 'named' },
   metrics: {},
 });

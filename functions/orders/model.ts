@@ -17,7 +17,10 @@ export const idempotencyKey = (customerId: string, key: string) => ({
   sk: 'IDEMPOTENCY',
 });
 
-/** Index of a customer's orders, newest first (sparse: only order items carry `customerId`). */
+/**
+ * Index of a customer's orders, newest first (sparse: only order items carry `customerId`). It holds
+ * keys only, none of which change after an order is placed, so a status change never writes it.
+ */
 export const CUSTOMER_ORDERS_INDEX = 'byCustomer';
 
 /** Sparse index of orders not finished yet (`openShard`, by `createdAt`), read by the reconciler. */
@@ -101,7 +104,7 @@ export interface IdempotencyItem {
 /** The path of an order, under the base path the client called the API with (see `basePathOf`). */
 export const orderPath = (orderId: string, basePath = '') => `${basePath}/orders/${orderId}`;
 
-/** One order in a customer's list (`GET /orders`): what the `byCustomer` index projects. */
+/** One order in a customer's list (`GET /orders`): its keys from the `byCustomer` index, its summary from the order. */
 export interface OrderSummaryItem {
   pk: string;
   sk: string;
@@ -112,9 +115,6 @@ export interface OrderSummaryItem {
   total: Money;
   updatedAt: string;
 }
-
-/** Attributes the `byCustomer` index projects besides its keys and the table's keys. */
-export const ORDER_SUMMARY_ATTRIBUTES = ['orderId', 'status', 'total', 'updatedAt'] as const;
 
 const TIMESTAMP = z.string().describe('ISO 8601 UTC timestamp');
 const OrderStatusSchema = z.enum(ORDER_STATUSES).meta({ id: 'OrderStatus' });

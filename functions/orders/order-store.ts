@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException, TransactionConflictException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
@@ -7,7 +8,9 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { DomainEvent } from '#events';
+import { backoff } from '#platform/backoff';
 import { failedConditionAt, isTransactionConflict } from '#platform/dynamo';
+import { RetryableError } from '#platform/errors';
 import { outboxUpdate, withOutbox } from '#platform/outbox/row';
 import { cartKey } from './cart-model';
 import { isSagaFinished } from './domain/order';
@@ -35,6 +38,24 @@ export interface CartToClear {
 /** What became of an attempt to save a transition. */
 export type SaveResult = 'SAVED' | 'STALE';
 
+/** DynamoDB left some of a page's orders unread through every retry; the client may list again. */
+export class OrdersUnavailableError extends RetryableError {
+  readonly code = 'ORDERS_UNAVAILABLE';
+}
+
+/** Keys per BatchGetItem (DynamoDB's limit). */
+const BATCH_GET_LIMIT = 100;
+/** BatchGetItem retries of the keys DynamoDB left unprocessed, with backoff. */
+const UNPROCESSED_RETRIES = 5;
+/** What `GET /orders` shows of an order: the summary fields, read from the order item. */
+const SUMMARY_FIELDS = ['orderId', 'status', 'total', 'createdAt', 'updatedAt'] as const;
+/** Every field by a placeholder: `status` and `total` are DynamoDB reserved words. */
+const SUMMARY_PROJECTION = {
+  ProjectionExpression: SUMMARY_FIELDS.map((field) => `#${field}`).join(', '),
+  ExpressionAttributeNames: Object.fromEntries(SUMMARY_FIELDS.map((field) => [`#${field}`, field])),
+};
+type Summary = Omit<OrderSummaryItem, 'pk' | 'sk' | 'customerId'>;
+
 /**
  * The `orders` table: orders and the API's idempotency records. Every change of an order is one
  * write that carries the events it emits (the order item's outbox attribute).
@@ -43,6 +64,8 @@ export class OrderStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     readonly tableName: string,
+    private readonly pause: (retry: number) => Promise<void> = (retry) =>
+      backoff(retry, { baseDelayMs: 20, maxDelayMs: 1_000 }),
   ) {}
 
   /** The order; `consistent` for a read that decisions are made on. */
@@ -87,8 +110,10 @@ export class OrderStore {
   }
 
   /**
-   * One page of a customer's orders, newest first, from the `byCustomer` index. `cursor` is the
-   * index position the previous page ended at (`next`).
+   * One page of a customer's orders, newest first. The `byCustomer` index holds keys only (a status
+   * change writes the order, not the index): a Query finds the page's keys, one BatchGetItem reads
+   * their summaries, in the index's order. `cursor` is the index position the previous page ended at
+   * (`next`). An order in the index but not (yet) readable is left out of its page.
    */
   async listByCustomer(
     customerId: string,
@@ -106,10 +131,43 @@ export class OrderStore {
         ...(cursor ? { ExclusiveStartKey: cursor } : {}),
       }),
     );
-    return {
-      items: (page.Items ?? []) as OrderSummaryItem[],
-      ...(page.LastEvaluatedKey ? { next: page.LastEvaluatedKey } : {}),
-    };
+    const keys = (page.Items ?? []).map((item) => ({ pk: String(item.pk), sk: String(item.sk) }));
+    const summaries = await this.summariesOf(keys);
+    const items: OrderSummaryItem[] = [];
+    for (const key of keys) {
+      const summary = summaries.get(key.pk);
+      if (summary) items.push({ ...summary, ...key, customerId });
+    }
+    return { items, ...(page.LastEvaluatedKey ? { next: page.LastEvaluatedKey } : {}) };
+  }
+
+  /** The summary fields of the orders at `keys`, by partition key (BatchGetItem, unprocessed keys retried). */
+  private async summariesOf(keys: readonly { pk: string; sk: string }[]): Promise<Map<string, Summary>> {
+    const found = new Map<string, Summary>();
+    for (let start = 0; start < keys.length; start += BATCH_GET_LIMIT) {
+      let batch: Record<string, unknown>[] = keys.slice(start, start + BATCH_GET_LIMIT);
+      for (let attempt = 0; batch.length > 0; attempt++) {
+        if (attempt > UNPROCESSED_RETRIES) {
+          throw new OrdersUnavailableError(`Listing orders left ${batch.length} order(s) unread`);
+        }
+        if (attempt > 0) await this.pause(attempt);
+        const response = await this.client.send(
+          new BatchGetCommand({
+            RequestItems: {
+              [this.tableName]: {
+                Keys: batch,
+                ...SUMMARY_PROJECTION,
+              },
+            },
+          }),
+        );
+        for (const item of (response.Responses?.[this.tableName] ?? []) as Summary[]) {
+          found.set(orderKey(item.orderId).pk, item);
+        }
+        batch = (response.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
+      }
+    }
+    return found;
   }
 
   /**

@@ -27,9 +27,12 @@ export class CarrierRejectedError extends PermanentError {
 /** The carrier, behind a port: a live carrier's API client or the mock below. */
 export interface CarrierPort {
   readonly name: string;
-  /** Books a parcel; the same shipmentId always yields the same booking. */
+  /**
+   * Books a parcel; the same shipmentId always yields the same booking (the carrier's idempotency
+   * key), so a booking repeated after a crash is the same parcel, not a second one.
+   */
   book(request: BookingRequest): Promise<Booking>;
-  /** Cancels a parcel that was not picked up. */
+  /** Cancels a parcel that was not picked up; cancelling it again changes nothing. */
   cancel(trackingNumber: string): Promise<void>;
 }
 

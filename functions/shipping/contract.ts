@@ -12,6 +12,12 @@ export const ShippingConsumerFn = defineConsumer({
     'Books a parcel with the carrier for every confirmed order (ShipmentCreated) and cancels it for a cancelled order not picked up yet',
   consumes: ['OrderConfirmed', 'OrderCancelled'],
   tables: { SHIPPING_TABLE_NAME: 'readWrite' },
+  // No idempotency record per event: each handler reads the shipment and writes it once, conditioned
+  // (a put on no shipment, an update on the version read), so a redelivered or concurrent event finds
+  // its effect and writes nothing. A delivery that booked at the carrier but crashed before its put
+  // books again: the carrier keys a booking on the shipmentId, so that is the same parcel. Cancelling
+  // a cancelled parcel again is a no-op at the carrier.
+  idempotency: 'handler',
   settings: z.object({
     CARRIER_MAX_ATTEMPTS: setting
       .int(3, { min: 1, max: 10 })

@@ -38,7 +38,8 @@ export class UnknownShipmentError extends PermanentError {
 }
 
 export type BookOutcome = 'CREATED' | 'FAILED' | 'ALREADY_DONE';
-export type CancelOutcome = 'CANCELLED' | 'TOMBSTONE' | 'NOTHING_TO_CANCEL' | 'TOO_LATE';
+/** `TOO_LATE`: the late cancellation recorded now; `TOO_LATE_NOTED`: recorded by an earlier delivery. */
+export type CancelOutcome = 'CANCELLED' | 'TOMBSTONE' | 'NOTHING_TO_CANCEL' | 'TOO_LATE' | 'TOO_LATE_NOTED';
 export type ReportOutcome =
   | { kind: 'APPLIED'; shipment: ShipmentItem; emitted: DomainEvent[] }
   | { kind: 'UNCHANGED'; shipment: ShipmentItem; reason: string };
@@ -189,7 +190,8 @@ export class ShippingService {
         case 'NOTHING_TO_CANCEL':
           return 'NOTHING_TO_CANCEL';
         case 'TOO_LATE': {
-          if (!item || item.cancelTooLateAt) return 'TOO_LATE';
+          if (!item) continue;
+          if (item.cancelTooLateAt) return 'TOO_LATE_NOTED';
           const saved = await this.deps.store.save(
             item,
             { cancelTooLateAt: now.toISOString(), updatedAt: now.toISOString() },

@@ -30,7 +30,7 @@ import {
   SagaConsumerFn,
   SetCartItemFn,
 } from '#functions/orders/contract';
-import { CUSTOMER_ORDERS_INDEX, OPEN_ORDERS_INDEX, ORDER_SUMMARY_ATTRIBUTES } from '#functions/orders/model';
+import { CUSTOMER_ORDERS_INDEX, OPEN_ORDERS_INDEX } from '#functions/orders/model';
 import { DEAD_LETTER_STATUS_INDEX } from '#platform/consumer/dead-letters';
 import { alarmAboveZero } from '../constructs/alarms';
 import type { KafkaConsumer } from '../constructs/kafka-consumer';
@@ -97,13 +97,13 @@ export class OrdersStack extends ServiceStack {
       sortKey: { name: 'createdAt', type: dynamodb.AttributeType.STRING },
       projectionType: dynamodb.ProjectionType.KEYS_ONLY,
     });
-    // A customer's orders, newest first: GET /orders.
+    // A customer's orders, newest first: GET /orders finds a page's keys here and reads the orders.
+    // Keys only: none of them changes after an order is placed, so a status change writes no index.
     this.ordersTable.addGlobalSecondaryIndex({
       indexName: CUSTOMER_ORDERS_INDEX,
       partitionKey: { name: 'customerId', type: dynamodb.AttributeType.STRING },
       sortKey: { name: 'createdAt', type: dynamodb.AttributeType.STRING },
-      projectionType: dynamodb.ProjectionType.INCLUDE,
-      nonKeyAttributes: [...ORDER_SUMMARY_ATTRIBUTES],
+      projectionType: dynamodb.ProjectionType.KEYS_ONLY,
     });
     this.productsTable = new dynamodb.Table(this, 'ProductsTable', {
       partitionKey: { name: 'productId', type: dynamodb.AttributeType.STRING },
@@ -177,7 +177,9 @@ export class OrdersStack extends ServiceStack {
     });
     grantTableActions(checkout, this.ordersTable, ['dynamodb:PutItem'], { leadingKeys: ['ORDER#*'] });
     const listOrders = this.addFunction('ListOrders', { contract: ListOrdersFn, tables: orders });
+    // A page of keys from the `byCustomer` index, then the orders themselves: one BatchGetItem.
     grantTableActions(listOrders, this.ordersTable, ['dynamodb:Query'], { indexName: CUSTOMER_ORDERS_INDEX });
+    grantTableActions(listOrders, this.ordersTable, ['dynamodb:BatchGetItem'], { leadingKeys: ['ORDER#*'] });
 
     // The catalog shows stock from the inventory service's table: a read of its stock items only.
     const catalogTables = { ...products, INVENTORY_TABLE_NAME: props.inventoryTable };

@@ -392,6 +392,24 @@ describe('Stack: OrdersStack', () => {
     ).toEqual([[['dynamodb:PutItem', 'dynamodb:UpdateItem'], ['OUTBOX#*']]]);
   });
 
+  it('lets list-orders query the byCustomer index and batch-read order items, nothing else', () => {
+    // Prepare
+    const { orders } = testApp.stacks;
+    const list = orders.functions.find((fn) => fn.label === 'orders-list-orders') as ServiceFunction;
+    const ordersArn = { 'Fn::GetAtt': [logicalIdOf(orders.ordersTable), 'Arn'] };
+
+    // Act
+    const statements = dynamoStatements(roleStatements(template, list));
+
+    // Assess
+    expect(
+      statements.map((statement) => [statement.Action, statement.Resource, leadingKeysOf(statement)]),
+    ).toEqual([
+      ['dynamodb:Query', { 'Fn::Join': ['', [ordersArn, '/index/byCustomer']] }, 'any'],
+      ['dynamodb:BatchGetItem', ordersArn, ['ORDER#*']],
+    ]);
+  });
+
   it('serves POST /orders/{orderId}/cancel behind the Cognito authorizer with GetItem and UpdateItem of order items only', () => {
     // Prepare
     const { orders } = testApp.stacks;
@@ -464,7 +482,7 @@ describe('Stack: OrdersStack', () => {
     expect(offending).toEqual([]);
   });
 
-  it('creates the orders table with stream, TTL, PITR, the sparse unpublished index and the byCustomer index', () => {
+  it('creates the orders table with stream, TTL, PITR, the sparse unpublished index and the keys-only byCustomer index', () => {
     // Prepare
     const { ordersTable } = testApp.stacks.orders;
 
@@ -505,10 +523,8 @@ describe('Stack: OrdersStack', () => {
             { AttributeName: 'customerId', KeyType: 'HASH' },
             { AttributeName: 'createdAt', KeyType: 'RANGE' },
           ],
-          Projection: {
-            ProjectionType: 'INCLUDE',
-            NonKeyAttributes: ['orderId', 'status', 'total', 'updatedAt'],
-          },
+          // Keys only: a status change of an order writes no index entry.
+          Projection: { ProjectionType: 'KEYS_ONLY' },
         },
       ],
     });

@@ -1,5 +1,4 @@
 import type { Template } from 'aws-cdk-lib/assertions';
-import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   actionsOf,
@@ -28,7 +27,7 @@ describe('Stack: ShippingStack', () => {
     template = testApp.template(testApp.stacks.shipping);
   });
 
-  it('is named after the stage and creates its outbox table and the consumer idempotency table', () => {
+  it('is named after the stage and creates its outbox table and no consumer idempotency table', () => {
     // Prepare
     const { shipping } = testApp.stacks;
 
@@ -42,7 +41,9 @@ describe('Stack: ShippingStack', () => {
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
       SSESpecification: { SSEEnabled: true },
     });
-    template.resourceCountIs('AWS::DynamoDB::Table', 2);
+    // The consumer's conditional writes are its idempotency: no Powertools record table.
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    expect(shipping.consumer.idempotencyTable).toBeUndefined();
   });
 
   it('consumes orders.events with its own consumer group and publishes to shipping.events only', () => {
@@ -71,7 +72,7 @@ describe('Stack: ShippingStack', () => {
     expect(relayKafka).not.toContain('orders.events');
   });
 
-  it('gives the consumer its table, its idempotency table and the carrier retry setting', () => {
+  it('gives the consumer its table and the carrier retry setting, and no idempotency table', () => {
     // Prepare
     const { consumer, shippingTable } = testApp.stacks.shipping;
 
@@ -84,9 +85,9 @@ describe('Stack: ShippingStack', () => {
     expect(env).toMatchObject({
       POWERTOOLS_SERVICE_NAME: 'shipping',
       SHIPPING_TABLE_NAME: { Ref: logicalIdOf(shippingTable) },
-      IDEMPOTENCY_TABLE_NAME: { Ref: logicalIdOf(consumer.idempotencyTable as Table) },
       CARRIER_MAX_ATTEMPTS: '3',
     });
+    expect(env).not.toHaveProperty('IDEMPOTENCY_TABLE_NAME');
   });
 
   it('lets the webhook read and update shipment items only, and read its secret only', () => {

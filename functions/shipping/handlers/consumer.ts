@@ -17,8 +17,9 @@ const count = metricsOf(ShippingConsumerFn.metrics);
 
 /**
  * Shipping consumer of `orders.events`: OrderConfirmed books the parcel with the carrier and emits
- * ShipmentCreated; OrderCancelled cancels a parcel that was not picked up. Each event runs once
- * (Powertools idempotency on its eventId) and each write is conditional on the shipment.
+ * ShipmentCreated; OrderCancelled cancels a parcel that was not picked up. Every delivery of an
+ * event runs its handler (no idempotency record, see the contract): each write is conditional on the
+ * shipment, and an effect already there is neither written, booked nor counted again.
  */
 export const handler = kafkaConsumerHandler(ShippingConsumerFn, env, {
   OrderConfirmed: async (event, { now }) => {

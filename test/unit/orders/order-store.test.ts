@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
@@ -11,7 +12,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { createEvent, type DomainEvent, parseEvent } from '#events';
 import type { OrderState } from '#functions/orders/domain/saga';
 import type { IdempotencyItem, OrderItem } from '#functions/orders/model';
-import { OrderStore } from '#functions/orders/order-store';
+import { OrderStore, OrdersUnavailableError } from '#functions/orders/order-store';
 import { transactionCanceled } from '../helpers/dynamodb';
 
 const TABLE = 'orders-test';
@@ -211,13 +212,43 @@ describe('Class: OrderStore', () => {
   });
 
   describe('Method: listByCustomer', () => {
-    it("queries the customer's partition of the byCustomer index newest first, from the cursor", async () => {
+    const OLDER_ID = '01JN8S7QG0AAAAAAAAAAAAAAAA';
+    const NEWER_ID = '01JN8S7QG0BBBBBBBBBBBBBBBB';
+    const indexKey = (orderId: string, createdAt: string) => ({
+      pk: `ORDER#${orderId}`,
+      sk: 'ORDER',
+      customerId: 'c-1',
+      createdAt,
+    });
+    const summary = (orderId: string, createdAt: string, status: OrderItem['status']) => ({
+      orderId,
+      status,
+      total: { amountMinor: 5998, currency: 'EUR' },
+      createdAt,
+      updatedAt: NOW.toISOString(),
+    });
+    const NEWER_KEY = indexKey(NEWER_ID, '2025-03-01T12:01:00.000Z');
+    const OLDER_KEY = indexKey(OLDER_ID, PLACED_AT);
+    const NEWER = summary(NEWER_ID, NEWER_KEY.createdAt, 'CONFIRMED');
+    const OLDER = summary(OLDER_ID, PLACED_AT, 'CANCELLED');
+    const pauses: number[] = [];
+    const listing = () =>
+      new OrderStore(DynamoDBDocumentClient.from(new DynamoDBClient({})), TABLE, async (retry) => {
+        pauses.push(retry);
+      });
+
+    beforeEach(() => {
+      pauses.length = 0;
+    });
+
+    it("queries the customer's keys in the byCustomer index newest first, from the cursor, and reads the orders in one BatchGetItem", async () => {
       // Prepare
-      const cursor = { pk: `ORDER#${ORDER_ID}`, sk: 'ORDER', customerId: 'c-1', createdAt: PLACED_AT };
-      doc.on(QueryCommand).resolves({ Items: [order()], LastEvaluatedKey: cursor });
+      doc.on(QueryCommand).resolves({ Items: [NEWER_KEY, OLDER_KEY], LastEvaluatedKey: OLDER_KEY });
+      // BatchGetItem answers in any order.
+      doc.on(BatchGetCommand).resolves({ Responses: { [TABLE]: [OLDER, NEWER] } });
 
       // Act
-      const page = await store().listByCustomer('c-1', 10, cursor);
+      const page = await listing().listByCustomer('c-1', 2, NEWER_KEY);
 
       // Assess
       expect(doc.commandCalls(QueryCommand)[0]?.args[0].input).toEqual({
@@ -226,22 +257,110 @@ describe('Class: OrderStore', () => {
         KeyConditionExpression: 'customerId = :customerId',
         ExpressionAttributeValues: { ':customerId': 'c-1' },
         ScanIndexForward: false,
-        Limit: 10,
-        ExclusiveStartKey: cursor,
+        Limit: 2,
+        ExclusiveStartKey: NEWER_KEY,
       });
-      expect(page).toEqual({ items: [order()], next: cursor });
+      expect(doc.commandCalls(BatchGetCommand).map((call) => call.args[0].input)).toEqual([
+        {
+          RequestItems: {
+            [TABLE]: {
+              Keys: [
+                { pk: NEWER_KEY.pk, sk: 'ORDER' },
+                { pk: OLDER_KEY.pk, sk: 'ORDER' },
+              ],
+              // `status` and `total` are reserved words.
+              ProjectionExpression: '#orderId, #status, #total, #createdAt, #updatedAt',
+              ExpressionAttributeNames: {
+                '#orderId': 'orderId',
+                '#status': 'status',
+                '#total': 'total',
+                '#createdAt': 'createdAt',
+                '#updatedAt': 'updatedAt',
+              },
+            },
+          },
+        },
+      ]);
+      // The index's order, the cursor the index gave.
+      expect(page).toEqual({
+        items: [
+          { ...NEWER, pk: NEWER_KEY.pk, sk: 'ORDER', customerId: 'c-1' },
+          { ...OLDER, pk: OLDER_KEY.pk, sk: 'ORDER', customerId: 'c-1' },
+        ],
+        next: OLDER_KEY,
+      });
     });
 
-    it('returns no cursor on the last page', async () => {
+    it('reads the keys DynamoDB left unprocessed again after a backoff, keeping the page order', async () => {
+      // Prepare
+      doc.on(QueryCommand).resolves({ Items: [NEWER_KEY, OLDER_KEY] });
+      doc
+        .on(BatchGetCommand)
+        .resolvesOnce({
+          Responses: { [TABLE]: [OLDER] },
+          UnprocessedKeys: { [TABLE]: { Keys: [{ pk: NEWER_KEY.pk, sk: 'ORDER' }] } },
+        })
+        .resolvesOnce({ Responses: { [TABLE]: [NEWER] } });
+
+      // Act
+      const page = await listing().listByCustomer('c-1', 20);
+
+      // Assess
+      const batches = doc
+        .commandCalls(BatchGetCommand)
+        .map((call) => call.args[0].input.RequestItems?.[TABLE]);
+      expect(batches.map((batch) => batch?.Keys)).toEqual([
+        [
+          { pk: NEWER_KEY.pk, sk: 'ORDER' },
+          { pk: OLDER_KEY.pk, sk: 'ORDER' },
+        ],
+        [{ pk: NEWER_KEY.pk, sk: 'ORDER' }],
+      ]);
+      expect(pauses).toEqual([1]);
+      expect(page.items.map((item) => item.orderId)).toEqual([NEWER_ID, OLDER_ID]);
+      expect(page).not.toHaveProperty('next');
+    });
+
+    it('fails with ORDERS_UNAVAILABLE when keys stay unprocessed through every retry', async () => {
+      // Prepare
+      doc.on(QueryCommand).resolves({ Items: [OLDER_KEY] });
+      doc.on(BatchGetCommand).resolves({
+        Responses: { [TABLE]: [] },
+        UnprocessedKeys: { [TABLE]: { Keys: [{ pk: OLDER_KEY.pk, sk: 'ORDER' }] } },
+      });
+
+      // Act
+      const listed = listing().listByCustomer('c-1', 20);
+
+      // Assess
+      await expect(listed).rejects.toBeInstanceOf(OrdersUnavailableError);
+      expect(doc.commandCalls(BatchGetCommand)).toHaveLength(6);
+      expect(pauses).toEqual([1, 2, 3, 4, 5]);
+    });
+
+    it('leaves out an order the index names but the table does not return', async () => {
+      // Prepare
+      doc.on(QueryCommand).resolves({ Items: [NEWER_KEY, OLDER_KEY] });
+      doc.on(BatchGetCommand).resolves({ Responses: { [TABLE]: [OLDER] } });
+
+      // Act
+      const page = await listing().listByCustomer('c-1', 20);
+
+      // Assess
+      expect(page.items.map((item) => item.orderId)).toEqual([OLDER_ID]);
+    });
+
+    it('returns no cursor and reads nothing more on an empty last page', async () => {
       // Prepare
       doc.on(QueryCommand).resolves({ Items: [] });
 
       // Act
-      const page = await store().listByCustomer('c-1', 10);
+      const page = await listing().listByCustomer('c-1', 10);
 
       // Assess
       expect(page).toEqual({ items: [] });
       expect(doc.commandCalls(QueryCommand)[0]?.args[0].input).not.toHaveProperty('ExclusiveStartKey');
+      expect(doc.commandCalls(BatchGetCommand)).toHaveLength(0);
     });
   });
 

@@ -1,5 +1,5 @@
 import '#test/unit/setup-env';
-import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '#functions/orders/handlers/list-orders';
@@ -22,6 +22,21 @@ const summary = (orderId: string, createdAt: string): OrderSummaryItem => ({
 
 const NEWER = summary('01JN8S7QG0BBBBBBBBBBBBBBBB', '2025-03-01T12:05:00.000Z');
 const OLDER = summary('01JN8S7QG0AAAAAAAAAAAAAAAA', '2025-03-01T12:00:00.000Z');
+/** What the keys-only `byCustomer` index holds of an order. */
+const indexEntry = ({ pk, sk, customerId, createdAt }: OrderSummaryItem) => ({
+  pk,
+  sk,
+  customerId,
+  createdAt,
+});
+/** What the BatchGetItem of a page reads of an order. */
+const read = ({ orderId, status, total, createdAt, updatedAt }: OrderSummaryItem) => ({
+  orderId,
+  status,
+  total,
+  createdAt,
+  updatedAt,
+});
 const cursorOf = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 const listEvent = (query: Record<string, string> | null = null) =>
@@ -35,7 +50,8 @@ describe('Handler: list-orders', () => {
   it("returns the caller's orders newest first, with a cursor to the next page", async () => {
     // Prepare
     const last = { pk: OLDER.pk, sk: 'ORDER', customerId: CUSTOMER_SUB, createdAt: OLDER.createdAt };
-    ddb.on(QueryCommand).resolves({ Items: [NEWER, OLDER], LastEvaluatedKey: last });
+    ddb.on(QueryCommand).resolves({ Items: [indexEntry(NEWER), indexEntry(OLDER)], LastEvaluatedKey: last });
+    ddb.on(BatchGetCommand).resolves({ Responses: { [TEST_ENV.ordersTable]: [read(OLDER), read(NEWER)] } });
 
     // Act
     const result = await handler(listEvent({ limit: '2' }), lambdaContext());
@@ -64,12 +80,14 @@ describe('Handler: list-orders', () => {
       ScanIndexForward: false,
       Limit: 2,
     });
+    expect(ddb.commandCalls(BatchGetCommand)).toHaveLength(1);
   });
 
   it('continues from the cursor of the previous page and ends with a null cursor', async () => {
     // Prepare
     const last = { pk: NEWER.pk, sk: 'ORDER', customerId: CUSTOMER_SUB, createdAt: NEWER.createdAt };
-    ddb.on(QueryCommand).resolves({ Items: [OLDER] });
+    ddb.on(QueryCommand).resolves({ Items: [indexEntry(OLDER)] });
+    ddb.on(BatchGetCommand).resolves({ Responses: { [TEST_ENV.ordersTable]: [read(OLDER)] } });
 
     // Act
     const result = await handler(listEvent({ cursor: cursorOf(last) }), lambdaContext());

@@ -10,7 +10,6 @@ import { latestSample } from '#test/unit/events/helpers';
 vi.hoisted(() => {
   Object.assign(process.env, {
     SHIPPING_TABLE_NAME: 'shipping-test',
-    IDEMPOTENCY_TABLE_NAME: 'shipping-idempotency-test',
     DEAD_LETTER_TABLE_NAME: 'dead-letters-test',
   });
 });
