@@ -1,5 +1,7 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { LogAttributes, LogItemExtraInput, LogItemMessage } from '@aws-lambda-powertools/logger/types';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { Tracer } from '@aws-lambda-powertools/tracer';
@@ -18,7 +20,26 @@ import { maskContactsReplacer } from './redact';
  * No log line carries an email address or phone number unmasked: every string value written, error
  * messages and causes included, goes through `maskContacts` (`a***@example.com`, `+44******1234`).
  */
-export const logger = new Logger({ jsonReplacerFn: maskContactsReplacer });
+export const logger: Logger = new (class RecordScopedLogger extends Logger {
+  override trace(input: LogItemMessage, ...extra: LogItemExtraInput): void {
+    super.trace(withRecordKeys(input), ...extra);
+  }
+  override debug(input: LogItemMessage, ...extra: LogItemExtraInput): void {
+    super.debug(withRecordKeys(input), ...extra);
+  }
+  override info(input: LogItemMessage, ...extra: LogItemExtraInput): void {
+    super.info(withRecordKeys(input), ...extra);
+  }
+  override warn(input: LogItemMessage, ...extra: LogItemExtraInput): void {
+    super.warn(withRecordKeys(input), ...extra);
+  }
+  override error(input: LogItemMessage, ...extra: LogItemExtraInput): void {
+    super.error(withRecordKeys(input), ...extra);
+  }
+  override critical(input: LogItemMessage, ...extra: LogItemExtraInput): void {
+    super.critical(withRecordKeys(input), ...extra);
+  }
+})({ jsonReplacerFn: maskContactsReplacer });
 export const metrics = new Metrics();
 export const tracer = new Tracer();
 
@@ -72,40 +93,78 @@ export interface RecordScope {
   readonly trace?: TraceContext | undefined;
 }
 
-/** Logger keys of a record's scope; removed when the scope ends, so they never reach the next record. */
+/** Logger keys of a record's scope: on the lines written in it, never on another record's. */
 export const RECORD_LOG_KEYS = ['correlationId', 'orderId', 'eventId', 'eventType'] as const;
+
+/**
+ * The record keys of the scope the code runs in. Held per asynchronous context rather than appended
+ * to the logger, so records processed side by side (different partitions of one batch) each log
+ * their own keys.
+ */
+const recordKeys = new AsyncLocalStorage<LogAttributes>();
+
+/** A log line's input with the keys of the record scope it is written in, if any. */
+function withRecordKeys(input: LogItemMessage): LogItemMessage {
+  const keys = recordKeys.getStore();
+  if (keys === undefined) return input;
+  return typeof input === 'string' ? { ...keys, message: input } : { ...keys, ...input };
+}
+
+/** How a record scope reaches its X-Ray subsegment. */
+export interface RecordScopeOptions {
+  /**
+   * Other records are processed at the same time (`withinSegment` is the invocation's segment):
+   * the subsegment is opened under it and annotated directly, and never made the current segment,
+   * which is one per process (AWS SDK calls of the record are then traced on the invocation's
+   * segment). Unset: the record's subsegment is the current segment while `work` runs.
+   */
+  readonly withinSegment?: ReturnType<Tracer['getSegment']>;
+}
 
 /**
  * Runs `work` in the scope of one record: a Tracer subsegment `### <eventType>` (when tracing is on)
  * annotated with `orderId`, `correlationId` and `eventType`, with the event's trace context as
  * metadata, and the record's `correlationId`, `orderId`, `eventId` and `eventType` on every log line
- * written meanwhile. Records are processed one at a time: the keys and the subsegment are removed
- * and closed when `work` ends, however it ends.
+ * written meanwhile (in this asynchronous context only). The subsegment is closed when `work` ends,
+ * however it ends.
  */
-export async function inRecordScope<T>(scope: RecordScope, work: () => Promise<T>): Promise<T> {
-  const parent = tracer.isTracingEnabled() ? tracer.getSegment() : undefined;
+export async function inRecordScope<T>(
+  scope: RecordScope,
+  work: () => Promise<T>,
+  options: RecordScopeOptions = {},
+): Promise<T> {
+  const concurrent = 'withinSegment' in options;
+  const parent = tracer.isTracingEnabled()
+    ? concurrent
+      ? options.withinSegment
+      : tracer.getSegment()
+    : undefined;
   const subsegment = parent?.addNewSubsegment(`### ${scope.eventType}`);
-  if (subsegment) tracer.setSegment(subsegment);
-  tracer.putAnnotation('orderId', scope.orderId);
-  tracer.putAnnotation('eventType', scope.eventType);
-  if (scope.correlationId !== undefined) tracer.putAnnotation('correlationId', scope.correlationId);
-  if (scope.trace !== undefined) tracer.putMetadata('trace', scope.trace);
-  logger.appendKeys({
+  if (concurrent) {
+    subsegment?.addAnnotation('orderId', scope.orderId);
+    subsegment?.addAnnotation('eventType', scope.eventType);
+    if (scope.correlationId !== undefined) subsegment?.addAnnotation('correlationId', scope.correlationId);
+    if (scope.trace !== undefined) subsegment?.addMetadata('trace', scope.trace);
+  } else {
+    if (subsegment) tracer.setSegment(subsegment);
+    tracer.putAnnotation('orderId', scope.orderId);
+    tracer.putAnnotation('eventType', scope.eventType);
+    if (scope.correlationId !== undefined) tracer.putAnnotation('correlationId', scope.correlationId);
+    if (scope.trace !== undefined) tracer.putMetadata('trace', scope.trace);
+  }
+  const keys: LogAttributes = {
     eventId: scope.eventId,
     eventType: scope.eventType,
     orderId: scope.orderId,
     ...(scope.correlationId === undefined ? {} : { correlationId: scope.correlationId }),
-  });
+  };
   try {
-    return await work();
+    return await recordKeys.run(keys, work);
   } catch (error) {
     subsegment?.addError(error as Error);
     throw error;
   } finally {
-    logger.removeKeys([...RECORD_LOG_KEYS]);
-    if (subsegment && parent) {
-      subsegment.close();
-      tracer.setSegment(parent);
-    }
+    subsegment?.close();
+    if (subsegment && parent && !concurrent) tracer.setSegment(parent);
   }
 }

@@ -5,6 +5,7 @@ import { documentClient, dynamoDb } from '../clients';
 import { ContractError, type ServiceName } from '../contract';
 import { instrumented, metrics } from '../powertools';
 import {
+  type ConsumerSettings,
   createConsumer,
   type EventHandlers,
   type HandlersFor,
@@ -50,7 +51,8 @@ const isScheduled = (event: unknown): event is ScheduledEvent =>
 /**
  * A Lambda handler for an MSK event source mapping, also run every minute by its schedule.
  *
- * For an MSK event, per partition, in offset order, one record at a time:
+ * For an MSK event, per partition, in offset order, one record at a time (partitions one after the
+ * other, or up to `options.partitionConcurrency` at a time):
  * 1. the value is parsed with `parseEvent`; a record that is not a valid event becomes a dead letter
  *    (`errorKind` = the parse error kind) and the partition moves on;
  * 2. an event type the service has no handler for is skipped;
@@ -83,6 +85,7 @@ export function kafkaConsumerHandler<C extends ConsumerContract>(
   contract: C,
   env: ConsumerEnv,
   handlers: HandlersFor<C['consumes']>,
+  options: Pick<ConsumerSettings, 'partitionConcurrency'> = {},
 ): (event: MSKEvent | ScheduledEvent, context: Context) => Promise<KafkaBatchResponse | SweepOutcome> {
   const { service } = contract;
   if (service === undefined) throw new ContractError(`Consumer ${contract.name} names no service`);
@@ -97,6 +100,7 @@ export function kafkaConsumerHandler<C extends ConsumerContract>(
         ? undefined
         : new DynamoDBPersistenceLayer({ tableName: env.IDEMPOTENCY_TABLE_NAME, awsSdkV3Client: dynamoDb }),
     maxAttempts: env.CONSUMER_MAX_ATTEMPTS,
+    ...options,
   });
   return instrumented<MSKEvent | ScheduledEvent, KafkaBatchResponse | SweepOutcome>((event, context) =>
     isScheduled(event) ? consumer.sweepParked(context) : consumer.consume(event, context),

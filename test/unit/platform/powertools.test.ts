@@ -105,6 +105,63 @@ describe('Function: inRecordScope', () => {
     expect(seen[2]).not.toHaveProperty('eventId');
   });
 
+  it('annotates the subsegment itself and leaves the current segment alone when records run side by side', async () => {
+    // Prepare
+    const { segment } = fakeSegment();
+    const subsegment = { close: vi.fn(), addError: vi.fn(), addAnnotation: vi.fn(), addMetadata: vi.fn() };
+    segment.addNewSubsegment.mockReturnValue(subsegment);
+    const { annotate, set } = traceWith(undefined);
+
+    // Act
+    await inRecordScope(SCOPE, async () => undefined, {
+      withinSegment: segment as unknown as ReturnType<typeof tracer.getSegment>,
+    });
+
+    // Assess
+    expect(segment.addNewSubsegment).toHaveBeenCalledWith('### OrderCreated');
+    expect(subsegment.addAnnotation.mock.calls).toEqual([
+      ['orderId', 'order-1'],
+      ['eventType', 'OrderCreated'],
+      ['correlationId', 'saga-1'],
+    ]);
+    expect(subsegment.addMetadata).toHaveBeenCalledWith('trace', SCOPE.trace);
+    expect(subsegment.close).toHaveBeenCalledTimes(1);
+    expect(annotate).not.toHaveBeenCalled();
+    expect(set).not.toHaveBeenCalled();
+  });
+
+  it('keeps the keys of scopes that run at the same time apart', async () => {
+    // Prepare
+    const seen: Record<string, unknown>[] = [];
+    vi.spyOn(console, 'info').mockImplementation((line: string) => {
+      seen.push(JSON.parse(line) as Record<string, unknown>);
+    });
+    const level = logger.getLevelName();
+    logger.setLogLevel('INFO');
+    const step = () => new Promise((resolve) => setImmediate(resolve));
+
+    // Act: a and b interleave their lines.
+    try {
+      await Promise.all(
+        ['a', 'b'].map((name) =>
+          inRecordScope({ ...SCOPE, orderId: `order-${name}`, correlationId: `saga-${name}` }, async () => {
+            logger.info(name);
+            await step();
+            logger.info(name);
+          }),
+        ),
+      );
+    } finally {
+      logger.setLogLevel(level);
+    }
+
+    // Assess
+    expect(seen.map((line) => line.message)).toEqual(['a', 'b', 'a', 'b']);
+    for (const line of seen) {
+      expect(line).toMatchObject({ orderId: `order-${line.message}`, correlationId: `saga-${line.message}` });
+    }
+  });
+
   it('opens no subsegment when tracing is off', async () => {
     // Prepare
     vi.spyOn(tracer, 'isTracingEnabled').mockReturnValue(false);

@@ -1032,3 +1032,165 @@ describe('Function: createConsumer (idempotency by the handler)', () => {
     ]);
   });
 });
+
+describe('Function: createConsumer (partitions side by side)', () => {
+  beforeEach(() => {
+    ids = 0;
+    ddb.reset();
+    doc.reset();
+    doc.on(PutCommand).resolves({});
+    doc.on(UpdateCommand).resolves({ Attributes: { attempts: 1 } });
+  });
+
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  const consumerOf = (handlers: EventHandlers, partitionConcurrency: number) =>
+    createConsumer({
+      service: 'payments',
+      handlers,
+      deadLetters: new DeadLetterStore(DynamoDBDocumentClient.from(new DynamoDBClient({})), DEAD_LETTERS),
+      parking: new ParkingLot(DynamoDBDocumentClient.from(new DynamoDBClient({})), DEAD_LETTERS),
+      maxAttempts: 3,
+      partitionConcurrency,
+      clock: () => NOW,
+    });
+
+  /** Two records on each of partitions 0 and 1, distinct events of distinct orders. */
+  const twoPartitions = () =>
+    mskEvent(
+      [0, 1].flatMap((partition) =>
+        [0, 1].map((offset) => ({
+          topic: 'inventory.events',
+          partition,
+          offset,
+          value: {
+            ...stockReserved,
+            eventId: `01JN8S7QWWHQQKNETG34RA0${partition}${offset}0`,
+            aggregateId: `order-${partition}-${offset}`,
+            correlationId: `saga-${partition}-${offset}`,
+          },
+        })),
+      ),
+    );
+
+  it('runs the partitions of a batch at the same time, each in offset order', async () => {
+    // Prepare: each handler waits until the other partition has started too.
+    const started: string[] = [];
+    const finished: string[] = [];
+    let release = () => {};
+    const bothStarted = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const { consume } = consumerOf(
+      {
+        StockReserved: async (event) => {
+          started.push(event.aggregateId);
+          if (started.length === 2) release();
+          await bothStarted;
+          finished.push(event.aggregateId);
+        },
+      },
+      2,
+    );
+
+    // Act
+    const response = await consume(twoPartitions(), lambdaContext());
+
+    // Assess: the first record of each partition began before either ended.
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(started.slice(0, 2).sort()).toEqual(['order-0-0', 'order-1-0']);
+    expect(finished.filter((id) => id.startsWith('order-0'))).toEqual(['order-0-0', 'order-0-1']);
+    expect(finished.filter((id) => id.startsWith('order-1'))).toEqual(['order-1-0', 'order-1-1']);
+  });
+
+  it('runs the partitions one after the other by default', async () => {
+    // Prepare
+    const seen: string[] = [];
+    const { consume } = consumerOf(
+      {
+        StockReserved: async (event) => {
+          seen.push(event.aggregateId);
+        },
+      },
+      1,
+    );
+
+    // Act
+    await consume(twoPartitions(), lambdaContext());
+
+    // Assess
+    expect(seen).toEqual(['order-0-0', 'order-0-1', 'order-1-0', 'order-1-1']);
+  });
+
+  it('keeps each record’s keys on its own log lines while records run side by side', async () => {
+    // Prepare: the records interleave; each logs before and after the other's turn.
+    const lines: Record<string, unknown>[] = [];
+    const capture = (text: unknown) => {
+      for (const line of String(text).split('\n')) {
+        if (line.startsWith('{')) lines.push(JSON.parse(line) as Record<string, unknown>);
+      }
+      return true;
+    };
+    vi.spyOn(console, 'info').mockImplementation(capture);
+    vi.spyOn(process.stdout, 'write').mockImplementation(capture);
+    const level = logger.getLevelName();
+    logger.setLogLevel('INFO');
+    const { consume } = consumerOf(
+      {
+        StockReserved: async (event) => {
+          logger.info('before', { about: event.aggregateId });
+          await new Promise((resolve) => setImmediate(resolve));
+          logger.info('after', { about: event.aggregateId });
+        },
+      },
+      2,
+    );
+
+    // Act
+    try {
+      await consume(twoPartitions(), lambdaContext());
+    } finally {
+      logger.setLogLevel(level);
+    }
+
+    // Assess: every line names the record it was written for, and the lines did interleave.
+    const handlerLines = lines.filter((line) => line.message === 'before' || line.message === 'after');
+    expect(handlerLines).toHaveLength(8);
+    for (const line of handlerLines) {
+      expect(line.orderId).toBe(line.about);
+      expect(line.correlationId).toBe(String(line.about).replace('order', 'saga'));
+    }
+    const firstAfter = handlerLines.findIndex((line) => line.message === 'after');
+    expect(handlerLines.slice(0, firstAfter).map((line) => line.about)).toEqual(['order-0-0', 'order-1-0']);
+    expect(lines.filter((line) => line.message === 'event consumed')).toHaveLength(4);
+  });
+
+  it('reports the failed record of one partition and still finishes the other', async () => {
+    // Prepare: order-0-0's handler fails for an unknown reason (attempts left).
+    const seen: string[] = [];
+    const { consume } = consumerOf(
+      {
+        StockReserved: async (event) => {
+          if (event.aggregateId === 'order-0-0') throw new Error('handler bug');
+          seen.push(event.aggregateId);
+        },
+      },
+      2,
+    );
+
+    // Act
+    const response = await consume(twoPartitions(), lambdaContext());
+
+    // Assess: partition 0 stops at its failure (redelivered from there); partition 1 is done.
+    expect(response).toEqual({
+      batchItemFailures: [{ itemIdentifier: { partition: 'inventory.events-0', offset: 0 } }],
+    });
+    expect(seen).toEqual(['order-1-0', 'order-1-1']);
+  });
+
+  it('rejects a partition concurrency below one', () => {
+    expect(() => consumerOf({}, 0)).toThrow(RangeError);
+  });
+});
