@@ -149,7 +149,7 @@ export class LocalLambda {
    */
   async provision(count = 1): Promise<void> {
     const wanted = Math.min(count, this.maxConcurrency) - this.all.size;
-    const hosts = Array.from({ length: Math.max(0, wanted) }, () => this.spawn());
+    const hosts = Array.from({ length: Math.max(0, wanted) }, () => this.spawn('provisioned-concurrency'));
     const started = await Promise.allSettled(hosts.map((host) => host.ready));
     const failed = started.find((result) => result.status === 'rejected');
     hosts.forEach((host, index) => {
@@ -165,7 +165,7 @@ export class LocalLambda {
       const idle = this.idle.pop();
       if (idle) return idle;
       if (this.all.size < this.maxConcurrency) {
-        const host = this.spawn();
+        const host = this.spawn('on-demand');
         try {
           await host.ready;
           return host;
@@ -189,7 +189,12 @@ export class LocalLambda {
     else this.idle.push(host);
   }
 
-  private spawn(): Host {
+  /**
+   * Starts an execution environment. `initType` is what Lambda tells the function in
+   * `AWS_LAMBDA_INITIALIZATION_TYPE`: `provisioned-concurrency` for one initialized ahead of its
+   * invocations, `on-demand` for one started by an invocation.
+   */
+  private spawn(initType: 'on-demand' | 'provisioned-concurrency'): Host {
     let execPath: string;
     try {
       execPath = lambdaNodeFor(this.definition.runtime);
@@ -204,6 +209,7 @@ export class LocalLambda {
       execArgv: [],
       env: {
         ...this.definition.environment,
+        AWS_LAMBDA_INITIALIZATION_TYPE: initType,
         LOCAL_LAMBDA_HANDLER_FILE: this.definition.handlerFile,
         LOCAL_LAMBDA_HANDLER_EXPORT: this.definition.handlerExport,
         PATH: process.env.PATH ?? '',

@@ -65,7 +65,10 @@ export interface LocalRuntimeOptions {
   /**
    * Execution environments each function starts before the runtime is ready (0, the default: each
    * starts on its first invocation, a cold start). `npm start` provisions one, as provisioned
-   * concurrency would, so the first order is as fast as the next ones.
+   * concurrency would, so the first order is as fast as the next ones. A function several event
+   * sources invoke (stream and MSK mappings, schedules) gets this many per source, as provisioned
+   * concurrency sized to its concurrent invocations: a schedule that fires while a mapping's
+   * invocation runs would otherwise start an on-demand environment (a cold start) on the hot path.
    */
   provisionedEnvironments?: number;
   /**
@@ -296,15 +299,26 @@ export class LocalRuntime {
       // Started side by side with the consumer groups' joins, which take seconds of their own.
       // A function that cannot initialize (e.g. a CloudFormation provider the runtime never invokes)
       // is left to fail its own invocations, as on AWS.
+      this.startStreamMappings();
+      const kafkaMappings = this.createKafkaMappings();
+      const triggers = [
+        ...this.mappings.map((mapping) => mapping.definition.fn),
+        ...kafkaMappings.map((mapping) => mapping.definition.fn),
+        ...((options.runSchedules ?? true)
+          ? schedulesFromTemplate(stacks, resolver, this.lambdas, options.timeScale ?? 1).map(
+              (schedule) => schedule.fn,
+            )
+          : []),
+      ];
+      const counts = environmentsToProvision(this.lambdas.byArn.keys(), triggers, provisioned);
       const environments = Promise.all(
         [...this.lambdas.byArn.values()].map((fn) =>
-          fn.provision(provisioned).catch((error: unknown) => {
+          fn.provision(counts.get(fn.definition.arn) ?? provisioned).catch((error: unknown) => {
             this.logs.write('runtime', `${fn.definition.name}: not provisioned: ${String(error)}`);
           }),
         ),
       );
-      this.startStreamMappings();
-      await Promise.all([this.startKafkaMappings(), environments]);
+      await Promise.all([this.startKafkaMappings(kafkaMappings), environments]);
     } else {
       this.startStreamMappings();
       await this.startKafkaMappings();
@@ -376,14 +390,17 @@ export class LocalRuntime {
     for (const mapping of this.mappings) mapping.start();
   }
 
+  /** The Amazon MSK event source mappings of the templates, not started yet. */
+  private createKafkaMappings(): KafkaMapping[] {
+    return kafkaMappingsFromTemplate(this.mappingsContext(), this.kafka.bootstrapServers, {
+      retryBaseDelayMs: 200,
+      partitionsConcurrently: 3,
+    });
+  }
+
   /** Amazon MSK event source mappings, served by consumer groups on the local Kafka cluster. */
-  private async startKafkaMappings(): Promise<void> {
-    this.kafkaMappings.push(
-      ...kafkaMappingsFromTemplate(this.mappingsContext(), this.kafka.bootstrapServers, {
-        retryBaseDelayMs: 200,
-        partitionsConcurrently: 3,
-      }),
-    );
+  private async startKafkaMappings(mappings = this.createKafkaMappings()): Promise<void> {
+    this.kafkaMappings.push(...mappings);
     this.onStop('MSK mappings', () => Promise.all(this.kafkaMappings.map((mapping) => mapping.stop())));
     // Consumer groups join in parallel: each join takes a few seconds against the mock cluster.
     const results = await Promise.allSettled(this.kafkaMappings.map((mapping) => mapping.start()));
@@ -577,6 +594,24 @@ export class LocalRuntime {
     })();
     return this.stopping;
   }
+}
+
+/**
+ * Execution environments to provision per function ARN: `perSource` for each event source that
+ * invokes it (`triggers`, one entry per mapping or schedule), `perSource` for a function no source
+ * invokes (API and Step Functions targets, invoked one request at a time here).
+ */
+export function environmentsToProvision(
+  functionArns: Iterable<string>,
+  triggers: readonly { readonly definition: { readonly arn: string } }[],
+  perSource: number,
+): Map<string, number> {
+  const sources = new Map<string, number>();
+  for (const target of triggers)
+    sources.set(target.definition.arn, (sources.get(target.definition.arn) ?? 0) + 1);
+  return new Map(
+    [...functionArns].map((arn) => [arn, perSource * Math.max(1, sources.get(arn) ?? 0)] as const),
+  );
 }
 
 /** `OrderSaga-dev-Orders/OrdersTable315BB997` → `Orders/OrdersTable`. */

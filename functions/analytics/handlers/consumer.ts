@@ -1,10 +1,11 @@
 import type { MSKEvent } from 'aws-lambda';
 import { type DomainEvent, parseEvent } from '#events';
-import { documentClient } from '#platform/clients';
+import { documentClient, dynamoDb } from '#platform/clients';
 import { DeadLetterStore, deadLetterUnparseable } from '#platform/consumer/dead-letters';
 import { decodeMskEvent } from '#platform/consumer/records';
 import { readEnv } from '#platform/env';
 import { instrumented, logger, metrics, metricsOf } from '#platform/powertools';
+import { dynamoDbPrimer, primeOnInit } from '#platform/priming';
 import { AnalyticsConsumerFn } from '../contract';
 import { AnalyticsStore } from '../store';
 
@@ -12,6 +13,8 @@ const env = readEnv(AnalyticsConsumerFn);
 const store = new AnalyticsStore(documentClient, env.ANALYTICS_TABLE_NAME);
 const deadLetters = new DeadLetterStore(documentClient, env.DEAD_LETTER_TABLE_NAME);
 const count = metricsOf(AnalyticsConsumerFn.metrics);
+
+await primeOnInit([dynamoDbPrimer(dynamoDb, env.ANALYTICS_TABLE_NAME)]);
 metrics.setDefaultDimensions({ service: 'analytics' });
 
 /**

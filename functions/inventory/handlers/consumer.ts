@@ -1,7 +1,8 @@
-import { documentClient } from '#platform/clients';
+import { documentClient, dynamoDb } from '#platform/clients';
 import { kafkaConsumerHandler } from '#platform/consumer/kafka-consumer';
 import { readEnv } from '#platform/env';
 import { logger, metricsOf } from '#platform/powertools';
+import { dynamoDbPrimer, primeOnInit } from '#platform/priming';
 import { InventoryConsumerFn } from '../contract';
 import { InventoryService, type ReleaseOutcome, type ReserveOutcome } from '../service';
 
@@ -11,6 +12,8 @@ const inventory = new InventoryService({
   inventoryTable: env.INVENTORY_TABLE_NAME,
 });
 const count = metricsOf(InventoryConsumerFn.metrics);
+
+await primeOnInit([dynamoDbPrimer(dynamoDb, env.INVENTORY_TABLE_NAME)]);
 
 const OUTCOME_METRICS = {
   RESERVED: 'StockReserved',

@@ -2,12 +2,16 @@ import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } fro
 import { allowStage, UnauthorizedError } from '#platform/authorizer';
 import { readEnv } from '#platform/env';
 import { instrumented, logger } from '#platform/powertools';
+import { primeOnInit } from '#platform/priming';
 import { Secrets } from '#platform/secrets';
 import { apiKeyMatches } from '../api-key';
 import { AuthorizeApiKeyFn } from '../contract';
 
 const env = readEnv(AuthorizeApiKeyFn);
 const secrets = new Secrets();
+
+// The API key is read (and cached) now, as the first request would read it.
+await primeOnInit([{ what: 'API key', prime: () => secrets.text(env.PSP_API_KEY_SECRET) }]);
 
 function headerOf(event: APIGatewayRequestAuthorizerEvent, name: string): string | undefined {
   for (const [key, value] of Object.entries(event.headers ?? {})) {

@@ -1,8 +1,9 @@
-import { documentClient } from '#platform/clients';
+import { documentClient, dynamoDb } from '#platform/clients';
 import { readEnv } from '#platform/env';
 import { HttpError } from '#platform/errors';
 import { apiHandler, header, json, parseJsonBody } from '#platform/http';
 import { logger } from '#platform/powertools';
+import { dynamoDbPrimer, primeOnInit } from '#platform/priming';
 import { CreatePaymentFn } from '../contract';
 import { MockPsp, mockPspSettingsOf } from '../mock-psp';
 import { parseAuthorizationBody } from '../request';
@@ -13,6 +14,8 @@ const psp = new MockPsp({
   store: new DynamoPspStore(documentClient, env.PSP_TABLE_NAME),
   settings: mockPspSettingsOf(env),
 });
+
+await primeOnInit([dynamoDbPrimer(dynamoDb, env.PSP_TABLE_NAME)]);
 
 /** POST /payments (mock PSP API): authorize a payment; header `Idempotency-Key` = paymentId. */
 export const handler = apiHandler(async (event) => {

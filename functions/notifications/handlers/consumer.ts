@@ -1,9 +1,10 @@
 import { sleep } from '#platform/backoff';
 import { CircuitBreaker } from '#platform/circuit-breaker';
-import { documentClient } from '#platform/clients';
+import { documentClient, dynamoDb } from '#platform/clients';
 import { type HandlerContext, kafkaConsumerHandler } from '#platform/consumer/kafka-consumer';
 import { readEnv } from '#platform/env';
 import { logger, metricsOf, tracer } from '#platform/powertools';
+import { dynamoDbPrimer, primeOnInit } from '#platform/priming';
 import { channelConfigOf, createAwsClients, providersFor } from '../channels';
 import { NotificationConsumerFn } from '../contract';
 import type { OrderOutcomeEvent } from '../model';
@@ -13,6 +14,8 @@ import { NotificationService } from '../service';
 
 const env = readEnv(NotificationConsumerFn);
 const count = metricsOf(NotificationConsumerFn.metrics);
+
+await primeOnInit([dynamoDbPrimer(dynamoDb, env.NOTIFICATIONS_TABLE_NAME)]);
 
 /** Mock providers, or SES and SNS (`NOTIFY_MODE=aws`); a misconfigured identity fails the cold start. */
 const providers = providersFor(channelConfigOf(env), () => {

@@ -4,11 +4,12 @@ import type { Identity } from '#functions/customers/model';
 import { ProfileStore } from '#functions/customers/profile-store';
 import { standingOf } from '#functions/customers/profiles';
 import { identityOf } from '#platform/auth';
-import { documentClient } from '#platform/clients';
+import { documentClient, dynamoDb } from '#platform/clients';
 import { readEnv } from '#platform/env';
 import { HttpError } from '#platform/errors';
 import { apiHandler, basePathOf, header, parseJsonBody } from '#platform/http';
 import { logger, metricsOf } from '#platform/powertools';
+import { dynamoDbPrimer, primeOnInit } from '#platform/priming';
 import { CreateOrderFn } from '../contract';
 import { createOrder } from '../create-order';
 import { ORDER_LIMITS, parseCreateOrderRequest } from '../domain/create-order-request';
@@ -22,6 +23,8 @@ const profiles = new ProfileStore(documentClient, env.CUSTOMERS_TABLE_NAME);
 const customers = { standingOf: (identity: Identity) => standingOf(profiles, identity, new Date()) };
 const count = metricsOf(CreateOrderFn.metrics);
 const ulid = monotonicFactory();
+
+await primeOnInit([dynamoDbPrimer(dynamoDb, env.ORDERS_TABLE_NAME)]);
 
 /** POST /orders: an order of the signed-in customer (the token's subject). */
 export const handler = apiHandler(async (event) => {

@@ -1,7 +1,8 @@
-import { documentClient } from '#platform/clients';
+import { documentClient, dynamoDb } from '#platform/clients';
 import { type HandlerContext, kafkaConsumerHandler } from '#platform/consumer/kafka-consumer';
 import { readEnv } from '#platform/env';
 import { logger, metricsOf } from '#platform/powertools';
+import { dynamoDbPrimer, primeOnInit } from '#platform/priming';
 import { SagaConsumerFn } from '../contract';
 import type { SagaEvent } from '../domain/saga';
 import { OrderStore } from '../order-store';
@@ -10,6 +11,8 @@ import { applySagaEvent } from '../saga';
 const env = readEnv(SagaConsumerFn);
 const deps = { store: new OrderStore(documentClient, env.ORDERS_TABLE_NAME) };
 const count = metricsOf(SagaConsumerFn.metrics);
+
+await primeOnInit([dynamoDbPrimer(dynamoDb, env.ORDERS_TABLE_NAME)]);
 
 async function onSagaEvent(event: SagaEvent, ctx: HandlerContext): Promise<void> {
   const outcome = await applySagaEvent(deps, event, ctx.now);

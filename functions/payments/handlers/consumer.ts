@@ -1,9 +1,11 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { sleep } from '#platform/backoff';
-import { documentClient } from '#platform/clients';
+import { documentClient, dynamoDb } from '#platform/clients';
 import { kafkaConsumerHandler } from '#platform/consumer/kafka-consumer';
 import { readEnv } from '#platform/env';
 import { logger, metricsOf, tracer } from '#platform/powertools';
+import { dynamoDbPrimer, primeOnInit } from '#platform/priming';
+import { Secrets } from '#platform/secrets';
 import { PaymentAuthorization } from '../authorization';
 import { PaymentConsumerFn } from '../contract';
 import { paymentIdFor } from '../model';
@@ -15,7 +17,8 @@ import { StepFunctionsWorkflowStarter } from '../workflow';
 const env = readEnv(PaymentConsumerFn);
 const count = metricsOf(PaymentConsumerFn.metrics);
 const store = new PaymentStore(documentClient, env.PAYMENTS_TABLE_NAME);
-const provider = pspClientOf(env, () => count('PspCircuitOpened'));
+const secrets = new Secrets();
+const provider = pspClientOf(env, () => count('PspCircuitOpened'), secrets);
 const payments = new PaymentAuthorization({
   store,
   provider,
@@ -34,6 +37,12 @@ const payments = new PaymentAuthorization({
   deadlineSeconds: env.PAYMENT_DEADLINE_SECONDS,
 });
 const reversals = new PaymentReversals({ store, provider, timeoutMs: env.PSP_TIMEOUT_MS });
+
+// The PSP API key is read (and cached) now, as the first authorization would read it.
+await primeOnInit([
+  dynamoDbPrimer(dynamoDb, env.PAYMENTS_TABLE_NAME),
+  { what: 'PSP API key', prime: () => secrets.text(env.PSP_API_KEY_SECRET) },
+]);
 
 /**
  * Payment consumer of `inventory.events` and `orders.events`: StockReserved authorizes the order's

@@ -8,12 +8,15 @@ import type { StoredOutboxRow } from '../outbox/row';
 import { DynamoOutboxStore } from '../outbox/store';
 import { eventsOfRecord } from '../outbox/stream';
 import { instrumented, logger } from '../powertools';
+import { primeOnInit } from '../priming';
 
 const env = readEnv(OutboxRelayFn);
 const store = new DynamoOutboxStore(documentClient, env.OUTBOX_TABLE_NAME);
-const publisher = new OutboxPublisher(new KafkaEventProducer(kafkaSettingsOf(env)), store, {
-  chunkSize: env.OUTBOX_CHUNK_SIZE,
-});
+const producer = new KafkaEventProducer(kafkaSettingsOf(env));
+const publisher = new OutboxPublisher(producer, store, { chunkSize: env.OUTBOX_CHUNK_SIZE });
+
+// Connecting to the cluster does not publish; the first batch then finds the producer connected.
+await primeOnInit([{ what: 'Kafka producer', prime: () => producer.open() }]);
 
 interface StreamRow {
   row: StoredOutboxRow;

@@ -196,6 +196,11 @@ export class KafkaEventProducer implements EventProducer {
     }
   }
 
+  /** Connects now (priming in the init phase); a send connects by itself when this was not called. */
+  async open(): Promise<void> {
+    await this.connect();
+  }
+
   async send(messages: readonly OutboundMessage[], options: SendOptions = {}): Promise<void> {
     if (messages.length === 0) return;
     const { deadline } = options;

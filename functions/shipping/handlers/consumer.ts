@@ -1,7 +1,8 @@
-import { documentClient } from '#platform/clients';
+import { documentClient, dynamoDb } from '#platform/clients';
 import { kafkaConsumerHandler } from '#platform/consumer/kafka-consumer';
 import { readEnv } from '#platform/env';
 import { logger, metricsOf } from '#platform/powertools';
+import { dynamoDbPrimer, primeOnInit } from '#platform/priming';
 import { MockCarrier } from '../carrier';
 import { ShippingConsumerFn } from '../contract';
 import { ShippingService } from '../service';
@@ -14,6 +15,8 @@ const shipping = new ShippingService({
   maxAttempts: env.CARRIER_MAX_ATTEMPTS,
 });
 const count = metricsOf(ShippingConsumerFn.metrics);
+
+await primeOnInit([dynamoDbPrimer(dynamoDb, env.SHIPPING_TABLE_NAME)]);
 
 /**
  * Shipping consumer of `orders.events`: OrderConfirmed books the parcel with the carrier and emits

@@ -338,6 +338,21 @@ describe('Class: KafkaEventProducer', () => {
     expect(kafkajs.state.sendBatch).toHaveBeenCalledTimes(3);
   });
 
+  it('connects when opened, sending nothing, and the first send reuses that connection', async () => {
+    // Prepare
+    const producer = new KafkaEventProducer(SETTINGS, async () => ['localhost:9092']);
+
+    // Act
+    await producer.open();
+    const sentWhileOpening = kafkajs.state.sendBatch.mock.calls.length;
+    await producer.send([message('orders.events', 'k', 'v1')]);
+
+    // Assess
+    expect(sentWhileOpening).toBe(0);
+    expect(kafkajs.state.connect).toHaveBeenCalledTimes(1);
+    expect(kafkajs.state.sendBatch).toHaveBeenCalledTimes(1);
+  });
+
   it('allows five requests in flight for an idempotent producer', async () => {
     // Prepare
     const producer = new KafkaEventProducer({ ...SETTINGS, idempotent: true }, async () => [
