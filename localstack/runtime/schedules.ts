@@ -105,13 +105,27 @@ export function fireScheduleInBackground(schedule: Schedule, logs: LogSink): Pro
   );
 }
 
-/** Starts a timer per schedule; like EventBridge, a slow invocation does not delay the next one. */
+/**
+ * Starts a timer per schedule; like EventBridge, a slow invocation does not delay the next one. The
+ * schedules' phases are spread over their period, as EventBridge's rules each fire at a phase of
+ * their own: the n-th of N schedules fires first after n/N of its period, then every period, so the
+ * schedules never all fire at once (ten invocations together on a small machine hold up whatever
+ * else is running).
+ */
 export function startSchedules(schedules: readonly Schedule[], logs: LogSink): void {
-  for (const schedule of schedules) {
-    schedule.timer = setInterval(() => void fireScheduleInBackground(schedule, logs), schedule.periodMs);
-  }
+  schedules.forEach((schedule, index) => {
+    const fire = () => void fireScheduleInBackground(schedule, logs);
+    const firstAfterMs = (schedule.periodMs * (index + 1)) / schedules.length;
+    schedule.timer = setTimeout(() => {
+      fire();
+      schedule.timer = setInterval(fire, schedule.periodMs);
+    }, firstAfterMs);
+  });
 }
 
 export function stopSchedules(schedules: readonly Schedule[]): void {
-  for (const schedule of schedules) clearInterval(schedule.timer);
+  for (const schedule of schedules) {
+    clearTimeout(schedule.timer);
+    clearInterval(schedule.timer);
+  }
 }

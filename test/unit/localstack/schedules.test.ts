@@ -2,7 +2,12 @@ import { describe, expect, it, vi } from 'vitest';
 import type { LocalLambda } from '#localstack/runtime/lambda';
 import { FunctionStartError } from '#localstack/runtime/lambda';
 import { LogSink } from '#localstack/runtime/logs';
-import { fireScheduleInBackground, type Schedule } from '#localstack/runtime/schedules';
+import {
+  fireScheduleInBackground,
+  type Schedule,
+  startSchedules,
+  stopSchedules,
+} from '#localstack/runtime/schedules';
 
 const scheduleOf = (invoke: () => Promise<unknown>): Schedule => ({
   logicalId: 'Sweeper',
@@ -42,5 +47,40 @@ describe('Function: fireScheduleInBackground', () => {
 
     // Assess
     expect(write).toHaveBeenCalledWith('scheduler', 'Sweeper: Error: boom');
+  });
+});
+
+describe('Function: startSchedules', () => {
+  it('spreads the schedules over their period, so they never fire all at once', async () => {
+    // Prepare
+    vi.useFakeTimers();
+    const fired: string[] = [];
+    const schedules = ['A', 'B', 'C'].map((name) => ({
+      ...scheduleOf(async () => {
+        fired.push(name);
+        return { ok: true, payload: null };
+      }),
+      logicalId: name,
+      periodMs: 3_000,
+    }));
+    const logs = new LogSink(undefined, false);
+
+    // Act
+    try {
+      startSchedules(schedules, logs);
+      const seen: string[][] = [];
+      for (let second = 1; second <= 6; second++) {
+        await vi.advanceTimersByTimeAsync(1_000);
+        seen.push(fired.splice(0));
+      }
+
+      // Assess: one schedule a second, each every 3 s.
+      expect(seen).toEqual([['A'], ['B'], ['C'], ['A'], ['B'], ['C']]);
+      stopSchedules(schedules);
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      stopSchedules(schedules);
+      vi.useRealTimers();
+    }
   });
 });
