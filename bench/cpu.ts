@@ -11,6 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { LocalRuntime } from '../localstack/runtime/runtime';
+import { shortFunctionName } from './profile';
 
 /** Clock ticks per second of `/proc/<pid>/stat` (USER_HZ, 100 on Linux). */
 const TICKS_PER_SECOND = 100;
@@ -56,8 +57,6 @@ export interface CpuPerOrder {
   utilisation: number;
 }
 
-const shortName = (name: string) => name.replace(/^OrderSaga-[a-z0-9-]+?-/, '');
-
 /** Samples the local stack's processes every second; `since` gives the CPU used between two samples. */
 export class CpuMeter {
   /** The latest CPU seconds seen per (function, pid): an exited environment keeps its last sample. */
@@ -74,7 +73,7 @@ export class CpuMeter {
     for (const fn of this.runtime.functions.values()) {
       for (const pid of fn.pids) {
         const seconds = processCpuSeconds(pid);
-        if (seconds !== undefined) this.seen.set(pid, { fn: shortName(fn.definition.name), seconds });
+        if (seconds !== undefined) this.seen.set(pid, { fn: shortFunctionName(fn.definition.name), seconds });
       }
     }
   }

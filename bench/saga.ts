@@ -41,7 +41,13 @@ import {
 } from './drive';
 import { formatHops, HopRecorder } from './hops';
 import { startLocalStack } from './local-stack';
-import { type BenchReport, formatPerOrder, perOrderBetween, readCounters } from './profile';
+import {
+  type BenchReport,
+  formatPerOrder,
+  perOrderBetween,
+  readCounters,
+  shortFunctionName,
+} from './profile';
 import { runtimeInfoOf, signInAs } from './sign-in';
 
 const { values } = parseArgs({
@@ -111,10 +117,7 @@ async function rawWriteRate(durationMs: number): Promise<number> {
 const invocations = () => [...runtime.functions.values()].reduce((sum, fn) => sum + fn.invocations, 0);
 const invocationsByFunction = () =>
   Object.fromEntries(
-    [...runtime.functions.values()].map((fn) => [
-      fn.definition.name.replace(/^OrderSaga-[a-z0-9-]+?-/, ''),
-      fn.invocations,
-    ]),
+    [...runtime.functions.values()].map((fn) => [shortFunctionName(fn.definition.name), fn.invocations]),
   );
 
 /** Messages and bytes (key, value, headers) seen on each topic since the observer joined. */

@@ -294,38 +294,46 @@ export class LocalRuntime {
     this.s3.load(stacks, resolver, this.lambdas);
     await runCustomResources(stacks, resolver, this.lambdas);
 
+    const runSchedules = options.runSchedules ?? true;
+    const schedules = runSchedules
+      ? schedulesFromTemplate(stacks, resolver, this.lambdas, options.timeScale ?? 1)
+      : [];
+    this.startStreamMappings();
+    const kafkaMappings = this.createKafkaMappings();
     const provisioned = options.provisionedEnvironments ?? 0;
-    if (provisioned > 0) {
-      // Started side by side with the consumer groups' joins, which take seconds of their own.
-      // A function that cannot initialize (e.g. a CloudFormation provider the runtime never invokes)
-      // is left to fail its own invocations, as on AWS.
-      this.startStreamMappings();
-      const kafkaMappings = this.createKafkaMappings();
-      const triggers = [
-        ...this.mappings.map((mapping) => mapping.definition.fn),
-        ...kafkaMappings.map((mapping) => mapping.definition.fn),
-        ...((options.runSchedules ?? true)
-          ? schedulesFromTemplate(stacks, resolver, this.lambdas, options.timeScale ?? 1).map(
-              (schedule) => schedule.fn,
-            )
-          : []),
-      ];
-      const counts = environmentsToProvision(this.lambdas.byArn.keys(), triggers, provisioned);
-      const environments = Promise.all(
-        [...this.lambdas.byArn.values()].map((fn) =>
-          fn.provision(counts.get(fn.definition.arn) ?? provisioned).catch((error: unknown) => {
-            this.logs.write('runtime', `${fn.definition.name}: not provisioned: ${String(error)}`);
-          }),
-        ),
-      );
-      await Promise.all([this.startKafkaMappings(kafkaMappings), environments]);
-    } else {
-      this.startStreamMappings();
-      await this.startKafkaMappings();
-    }
+    // Started side by side with the consumer groups' joins, which take seconds of their own.
+    const environments =
+      provisioned > 0
+        ? this.provision(provisioned, [
+            ...this.mappings.map((mapping) => mapping.definition.fn),
+            ...kafkaMappings.map((mapping) => mapping.definition.fn),
+            ...schedules.map((schedule) => schedule.fn),
+          ])
+        : undefined;
+    await Promise.all([this.startKafkaMappings(kafkaMappings), environments]);
     await this.startApis(apiPorts);
     if (options.opsPort !== undefined) await this.startOpsPage(options.opsPort);
-    if (options.runSchedules ?? true) this.startSchedules();
+    if (runSchedules) this.startSchedules(schedules);
+  }
+
+  /**
+   * Initializes `perSource` execution environments of every function for each event source that
+   * invokes it (`triggers`), as provisioned concurrency does. A function that cannot initialize
+   * (e.g. a CloudFormation provider the runtime never invokes) is left to fail its own invocations,
+   * as on AWS.
+   */
+  private async provision(
+    perSource: number,
+    triggers: Parameters<typeof environmentsToProvision>[1],
+  ): Promise<void> {
+    const counts = environmentsToProvision(this.lambdas.byArn.keys(), triggers, perSource);
+    await Promise.all(
+      [...this.lambdas.byArn.values()].map((fn) =>
+        fn.provision(counts.get(fn.definition.arn) ?? perSource).catch((error: unknown) => {
+          this.logs.write('runtime', `${fn.definition.name}: not provisioned: ${String(error)}`);
+        }),
+      ),
+    );
   }
 
   /** The operations page, reading the orders table, the MSK mappings' consumer groups and the metrics. */
@@ -392,14 +400,15 @@ export class LocalRuntime {
 
   /** The Amazon MSK event source mappings of the templates, not started yet. */
   private createKafkaMappings(): KafkaMapping[] {
-    return kafkaMappingsFromTemplate(this.mappingsContext(), this.kafka.bootstrapServers, {
-      retryBaseDelayMs: 200,
-      partitionsConcurrently: 3,
-    });
+    return kafkaMappingsFromTemplate(
+      this.mappingsContext(),
+      this.kafka.bootstrapServers,
+      KAFKA_MAPPING_OPTIONS,
+    );
   }
 
   /** Amazon MSK event source mappings, served by consumer groups on the local Kafka cluster. */
-  private async startKafkaMappings(mappings = this.createKafkaMappings()): Promise<void> {
+  private async startKafkaMappings(mappings: readonly KafkaMapping[]): Promise<void> {
     this.kafkaMappings.push(...mappings);
     this.onStop('MSK mappings', () => Promise.all(this.kafkaMappings.map((mapping) => mapping.stop())));
     // Consumer groups join in parallel: each join takes a few seconds against the mock cluster.
@@ -442,7 +451,7 @@ export class LocalRuntime {
       },
       this.kafka.bootstrapServers,
       this.logs,
-      { retryBaseDelayMs: 200, partitionsConcurrently: 3 },
+      KAFKA_MAPPING_OPTIONS,
     );
     this.kafkaMappings.push(mapping);
     return { mapping, started: request.enabled ? mapping.setEnabled(true) : Promise.resolve() };
@@ -509,10 +518,8 @@ export class LocalRuntime {
     return matches[0].url;
   }
 
-  private startSchedules(): void {
-    this.schedules.push(
-      ...schedulesFromTemplate(this.stacks, this.resolver, this.lambdas, this.options.timeScale ?? 1),
-    );
+  private startSchedules(schedules: readonly Schedule[]): void {
+    this.schedules.push(...schedules);
     this.onStop('schedules', () => stopSchedules(this.schedules));
     startSchedules(this.schedules, this.logs);
   }
@@ -595,6 +602,9 @@ export class LocalRuntime {
     return this.stopping;
   }
 }
+
+/** How the MSK mappings deliver, those of the templates and those created through the Lambda API alike. */
+const KAFKA_MAPPING_OPTIONS = { retryBaseDelayMs: 200, partitionsConcurrently: 3 } as const;
 
 /**
  * Execution environments to provision per function ARN: `perSource` for each event source that

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
+import { ORDER_STATUSES } from '#functions/orders/domain/order';
 import { localDynamoClientConfig } from '../../engines/dynamodb-local';
 import { LocalRuntimeError } from '../errors';
 import type { MetricStore } from './metrics';
@@ -13,7 +14,6 @@ import {
   countByStatus,
   latencySummary,
   latestOrders,
-  ORDER_STATUSES,
   type OrderView,
   orderViewOf,
 } from './stats';

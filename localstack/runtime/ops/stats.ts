@@ -3,20 +3,6 @@
  * items of the orders table, the consumer groups' offsets): pure functions, unit-tested on their own.
  */
 
-/**
- * The order statuses, in the order the page shows them (`ORDER_STATUSES` of the order service: the
- * saga's, then fulfilment's, then the cancelled end).
- */
-export const ORDER_STATUSES = [
-  'PENDING',
-  'STOCK_RESERVED',
-  'PAYMENT_PENDING',
-  'CONFIRMED',
-  'SHIPPED',
-  'DELIVERED',
-  'CANCELLED',
-] as const;
-
 /** Statuses an order's saga ends in (it may still be shipped and delivered after CONFIRMED). */
 export const TERMINAL_STATUSES = ['CONFIRMED', 'CANCELLED'] as const;
 

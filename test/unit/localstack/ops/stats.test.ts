@@ -1,11 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { ORDER_STATUSES as ORDER_SERVICE_STATUSES } from '#functions/orders/domain/order';
 import {
   consumerLag,
   countByStatus,
   latencySummary,
   latestOrders,
-  ORDER_STATUSES,
   orderViewOf,
   percentile,
   sagaDurationMs,
@@ -208,11 +206,5 @@ describe('Function: consumerLag', () => {
 
     // Assess
     expect(lag).toEqual([12, 7]);
-  });
-});
-
-describe('Constant: ORDER_STATUSES', () => {
-  it('shows every status the order service knows, in its order', () => {
-    expect(ORDER_STATUSES).toEqual(ORDER_SERVICE_STATUSES);
   });
 });

@@ -50,6 +50,23 @@ function consumerWith(handlers: EventHandlers, maxAttempts = 3) {
   });
 }
 
+/**
+ * The logger's lines, parsed, from now until the test's mocks are restored. The logger writes one
+ * JSON document per line, to the console in dev mode, else to stdout.
+ */
+function captureLogLines(): Record<string, unknown>[] {
+  const lines: Record<string, unknown>[] = [];
+  const capture = (text: unknown) => {
+    for (const line of String(text).split('\n')) {
+      if (line.startsWith('{')) lines.push(JSON.parse(line) as Record<string, unknown>);
+    }
+    return true;
+  };
+  vi.spyOn(console, 'info').mockImplementation(capture);
+  vi.spyOn(process.stdout, 'write').mockImplementation(capture);
+  return lines;
+}
+
 /** The items the test's consumer put into the dead-letter table, by entity. */
 const putItems = (entity: 'DEADLETTER' | 'PARKED') =>
   doc
@@ -548,16 +565,7 @@ describe('Function: createConsumer', () => {
 
   it('writes the correlationId of each record on the log lines of its handler, and of no other record', async () => {
     // Prepare
-    const lines: Record<string, unknown>[] = [];
-    // The logger writes one JSON document per line, to the console in dev mode, else to stdout.
-    const capture = (text: unknown) => {
-      for (const line of String(text).split('\n')) {
-        if (line.startsWith('{')) lines.push(JSON.parse(line) as Record<string, unknown>);
-      }
-      return true;
-    };
-    vi.spyOn(console, 'info').mockImplementation(capture);
-    vi.spyOn(process.stdout, 'write').mockImplementation(capture);
+    const lines = captureLogLines();
     const level = logger.getLevelName();
     logger.setLogLevel('INFO');
     const { consume } = consumerWith({
@@ -995,15 +1003,7 @@ describe('Function: createConsumer (idempotency by the handler)', () => {
 
   it('runs the handler in its record scope, with the correlationId on its log lines', async () => {
     // Prepare
-    const lines: Record<string, unknown>[] = [];
-    const capture = (text: unknown) => {
-      for (const line of String(text).split('\n')) {
-        if (line.startsWith('{')) lines.push(JSON.parse(line) as Record<string, unknown>);
-      }
-      return true;
-    };
-    vi.spyOn(console, 'info').mockImplementation(capture);
-    vi.spyOn(process.stdout, 'write').mockImplementation(capture);
+    const lines = captureLogLines();
     const level = logger.getLevelName();
     logger.setLogLevel('INFO');
     const { consume } = handlerIdempotentConsumer({
@@ -1126,15 +1126,7 @@ describe('Function: createConsumer (partitions side by side)', () => {
 
   it('keeps each record’s keys on its own log lines while records run side by side', async () => {
     // Prepare: the records interleave; each logs before and after the other's turn.
-    const lines: Record<string, unknown>[] = [];
-    const capture = (text: unknown) => {
-      for (const line of String(text).split('\n')) {
-        if (line.startsWith('{')) lines.push(JSON.parse(line) as Record<string, unknown>);
-      }
-      return true;
-    };
-    vi.spyOn(console, 'info').mockImplementation(capture);
-    vi.spyOn(process.stdout, 'write').mockImplementation(capture);
+    const lines = captureLogLines();
     const level = logger.getLevelName();
     logger.setLogLevel('INFO');
     const { consume } = consumerOf(
